@@ -1,0 +1,281 @@
+"""Checks that need the whole instance: references, duplicates, countries, cycles, findings.
+
+Entry-level checks (types, ranges, unknown keys) are done by the schema models; this module
+checks how entries relate. It also runs the pre-solve *findings*: well-formed values the model
+cannot honour, such as an item whose demand exceeds all capacity left after the bans. Findings
+are reported in item and rule words so a buyer sees which rule to relax.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections import Counter, defaultdict
+from typing import TYPE_CHECKING, Any, Iterable
+
+from trustsource.countries import is_country
+from trustsource.errors import InstanceError, Issue
+from trustsource.schema import SupplierSpec
+
+if TYPE_CHECKING:
+    from trustsource.instance import Instance
+    from trustsource.loader import Locator
+
+
+def _hint(word: str, options: Iterable[str]) -> str:
+    hit = difflib.get_close_matches(word, list(options), n=1)
+    return f"; did you mean '{hit[0]}'?" if hit else ""
+
+
+def check_instance(inst: Instance, loc: Locator) -> Instance:
+    """Validate cross-references and findings; return the instance with resolved fields.
+
+    Raises:
+        InstanceError: listing every problem found.
+    """
+    issues: list[Issue] = []
+    doc = loc.document
+    item_ids = [it.id for it in inst.items]
+    site_ids = [s.id for s in inst.sites]
+    known_items = set(item_ids)
+    sites = {s.id: s for s in inst.sites}
+
+    for section, ids in (("items", item_ids), ("sites", site_ids),
+                         ("suppliers", [s.id for s in inst.suppliers])):
+        counts = Counter(ids)
+        seen: set[str] = set()
+        for k, i in enumerate(ids):
+            if counts[i] > 1 and i in seen:
+                issues.append(Issue(loc.where(section, k), "id", f"duplicate id '{i}'"))
+            seen.add(i)
+
+    # Blocs and tariffs.
+    bloc_names = set(inst.all_blocs)
+    for name, members in inst.blocs.items():
+        for c in members:
+            if not is_country(c):
+                issues.append(Issue(f"{doc}: blocs.{name}", None, f"unknown country code '{c}'"))
+    for c in inst.tariffs:
+        if not is_country(c):
+            issues.append(Issue(f"{doc}: tariffs", c, f"unknown country code '{c}'"))
+
+    def country_ok(code: str | None, where: str, fld: str) -> None:
+        if code is not None and not is_country(code):
+            hint = " (codes are upper-case ISO 3166-1 alpha-2)" if code.upper() != code else ""
+            issues.append(Issue(where, fld, f"unknown country code '{code}'{hint}"))
+
+    for k, s in enumerate(inst.sites):
+        country_ok(s.country, loc.where("sites", k), "country")
+        country_ok(s.owner, loc.where("sites", k), "owner")
+
+    # Items: inputs reference existing items, not themselves.
+    for k, it in enumerate(inst.items):
+        for j in it.inputs:
+            if j == it.id:
+                issues.append(Issue(loc.where("items", k), "inputs",
+                                    f"item '{j}' cannot be an input of itself"))
+            elif j not in known_items:
+                issues.append(Issue(loc.where("items", k), "inputs",
+                                    f"unknown item '{j}'{_hint(j, item_ids)}"))
+
+    # Suppliers: references, and country/owner resolved from the site.
+    suppliers: list[SupplierSpec] = []
+    for k, s in enumerate(inst.suppliers):
+        where = loc.where("suppliers", k)
+        if s.item not in known_items:
+            issues.append(Issue(where, "item", f"unknown item '{s.item}'{_hint(s.item, item_ids)}"))
+        update: dict[str, Any] = {}
+        if s.site is not None:
+            site = sites.get(s.site)
+            if site is None:
+                issues.append(Issue(where, "site", f"unknown site '{s.site}'"
+                                    f"{_hint(s.site, site_ids)}"))
+            else:
+                for fld in ("country", "owner"):
+                    mine, theirs = getattr(s, fld), getattr(site, fld)
+                    if fld == "owner":
+                        theirs = site.owner or site.country
+                    if mine is not None and mine != theirs and (fld == "country" or
+                                                                site.owner is not None):
+                        issues.append(Issue(where, fld, f"'{mine}' contradicts site '{site.id}' "
+                                            f"({fld} '{theirs}'); omit it to inherit the site's"))
+                if s.country is None:
+                    update["country"] = site.country
+                if s.owner is None:
+                    update["owner"] = site.owner or (s.country or site.country)
+        else:
+            if s.owner is None:
+                update["owner"] = s.country
+        country_ok(s.country, where, "country")
+        country_ok(s.owner, where, "owner")
+        suppliers.append(s.model_copy(update=update) if update else s)
+
+    _check_cycles(inst, loc, issues)
+    rules = _check_rules(inst, loc, issues, known_items, item_ids, bloc_names)
+
+    if issues:
+        raise InstanceError(issues)
+    object.__setattr__(inst, "suppliers", tuple(suppliers))
+    object.__setattr__(inst, "rules", tuple(rules))
+    return inst
+
+
+def _check_cycles(inst: Instance, loc: Locator, issues: list[Issue]) -> None:
+    graph = {it.id: [j for j in it.inputs if j != it.id] for it in inst.items}
+    state: dict[str, int] = {}
+    for start in graph:
+        if state.get(start):
+            continue
+        # Iterative depth-first search; a back edge closes a cycle.
+        stack: list[tuple[str, int]] = [(start, 0)]
+        path: list[str] = []
+        while stack:
+            node, i = stack.pop()
+            if i == 0:
+                state[node] = 1
+                path.append(node)
+            succ = graph.get(node, [])
+            if i < len(succ):
+                stack.append((node, i + 1))
+                nxt = succ[i]
+                if state.get(nxt) == 1:
+                    cyc = path[path.index(nxt):] + [nxt]
+                    k = inst.item_index[nxt]
+                    issues.append(Issue(loc.where("items", k), "inputs",
+                                        "cycle in inputs: " + " -> ".join(cyc)))
+                    return
+                if nxt in graph and not state.get(nxt):
+                    stack.append((nxt, 0))
+            else:
+                state[node] = 2
+                path.pop()
+
+
+def _check_rules(inst: Instance, loc: Locator, issues: list[Issue], known_items: set[str],
+                 item_ids: list[str], bloc_names: set[str]) -> list[Any]:
+    kinds = Counter(r.kind for r in inst.rules)
+    numbered: Counter[str] = Counter()
+    names: list[str] = []
+    out = []
+    for k, r in enumerate(inst.rules):
+        name = r.name
+        if name is None:
+            numbered[r.kind] += 1
+            name = r.kind if kinds[r.kind] == 1 else f"{r.kind}_{numbered[r.kind]}"
+        names.append(name)
+        where = loc.where("rules", k) if r.name else f"{loc.where('rules', k)} ({name})"
+        for i in r.items or ():
+            if i not in known_items:
+                issues.append(Issue(where, "items", f"unknown item '{i}'{_hint(i, item_ids)}"))
+        selectors: list[tuple[str, str]] = []
+        for fld in ("countries", "except_", "bloc"):
+            val = getattr(r, fld, None)
+            if val is None:
+                continue
+            for sel in [val] if isinstance(val, str) else val:
+                selectors.append((fld.rstrip("_"), sel))
+        for fld, sel in selectors:
+            if sel not in bloc_names and not is_country(sel):
+                issues.append(Issue(where, fld, f"unknown bloc or country '{sel}'"
+                                    f"{_hint(sel, sorted(bloc_names))}"))
+        out.append(r.model_copy(update={"name": name}) if r.name is None else r)
+    for name, n in Counter(names).items():
+        if n > 1:
+            k = names.index(name, names.index(name) + 1)
+            issues.append(Issue(loc.where("rules", k), "name", f"duplicate rule name '{name}'"))
+    return out
+
+
+def required_supply(inst: Instance) -> dict[str, tuple[float, float]]:
+    """Per item, (least, most) total supply any plan needs: demand plus downstream inputs.
+
+    The least counts demand only where shortfall is not allowed; the most assumes full demand.
+    Both propagate through the bill of materials from finished goods to raw materials.
+    """
+    order = _topological(inst)
+    least = {it.id: (0.0 if it.shortfall_penalty is not None else it.demand) for it in inst.items}
+    most = {it.id: it.demand for it in inst.items}
+    by_id = {it.id: it for it in inst.items}
+    for i in order:  # downstream first
+        for j, per_unit in by_id[i].inputs.items():
+            least[j] += per_unit * least[i]
+            most[j] += per_unit * most[i]
+    return {i: (least[i], most[i]) for i in least}
+
+
+def _topological(inst: Instance) -> list[str]:
+    """Items ordered so that every item comes before its inputs."""
+    users: dict[str, int] = defaultdict(int)
+    for it in inst.items:
+        for j in it.inputs:
+            users[j] += 1
+    ready = [it.id for it in inst.items if users[it.id] == 0]
+    by_id = {it.id: it for it in inst.items}
+    order = []
+    while ready:
+        i = ready.pop()
+        order.append(i)
+        for j in by_id[i].inputs:
+            users[j] -= 1
+            if users[j] == 0:
+                ready.append(j)
+    return order
+
+
+def banned_suppliers(inst: Instance) -> dict[str, list[str]]:
+    """Supplier id -> names of the ban rules that exclude it."""
+    out: dict[str, list[str]] = defaultdict(list)
+    for r in inst.rules:
+        if r.kind != "ban":
+            continue
+        banned = inst.countries_of(r.countries)
+        scope = set(r.items) if r.items is not None else None
+        for s in inst.suppliers:
+            if (scope is None or s.item in scope) and getattr(s, "country" if r.basis ==
+                                                              "location" else "owner") in banned:
+                out[s.id].append(r.name)
+    return out
+
+
+def capacity_findings(inst: Instance, loc: Locator) -> list[Issue]:
+    """Items whose least required supply exceeds the capacity left after bans."""
+    need = required_supply(inst)
+    banned = banned_suppliers(inst)
+    site_cap = {s.id: s.capacity for s in inst.sites}
+    cap_all: dict[str, float] = defaultdict(float)
+    cap_left: dict[str, float] = defaultdict(float)
+    site_left: dict[tuple[str, str], float] = defaultdict(float)
+    for s in inst.suppliers:
+        caps = [c for c in (s.capacity, site_cap.get(s.site) if s.site else None) if c is not None]
+        c = min(caps) if caps else float("inf")
+        cap_all[s.item] += c
+        if s.id not in banned:
+            if s.site is not None and site_cap.get(s.site) is not None:
+                # Offers of one site share its capacity: count it once per item.
+                key = (s.item, s.site)
+                add = min(c, site_cap[s.site] - site_left[key])  # type: ignore[operator]
+                site_left[key] += add
+                cap_left[s.item] += add
+            else:
+                cap_left[s.item] += c
+    rules_by_item: dict[str, set[str]] = defaultdict(set)
+    for s in inst.suppliers:
+        for r in banned.get(s.id, ()):
+            rules_by_item[s.item].add(r)
+    out = []
+    for k, it in enumerate(inst.items):
+        least = need[it.id][0]
+        left = cap_left[it.id]
+        if least > left * (1 + 1e-9) + 1e-9:
+            why = ""
+            if rules_by_item[it.id]:
+                why = (f" after {', '.join(f'ban `{r}`' for r in sorted(rules_by_item[it.id]))}"
+                       f" (of {cap_all[it.id]:,.6g} before)")
+            what = "demand" if least == it.demand else "required supply (demand plus inputs)"
+            out.append(Issue(
+                loc.where("items", k), None,
+                f"{it.id}: {what} of {least:,.6g} {it.unit} exceeds the {left:,.6g} {it.unit} of "
+                f"supplier capacity left{why}; relax the rule, add suppliers or set a "
+                "shortfall_penalty",
+                kind="finding",
+            ))
+    return out

@@ -1,0 +1,51 @@
+"""Error types of the library.
+
+Every input problem is an :class:`Issue` that says *where* (file, row or key), *which field*, and
+*what is wrong*, naming the fix where it can. Validation collects all issues of a document before
+raising one :class:`InstanceError`, so a user fixes a file in one pass rather than one error a run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class TrustsourceError(Exception):
+    """Base class of the errors trustsource raises on purpose."""
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One located input problem.
+
+    Attributes:
+        location: the file and row, or the key path, e.g. ``suppliers.csv:14 (ga-cn-1)``.
+        field: the offending field, or ``None`` when the whole entry is at fault.
+        message: what is wrong and, where possible, how to fix it.
+        kind: ``error`` for malformed input, ``finding`` for a well-formed value the model cannot
+            honour (demand above the capacity left after bans, ...).
+    """
+
+    location: str
+    field: str | None
+    message: str
+    kind: str = "error"
+
+    def __str__(self) -> str:
+        field = f" [{self.field}]" if self.field else ""
+        return f"{self.location}{field} {self.message}"
+
+
+class InstanceError(TrustsourceError):
+    """An instance that cannot be loaded or validated; carries every issue found."""
+
+    def __init__(self, issues: list[Issue]) -> None:
+        self.issues = list(issues)
+        n = len(self.issues)
+        head = f"{n} problem{'s' if n != 1 else ''} in the instance"
+        super().__init__(head + ":\n" + "\n".join(f"  - {i}" for i in self.issues))
+
+    @property
+    def findings_only(self) -> bool:
+        """True when the input is well formed and only pre-solve findings remain."""
+        return all(i.kind == "finding" for i in self.issues)

@@ -1,0 +1,160 @@
+"""The validated, immutable instance object.
+
+An :class:`Instance` is what every other part of trustsource consumes. It is built by
+:func:`trustsource.load` (YAML/JSON with CSV tables), :meth:`Instance.from_dict` or
+:meth:`Instance.from_frames`; each runs the same validation and raises one
+:class:`~trustsource.errors.InstanceError` listing every problem with its location.
+
+After validation, suppliers carry their resolved ``country`` and ``owner`` (inherited from their
+site, owner defaulting to country) and every rule carries a ``name``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+from pydantic import Field, PrivateAttr, ValidationInfo, model_validator
+
+from trustsource.blocs import builtin_blocs
+from trustsource.errors import Issue
+from trustsource.schema import (
+    Id,
+    ItemSpec,
+    NonNegative,
+    RuleSpec,
+    SiteSpec,
+    Spec,
+    SupplierSpec,
+)
+
+
+class Instance(Spec):
+    """A validated sourcing instance (schema version 1)."""
+
+    name: str = "instance"
+    """Instance name."""
+    currency: str = "USD"
+    """Currency of every cost."""
+    description: str | None = None
+    """What the instance represents."""
+    sources: list[str | dict[str, Any]] = Field(default_factory=list)
+    """Where the data come from."""
+    blocs: dict[Id, list[str]] = Field(default_factory=dict)
+    """Named country sets; these add to, or override, the built-in blocs."""
+    tariffs: dict[str, NonNegative] = Field(default_factory=dict)
+    """Ad-valorem cost adders by supplier location country (0.25 = +25 %)."""
+    items: tuple[ItemSpec, ...]
+    """Items to supply."""
+    sites: tuple[SiteSpec, ...] = ()
+    """Shared-capacity sites."""
+    suppliers: tuple[SupplierSpec, ...] = ()
+    """Supplier offers."""
+    rules: tuple[RuleSpec, ...] = ()
+    """Trust rules."""
+
+    @model_validator(mode="after")
+    def _cross_checks(self, info: ValidationInfo) -> Instance:
+        # Imported here because checks needs the Instance type for its signature only.
+        from trustsource.checks import check_instance
+        from trustsource.loader import Locator
+
+        ctx = info.context or {}
+        if ctx.get("shallow"):  # the loader checking top-level keys alone
+            return self
+        locator = ctx.get("locator") or Locator.inline("<python>")
+        check_instance(self, locator)
+        self._locator = locator
+        return self
+
+    _locator: Any = PrivateAttr(default=None)
+
+    # --- construction -------------------------------------------------------------------------
+
+    @classmethod
+    def from_dict(
+        cls, doc: Mapping[str, Any], base_dir: str | Path | None = None, origin: str = "<dict>"
+    ) -> Instance:
+        """Validate a schema-1 document given as Python data (tables inline or CSV paths)."""
+        from trustsource.loader import instance_from_document
+
+        return instance_from_document(dict(doc), Path(base_dir or "."), origin)
+
+    @classmethod
+    def from_frames(
+        cls,
+        items: Any,
+        suppliers: Any,
+        sites: Any | None = None,
+        **document: Any,
+    ) -> Instance:
+        """Build an instance from pandas DataFrames for the tables plus any other document keys."""
+        from trustsource.loader import records_from_frame
+
+        doc: dict[str, Any] = {"trustsource": 1, **document}
+        doc["items"] = records_from_frame(items)
+        doc["suppliers"] = records_from_frame(suppliers)
+        if sites is not None:
+            doc["sites"] = records_from_frame(sites)
+        return cls.from_dict(doc, origin="<frames>")
+
+    # --- derived views ------------------------------------------------------------------------
+
+    @cached_property
+    def all_blocs(self) -> dict[str, frozenset[str]]:
+        """Built-in blocs overridden and extended by the instance's own."""
+        out = {k: frozenset(v) for k, v in builtin_blocs().items()}
+        out.update({k: frozenset(v) for k, v in self.blocs.items()})
+        return out
+
+    def countries_of(self, selectors: Iterable[str]) -> frozenset[str]:
+        """Expand country codes and bloc names into a set of country codes."""
+        blocs = self.all_blocs
+        out: set[str] = set()
+        for sel in selectors:
+            out.update(blocs.get(sel, (sel,)))
+        return frozenset(out)
+
+    @cached_property
+    def item_index(self) -> dict[str, int]:
+        """Item id -> position."""
+        return {it.id: k for k, it in enumerate(self.items)}
+
+    @cached_property
+    def site_index(self) -> dict[str, int]:
+        """Site id -> position."""
+        return {s.id: k for k, s in enumerate(self.sites)}
+
+    @cached_property
+    def findings(self) -> list[Issue]:
+        """Pre-solve findings: well-formed values the model cannot honour (empty if none).
+
+        For example an item whose demand exceeds all capacity left after the bans. A solve of an
+        instance with findings returns ``infeasible`` without calling the solver.
+        """
+        from trustsource.checks import capacity_findings
+        from trustsource.loader import Locator
+
+        return capacity_findings(self, self._locator or Locator.inline("<python>"))
+
+    @cached_property
+    def content_hash(self) -> str:
+        """SHA-256 of the canonical JSON form: identifies exactly what was solved."""
+        text = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+    def to_dict(self) -> dict[str, Any]:
+        """The instance as a schema-1 document with inline tables (round-trips via from_dict)."""
+        doc = self.model_dump(mode="json", by_alias=True, exclude_none=True)
+        return {"trustsource": 1, **doc}
+
+    def __repr__(self) -> str:
+        return (
+            f"Instance({self.name!r}: {len(self.items)} items, {len(self.suppliers)} suppliers, "
+            f"{len(self.sites)} sites, {len(self.rules)} rules)"
+        )
+
+    __str__ = __repr__
