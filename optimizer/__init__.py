@@ -13,6 +13,22 @@ The library never prints; it logs through :mod:`logging` under the ``trustsource
 from trustsource.errors import InstanceError, Issue, TrustsourceError
 from trustsource.instance import Instance
 from trustsource.loader import load
+from trustsource.model.build import BuiltModel, build_model
+from trustsource.results.plan import NoOptimalPlanError, Plan
+from trustsource.solve import solve
+from trustsource.status import Status
 
-__all__ = ["Instance", "InstanceError", "Issue", "TrustsourceError", "load"]
+__all__ = [
+    "BuiltModel",
+    "Instance",
+    "InstanceError",
+    "Issue",
+    "NoOptimalPlanError",
+    "Plan",
+    "Status",
+    "TrustsourceError",
+    "build_model",
+    "load",
+    "solve",
+]
 __version__ = "0.1.0"

@@ -1,0 +1,127 @@
+"""Solve an instance: build -> hand off to HiGHS -> read back -> verify -> Plan."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any, Literal
+
+import highspy
+
+from trustsource.instance import Instance
+from trustsource.model.build import BuiltModel, build_model
+from trustsource.results.plan import Plan
+from trustsource.solve.highs import highs_from_data, highs_from_pyomo, run
+from trustsource.status import Status
+
+logger = logging.getLogger(__name__)
+
+Backend = Literal["pyomo", "highspy"]
+
+_NEXT_STEPS = {
+    Status.INFEASIBLE: "No plan satisfies every rule; relax a rule, add capacity or allow "
+                       "shortfall (a shortfall_penalty on the item).",
+    Status.NO_SOLUTION: "The time limit ended before any plan was found; raise --time-limit.",
+    Status.FEASIBLE: "Optimality was not proven within the limits; the gap says how far from "
+                     "optimal the plan may be.",
+    Status.UNBOUNDED: "The model is unbounded; please report this instance.",
+    Status.ERROR: "HiGHS reported an error; run with log=True (--solver-log) for details.",
+}
+
+
+def solver_version() -> str:
+    """``HiGHS x.y.z``."""
+    h = highspy.Highs()
+    return f"HiGHS {h.version()}"
+
+
+def solve(
+    instance: Instance,
+    *,
+    time_limit: float | None = None,
+    mip_rel_gap: float = 1e-4,
+    threads: int | None = None,
+    backend: Backend = "pyomo",
+    verify: bool = True,
+    log: bool = False,
+    highs_options: dict[str, Any] | None = None,
+) -> Plan:
+    """Find the cheapest plan that meets demand and every rule of ``instance``.
+
+    Args:
+        instance: a validated instance.
+        time_limit: seconds for HiGHS (None: no limit).
+        mip_rel_gap: relative MIP gap at which HiGHS may stop and report optimal (0: prove it).
+        threads: HiGHS threads (None: HiGHS default).
+        backend: ``pyomo`` (compile the Pyomo model) or ``highspy`` (pass the matrix directly).
+        verify: run the independent verifier on the plan (recommended; cheap).
+        log: let HiGHS write its log (to stdout).
+        highs_options: further HiGHS options, passed through unchanged.
+
+    Returns:
+        A :class:`Plan`. Infeasibility is a status, not an exception.
+    """
+    t_start = time.perf_counter()
+    options = {"time_limit": time_limit, "mip_rel_gap": mip_rel_gap, "threads": threads,
+               "backend": backend}
+    base = {"instance_name": instance.name, "instance_hash": instance.content_hash,
+            "currency": instance.currency, "solver": solver_version(), "backend": backend,
+            "options": options}
+    findings = instance.findings
+    if findings:
+        # The arithmetic already proves infeasibility; say why in item and rule words.
+        return Plan(status=Status.INFEASIBLE, findings=findings,
+                    message="; ".join(f.message for f in findings),
+                    timings={"total": time.perf_counter() - t_start}, **base)
+
+    model = build_model(instance)
+    timings = dict(model.timings)
+    t0 = time.perf_counter()
+    if backend == "pyomo":
+        pyomo_model, columns = model.to_pyomo()
+        timings["pyomo_build"] = time.perf_counter() - t0
+        t1 = time.perf_counter()
+        h, col_index = highs_from_pyomo(pyomo_model, columns)
+        timings["compile"] = time.perf_counter() - t1
+    elif backend == "highspy":
+        h, col_index = highs_from_data(model.data), None
+    else:
+        raise ValueError(f"unknown backend {backend!r}; use 'pyomo' or 'highspy'")
+    timings["handoff"] = time.perf_counter() - t0
+    answer = run(h, time_limit=time_limit, mip_rel_gap=mip_rel_gap, threads=threads, log=log,
+                 options=highs_options)
+    timings["solve"] = answer.run_seconds
+    plan = Plan(status=answer.status, objective=answer.objective, bound=answer.bound,
+                mip_gap=answer.mip_gap, highs_status=answer.highs_status,
+                node_count=answer.node_count, model_stats=model.stats,
+                message=_NEXT_STEPS.get(answer.status, ""), **base)
+    if answer.col_value is not None:
+        t2 = time.perf_counter()
+        col = _global_solution(model, answer.col_value, col_index)
+        from trustsource.results.tables import plan_tables
+
+        for name, frame in plan_tables(model, col).items():
+            setattr(plan, name, frame)
+        timings["results"] = time.perf_counter() - t2
+        if verify:
+            from trustsource.verify import verify_plan
+
+            t3 = time.perf_counter()
+            plan.violations = verify_plan(instance, plan)
+            timings["verify"] = time.perf_counter() - t3
+            if plan.violations:
+                logger.error("plan failed verification: %s",
+                             "; ".join(v.message for v in plan.violations))
+    timings["total"] = time.perf_counter() - t_start
+    plan.timings = timings
+    return plan
+
+
+def _global_solution(model: BuiltModel, values: Any, col_index: Any) -> Any:
+    import numpy as np
+
+    if col_index is None:
+        return np.asarray(values, dtype=float)
+    full = np.zeros(model.data.n_cols)
+    full[col_index] = values
+    return full

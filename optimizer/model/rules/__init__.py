@@ -1,0 +1,20 @@
+"""Trust rules, one module per kind; each module's docstring states its equation."""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from trustsource.model.rules import ban, bloc_share, country_cap, exit_clause, supplier_cap
+
+RULE_BUILDERS: dict[str, Callable[..., None]] = {
+    "country_cap": country_cap.add,
+    "bloc_share": bloc_share.add,
+    "ban": ban.add,
+    "supplier_cap": supplier_cap.add,
+    "exit_clause": exit_clause.add,
+}
+
+
+def add_rule(md: Any, ctx: Any, rule: Any) -> None:
+    """Append the rows of one rule."""
+    RULE_BUILDERS[rule.kind](md, ctx, rule)

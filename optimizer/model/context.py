@@ -1,0 +1,116 @@
+"""Numpy views of an instance that every constraint family builds from.
+
+Computed once per build: supplier-to-item and supplier-to-site indices, resolved countries,
+effective capacities and the least and most supply each item can need. Families then select
+rows with boolean masks instead of looping over suppliers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from trustsource.checks import required_supply
+from trustsource.instance import Instance
+from trustsource.model.core import INF
+
+
+@dataclass
+class Context:
+    """Arrays over suppliers (index s), items (index i) and sites (index k)."""
+
+    inst: Instance
+    sup_ids: list[str]
+    item_ids: list[str]
+    site_ids: list[str]
+    sup_item: np.ndarray  # s -> i
+    sup_site: np.ndarray  # s -> k, or -1
+    country: np.ndarray  # s -> location country (str)
+    owner: np.ndarray  # s -> owner country (str)
+    own_cap: np.ndarray  # s -> own capacity (inf if none)
+    cap_eff: np.ndarray  # s -> min(own, site, most supply of its item): a finite big-M
+    fixed: np.ndarray
+    min_order: np.ndarray
+    exit_clause: np.ndarray  # bool
+    unit_price: np.ndarray  # s -> unit cost after tariff (nan for tiered suppliers)
+    tariff: np.ndarray  # s -> tariff rate of its country
+    demand: np.ndarray  # i
+    least: np.ndarray  # i: least total supply any plan needs
+    most: np.ndarray  # i: most total supply any plan can use
+    penalty: np.ndarray  # i: shortfall penalty (nan if none)
+    site_cap: np.ndarray  # k (inf if none)
+    site_fixed: np.ndarray  # k
+    # Columns, filled in while building.
+    x: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    supply: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    shortfall: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # i->col/-1
+    qualified: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # s->col/-1
+    site_open: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # k->col/-1
+
+    def basis(self, basis: str) -> np.ndarray:
+        """Supplier countries on the rule's basis: location or owner."""
+        return self.country if basis == "location" else self.owner
+
+    def item_mask(self, items: list[str] | None) -> np.ndarray:
+        """Suppliers whose item is selected (all when ``items`` is None)."""
+        if items is None:
+            return np.ones(len(self.sup_ids), dtype=bool)
+        wanted = np.zeros(len(self.item_ids), dtype=bool)
+        wanted[[self.inst.item_index[i] for i in items]] = True
+        return wanted[self.sup_item]
+
+
+def make_context(inst: Instance) -> Context:
+    """Precompute the arrays of ``inst``."""
+    sups = inst.suppliers
+    n = len(sups)
+    item_ids = [it.id for it in inst.items]
+    site_ids = [s.id for s in inst.sites]
+    need = required_supply(inst)
+    least = np.array([need[i][0] for i in item_ids], dtype=float)
+    most = np.array([need[i][1] for i in item_ids], dtype=float)
+    site_cap = np.array([INF if s.capacity is None else s.capacity for s in inst.sites], dtype=float)
+    site_fixed = np.array([s.fixed_cost for s in inst.sites], dtype=float)
+    sup_item = np.fromiter((inst.item_index[s.item] for s in sups), dtype=np.int64, count=n)
+    sup_site = np.fromiter(
+        (inst.site_index[s.site] if s.site is not None else -1 for s in sups), dtype=np.int64,
+        count=n,
+    )
+    country = np.array([s.country for s in sups], dtype=object)
+    owner = np.array([s.owner for s in sups], dtype=object)
+    own_cap = np.array([INF if s.capacity is None else s.capacity for s in sups], dtype=float)
+    cap_eff = np.minimum(own_cap, most[sup_item]) if n else own_cap
+    if n:
+        at_site = sup_site >= 0
+        cap_eff[at_site] = np.minimum(cap_eff[at_site], site_cap[sup_site[at_site]])
+    tariffs = inst.tariffs
+    tariff = np.array([tariffs.get(c, 0.0) for c in country], dtype=float)
+    unit_price = np.array(
+        [np.nan if s.unit_cost is None else s.unit_cost for s in sups], dtype=float
+    ) * (1.0 + tariff)
+    return Context(
+        inst=inst,
+        sup_ids=[s.id for s in sups],
+        item_ids=item_ids,
+        site_ids=site_ids,
+        sup_item=sup_item,
+        sup_site=sup_site,
+        country=country,
+        owner=owner,
+        own_cap=own_cap,
+        cap_eff=cap_eff,
+        fixed=np.array([s.fixed_cost for s in sups], dtype=float),
+        min_order=np.array([s.min_order for s in sups], dtype=float),
+        exit_clause=np.array([s.exit_clause for s in sups], dtype=bool),
+        unit_price=unit_price,
+        tariff=tariff,
+        demand=np.array([it.demand for it in inst.items], dtype=float),
+        least=least,
+        most=most,
+        penalty=np.array(
+            [np.nan if it.shortfall_penalty is None else it.shortfall_penalty
+             for it in inst.items], dtype=float),
+        site_cap=site_cap,
+        site_fixed=site_fixed,
+    )

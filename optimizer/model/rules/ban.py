@@ -1,0 +1,32 @@
+r"""``ban``: no supply from suppliers whose basis country is banned.
+
+.. math::
+
+    \sum_{s \in S_i,\; c(s) \in B_r} x_s \le 0 \qquad \forall i \in I_r
+
+One row per (rule, item) rather than variable bounds, so the ban keeps its name in the model,
+in LP files and in explanations; HiGHS presolve turns the rows into fixings at no cost.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from trustsource.model.context import Context
+from trustsource.model.core import ModelData, RowBlock, grouped_rows
+from trustsource.schema import BanRule
+
+
+def add(md: ModelData, ctx: Context, rule: BanRule) -> None:
+    """Append the rule's rows."""
+    banned = ctx.inst.countries_of(rule.countries)
+    sel = ctx.item_mask(rule.items) & np.isin(ctx.basis(rule.basis), list(banned))
+    members = np.flatnonzero(sel)
+    if not len(members):
+        return
+    uniq, indptr, indices, data = grouped_rows(ctx.sup_item[members], ctx.x[members], 1.0)
+    labels = [ctx.item_ids[i] for i in uniq]
+    meta = pd.DataFrame({"item": labels, "scope": "banned", "limit": 0.0, "sense": "<="})
+    md.add_rows(RowBlock(rule.name or rule.kind, rule.kind, labels, indptr, indices, data,
+                         np.full(len(uniq), -np.inf), np.zeros(len(uniq)), meta))

@@ -1,0 +1,36 @@
+r"""``bloc_share``: a bloc's combined share of an item within bounds.
+
+.. math::
+
+    \underline{\alpha}\, T_i \le \sum_{s \in S_i,\; c(s) \in B} x_s \le \overline{\alpha}\, T_i
+    \qquad \forall i \in I_r
+
+Each bound is its own row (``|min`` / ``|max`` in the row label). A floor on an item with no
+supplier in the bloc still gets its row, which then forces that item's supply to zero, so an
+impossible floor shows up as infeasibility rather than being dropped silently.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from trustsource.model.context import Context
+from trustsource.model.core import ModelData
+from trustsource.model.rules.shares import selected_items, share_block
+from trustsource.schema import BlocShareRule
+
+
+def add(md: ModelData, ctx: Context, rule: BlocShareRule) -> None:
+    """Append the rule's rows (one block per bound)."""
+    bloc = ctx.inst.countries_of([rule.bloc])
+    sel = ctx.item_mask(rule.items) & np.isin(ctx.basis(rule.basis), list(bloc))
+    members = np.flatnonzero(sel)
+    name = rule.name or rule.kind
+    for bound, alpha, sense in (("min", rule.min_share, ">="), ("max", rule.max_share, "<=")):
+        if alpha is None:
+            continue
+        forced = selected_items(ctx, rule.items) if sense == ">=" else None
+        scope = np.full(len(members), bound, dtype=object)
+        block = share_block(ctx, f"{name}.{bound}", rule.kind, members, scope, alpha, sense,
+                            forced_items=forced, forced_scope=bound)
+        md.add_rows(block)

@@ -1,0 +1,220 @@
+"""Turn a solution vector into the plan's DataFrames: allocations, items, rules, sites, costs.
+
+Values below ``ZERO`` are reported as 0 (solver noise, as calliope's ``zero_threshold``).
+Shares and KPIs are computed from the allocations, not read from model rows, so the rule report
+shows what the plan achieves whatever the formulation.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from trustsource.model.build import BuiltModel, column_values
+
+ZERO = 1e-9
+BINDING_TOL = 1e-6
+
+
+def plan_tables(model: BuiltModel, col: np.ndarray) -> dict[str, pd.DataFrame]:
+    """All plan tables for solution ``col`` of ``model``."""
+    ctx, md = model.ctx, model.data
+    inst = ctx.inst
+    col = np.where(np.abs(col) < ZERO, 0.0, col)
+    x = column_values(model, col, "x")
+    x = np.where(x < ZERO, 0.0, x)
+    n_s = len(x)
+    cost_vec, _, _, _ = md.column_arrays()
+
+    # Variable cost per supplier: own column cost plus its tier columns.
+    var_cost = cost_vec[ctx.x] * x
+    tier = md.var_blocks.get("tier_qty")
+    if tier is not None:
+        tier_cost = cost_vec[tier.cols] * col[tier.cols]
+        var_cost = var_cost + np.bincount(md.info["tier_supplier"], weights=tier_cost,
+                                          minlength=n_s)
+    qualified = x > ZERO
+    has_q = ctx.qualified >= 0
+    qualified[has_q] = col[ctx.qualified[has_q]] > 0.5
+    fixed_paid = np.where(has_q & qualified, ctx.fixed, 0.0)
+
+    site_open = np.zeros(len(ctx.site_ids), dtype=bool)
+    if n_s:
+        used_sites = ctx.sup_site[(ctx.sup_site >= 0) & (x > ZERO)]
+        site_open[used_sites] = True
+    has_o = ctx.site_open >= 0
+    site_open[has_o] = col[ctx.site_open[has_o]] > 0.5
+
+    supply = np.bincount(ctx.sup_item, weights=x, minlength=len(ctx.item_ids))
+    shortfall = np.zeros(len(ctx.item_ids))
+    has_u = ctx.shortfall >= 0
+    shortfall[has_u] = col[ctx.shortfall[has_u]]
+
+    item_ids = np.array(ctx.item_ids, dtype=object)
+    share = np.divide(x, supply[ctx.sup_item], out=np.zeros(n_s), where=supply[ctx.sup_item] > 0)
+    unit_cost = np.divide(var_cost, x, out=np.zeros(n_s), where=x > ZERO)
+    no_qty = x <= ZERO
+    unit_cost[no_qty] = np.nan_to_num(ctx.unit_price[no_qty], nan=np.nan)
+    keep = (x > ZERO) | qualified
+    site_ids = np.array(ctx.site_ids + [""], dtype=object)
+    alloc = pd.DataFrame({
+        "supplier": np.array(ctx.sup_ids, dtype=object)[keep],
+        "item": item_ids[ctx.sup_item[keep]],
+        "site": site_ids[ctx.sup_site[keep]],
+        "country": ctx.country[keep],
+        "owner": ctx.owner[keep],
+        "qualified": qualified[keep],
+        "quantity": x[keep],
+        "unit_cost": unit_cost[keep],
+        "variable_cost": var_cost[keep],
+        "fixed_cost": fixed_paid[keep],
+        "cost": (var_cost + fixed_paid)[keep],
+        "share": share[keep],
+        "exit_clause": ctx.exit_clause[keep],
+    })
+    alloc["site"] = alloc["site"].replace("", None)
+
+    sites = pd.DataFrame({
+        "site": ctx.site_ids,
+        "open": site_open,
+        "used": np.bincount(ctx.sup_site[ctx.sup_site >= 0], weights=x[ctx.sup_site >= 0],
+                            minlength=len(ctx.site_ids)) if n_s else np.zeros(len(ctx.site_ids)),
+        "capacity": ctx.site_cap,
+        "fixed_cost": np.where(site_open & has_o, ctx.site_fixed, 0.0),
+    })
+
+    costs = pd.concat([
+        pd.DataFrame({"component": "supply", "id": alloc["supplier"], "item": alloc["item"],
+                      "cost": alloc["variable_cost"]}),
+        pd.DataFrame({"component": "qualification", "id": alloc["supplier"],
+                      "item": alloc["item"], "cost": alloc["fixed_cost"]}),
+        pd.DataFrame({"component": "site", "id": sites["site"], "item": None,
+                      "cost": sites["fixed_cost"]}),
+        pd.DataFrame({"component": "shortfall", "id": item_ids, "item": item_ids,
+                      "cost": shortfall * np.nan_to_num(ctx.penalty)}),
+    ], ignore_index=True)
+    costs = costs[costs["cost"] != 0].reset_index(drop=True)
+
+    items = _items_table(model, x, qualified, supply, shortfall, alloc)
+    rules = _rules_table(model, x, supply)
+    return {"allocations": alloc, "items": items, "rules": rules, "sites": sites, "costs": costs}
+
+
+def _items_table(model: BuiltModel, x: np.ndarray, qualified: np.ndarray, supply: np.ndarray,
+                 shortfall: np.ndarray, alloc: pd.DataFrame) -> pd.DataFrame:
+    ctx = model.ctx
+    inst = ctx.inst
+    n_i = len(ctx.item_ids)
+    awarded = x > ZERO
+    by_country = pd.DataFrame({"item": ctx.sup_item[awarded], "country": ctx.country[awarded],
+                               "q": x[awarded]}).groupby(["item", "country"], sort=True)["q"].sum()
+    rows = []
+    cost_by_item = alloc.groupby("item")["cost"].sum()
+    # Capacity of qualified suppliers, for worst-case exit coverage (losing one country).
+    cap = np.where(np.isfinite(ctx.own_cap), ctx.own_cap, ctx.cap_eff)
+    at_site = ctx.sup_site >= 0
+    cap[at_site] = np.minimum(cap[at_site], ctx.site_cap[ctx.sup_site[at_site]])
+    q_cap = pd.DataFrame({"item": ctx.sup_item[qualified], "country": ctx.country[qualified],
+                          "cap": cap[qualified]}).groupby(["item", "country"])["cap"].sum()
+    blocs = {name: inst.countries_of([name]) for name in _report_blocs(inst)}
+    no_exit = np.bincount(ctx.sup_item[~ctx.exit_clause], weights=x[~ctx.exit_clause],
+                          minlength=n_i) if len(x) else np.zeros(n_i)
+    for i, it in enumerate(inst.items):
+        t = supply[i]
+        shares = (by_country.loc[i] / t) if (t > 0 and i in by_country.index.get_level_values(0)
+                                           ) else pd.Series(dtype=float)
+        row: dict[str, object] = {
+            "item": it.id, "unit": it.unit, "demand": it.demand, "supply": t,
+            "shortfall": shortfall[i], "cost": float(cost_by_item.get(it.id, 0.0)),
+            "hhi": float((shares.pow(2).sum()) * 10_000),
+            "top_country": shares.idxmax() if len(shares) else None,
+            "top_share": float(shares.max()) if len(shares) else 0.0,
+            "n_suppliers": int(np.count_nonzero(awarded & (ctx.sup_item == i))),
+            "n_countries": len(shares),
+            "exit_coverage": _exit_coverage(q_cap, i, t),
+            "share_without_exit_clause": no_exit[i] / t if t > 0 else 0.0,
+        }
+        for name, members in blocs.items():
+            row[f"share_{name}"] = float(shares[shares.index.isin(members)].sum())
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _report_blocs(inst: object) -> list[str]:
+    """Blocs worth a column: the instance's own and those its rules mention."""
+    names = list(getattr(inst, "blocs", {}))
+    for r in getattr(inst, "rules", ()):
+        for sel in [getattr(r, "bloc", None)] + list(getattr(r, "countries", None) or []) + list(
+                getattr(r, "except_", None) or []):
+            if sel and sel in inst.all_blocs and sel not in names:  # type: ignore[attr-defined]
+                names.append(sel)
+    return names
+
+
+def _exit_coverage(q_cap: pd.Series, i: int, t: float) -> float:
+    """Capacity of qualified suppliers outside the most important country, over supply."""
+    if t <= 0:
+        return float("nan")
+    if i not in q_cap.index.get_level_values(0):
+        return 0.0
+    caps = q_cap.loc[i]
+    total = caps.sum()
+    return float((total - caps.max()) / t) if len(caps) > 1 else 0.0
+
+
+def _rules_table(model: BuiltModel, x: np.ndarray, supply: np.ndarray) -> pd.DataFrame:
+    ctx = model.ctx
+    inst = ctx.inst
+    rows = []
+    for rule in inst.rules:
+        items = rule.items if rule.items is not None else ctx.item_ids
+        basis = ctx.basis(rule.basis)
+        for item in items:
+            i = inst.item_index[item]
+            t = supply[i]
+            mine = ctx.sup_item == i
+            q = pd.Series(x[mine], index=basis[mine], dtype=float)
+
+            def share_of(mask: np.ndarray) -> float:
+                return float(x[mine][mask].sum() / t) if t > 0 else 0.0
+
+            entries: list[tuple[str, str | None, float, float]] = []  # sense, scope, limit, got
+            if rule.kind == "country_cap":
+                capped = q
+                if rule.countries is not None:
+                    capped = capped[capped.index.isin(inst.countries_of(rule.countries))]
+                if rule.except_:
+                    capped = capped[~capped.index.isin(inst.countries_of(rule.except_))]
+                per = capped.groupby(level=0).sum() / t if t > 0 else capped.iloc[:0]
+                top = per.idxmax() if len(per) and per.max() > 0 else None
+                entries.append(("max", top, rule.max_share, float(per.max()) if top else 0.0))
+            elif rule.kind == "bloc_share":
+                got = share_of(np.isin(basis[mine], list(inst.countries_of([rule.bloc]))))
+                if rule.min_share is not None:
+                    entries.append(("min", rule.bloc, rule.min_share, got))
+                if rule.max_share is not None:
+                    entries.append(("max", rule.bloc, rule.max_share, got))
+            elif rule.kind == "ban":
+                got = share_of(np.isin(basis[mine], list(inst.countries_of(rule.countries))))
+                entries.append(("max", ",".join(rule.countries), 0.0, got))
+            elif rule.kind == "supplier_cap":
+                xs = x[mine]
+                k = int(np.argmax(xs)) if len(xs) else -1
+                got = float(xs[k] / t) if t > 0 and k >= 0 else 0.0
+                sid = np.array(ctx.sup_ids, dtype=object)[mine][k] if got > 0 else None
+                entries.append(("max", sid, rule.max_share, got))
+            elif rule.kind == "exit_clause":
+                entries.append(("max", "no_exit_clause", rule.max_share_without,
+                                share_of(~ctx.exit_clause[mine])))
+            for sense, scope, limit, got in entries:
+                slack = (limit - got) if sense == "max" else (got - limit)
+                binding = bool(t > 0 and abs(slack) <= BINDING_TOL)
+                if rule.kind == "ban":
+                    # A ban binds where it excludes a supplier of the item at all.
+                    banned = inst.countries_of(rule.countries)
+                    binding = bool(np.isin(basis[mine], list(banned)).any())
+                rows.append({"rule": rule.name, "kind": rule.kind, "item": item, "scope": scope,
+                             "sense": sense, "limit": limit, "achieved": got, "slack": slack,
+                             "binding": binding})
+    cols = ["rule", "kind", "item", "scope", "sense", "limit", "achieved", "slack", "binding"]
+    return pd.DataFrame(rows, columns=cols)

@@ -1,0 +1,143 @@
+"""Hand the model to HiGHS and read the answer back.
+
+Two routes describe the same matrix (tests compare them):
+
+* ``pyomo`` (default): the Pyomo model is compiled by Pyomo's ``LinearStandardFormCompiler`` to
+  scipy CSC and passed in one ``Highs.passModel`` call. Pyomo's solver plugins (``appsi_highs``,
+  contrib ``highs``) add columns one constraint at a time and measured 5-6x slower hand-off on
+  large models (shared/notes/performance-probe.md), so the library owns this small adapter.
+* ``highspy``: the block matrix is stacked with scipy and passed directly, skipping Pyomo.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import highspy
+import numpy as np
+import scipy.sparse as sp
+
+from trustsource.model.core import ModelData
+from trustsource.status import Status, map_status
+
+logger = logging.getLogger(__name__)
+
+_FEASIBLE_SOLUTION = 2  # HiGHS primal_solution_status "feasible"
+
+
+@dataclass
+class HighsAnswer:
+    """What came back from one HiGHS run."""
+
+    status: Status
+    highs_status: str
+    col_value: np.ndarray | None
+    objective: float | None
+    bound: float | None
+    mip_gap: float | None
+    run_seconds: float
+    node_count: int
+
+
+def _pass(h: highspy.Highs, a: sp.csc_array, cost: np.ndarray, lb: np.ndarray,
+          ub: np.ndarray, rlb: np.ndarray, rub: np.ndarray, integer: np.ndarray,
+          offset: float = 0.0) -> None:
+    n_rows, n_cols = a.shape
+    status = h.passModel(
+        int(n_cols), int(n_rows), int(a.nnz), 1, 1, float(offset),
+        np.ascontiguousarray(cost, dtype=np.float64),
+        np.ascontiguousarray(lb, dtype=np.float64),
+        np.ascontiguousarray(ub, dtype=np.float64),
+        np.ascontiguousarray(rlb, dtype=np.float64),
+        np.ascontiguousarray(rub, dtype=np.float64),
+        a.indptr.astype(np.int32), a.indices.astype(np.int32),
+        np.ascontiguousarray(a.data, dtype=np.float64),
+        integer.astype(np.int32),
+    )
+    if status == highspy.HighsStatus.kError:
+        raise RuntimeError("HiGHS rejected the model (passModel returned an error)")
+
+
+def new_highs() -> highspy.Highs:
+    """A silent HiGHS instance (the library never prints; HiGHS logs are opt-in)."""
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    return h
+
+
+def highs_from_data(md: ModelData) -> highspy.Highs:
+    """Pass the block model to a new HiGHS instance directly."""
+    h = new_highs()
+    a, rlb, rub = md.matrix()
+    cost, lb, ub, integer = md.column_arrays()
+    _pass(h, sp.csc_array(a), cost, lb, ub, rlb, rub, integer)
+    return h
+
+
+def highs_from_pyomo(model: Any, columns: list[Any]) -> tuple[highspy.Highs, np.ndarray]:
+    """Compile a Pyomo model to standard form and pass it to HiGHS.
+
+    Returns the HiGHS instance and, for each compiled column, its global column index (the
+    compiler drops variables that appear nowhere).
+    """
+    from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
+
+    info = LinearStandardFormCompiler().write(
+        model, mixed_form=True, set_sense=None, column_order=columns
+    )
+    position = {id(v): j for j, v in enumerate(columns)}
+    col_index = np.fromiter((position[id(v)] for v in info.columns), dtype=np.int64,
+                            count=len(info.columns))
+    n_rows = len(info.rows)
+    rhs = np.asarray(info.rhs, dtype=float)
+    kind = np.fromiter((r[1] for r in info.rows), dtype=np.int64, count=n_rows)
+    # mixed_form: 0 is "== rhs", +1 is "<= rhs", -1 is ">= rhs".
+    rlb = np.where(kind <= 0, rhs, -np.inf)
+    rub = np.where(kind >= 0, rhs, np.inf)
+    lb = np.array([-np.inf if v.lb is None else v.lb for v in info.columns], dtype=float)
+    ub = np.array([np.inf if v.ub is None else v.ub for v in info.columns], dtype=float)
+    integer = np.array([v.is_integer() or v.is_binary() for v in info.columns], dtype=bool)
+    cost = np.asarray(info.c.toarray()).ravel() if info.c.shape[0] else np.zeros(len(lb))
+    offset = float(info.c_offset[0]) if len(info.c_offset) else 0.0
+    h = new_highs()
+    _pass(h, sp.csc_array(info.A), cost, lb, ub, rlb, rub, integer, offset)
+    return h, col_index
+
+
+def run(h: highspy.Highs, *, time_limit: float | None, mip_rel_gap: float,
+        threads: int | None, log: bool = False, options: dict[str, Any] | None = None
+        ) -> HighsAnswer:
+    """Run HiGHS with our options and map its answer through the status table."""
+    h.setOptionValue("output_flag", bool(log))
+    h.setOptionValue("mip_rel_gap", float(mip_rel_gap))
+    if time_limit is not None:
+        h.setOptionValue("time_limit", float(time_limit))
+    if threads is not None:
+        h.setOptionValue("threads", int(threads))
+    for key, value in (options or {}).items():
+        h.setOptionValue(key, value)
+    t0 = time.perf_counter()
+    h.run()
+    seconds = time.perf_counter() - t0
+    ms = h.getModelStatus()
+    info = h.getInfo()
+    has_sol = info.primal_solution_status == _FEASIBLE_SOLUTION
+    status = map_status(ms, has_sol)
+    is_mip = h.getLp().integrality_ is not None and len(h.getLp().integrality_) > 0
+    col_value = np.asarray(h.getSolution().col_value, dtype=float) if has_sol else None
+    objective = float(info.objective_function_value) if has_sol else None
+    if is_mip:
+        bound = float(info.mip_dual_bound) if np.isfinite(info.mip_dual_bound) else None
+        gap = float(info.mip_gap) if has_sol and np.isfinite(info.mip_gap) else None
+        nodes = int(info.mip_node_count)
+    else:
+        bound = objective if status is Status.OPTIMAL else None
+        gap = 0.0 if status is Status.OPTIMAL else None
+        nodes = 0
+    logger.info("HiGHS %s -> %s in %.3fs (objective %s, gap %s)", h.modelStatusToString(ms),
+                status.value, seconds, objective, gap)
+    return HighsAnswer(status, h.modelStatusToString(ms), col_value, objective, bound, gap,
+                       seconds, nodes)

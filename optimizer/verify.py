@@ -1,0 +1,442 @@
+"""Independent verifier: check any plan against an instance and every rule.
+
+This module deliberately shares no code with the model builder (:mod:`trustsource.model`), the
+solver driver or the result tables. It reads the validated :class:`~trustsource.Instance` and a
+plan's numbers (quantities, qualified suppliers, open sites, shortfalls, objective) and re-derives
+every constraint of DESIGN sections 3-4 straight from their definitions: bounds, capacities,
+minimum orders, the bill-of-materials balance, each trust rule, and the objective recomputed from
+prices, tiers, tariffs, fixed costs and penalties. A bug in the model builder therefore cannot
+hide itself by being repeated here; the verifier is the second opinion every solve and every test
+relies on.
+
+A check fails when ``lhs > rhs + tol * max(1, |rhs|, scale)``, ``scale`` being the item's total
+supply (or the natural size of the quantity compared), so solver round-off never reports a
+violation while a real one, however small relative to the plan, does. Rule kinds this module does
+not know are reported as ``unsupported_rule`` rather than passed silently.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from trustsource.instance import Instance
+from trustsource.schema import ItemSpec, SupplierSpec
+
+__all__ = ["Violation", "recompute_cost", "verify", "verify_plan"]
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One constraint a plan breaks.
+
+    Attributes:
+        check: the family: ``bounds``, ``capacity``, ``site_capacity``, ``qualification``,
+            ``min_order``, ``balance``, a rule kind (``country_cap``, ``bloc_share``, ``ban``,
+            ``supplier_cap``, ``exit_clause``), ``unsupported_rule`` or ``objective``.
+        rule: the rule name, for rule checks.
+        item: the item concerned, if any.
+        subject: the supplier, site, country or bloc concerned, if any.
+        message: a sentence with the numbers.
+        excess: by how much it is broken, in the check's natural unit (item units, or currency).
+    """
+
+    check: str
+    rule: str | None
+    item: str | None
+    subject: str | None
+    message: str
+    excess: float
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def _n(x: float) -> str:
+    return f"{x:.6g}"
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.1f} %" if abs(100 * x - round(100 * x, 1)) < 1e-9 else f"{100 * x:.4g} %"
+
+
+class _Plan:
+    """The plan's numbers resolved against the instance, grouped once for every check."""
+
+    def __init__(
+        self,
+        inst: Instance,
+        quantities: Mapping[str, float],
+        qualified: Mapping[str, bool] | None,
+        site_open: Mapping[str, bool] | None,
+        shortfall: Mapping[str, float] | None,
+        tol: float,
+    ) -> None:
+        self.inst = inst
+        self.tol = tol
+        self.found: list[Violation] = []  # malformed input (unknown ids, non-finite numbers)
+        sup_ids = {s.id for s in inst.suppliers}
+        item_ids = {it.id for it in inst.items}
+        site_ids = {k.id for k in inst.sites}
+        for sid, v in quantities.items():
+            if sid not in sup_ids:
+                self._bad(None, sid, f"quantity {_n(v)} for unknown supplier '{sid}'", abs(v))
+        for iid, v in (shortfall or {}).items():
+            if iid not in item_ids:
+                self._bad(iid, None, f"shortfall {_n(v)} for unknown item '{iid}'", abs(v))
+        for kid in site_open or {}:
+            if kid not in site_ids:
+                self._bad(None, kid, f"open flag for unknown site '{kid}'", 0.0)
+
+        self.q: dict[str, float] = {}
+        self.by_item: dict[str, list[SupplierSpec]] = defaultdict(list)
+        self.total: dict[str, float] = dict.fromkeys(item_ids, 0.0)
+        used_sites: set[str] = set()
+        for s in inst.suppliers:
+            v = self._finite(s.item, s.id, "quantity", quantities.get(s.id, 0.0))
+            self.q[s.id] = v
+            self.by_item[s.item].append(s)
+            self.total[s.item] += v
+            if v > tol and s.site is not None:
+                used_sites.add(s.site)
+        qual = qualified or {}
+        self.qual = {s.id: bool(qual.get(s.id, self.q[s.id] > tol)) for s in inst.suppliers}
+        opened = site_open or {}
+        self.open = {k.id: bool(opened.get(k.id, k.id in used_sites)) for k in inst.sites}
+        short = shortfall or {}
+        self.short = {
+            it.id: self._finite(it.id, it.id, "shortfall", short.get(it.id, 0.0))
+            for it in inst.items
+        }
+        self._shares: dict[tuple[str, str], dict[str, float]] = {}
+
+    def _bad(self, item: str | None, subject: str | None, msg: str, excess: float) -> None:
+        self.found.append(Violation("bounds", None, item, subject, msg, excess))
+
+    def _finite(self, item: str, subject: str, what: str, v: Any) -> float:
+        v = float(v)
+        if math.isfinite(v):
+            return v
+        self._bad(item, subject, f"{subject}: {what} is {v}, not a finite number", math.inf)
+        return 0.0
+
+    def slack(self, rhs: float, scale: float = 0.0) -> float:
+        """Absolute tolerance for comparing against ``rhs``."""
+        return self.tol * max(1.0, abs(rhs), abs(scale))
+
+    def by_country(self, item: str, basis: str) -> dict[str, float]:
+        """Supply of ``item`` per basis country (``location`` or ``owner``), cached."""
+        key = (item, basis)
+        if key not in self._shares:
+            out: dict[str, float] = defaultdict(float)
+            for s in self.by_item.get(item, ()):
+                c = s.country if basis == "location" else s.owner
+                out[c or ""] += self.q[s.id]
+            self._shares[key] = dict(out)
+        return self._shares[key]
+
+
+# --- plan-level checks -----------------------------------------------------------------------
+
+
+def _check_bounds(p: _Plan) -> list[Violation]:
+    out: list[Violation] = []
+    for s in p.inst.suppliers:
+        v = p.q[s.id]
+        if v < -p.slack(0.0, p.total[s.item]):
+            out.append(Violation("bounds", None, s.item, s.id,
+                                 f"{s.item}: {s.id} gets a negative quantity {_n(v)}", -v))
+    for it in p.inst.items:
+        u = p.short[it.id]
+        tol = p.slack(it.demand, p.total[it.id])
+        if it.shortfall_penalty is None and abs(u) > tol:
+            out.append(Violation("bounds", None, it.id, it.id,
+                                 f"{it.id}: shortfall {_n(u)} {it.unit} but the item allows none "
+                                 "(no shortfall_penalty)", abs(u)))
+        elif u < -tol:
+            out.append(Violation("bounds", None, it.id, it.id,
+                                 f"{it.id}: negative shortfall {_n(u)}", -u))
+        elif u > it.demand + tol:
+            out.append(Violation("bounds", None, it.id, it.id,
+                                 f"{it.id}: shortfall {_n(u)} exceeds demand {_n(it.demand)}",
+                                 u - it.demand))
+    return out
+
+
+def _check_capacity(p: _Plan) -> list[Violation]:
+    out: list[Violation] = []
+    site_sum: dict[str, float] = defaultdict(float)
+    for s in p.inst.suppliers:
+        v = p.q[s.id]
+        if s.site is not None:
+            site_sum[s.site] += v
+        if s.capacity is not None and v > s.capacity + p.slack(s.capacity, p.total[s.item]):
+            out.append(Violation("capacity", None, s.item, s.id,
+                                 f"{s.item}: {s.id} supplies {_n(v)} > capacity {_n(s.capacity)}",
+                                 v - s.capacity))
+        if v > p.tol and not p.qual[s.id]:
+            out.append(Violation("qualification", None, s.item, s.id,
+                                 f"{s.item}: {s.id} supplies {_n(v)} but is not qualified", v))
+    for k in p.inst.sites:
+        used = site_sum.get(k.id, 0.0)
+        if used > p.tol and not p.open[k.id]:
+            out.append(Violation("qualification", None, None, k.id,
+                                 f"site {k.id} is not open but its offers supply {_n(used)}", used))
+        if k.capacity is not None and used > k.capacity + p.slack(k.capacity, used):
+            out.append(Violation("site_capacity", None, None, k.id,
+                                 f"site {k.id}: offers supply {_n(used)} > site capacity "
+                                 f"{_n(k.capacity)}", used - k.capacity))
+    return out
+
+
+def _check_min_order(p: _Plan) -> list[Violation]:
+    out: list[Violation] = []
+    for s in p.inst.suppliers:
+        v = p.q[s.id]
+        if s.min_order <= 0 or not (v > p.tol or p.qual[s.id]):
+            continue
+        if v < s.min_order - p.slack(s.min_order, p.total[s.item]):
+            why = "awarded" if v > p.tol else "qualified"
+            out.append(Violation("min_order", None, s.item, s.id,
+                                 f"{s.item}: {s.id} is {why} with {_n(v)} < minimum order "
+                                 f"{_n(s.min_order)}", s.min_order - v))
+    return out
+
+
+def _check_balance(p: _Plan) -> list[Violation]:
+    consumed: dict[str, float] = defaultdict(float)
+    users: dict[str, list[str]] = defaultdict(list)
+    for it in p.inst.items:
+        for up, per_unit in it.inputs.items():
+            consumed[up] += per_unit * p.total[it.id]
+            users[up].append(it.id)
+    out: list[Violation] = []
+    for it in p.inst.items:
+        t, u, need = p.total[it.id], p.short[it.id], it.demand + consumed[it.id]
+        gap = t + u - need
+        if abs(gap) > p.slack(need, t):
+            used = f" + {_n(consumed[it.id])} consumed by {', '.join(users[it.id])}" \
+                if users[it.id] else ""
+            out.append(Violation("balance", None, it.id, it.id,
+                                 f"{it.id}: supply {_n(t)} + shortfall {_n(u)} != demand "
+                                 f"{_n(it.demand)}{used} (off by {_n(gap)} {it.unit})", abs(gap)))
+    return out
+
+
+# --- rules -----------------------------------------------------------------------------------
+
+
+def _check_rules(p: _Plan) -> list[Violation]:
+    out: list[Violation] = []
+    items = {it.id: it for it in p.inst.items}
+    for rule in p.inst.rules:
+        kind = str(getattr(rule, "kind", type(rule).__name__))
+        name = getattr(rule, "name", None) or kind
+        check = _RULE_CHECKS.get(kind)
+        if check is None:
+            out.append(Violation("unsupported_rule", name, None, kind,
+                                 f"rule {name}: kind '{kind}' is not checked by the verifier",
+                                 0.0))
+            continue
+        selected = rule.items if rule.items is not None else list(items)
+        for iid in selected:
+            out.extend(check(p, rule, name, items[iid]))
+    return out
+
+
+def _cap(p: _Plan, check: str, name: str, it: ItemSpec, subject: str | None, what: str,
+         amount: float, share: float) -> Violation | None:
+    """A violation if ``amount`` exceeds ``share`` of the item's total supply."""
+    t = p.total[it.id]
+    limit = share * t
+    if amount <= limit + p.slack(limit, t):
+        return None
+    return Violation(check, name, it.id, subject,
+                     f"{it.id}: {what} {_pct(amount / t) if t > 0 else _n(amount)} > "
+                     f"{_pct(share)} ({name}), {_n(amount - limit)} {it.unit} over",
+                     amount - limit)
+
+
+def _country_cap(p: _Plan, rule: Any, name: str, it: ItemSpec) -> list[Violation]:
+    capped = p.inst.countries_of(rule.countries) if rule.countries is not None else None
+    exempt = p.inst.countries_of(rule.except_)
+    out: list[Violation] = []
+    for c, amount in sorted(p.by_country(it.id, rule.basis).items()):
+        if (capped is None or c in capped) and c not in exempt:
+            v = _cap(p, "country_cap", name, it, c, f"{c} supplies", amount, rule.max_share)
+            out += [v] if v else []
+    return out
+
+
+def _bloc_share(p: _Plan, rule: Any, name: str, it: ItemSpec) -> list[Violation]:
+    members = p.inst.countries_of([rule.bloc])
+    amount = sum(v for c, v in p.by_country(it.id, rule.basis).items() if c in members)
+    t = p.total[it.id]
+    out: list[Violation] = []
+    if rule.min_share is not None:
+        floor = rule.min_share * t
+        if amount < floor - p.slack(floor, t):
+            got = _pct(amount / t) if t > 0 else _n(amount)
+            out.append(Violation("bloc_share", name, it.id, rule.bloc,
+                                 f"{it.id}: {rule.bloc} supplies {got} < {_pct(rule.min_share)} "
+                                 f"({name}), {_n(floor - amount)} {it.unit} short",
+                                 floor - amount))
+    if rule.max_share is not None:
+        v = _cap(p, "bloc_share", name, it, rule.bloc, f"{rule.bloc} supplies", amount,
+                 rule.max_share)
+        out += [v] if v else []
+    return out
+
+
+def _ban(p: _Plan, rule: Any, name: str, it: ItemSpec) -> list[Violation]:
+    banned = p.inst.countries_of(rule.countries)
+    t = p.total[it.id]
+    out: list[Violation] = []
+    for c, amount in sorted(p.by_country(it.id, rule.basis).items()):
+        if c in banned and abs(amount) > p.slack(0.0, t):
+            role = "located in" if rule.basis == "location" else "owned from"
+            out.append(Violation("ban", name, it.id, c,
+                                 f"{it.id}: {_n(amount)} {it.unit} from suppliers {role} {c}, "
+                                 f"banned ({name})", abs(amount)))
+    return out
+
+
+def _supplier_cap(p: _Plan, rule: Any, name: str, it: ItemSpec) -> list[Violation]:
+    out: list[Violation] = []
+    for s in p.by_item.get(it.id, ()):
+        v = _cap(p, "supplier_cap", name, it, s.id, f"{s.id} supplies", p.q[s.id],
+                 rule.max_share)
+        out += [v] if v else []
+    return out
+
+
+def _exit_clause(p: _Plan, rule: Any, name: str, it: ItemSpec) -> list[Violation]:
+    amount = sum(p.q[s.id] for s in p.by_item.get(it.id, ()) if not s.exit_clause)
+    v = _cap(p, "exit_clause", name, it, None,
+             "contracts without exit clause supply", amount, rule.max_share_without)
+    return [v] if v else []
+
+
+_RULE_CHECKS = {
+    "country_cap": _country_cap,
+    "bloc_share": _bloc_share,
+    "ban": _ban,
+    "supplier_cap": _supplier_cap,
+    "exit_clause": _exit_clause,
+}
+
+
+# --- cost --------------------------------------------------------------------------------------
+
+
+def _price(s: SupplierSpec, q: float, tol: float) -> float:
+    """Cost of ``q`` units from ``s`` before tariff, from its unit cost or price tiers."""
+    tiers = s.price_tiers
+    if tiers is None:
+        return (s.unit_cost or 0.0) * q
+    b = tiers.breaks
+    spans = [(t.from_, b[k + 1].from_ if k + 1 < len(b) else math.inf, t.price)
+             for k, t in enumerate(b)]
+    if tiers.mode == "incremental":
+        return sum(price * (min(q, hi) - lo) for lo, hi, price in spans if q > lo)
+    # all_units: the tier containing q prices every unit; at a break (within solver tolerance)
+    # both neighbouring tiers are admissible and the cheaper one counts.
+    eps = tol * max(1.0, abs(q))
+    prices = [price for lo, hi, price in spans if lo - eps <= q <= hi + eps]
+    return (min(prices) if prices else b[0].price) * q
+
+
+def _cost(p: _Plan) -> float:
+    inst = p.inst
+    total = 0.0
+    for s in inst.suppliers:
+        v = p.q[s.id]
+        if v != 0.0:
+            total += _price(s, v, p.tol) * (1.0 + inst.tariffs.get(s.country or "", 0.0))
+        if p.qual[s.id]:
+            total += s.fixed_cost
+    total += sum(k.fixed_cost for k in inst.sites if p.open[k.id])
+    total += sum((it.shortfall_penalty or 0.0) * p.short[it.id] for it in inst.items)
+    return total
+
+
+def recompute_cost(
+    instance: Instance,
+    quantities: Mapping[str, float],
+    qualified: Mapping[str, bool] | None = None,
+    site_open: Mapping[str, bool] | None = None,
+    shortfall: Mapping[str, float] | None = None,
+    *,
+    tol: float = 1e-6,
+) -> float:
+    """Total cost of a plan computed from the instance data alone (same defaults as verify)."""
+    return _cost(_Plan(instance, quantities, qualified, site_open, shortfall, tol))
+
+
+# --- entry points ------------------------------------------------------------------------------
+
+
+def verify(
+    instance: Instance,
+    quantities: Mapping[str, float],
+    *,
+    qualified: Mapping[str, bool] | None = None,
+    site_open: Mapping[str, bool] | None = None,
+    shortfall: Mapping[str, float] | None = None,
+    objective: float | None = None,
+    tol: float = 1e-6,
+) -> list[Violation]:
+    """Check a plan against the instance and every rule; return the violations (empty if none).
+
+    Args:
+        instance: the validated instance.
+        quantities: supplier id -> awarded quantity (missing = 0).
+        qualified: supplier id -> qualified (missing: qualified iff its quantity > ``tol``).
+        site_open: site id -> open (missing: open iff any offer at it has quantity > ``tol``).
+        shortfall: item id -> unmet external demand (missing = 0).
+        objective: the plan's reported objective; checked against the recomputed cost if given.
+        tol: relative-and-absolute tolerance of every comparison.
+    """
+    p = _Plan(instance, quantities, qualified, site_open, shortfall, tol)
+    out = list(p.found)
+    for check in (_check_bounds, _check_capacity, _check_min_order, _check_balance, _check_rules):
+        out.extend(check(p))
+    if objective is not None:
+        cost = _cost(p)
+        if abs(cost - objective) > tol * max(1.0, abs(objective)):
+            out.append(Violation("objective", None, None, None,
+                                 f"reported objective {_n(objective)} differs from the "
+                                 f"recomputed cost {_n(cost)} {instance.currency}",
+                                 abs(cost - objective)))
+    return out
+
+
+def _column(frame: Any, key: str, value: str) -> dict[str, Any]:
+    if frame is None or key not in getattr(frame, "columns", ()) or value not in frame.columns:
+        return {}
+    import pandas as pd
+
+    return {str(k): v for k, v in zip(frame[key], frame[value], strict=True) if not pd.isna(v)}
+
+
+def verify_plan(instance: Instance, plan: Any, tol: float = 1e-6) -> list[Violation]:
+    """Verify a Plan-like object: ``allocations`` (supplier, quantity, qualified), ``sites``
+    (site, open), ``items`` (item, shortfall) and ``objective``, read by duck typing."""
+    alloc = plan.allocations
+    quantities: dict[str, float] = defaultdict(float)
+    for sid, v in zip(alloc["supplier"], alloc["quantity"], strict=True):
+        quantities[str(sid)] += float(v)
+    qualified = {k: bool(v) for k, v in _column(alloc, "supplier", "qualified").items()}
+    site_open = {k: bool(v) for k, v in _column(getattr(plan, "sites", None), "site",
+                                                  "open").items()}
+    shortfall = {k: float(v) for k, v in _column(getattr(plan, "items", None), "item",
+                                                  "shortfall").items()}
+    objective = getattr(plan, "objective", None)
+    if objective is not None and not math.isfinite(float(objective)):
+        objective = None
+    return verify(instance, quantities, qualified=qualified or None,
+                  site_open=site_open or None, shortfall=shortfall or None,
+                  objective=None if objective is None else float(objective), tol=tol)
