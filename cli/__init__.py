@@ -1,0 +1,1 @@
+"""The ``trustsource`` command line: a thin click front end over the library."""

@@ -152,15 +152,17 @@ def _check_cycles(inst: Instance, loc: Locator, issues: list[Issue]) -> None:
 
 def _check_rules(inst: Instance, loc: Locator, issues: list[Issue], known_items: set[str],
                  item_ids: list[str], bloc_names: set[str]) -> list[Any]:
-    kinds = Counter(r.kind for r in inst.rules)
+    bases = [_default_name(r) for r in inst.rules]
+    counts = Counter(b for r, b in zip(inst.rules, bases) if r.name is None)
     numbered: Counter[str] = Counter()
     names: list[str] = []
     out = []
     for k, r in enumerate(inst.rules):
         name = r.name
         if name is None:
-            numbered[r.kind] += 1
-            name = r.kind if kinds[r.kind] == 1 else f"{r.kind}_{numbered[r.kind]}"
+            base = bases[k]
+            numbered[base] += 1
+            name = base if counts[base] == 1 else f"{base}_{numbered[base]}"
         names.append(name)
         where = loc.where("rules", k) if r.name else f"{loc.where('rules', k)} ({name})"
         for i in r.items or ():
@@ -183,6 +185,19 @@ def _check_rules(inst: Instance, loc: Locator, issues: list[Issue], known_items:
             k = names.index(name, names.index(name) + 1)
             issues.append(Issue(loc.where("rules", k), "name", f"duplicate rule name '{name}'"))
     return out
+
+
+def _default_name(rule: Any) -> str:
+    """A readable default rule name: the kind, plus the bloc or countries it targets."""
+    target = None
+    if rule.kind == "ban":
+        target = "_".join(rule.countries)
+    elif rule.kind == "bloc_share":
+        target = rule.bloc
+    if target:
+        cleaned = "".join(ch if ch.isalnum() or ch in "_.-" else "_" for ch in target.lower())
+        return f"{rule.kind}_{cleaned}"
+    return str(rule.kind)
 
 
 def required_supply(inst: Instance) -> dict[str, tuple[float, float]]:

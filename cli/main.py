@@ -1,0 +1,157 @@
+"""``trustsource`` commands: ``validate`` and ``solve``.
+
+The CLI parses options, calls the library and writes output; all printing happens here. Exit
+codes (DESIGN §7): 0 ok, 1 internal error, 2 invalid input, 3 infeasible or unbounded, 4 no
+solution within the time limit.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import traceback
+from contextlib import contextmanager
+from typing import Any, Iterator
+
+import click
+
+EXIT_OK, EXIT_INTERNAL, EXIT_INVALID, EXIT_INFEASIBLE, EXIT_NO_SOLUTION = 0, 1, 2, 3, 4
+
+
+class Failure(Exception):
+    """A known failure with its exit code; the message is shown without a traceback."""
+
+    def __init__(self, message: str, code: int) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+@contextmanager
+def error_boundary(debug: bool) -> Iterator[None]:
+    """Known errors become a short message and an exit code; tracebacks only with --debug."""
+    from trustsource.errors import InstanceError
+
+    try:
+        yield
+    except InstanceError as exc:
+        if debug:
+            traceback.print_exc()
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_INVALID)
+    except Failure as exc:
+        if debug:
+            traceback.print_exc()
+        if str(exc):
+            click.echo(str(exc), err=True)
+        sys.exit(exc.code)
+    except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException, SystemExit):
+        raise
+    except Exception as exc:  # noqa: BLE001 - the boundary of the program
+        if debug:
+            traceback.print_exc()
+        click.echo(f"internal error: {type(exc).__name__}: {exc} (run with --debug for the "
+                   "traceback)", err=True)
+        sys.exit(EXIT_INTERNAL)
+
+
+_debug = click.option("--debug", is_flag=True, help="Show tracebacks on errors.")
+_format = click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]),
+                       default="table", show_default=True, help="Output format on stdout.")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="trustsource")
+def cli() -> None:
+    """Diversified sourcing under trust constraints: cheapest compliant supplier portfolios."""
+
+
+@cli.command()
+@click.argument("file", type=str)
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+              show_default=True, help="Output format.")
+@_debug
+def validate(file: str, fmt: str, debug: bool) -> None:
+    """Check an instance FILE (YAML/JSON, '-' for stdin); exit 2 with located messages if bad."""
+    from trustsource.errors import InstanceError
+    from trustsource.loader import load
+
+    with error_boundary(debug):
+        try:
+            inst = load(file)
+            issues = inst.findings
+        except InstanceError as exc:
+            issues = exc.issues
+            inst = None
+        if fmt == "json":
+            click.echo(json.dumps({"valid": not issues, "issues": [
+                {"location": i.location, "field": i.field, "message": i.message, "kind": i.kind}
+                for i in issues]}, indent=2))
+        elif issues:
+            n = len(issues)
+            click.echo(f"{file}: {n} problem{'s' if n != 1 else ''}", err=True)
+            for i in issues:
+                tag = "finding: " if i.kind == "finding" else ""
+                click.echo(f"  - {tag}{i}", err=True)
+        else:
+            assert inst is not None
+            click.echo(f"ok: {inst!r}")
+        if issues:
+            raise Failure("", EXIT_INVALID)
+
+
+@cli.command()
+@click.argument("file", type=str)
+@_format
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
+              help="Write plan.json and the plan tables as CSV into this folder.")
+@click.option("--time-limit", type=click.FloatRange(min=0), default=None,
+              help="Seconds for the solver (default: no limit).")
+@click.option("--mip-gap", type=click.FloatRange(min=0), default=1e-4, show_default=True,
+              help="Relative MIP gap at which the solver may stop (0: prove optimality).")
+@click.option("--threads", type=click.IntRange(min=1), default=None,
+              help="Solver threads (default: HiGHS's choice).")
+@click.option("--backend", type=click.Choice(["pyomo", "highspy"]), default="pyomo",
+              show_default=True, help="Model hand-off route to HiGHS.")
+@click.option("--solver-log", is_flag=True, help="Show the HiGHS log (on stdout).")
+@_debug
+def solve(file: str, fmt: str, out_dir: str | None, time_limit: float | None, mip_gap: float,
+          threads: int | None, backend: str, solver_log: bool, debug: bool) -> None:
+    """Find the cheapest compliant plan for instance FILE ('-' for stdin)."""
+    from trustsource import load
+    from trustsource import solve as solve_instance
+    from trustsource.status import Status
+
+    from trustsource.cli.output import render_csv, render_table, write_out_dir
+
+    with error_boundary(debug):
+        inst = load(file)
+        plan = solve_instance(inst, time_limit=time_limit, mip_rel_gap=mip_gap, threads=threads,
+                              backend=backend, log=solver_log)  # type: ignore[arg-type]
+        if plan.violations:
+            raise Failure("internal error: the plan failed independent verification:\n" +
+                          "\n".join(f"  - {v.message}" for v in plan.violations), EXIT_INTERNAL)
+        if out_dir is not None:
+            write_out_dir(plan, out_dir)
+        if fmt == "json":
+            click.echo(json.dumps(plan.to_dict(), indent=2))
+        elif fmt == "csv":
+            click.echo(render_csv(plan), nl=False)
+        else:
+            click.echo(render_table(plan, inst))
+        code = {Status.OPTIMAL: EXIT_OK, Status.FEASIBLE: EXIT_OK,
+                Status.INFEASIBLE: EXIT_INFEASIBLE, Status.UNBOUNDED: EXIT_INFEASIBLE,
+                Status.NO_SOLUTION: EXIT_NO_SOLUTION}.get(plan.status, EXIT_INTERNAL)
+        if code != EXIT_OK:
+            hint = ""
+            if plan.status is Status.INFEASIBLE:
+                hint = " (the rules conflict or capacity is short; see the message above)"
+            raise Failure(f"status: {plan.status.value}{hint}", code)
+
+
+def main(argv: list[str] | None = None) -> Any:
+    """Console-script entry point."""
+    return cli.main(args=argv, prog_name="trustsource")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

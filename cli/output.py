@@ -1,0 +1,94 @@
+"""Rendering plans for people (terminal tables) and for files (CSV, JSON)."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+TABLES = ("allocations", "items", "rules", "sites", "costs")
+
+
+def _money(v: float | None, currency: str) -> str:
+    return "-" if v is None else f"{v:,.2f} {currency}"
+
+
+def render_table(plan: Any, inst: Any) -> str:
+    """A summary a buyer can read: status, cost, awards, country shares, binding rules."""
+    lines = [f"{plan.instance_name}: {plan.status.value}"]
+    if plan.objective is not None:
+        gap = "" if plan.mip_gap is None else f"  (MIP gap {plan.mip_gap:.4%})"
+        lines.append(f"total cost: {_money(plan.objective, plan.currency)}{gap}")
+    if plan.message:
+        lines.append(plan.message)
+    for f in plan.findings:
+        lines.append(f"  - {f.message}")
+    if not plan.has_solution:
+        return "\n".join(lines)
+    alloc = plan.allocations
+    lines.append("")
+    lines.append("awarded suppliers:")
+    shown = alloc[alloc["quantity"] > 0][["item", "supplier", "country", "owner", "quantity",
+                                            "unit_cost", "cost", "share"]].copy()
+    shown["share"] = (shown["share"] * 100).map("{:.1f} %".format)
+    lines.append(_indent(shown.to_string(index=False, float_format=lambda v: f"{v:,.2f}")))
+    standby = alloc[(alloc["quantity"] <= 0) & alloc["qualified"]]
+    if len(standby):
+        lines.append(f"qualified without award: {', '.join(standby['supplier'])}")
+    lines.append("")
+    lines.append("country shares per item:")
+    for it in plan.items.itertuples():
+        mine = alloc[(alloc["item"] == it.item) & (alloc["quantity"] > 0)]
+        shares = mine.groupby("country")["quantity"].sum().sort_values(ascending=False)
+        total = shares.sum()
+        parts = ", ".join(f"{c} {q / total:.1%}" for c, q in shares.items()) if total else "-"
+        short = f"; shortfall {it.shortfall:,.6g}" if it.shortfall > 0 else ""
+        lines.append(f"  {it.item}: {it.supply:,.6g} {it.unit} from {parts} "
+                     f"(HHI {it.hhi:,.0f}){short}")
+    rules = plan.rules
+    if len(rules):
+        lines.append("")
+        binding = rules[rules["binding"]]
+        if len(binding):
+            lines.append("binding rules:")
+            for r in binding.itertuples():
+                scope = f" {r.scope}" if r.scope else ""
+                lines.append(f"  {r.rule} ({r.kind}) on {r.item}:{scope} {r.achieved:.1%} "
+                             f"(limit {r.sense} {r.limit:.1%})")
+        else:
+            lines.append("no rule is binding")
+    t = plan.timings
+    lines.append("")
+    lines.append(f"solved by {plan.solver} in {t.get('total', 0):.2f} s "
+                 f"(solver {t.get('solve', 0):.2f} s); plan verified independently")
+    return "\n".join(lines)
+
+
+def _indent(text: str, pad: str = "  ") -> str:
+    return "\n".join(pad + line for line in text.splitlines())
+
+
+def render_csv(plan: Any) -> str:
+    """The allocations as CSV (the table a buyer imports back into a spreadsheet)."""
+    if not plan.has_solution:
+        return pd.DataFrame(columns=["supplier", "item", "quantity"]).to_csv(index=False)
+    return str(plan.allocations.to_csv(index=False))
+
+
+def write_out_dir(plan: Any, out_dir: str) -> None:
+    """Write plan.json and one CSV per table; each file appears whole or not at all."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    files: dict[str, str] = {"plan.json": json.dumps(plan.to_dict(), indent=2)}
+    if plan.has_solution:
+        for name in TABLES:
+            files[f"{name}.csv"] = getattr(plan, name).to_csv(index=False)
+    for name, text in files.items():
+        fd, tmp = tempfile.mkstemp(dir=out, prefix=f".{name}.", suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, out / name)
