@@ -11,6 +11,7 @@ import highspy
 from trustsource.instance import Instance
 from trustsource.model.build import BuiltModel, build_model
 from trustsource.results.plan import Plan
+from trustsource.model import pyomo_backend  # noqa: F401  (pay the pyomo.environ import up front)
 from trustsource.solve.highs import highs_from_data, highs_from_pyomo, run
 from trustsource.status import Status
 
