@@ -110,12 +110,15 @@ def validate(file: str, fmt: str, debug: bool) -> None:
               help="Relative MIP gap at which the solver may stop (0: prove optimality).")
 @click.option("--threads", type=click.IntRange(min=1), default=None,
               help="Solver threads (default: HiGHS's choice).")
-@click.option("--backend", type=click.Choice(["pyomo", "highspy"]), default="pyomo",
+@click.option("--backend", type=click.Choice(["highspy", "pyomo"]), default="highspy",
               show_default=True, help="Model hand-off route to HiGHS.")
 @click.option("--solver-log", is_flag=True, help="Show the HiGHS log (on stdout).")
+@click.option("--write-lp", type=click.Path(dir_okay=False), default=None,
+              help="Also write the model as an LP file with rule names (via Pyomo).")
 @_debug
 def solve(file: str, fmt: str, out_dir: str | None, time_limit: float | None, mip_gap: float,
-          threads: int | None, backend: str, solver_log: bool, debug: bool) -> None:
+          threads: int | None, backend: str, solver_log: bool, write_lp: str | None,
+          debug: bool) -> None:
     """Find the cheapest compliant plan for instance FILE ('-' for stdin)."""
     from trustsource import load
     from trustsource import solve as solve_instance
@@ -125,6 +128,10 @@ def solve(file: str, fmt: str, out_dir: str | None, time_limit: float | None, mi
 
     with error_boundary(debug):
         inst = load(file)
+        if write_lp is not None:
+            from trustsource import build_model
+
+            build_model(inst).write_lp(write_lp)
         plan = solve_instance(inst, time_limit=time_limit, mip_rel_gap=mip_gap, threads=threads,
                               backend=backend, log=solver_log)  # type: ignore[arg-type]
         if plan.violations:

@@ -78,35 +78,39 @@ class _Plan:
         self.inst = inst
         self.tol = tol
         self.found: list[Violation] = []  # malformed input (unknown ids, non-finite numbers)
-        sup_ids = {s.id for s in inst.suppliers}
-        item_ids = {it.id for it in inst.items}
-        site_ids = {k.id for k in inst.sites}
-        for sid, v in quantities.items():
-            if sid not in sup_ids:
-                self._bad(None, sid, f"quantity {_n(v)} for unknown supplier '{sid}'", abs(v))
-        for iid, v in (shortfall or {}).items():
-            if iid not in item_ids:
-                self._bad(iid, None, f"shortfall {_n(v)} for unknown item '{iid}'", abs(v))
-        for kid in site_open or {}:
-            if kid not in site_ids:
-                self._bad(None, kid, f"open flag for unknown site '{kid}'", 0.0)
+        item_ids = [it.id for it in inst.items]
+        for what, given, known in (
+            ("quantity", quantities, {s.id for s in inst.suppliers}),
+            ("shortfall", shortfall or {}, set(item_ids)),
+            ("open flag", site_open or {}, {k.id for k in inst.sites}),
+        ):
+            for key, v in given.items():
+                if key not in known:
+                    excess = 0.0 if what == "open flag" else abs(float(v))
+                    self._bad(None, key, f"{what} {v} given for unknown id '{key}'", excess)
 
-        self.q: dict[str, float] = {}
-        self.by_item: dict[str, list[SupplierSpec]] = defaultdict(list)
+        qual, opened, short = qualified or {}, site_open or {}, shortfall or {}
+        # Parallel lists (no per-supplier containers: 100k suppliers stay well under a second).
+        self.qty: list[float] = []
+        self.qual: list[bool] = []
+        self.sups: dict[str, list[SupplierSpec]] = {i: [] for i in item_ids}
+        self.qtys: dict[str, list[float]] = {i: [] for i in item_ids}
         self.total: dict[str, float] = dict.fromkeys(item_ids, 0.0)
         used_sites: set[str] = set()
         for s in inst.suppliers:
-            v = self._finite(s.item, s.id, "quantity", quantities.get(s.id, 0.0))
-            self.q[s.id] = v
-            self.by_item[s.item].append(s)
+            v = float(quantities.get(s.id, 0.0))
+            if not math.isfinite(v):
+                v = self._finite(s.item, s.id, "quantity", v)
+            used = v > tol
+            self.qty.append(v)
+            self.qual.append(bool(qual.get(s.id, used)))
+            self.sups[s.item].append(s)
+            self.qtys[s.item].append(v)
             self.total[s.item] += v
-            if v > tol and s.site is not None:
+            if used and s.site is not None:
                 used_sites.add(s.site)
-        qual = qualified or {}
-        self.qual = {s.id: bool(qual.get(s.id, self.q[s.id] > tol)) for s in inst.suppliers}
-        opened = site_open or {}
+        self.eps = {i: tol * max(1.0, abs(t)) for i, t in self.total.items()}
         self.open = {k.id: bool(opened.get(k.id, k.id in used_sites)) for k in inst.sites}
-        short = shortfall or {}
         self.short = {
             it.id: self._finite(it.id, it.id, "shortfall", short.get(it.id, 0.0))
             for it in inst.items
@@ -132,9 +136,8 @@ class _Plan:
         key = (item, basis)
         if key not in self._shares:
             out: dict[str, float] = defaultdict(float)
-            for s in self.by_item.get(item, ()):
-                c = s.country if basis == "location" else s.owner
-                out[c or ""] += self.q[s.id]
+            for s, v in zip(self.sups[item], self.qtys[item], strict=True):
+                out[(s.country if basis == "location" else s.owner) or ""] += v
             self._shares[key] = dict(out)
         return self._shares[key]
 
@@ -142,67 +145,61 @@ class _Plan:
 # --- plan-level checks -----------------------------------------------------------------------
 
 
-def _check_bounds(p: _Plan) -> list[Violation]:
-    out: list[Violation] = []
-    for s in p.inst.suppliers:
-        v = p.q[s.id]
-        if v < -p.slack(0.0, p.total[s.item]):
-            out.append(Violation("bounds", None, s.item, s.id,
-                                 f"{s.item}: {s.id} gets a negative quantity {_n(v)}", -v))
-    for it in p.inst.items:
-        u = p.short[it.id]
-        tol = p.slack(it.demand, p.total[it.id])
-        if it.shortfall_penalty is None and abs(u) > tol:
-            out.append(Violation("bounds", None, it.id, it.id,
-                                 f"{it.id}: shortfall {_n(u)} {it.unit} but the item allows none "
-                                 "(no shortfall_penalty)", abs(u)))
-        elif u < -tol:
-            out.append(Violation("bounds", None, it.id, it.id,
-                                 f"{it.id}: negative shortfall {_n(u)}", -u))
-        elif u > it.demand + tol:
-            out.append(Violation("bounds", None, it.id, it.id,
-                                 f"{it.id}: shortfall {_n(u)} exceeds demand {_n(it.demand)}",
-                                 u - it.demand))
-    return out
-
-
-def _check_capacity(p: _Plan) -> list[Violation]:
-    out: list[Violation] = []
+def _check_suppliers(p: _Plan) -> list[Violation]:
+    """Bounds, capacity, qualification and minimum orders, in one pass over the suppliers."""
+    neg: list[Violation] = []
+    cap: list[Violation] = []
+    gate: list[Violation] = []
+    low: list[Violation] = []
     site_sum: dict[str, float] = defaultdict(float)
-    for s in p.inst.suppliers:
-        v = p.q[s.id]
+    tol = p.tol
+    for s, v, qualified in zip(p.inst.suppliers, p.qty, p.qual, strict=True):
+        eps = p.eps[s.item]
         if s.site is not None:
             site_sum[s.site] += v
-        if s.capacity is not None and v > s.capacity + p.slack(s.capacity, p.total[s.item]):
-            out.append(Violation("capacity", None, s.item, s.id,
+        if v < -eps:
+            neg.append(Violation("bounds", None, s.item, s.id,
+                                 f"{s.item}: {s.id} gets a negative quantity {_n(v)}", -v))
+        if s.capacity is not None and v - s.capacity > max(eps, tol * s.capacity):
+            cap.append(Violation("capacity", None, s.item, s.id,
                                  f"{s.item}: {s.id} supplies {_n(v)} > capacity {_n(s.capacity)}",
                                  v - s.capacity))
-        if v > p.tol and not p.qual[s.id]:
-            out.append(Violation("qualification", None, s.item, s.id,
-                                 f"{s.item}: {s.id} supplies {_n(v)} but is not qualified", v))
-    for k in p.inst.sites:
-        used = site_sum.get(k.id, 0.0)
-        if used > p.tol and not p.open[k.id]:
-            out.append(Violation("qualification", None, None, k.id,
-                                 f"site {k.id} is not open but its offers supply {_n(used)}", used))
-        if k.capacity is not None and used > k.capacity + p.slack(k.capacity, used):
-            out.append(Violation("site_capacity", None, None, k.id,
-                                 f"site {k.id}: offers supply {_n(used)} > site capacity "
-                                 f"{_n(k.capacity)}", used - k.capacity))
-    return out
-
-
-def _check_min_order(p: _Plan) -> list[Violation]:
-    out: list[Violation] = []
-    for s in p.inst.suppliers:
-        v = p.q[s.id]
-        if s.min_order <= 0 or not (v > p.tol or p.qual[s.id]):
-            continue
-        if v < s.min_order - p.slack(s.min_order, p.total[s.item]):
-            why = "awarded" if v > p.tol else "qualified"
-            out.append(Violation("min_order", None, s.item, s.id,
+        if v > tol and not qualified:
+            gate.append(Violation("qualification", None, s.item, s.id,
+                                  f"{s.item}: {s.id} supplies {_n(v)} but is not qualified", v))
+        if s.min_order > 0 and (v > tol or qualified) \
+                and s.min_order - v > max(eps, tol * s.min_order):
+            why = "awarded" if v > tol else "qualified"
+            low.append(Violation("min_order", None, s.item, s.id,
                                  f"{s.item}: {s.id} is {why} with {_n(v)} < minimum order "
                                  f"{_n(s.min_order)}", s.min_order - v))
+    for k in p.inst.sites:
+        used = site_sum.get(k.id, 0.0)
+        if used > tol and not p.open[k.id]:
+            gate.append(Violation("qualification", None, None, k.id,
+                                  f"site {k.id} is not open but its offers supply {_n(used)}",
+                                  used))
+        if k.capacity is not None and used > k.capacity + p.slack(k.capacity, used):
+            cap.append(Violation("site_capacity", None, None, k.id,
+                                 f"site {k.id}: offers supply {_n(used)} > site capacity "
+                                 f"{_n(k.capacity)}", used - k.capacity))
+    return neg + _check_shortfall(p) + cap + gate + low
+
+
+def _check_shortfall(p: _Plan) -> list[Violation]:
+    out: list[Violation] = []
+    for it in p.inst.items:
+        u, tol = p.short[it.id], p.slack(it.demand, p.total[it.id])
+        if it.shortfall_penalty is None and abs(u) > tol:
+            why, excess = "but the item allows none (no shortfall_penalty)", abs(u)
+        elif u < -tol:
+            why, excess = "is negative", -u
+        elif u > it.demand + tol:
+            why, excess = f"exceeds demand {_n(it.demand)}", u - it.demand
+        else:
+            continue
+        out.append(Violation("bounds", None, it.id, it.id,
+                             f"{it.id}: shortfall {_n(u)} {it.unit} {why}", excess))
     return out
 
 
@@ -305,28 +302,25 @@ def _ban(p: _Plan, rule: Any, name: str, it: ItemSpec) -> list[Violation]:
 
 
 def _supplier_cap(p: _Plan, rule: Any, name: str, it: ItemSpec) -> list[Violation]:
-    out: list[Violation] = []
-    for s in p.by_item.get(it.id, ()):
-        v = _cap(p, "supplier_cap", name, it, s.id, f"{s.id} supplies", p.q[s.id],
-                 rule.max_share)
-        out += [v] if v else []
-    return out
+    qtys = p.qtys[it.id]
+    limit = rule.max_share * p.total[it.id]
+    if not qtys or max(qtys) <= limit:  # the common case: nobody near the cap
+        return []
+    found = (_cap(p, "supplier_cap", name, it, s.id, f"{s.id} supplies", v, rule.max_share)
+             for s, v in zip(p.sups[it.id], qtys, strict=True) if v > limit)
+    return [v for v in found if v]
 
 
 def _exit_clause(p: _Plan, rule: Any, name: str, it: ItemSpec) -> list[Violation]:
-    amount = sum(p.q[s.id] for s in p.by_item.get(it.id, ()) if not s.exit_clause)
+    amount = sum(v for s, v in zip(p.sups[it.id], p.qtys[it.id], strict=True)
+                 if not s.exit_clause)
     v = _cap(p, "exit_clause", name, it, None,
              "contracts without exit clause supply", amount, rule.max_share_without)
     return [v] if v else []
 
 
-_RULE_CHECKS = {
-    "country_cap": _country_cap,
-    "bloc_share": _bloc_share,
-    "ban": _ban,
-    "supplier_cap": _supplier_cap,
-    "exit_clause": _exit_clause,
-}
+_RULE_CHECKS = {"country_cap": _country_cap, "bloc_share": _bloc_share, "ban": _ban,
+                "supplier_cap": _supplier_cap, "exit_clause": _exit_clause}
 
 
 # --- cost --------------------------------------------------------------------------------------
@@ -352,11 +346,11 @@ def _price(s: SupplierSpec, q: float, tol: float) -> float:
 def _cost(p: _Plan) -> float:
     inst = p.inst
     total = 0.0
-    for s in inst.suppliers:
-        v = p.q[s.id]
+    tariffs = inst.tariffs
+    for s, v, qualified in zip(inst.suppliers, p.qty, p.qual, strict=True):
         if v != 0.0:
-            total += _price(s, v, p.tol) * (1.0 + inst.tariffs.get(s.country or "", 0.0))
-        if p.qual[s.id]:
+            total += _price(s, v, p.tol) * (1.0 + tariffs.get(s.country or "", 0.0))
+        if qualified:
             total += s.fixed_cost
     total += sum(k.fixed_cost for k in inst.sites if p.open[k.id])
     total += sum((it.shortfall_penalty or 0.0) * p.short[it.id] for it in inst.items)
@@ -402,7 +396,7 @@ def verify(
     """
     p = _Plan(instance, quantities, qualified, site_open, shortfall, tol)
     out = list(p.found)
-    for check in (_check_bounds, _check_capacity, _check_min_order, _check_balance, _check_rules):
+    for check in (_check_suppliers, _check_balance, _check_rules):
         out.extend(check(p))
     if objective is not None:
         cost = _cost(p)
@@ -415,7 +409,8 @@ def verify(
 
 
 def _column(frame: Any, key: str, value: str) -> dict[str, Any]:
-    if frame is None or key not in getattr(frame, "columns", ()) or value not in frame.columns:
+    """``{key: value}`` from two columns of a DataFrame, skipping missing values."""
+    if frame is None or not {key, value} <= set(getattr(frame, "columns", ())):
         return {}
     import pandas as pd
 
@@ -423,20 +418,20 @@ def _column(frame: Any, key: str, value: str) -> dict[str, Any]:
 
 
 def verify_plan(instance: Instance, plan: Any, tol: float = 1e-6) -> list[Violation]:
-    """Verify a Plan-like object: ``allocations`` (supplier, quantity, qualified), ``sites``
-    (site, open), ``items`` (item, shortfall) and ``objective``, read by duck typing."""
+    """Verify a Plan-like object, read by duck typing: ``allocations`` (supplier, quantity,
+    qualified), ``sites`` (site, open), ``items`` (item, shortfall) and ``objective``."""
     alloc = plan.allocations
     quantities: dict[str, float] = defaultdict(float)
     for sid, v in zip(alloc["supplier"], alloc["quantity"], strict=True):
         quantities[str(sid)] += float(v)
-    qualified = {k: bool(v) for k, v in _column(alloc, "supplier", "qualified").items()}
-    site_open = {k: bool(v) for k, v in _column(getattr(plan, "sites", None), "site",
-                                                  "open").items()}
-    shortfall = {k: float(v) for k, v in _column(getattr(plan, "items", None), "item",
-                                                  "shortfall").items()}
+    qualified = _column(alloc, "supplier", "qualified")
+    site_open = _column(getattr(plan, "sites", None), "site", "open")
+    shortfall = _column(getattr(plan, "items", None), "item", "shortfall")
     objective = getattr(plan, "objective", None)
     if objective is not None and not math.isfinite(float(objective)):
         objective = None
-    return verify(instance, quantities, qualified=qualified or None,
-                  site_open=site_open or None, shortfall=shortfall or None,
+    return verify(instance, quantities,
+                  qualified={k: bool(v) for k, v in qualified.items()} or None,
+                  site_open={k: bool(v) for k, v in site_open.items()} or None,
+                  shortfall={k: float(v) for k, v in shortfall.items()} or None,
                   objective=None if objective is None else float(objective), tol=tol)

@@ -48,6 +48,11 @@ class BuiltModel:
 
         return to_pyomo(self.data)
 
+    def write_lp(self, path: str) -> None:
+        """Write the model as an LP file with readable names (``crma-65[gallium|CN]``)."""
+        model, _ = self.to_pyomo()
+        model.write(str(path), format="lp", io_options={"symbolic_solver_labels": True})
+
     def to_highs(self) -> Any:
         """A ``highspy.Highs`` with this model passed directly (no Pyomo in between)."""
         from trustsource.solve.highs import highs_from_data

@@ -11,7 +11,6 @@ import highspy
 from trustsource.instance import Instance
 from trustsource.model.build import BuiltModel, build_model
 from trustsource.results.plan import Plan
-from trustsource.model import pyomo_backend  # noqa: F401  (pay the pyomo.environ import up front)
 from trustsource.solve.highs import highs_from_data, highs_from_pyomo, run
 from trustsource.status import Status
 
@@ -42,7 +41,7 @@ def solve(
     time_limit: float | None = None,
     mip_rel_gap: float = 1e-4,
     threads: int | None = None,
-    backend: Backend = "pyomo",
+    backend: Backend = "highspy",
     verify: bool = True,
     log: bool = False,
     highs_options: dict[str, Any] | None = None,
@@ -54,7 +53,8 @@ def solve(
         time_limit: seconds for HiGHS (None: no limit).
         mip_rel_gap: relative MIP gap at which HiGHS may stop and report optimal (0: prove it).
         threads: HiGHS threads (None: HiGHS default).
-        backend: ``pyomo`` (compile the Pyomo model) or ``highspy`` (pass the matrix directly).
+        backend: ``highspy`` (default: pass the block matrix directly) or ``pyomo`` (build the
+            named Pyomo model and compile it); both hand HiGHS the same model.
         verify: run the independent verifier on the plan (recommended; cheap).
         log: let HiGHS write its log (to stdout).
         highs_options: further HiGHS options, passed through unchanged.
