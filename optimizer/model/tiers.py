@@ -56,7 +56,11 @@ def add_tiers(md: ModelData, ctx: Context) -> None:
         if tiers is None:
             continue
         cap = ctx.cap_eff[s]
-        breaks = [(b.from_, b.price) for b in tiers.breaks if b.from_ < cap or b.from_ == 0]
+        # A tier starting beyond the effective capacity can never apply. One starting exactly at
+        # it still prices that exact quantity under all-units, so it stays.
+        all_units = tiers.mode == "all_units"
+        breaks = [(b.from_, b.price) for b in tiers.breaks
+                  if b.from_ < cap or b.from_ == 0 or (all_units and b.from_ <= cap)]
         prices = [p for _, p in breaks]
         if tiers.mode == "incremental":
             mode = 0 if all(a <= b for a, b in zip(prices, prices[1:])) else 1
