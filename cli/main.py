@@ -10,8 +10,9 @@ from __future__ import annotations
 import json
 import sys
 import traceback
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any
 
 import click
 
@@ -122,9 +123,8 @@ def solve(file: str, fmt: str, out_dir: str | None, time_limit: float | None, mi
     """Find the cheapest compliant plan for instance FILE ('-' for stdin)."""
     from trustsource import load
     from trustsource import solve as solve_instance
-    from trustsource.status import Status
-
     from trustsource.cli.output import render_csv, render_table, write_out_dir
+    from trustsource.status import Status
 
     with error_boundary(debug):
         inst = load(file)

@@ -6,10 +6,10 @@ them by name, define its own, or override a built-in one by defining a bloc of t
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import lru_cache
 from importlib import resources
 from types import MappingProxyType
-from typing import Mapping
 
 import yaml
 

@@ -13,21 +13,25 @@ import io
 import json
 import math
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import pandas as pd
 import yaml
-from pydantic import TypeAdapter, ValidationError
-
+from pydantic import ValidationError
 from trustsource.errors import InstanceError, Issue
 from trustsource.schema import (
     RULE_KINDS,
     TOP_LEVEL_KEYS,
+    BanRule,
+    BlocShareRule,
+    CountryCapRule,
+    ExitClauseRule,
     ItemSpec,
-    RuleSpec,
     SiteSpec,
+    SupplierCapRule,
     SupplierSpec,
 )
 
@@ -35,6 +39,7 @@ TABLES = ("items", "sites", "suppliers")
 # Cells of these CSV columns hold a small YAML/JSON mapping (a bill of materials, a tier schedule).
 _STRUCTURED_COLUMNS = ("inputs", "price_tiers")
 _SPEC_FOR = {"items": ItemSpec, "sites": SiteSpec, "suppliers": SupplierSpec}
+RULE_MODELS = (CountryCapRule, BlocShareRule, BanRule, SupplierCapRule, ExitClauseRule)
 
 
 @dataclass
@@ -91,7 +96,9 @@ def load(source: str | Path | io.TextIOBase) -> Any:
 def parse_document(text: str, origin: str) -> dict[str, Any]:
     """Parse YAML or JSON text (JSON is YAML, but its own parser gives better messages)."""
     if not text.strip():
-        raise InstanceError([Issue(origin, None, "the file is empty; expected a schema-1 document")])
+        raise InstanceError(
+            [Issue(origin, None, "the file is empty; expected a schema-1 document")]
+        )
     try:
         if origin.endswith(".json") or text.lstrip().startswith("{"):
             doc = json.loads(text)
@@ -164,7 +171,9 @@ def _closest(word: str, options: list[str] | tuple[str, ...]) -> str:
     return f"; did you mean '{hit[0]}'?" if hit else ""
 
 
-def _format_pydantic(err: Mapping[str, Any], spec_fields: tuple[str, ...]) -> tuple[str | None, str]:
+def _format_pydantic(
+    err: Mapping[str, Any], spec_fields: tuple[str, ...]
+) -> tuple[str | None, str]:
     """One pydantic error -> (field, message) in user words."""
     # Discriminated unions add the tag to the path; it is noise for the user.
     loc = [str(p) for p in err["loc"] if p not in RULE_KINDS]
@@ -196,37 +205,36 @@ def _format_pydantic(err: Mapping[str, Any], spec_fields: tuple[str, ...]) -> tu
     return fld, msg
 
 
-def _validate_section(
-    name: str, rows: Any, adapter: TypeAdapter[Any], fields: tuple[str, ...],
-    locator: Locator, issues: list[Issue],
-) -> list[Any] | None:
-    if not isinstance(rows, list):
-        issues.append(Issue(locator.where(name), None,
-                            f"must be a list or a CSV file name, got {type(rows).__name__}"))
-        return None
-    locator.ids[name] = [r.get("id", r.get("name")) if isinstance(r, dict) else None for r in rows]
-    try:
-        return adapter.validate_python(rows)
-    except ValidationError as exc:
-        for err in exc.errors():
-            index = err["loc"][0] if err["loc"] and isinstance(err["loc"][0], int) else None
-            sub = dict(err)
-            sub["loc"] = err["loc"][1:] if index is not None else err["loc"]
-            if index is not None and name == "rules" and not sub["loc"] and err["type"] in (
-                "model_type", "dict_type"):
-                issues.append(Issue(locator.where(name, index), None, "must be a mapping"))
+def _section_fields(section: str) -> tuple[str, ...]:
+    """Known keys of a section's entries, for 'did you mean' hints."""
+    spec = _SPEC_FOR.get(section)
+    if spec is not None:
+        return (*spec.model_fields, "from")
+    keys: set[str] = set()
+    for rule in RULE_MODELS:
+        keys.update(f.alias or name for name, f in rule.model_fields.items())
+    return tuple(sorted(keys))
+
+
+def _issues_from(exc: ValidationError, locator: Locator) -> list[Issue]:
+    """Map pydantic errors (located by key path) to located issues."""
+    issues = []
+    for err in exc.errors():
+        loc = err["loc"]
+        section = str(loc[0]) if loc else ""
+        if section in (*TABLES, "rules") and len(loc) >= 2 and isinstance(loc[1], int):
+            where = locator.where(section, loc[1])
+            sub = {**err, "loc": loc[2:]}
+            if not sub["loc"] and err["type"] in ("model_type", "dict_type",
+                                                  "model_attributes_type"):
+                issues.append(Issue(where, None, "must be a mapping of keys to values"))
                 continue
-            fld, msg = _format_pydantic(sub, fields)
-            issues.append(Issue(locator.where(name, index), fld, msg))
-        return None
-
-
-_ADAPTERS = {
-    "items": TypeAdapter(list[ItemSpec]),
-    "sites": TypeAdapter(list[SiteSpec]),
-    "suppliers": TypeAdapter(list[SupplierSpec]),
-    "rules": TypeAdapter(list[RuleSpec]),
-}
+            fld, msg = _format_pydantic(sub, _section_fields(section))
+        else:
+            where = locator.document
+            fld, msg = _format_pydantic(err, TOP_LEVEL_KEYS)
+        issues.append(Issue(where, fld, msg))
+    return issues
 
 
 def instance_from_document(doc: dict[str, Any], base_dir: Path, origin: str) -> Any:
@@ -246,37 +254,31 @@ def instance_from_document(doc: dict[str, Any], base_dir: Path, origin: str) -> 
         if key not in TOP_LEVEL_KEYS:
             issues.append(Issue(origin, str(key), f"unknown key '{key}'"
                                 f"{_closest(str(key), TOP_LEVEL_KEYS)}"))
-    if "items" not in doc:
-        issues.append(Issue(origin, "items", "is required"))
 
-    parts: dict[str, Any] = {}
-    for name in ("items", "sites", "suppliers", "rules"):
-        rows = doc.get(name)
-        if rows is None:
-            continue
+    data = {k: v for k, v in doc.items() if k in TOP_LEVEL_KEYS and k != "trustsource"}
+    for name in (*TABLES, "rules"):
+        rows = data.get(name)
         if isinstance(rows, str) and name in TABLES:
-            path = base_dir / rows
             locator.csv_files[name] = rows
-            rows = _read_csv(path, rows, issues)
+            rows = _read_csv(base_dir / rows, rows, issues)
             if rows is None:
+                data.pop(name)
                 continue
-        spec = _SPEC_FOR.get(name)
-        fields = tuple(spec.model_fields) + ("from",) if spec else (
-            "name", "kind", "items", "basis", "max_share", "min_share", "countries", "except",
-            "bloc", "max_share_without", "description")
-        validated = _validate_section(name, rows, _ADAPTERS[name], fields, locator, issues)
-        if validated is not None:
-            parts[name] = validated
-
-    scalars = {k: doc[k] for k in ("name", "currency", "description", "sources", "blocs",
-                                   "tariffs") if k in doc}
+            data[name] = rows
+        if isinstance(rows, list):
+            locator.ids[name] = [r.get("id", r.get("name")) if isinstance(r, dict) else None
+                                 for r in rows]
+        elif rows is not None:
+            issues.append(Issue(locator.where(name), None,
+                                f"must be a list{' or a CSV file name' if name in TABLES else ''}"
+                                f", got {type(rows).__name__}"))
+            data.pop(name)
+    # One validation pass over the whole document: pydantic collects every field error, and the
+    # cross-entry checks run (in Instance's validator) only once the fields are sound.
     try:
-        # Validate the scalar keys alone first, so their errors join the table errors.
-        Instance.model_validate({**scalars, "items": []}, context={"locator": None, "shallow": True})
+        inst = Instance.model_validate(data, context={"locator": locator})
     except ValidationError as exc:
-        for err in exc.errors():
-            fld, msg = _format_pydantic(err, TOP_LEVEL_KEYS)
-            issues.append(Issue(origin, fld, msg))
+        raise InstanceError(issues + _issues_from(exc, locator)) from None
     if issues:
         raise InstanceError(issues)
-    return Instance.model_validate({**scalars, **parts}, context={"locator": locator})
+    return inst

@@ -7,7 +7,7 @@ need the whole instance (references, duplicates, cycles, countries, capacity aft
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
@@ -228,7 +228,7 @@ class ExitClauseRule(RuleBase):
 
 
 RuleSpec = Annotated[
-    Union[CountryCapRule, BlocShareRule, BanRule, SupplierCapRule, ExitClauseRule],
+    CountryCapRule | BlocShareRule | BanRule | SupplierCapRule | ExitClauseRule,
     Field(discriminator="kind"),
 ]
 RULE_KINDS = ("country_cap", "bloc_share", "ban", "supplier_cap", "exit_clause")

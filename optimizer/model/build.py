@@ -16,7 +16,6 @@ from typing import Any
 
 import numpy as np
 from pyomo.common.gc_manager import PauseGC
-
 from trustsource.instance import Instance
 from trustsource.model.balance import add_balance
 from trustsource.model.capacity import add_capacity

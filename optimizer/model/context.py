@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-
 from trustsource.checks import required_supply
 from trustsource.instance import Instance
 from trustsource.model.core import INF
@@ -70,7 +69,8 @@ def make_context(inst: Instance) -> Context:
     need = required_supply(inst)
     least = np.array([need[i][0] for i in item_ids], dtype=float)
     most = np.array([need[i][1] for i in item_ids], dtype=float)
-    site_cap = np.array([INF if s.capacity is None else s.capacity for s in inst.sites], dtype=float)
+    site_cap = np.array([INF if s.capacity is None else s.capacity for s in inst.sites],
+                        dtype=float)
     site_fixed = np.array([s.fixed_cost for s in inst.sites], dtype=float)
     sup_item = np.fromiter((inst.item_index[s.item] for s in sups), dtype=np.int64, count=n)
     sup_site = np.fromiter(

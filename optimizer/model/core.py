@@ -171,7 +171,8 @@ def grouped_rows(
     indices[pos] = cols[order]
     data[pos] = coefs[order]
     if n_extra:
-        assert extra_cols is not None and extra_coefs is not None
+        assert extra_cols is not None
+        assert extra_coefs is not None
         for e in range(n_extra):
             p = indptr[:-1] + counts + e
             indices[p] = extra_cols[:, e]

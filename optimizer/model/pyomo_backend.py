@@ -17,7 +17,6 @@ import numpy as np
 import pyomo.environ as pyo
 from pyomo.common.gc_manager import PauseGC
 from pyomo.core.expr.numeric_expr import LinearExpression
-
 from trustsource.model.core import ModelData
 
 

@@ -18,7 +18,6 @@ Tiered suppliers carry their cost on tier variables (:mod:`trustsource.model.tie
 from __future__ import annotations
 
 import numpy as np
-
 from trustsource.model.context import Context
 from trustsource.model.core import ModelData
 

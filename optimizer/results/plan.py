@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
-
 from trustsource.errors import Issue, TrustsourceError
 from trustsource.status import Status
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-
 from trustsource.model.build import BuiltModel, column_values
 
 ZERO = 1e-9
@@ -19,7 +18,6 @@ BINDING_TOL = 1e-6
 def plan_tables(model: BuiltModel, col: np.ndarray) -> dict[str, pd.DataFrame]:
     """All plan tables for solution ``col`` of ``model``."""
     ctx, md = model.ctx, model.data
-    inst = ctx.inst
     col = np.where(np.abs(col) < ZERO, 0.0, col)
     x = column_values(model, col, "x")
     x = np.where(x < ZERO, 0.0, x)
@@ -175,7 +173,7 @@ def _rules_table(model: BuiltModel, x: np.ndarray, supply: np.ndarray) -> pd.Dat
             mine = ctx.sup_item == i
             q = pd.Series(x[mine], index=basis[mine], dtype=float)
 
-            def share_of(mask: np.ndarray) -> float:
+            def share_of(mask: np.ndarray, mine: np.ndarray = mine, t: float = t) -> float:
                 return float(x[mine][mask].sum() / t) if t > 0 else 0.0
 
             entries: list[tuple[str, str | None, float, float]] = []  # sense, scope, limit, got

@@ -7,7 +7,6 @@ import time
 from typing import Any, Literal
 
 import highspy
-
 from trustsource.instance import Instance
 from trustsource.model.build import BuiltModel, build_model
 from trustsource.results.plan import Plan

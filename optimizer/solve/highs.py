@@ -22,7 +22,6 @@ from typing import Any
 import highspy
 import numpy as np
 import scipy.sparse as sp
-
 from trustsource.model.core import ModelData
 from trustsource.status import Status, map_status
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from trustsource.model.rules import ban, bloc_share, country_cap, exit_clause, supplier_cap
 

@@ -13,7 +13,6 @@ impossible floor shows up as infeasibility rather than being dropped silently.
 from __future__ import annotations
 
 import numpy as np
-
 from trustsource.model.context import Context
 from trustsource.model.core import ModelData
 from trustsource.model.rules.shares import selected_items, share_block

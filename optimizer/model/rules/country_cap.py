@@ -13,7 +13,6 @@ with :math:`c(s)` the supplier's location or owner country (the rule's ``basis``
 from __future__ import annotations
 
 import numpy as np
-
 from trustsource.model.context import Context
 from trustsource.model.core import ModelData
 from trustsource.model.rules.shares import share_block

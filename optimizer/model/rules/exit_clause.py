@@ -10,7 +10,6 @@ where :math:`e_s` is the supplier's ``exit_clause`` flag.
 from __future__ import annotations
 
 import numpy as np
-
 from trustsource.model.context import Context
 from trustsource.model.core import ModelData
 from trustsource.model.rules.shares import share_block

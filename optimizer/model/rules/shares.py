@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-
 from trustsource.model.context import Context
 from trustsource.model.core import RowBlock, grouped_rows
 

@@ -8,7 +8,6 @@ r"""``supplier_cap``: no single supplier delivers more than a share of an item.
 from __future__ import annotations
 
 import numpy as np
-
 from trustsource.model.context import Context
 from trustsource.model.core import ModelData
 from trustsource.model.rules.shares import share_block
