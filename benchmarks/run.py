@@ -1,0 +1,238 @@
+"""End-to-end benchmark: what trustsource costs on top of HiGHS itself.
+
+For each case (generated instances of about 1k/10k/100k offers, optionally OR-Library
+capa_8000/capb_5000/capc_5000) it measures, in one process after a warm-up solve:
+
+1. **load**: the instance written as YAML + CSV to a temporary folder, then ``trustsource.load``;
+2. **trustsource.solve**: its ``timings`` (build, handoff, solve = HiGHS ``run()`` wall time,
+   verify, results, total) and the model size; build + handoff seconds per million nonzeros;
+3. **HiGHS alone on the same model**: ``build_model(inst).to_highs()`` written to MPS, read into
+   a fresh silent ``highspy.Highs`` with the same options (mip_rel_gap, time_limit, threads), and
+   ``run()`` timed alone;
+4. **ratio** = (load + build + handoff + solve + verify) / HiGHS ``run()``.
+
+A markdown table goes to stdout, every number to ``benchmarks/results/run.csv``::
+
+    python benchmarks/run.py --sizes 1000,10000
+    python benchmarks/run.py --sizes 100000 --orlib capa,capb,capc --time-limit 900
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import math
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import highspy
+import trustsource
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import generate  # noqa: E402  (benchmarks/generate.py)
+import orlib  # noqa: E402  (benchmarks/orlib.py)
+
+ORLIB_DEFAULT_VARIANT = {"capa": "capa_8000", "capb": "capb_5000", "capc": "capc_5000"}
+"""``--orlib capa`` means this variant (the tightest capacity of each file)."""
+
+COLUMNS = [
+    "case", "offers", "rows", "cols", "nnz", "integers",
+    "load_s", "build_s", "handoff_s", "pyomo_build_s", "compile_s", "solve_s", "verify_s",
+    "results_s", "total_s", "other_s", "e2e_s", "build_handoff_s_per_mnnz",
+    "highs_run_s", "highs_runtime_s", "ratio",
+    "status", "objective", "mip_gap", "highs_status", "highs_objective", "highs_mip_gap",
+    "objective_rel_diff", "time_limit", "mip_rel_gap", "threads", "backend",
+]
+
+
+def _seconds(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3f}"
+
+
+def reference_highs(
+    inst: trustsource.Instance,
+    workdir: Path,
+    time_limit: float | None,
+    mip_rel_gap: float,
+    threads: int | None,
+) -> dict[str, Any]:
+    """Solve the same model with HiGHS alone (via an MPS file) and time ``run()``."""
+    mps = workdir / "model.mps"
+    trustsource.build_model(inst).to_highs().writeModel(str(mps))
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("mip_rel_gap", float(mip_rel_gap))
+    if time_limit is not None:
+        h.setOptionValue("time_limit", float(time_limit))
+    if threads is not None:
+        h.setOptionValue("threads", int(threads))
+    if h.readModel(str(mps)) == highspy.HighsStatus.kError:
+        raise RuntimeError(f"HiGHS could not read {mps}")
+    t0 = time.perf_counter()
+    h.run()
+    seconds = time.perf_counter() - t0
+    info = h.getInfo()
+    has_sol = info.primal_solution_status == 2  # feasible
+    return {
+        "highs_run_s": seconds,
+        "highs_runtime_s": h.getRunTime(),
+        "highs_status": h.modelStatusToString(h.getModelStatus()),
+        "highs_objective": float(info.objective_function_value) if has_sol else None,
+        "highs_mip_gap": float(info.mip_gap) if has_sol else None,
+    }
+
+
+def measure(
+    case: str,
+    doc: dict[str, Any],
+    time_limit: float | None,
+    mip_rel_gap: float,
+    threads: int | None,
+    backend: str = "pyomo",
+    reference: bool = True,
+) -> dict[str, Any]:
+    """Load (YAML + CSV), solve, and solve again with HiGHS alone; return one result row."""
+    with tempfile.TemporaryDirectory(prefix="trustsource-bench-") as tmp:
+        workdir = Path(tmp)
+        path = generate.write_instance(doc, workdir)
+        t0 = time.perf_counter()
+        inst = trustsource.load(path)
+        load_s = time.perf_counter() - t0
+        plan = trustsource.solve(inst, time_limit=time_limit, mip_rel_gap=mip_rel_gap,
+                                 threads=threads, backend=backend)
+        tm = dict(plan.timings)
+        stats = dict(plan.model_stats or {})
+        known = sum(tm.get(k, 0.0) for k in ("build", "handoff", "solve", "verify", "results"))
+        e2e = load_s + sum(tm.get(k, 0.0) for k in ("build", "handoff", "solve", "verify"))
+        nnz = stats.get("nnz")
+        row: dict[str, Any] = {
+            "case": case,
+            "offers": len(inst.suppliers),
+            **{k: stats.get(k) for k in ("rows", "cols", "nnz", "integers")},
+            "load_s": load_s,
+            **{f"{k}_s": tm.get(k) for k in ("build", "handoff", "pyomo_build", "compile",
+                                              "solve", "verify", "results", "total")},
+            "other_s": tm["total"] - known if "total" in tm else None,
+            "e2e_s": e2e,
+            "build_handoff_s_per_mnnz": (
+                (tm.get("build", 0.0) + tm.get("handoff", 0.0)) / nnz * 1e6 if nnz else None),
+            "status": str(getattr(plan.status, "value", plan.status)),
+            "objective": plan.objective,
+            "mip_gap": plan.mip_gap,
+            "time_limit": time_limit,
+            "mip_rel_gap": mip_rel_gap,
+            "threads": threads,
+            "backend": backend,
+        }
+        if reference:
+            row.update(reference_highs(inst, workdir, time_limit, mip_rel_gap, threads))
+            run_s = row["highs_run_s"]
+            row["ratio"] = e2e / run_s if run_s > 0 else None
+            ours, theirs = plan.objective, row["highs_objective"]
+            if ours is not None and theirs is not None:
+                row["objective_rel_diff"] = abs(ours - theirs) / max(1.0, abs(theirs))
+    return row
+
+
+def markdown(rows: list[dict[str, Any]]) -> str:
+    """The key columns as a markdown table."""
+    head = ["case", "offers", "nnz", "load s", "build s", "handoff s", "solve s", "verify s",
+            "total s", "build+handoff s/M nnz", "HiGHS run s", "ratio", "status", "gap",
+            "HiGHS status"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for r in rows:
+        gap = r.get("mip_gap")
+        cells = [
+            r["case"], f"{r['offers']:,}", f"{r['nnz']:,}" if r.get("nnz") else "-",
+            _seconds(r["load_s"]), _seconds(r.get("build_s")), _seconds(r.get("handoff_s")),
+            _seconds(r.get("solve_s")), _seconds(r.get("verify_s")), _seconds(r.get("total_s")),
+            _seconds(r.get("build_handoff_s_per_mnnz")), _seconds(r.get("highs_run_s")),
+            "-" if r.get("ratio") is None else f"{r['ratio']:.2f}",
+            r["status"], "-" if gap is None else f"{gap:.2e}", r.get("highs_status", "-"),
+        ]
+        lines.append("| " + " | ".join(str(c) for c in cells) + " |")
+    return "\n".join(lines)
+
+
+def write_csv(rows: list[dict[str, Any]], path: Path) -> None:
+    """Write every column of ``rows`` to ``path`` (creating its folder)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=COLUMNS, extrasaction="ignore")
+        writer.writeheader()
+        for r in rows:
+            writer.writerow({c: "" if r.get(c) is None else r[c] for c in COLUMNS})
+
+
+def orlib_names(spec: str) -> list[str]:
+    """``capa,capb,capc_6500`` -> ``[capa_8000, capb_5000, capc_6500]``."""
+    names = []
+    for part in (s.strip() for s in spec.split(",")):
+        if part:
+            names.append(ORLIB_DEFAULT_VARIANT.get(part, part))
+    return names
+
+
+def warm_up(backend: str) -> None:
+    """Solve a tiny instance once so one-off import costs stay out of the measurements."""
+    inst = trustsource.Instance.from_dict(generate.generate(200, seed=1))
+    trustsource.solve(inst, time_limit=30, backend=backend)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command-line entry point."""
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--sizes", default="1000,10000,100000",
+                   help="comma-separated offer counts of generated instances ('' for none)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--orlib", default="",
+                   help="OR-Library cases, e.g. capa,capb,capc (= capa_8000, capb_5000, "
+                        "capc_5000) or explicit variants such as capa_10000")
+    p.add_argument("--orlib-dir", default=None,
+                   help="OR-Library folder (default: $TRUSTSOURCE_ORLIB_DIR or ../shared/...)")
+    p.add_argument("--time-limit", type=float, default=300.0, help="seconds per solve")
+    p.add_argument("--mip-gap", type=float, default=1e-4, help="relative MIP gap")
+    p.add_argument("--threads", type=int, default=None, help="HiGHS threads (default: HiGHS's)")
+    p.add_argument("--backend", choices=("pyomo", "highspy"), default="pyomo",
+                   help="trustsource.solve hand-off route (default: the library's, pyomo)")
+    p.add_argument("--no-reference", action="store_true",
+                   help="skip the HiGHS-alone solve (halves the run time)")
+    p.add_argument("--out", default=str(HERE / "results" / "run.csv"))
+    args = p.parse_args(argv)
+
+    cases: list[tuple[str, Any]] = []
+    for s in (x.strip() for x in args.sizes.split(",")):
+        if s:
+            n = int(float(s))
+            cases.append((f"gen-{n}", lambda n=n: generate.generate(n, seed=args.seed)))
+    for name in orlib_names(args.orlib):
+        cases.append((name, lambda name=name: orlib.to_instance_doc(
+            orlib.load_named(name, orlib.data_dir(args.orlib_dir)))))
+    if not cases:
+        p.error("nothing to run: give --sizes and/or --orlib")
+
+    warm_up(args.backend)
+    rows = []
+    for case, make in cases:
+        print(f"{case}: running ...", file=sys.stderr, flush=True)
+        row = measure(case, make(), args.time_limit, args.mip_gap, args.threads, args.backend,
+                      reference=not args.no_reference)
+        rows.append(row)
+        ratio = row.get("ratio")
+        print(f"{case}: {row['status']}, total {row['total_s']:.2f} s, ratio "
+              f"{'-' if ratio is None or not math.isfinite(ratio) else f'{ratio:.2f}'}",
+              file=sys.stderr, flush=True)
+        write_csv(rows, Path(args.out))  # keep partial results of long runs
+    print(markdown(rows))
+    print(f"\nfull results: {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
