@@ -39,6 +39,10 @@ def render_table(plan: Any, inst: Any) -> str:
     standby = alloc[(alloc["quantity"] <= 0) & alloc["qualified"]]
     if len(standby):
         lines.append(f"qualified without award: {', '.join(standby['supplier'])}")
+    if len(plan.costs):
+        parts = plan.costs.groupby("component", sort=False)["cost"].sum()
+        lines.append("cost breakdown: " + ", ".join(
+            f"{name} {_money(float(v), plan.currency)}" for name, v in parts.items()))
     lines.append("")
     lines.append("country shares per item:")
     for it in plan.items.itertuples():

@@ -68,6 +68,7 @@ def solve(
             "currency": instance.currency, "solver": solver_version(), "backend": backend,
             "options": options}
     findings = instance.findings
+    t_checked = time.perf_counter()
     if findings:
         # The arithmetic already proves infeasibility; say why in item and rule words.
         return Plan(status=Status.INFEASIBLE, findings=findings,
@@ -75,7 +76,7 @@ def solve(
                     timings={"total": time.perf_counter() - t_start}, **base)
 
     model = build_model(instance)
-    timings = dict(model.timings)
+    timings = {"check": t_checked - t_start, **model.timings}
     t0 = time.perf_counter()
     if backend == "pyomo":
         pyomo_model, columns = model.to_pyomo()
