@@ -81,6 +81,8 @@ def validate(file: str, fmt: str, debug: bool) -> None:
             inst = load(file)
             issues = inst.findings
         except InstanceError as exc:
+            if debug:
+                traceback.print_exc()
             issues = exc.issues
             inst = None
         if fmt == "json":

@@ -23,10 +23,10 @@ def render_table(plan: Any, inst: Any) -> str:
     if plan.objective is not None:
         gap = "" if plan.mip_gap is None else f"  (MIP gap {plan.mip_gap:.4%})"
         lines.append(f"total cost: {_money(plan.objective, plan.currency)}{gap}")
-    if plan.message:
+    if plan.findings:
+        lines.extend(f"  - {f.message}" for f in plan.findings)
+    elif plan.message:
         lines.append(plan.message)
-    for f in plan.findings:
-        lines.append(f"  - {f.message}")
     if not plan.has_solution:
         return "\n".join(lines)
     alloc = plan.allocations

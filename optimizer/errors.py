@@ -32,8 +32,9 @@ class Issue:
     kind: str = "error"
 
     def __str__(self) -> str:
-        field = f" [{self.field}]" if self.field else ""
-        return f"{self.location}{field} {self.message}"
+        if self.field:
+            return f"{self.location} [{self.field}] {self.message}"
+        return f"{self.location}: {self.message}"
 
 
 class InstanceError(TrustsourceError):

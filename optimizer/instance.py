@@ -17,10 +17,11 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, PrivateAttr, ValidationInfo, model_validator
+from pydantic import Field, PrivateAttr, ValidationError, ValidationInfo, model_validator
 from trustsource.blocs import builtin_blocs
-from trustsource.errors import Issue
+from trustsource.errors import InstanceError, Issue
 from trustsource.schema import (
+    FrozenDict,
     Id,
     ItemSpec,
     NonNegative,
@@ -28,6 +29,7 @@ from trustsource.schema import (
     SiteSpec,
     Spec,
     SupplierSpec,
+    frozendict,
 )
 
 
@@ -40,11 +42,11 @@ class Instance(Spec):
     """Currency of every cost."""
     description: str | None = None
     """What the instance represents."""
-    sources: list[str | dict[str, Any]] = Field(default_factory=list)
+    sources: tuple[str | FrozenDict[str, Any], ...] = ()
     """Where the data come from."""
-    blocs: dict[Id, list[str]] = Field(default_factory=dict)
+    blocs: FrozenDict[Id, tuple[str, ...]] = Field(default_factory=frozendict)
     """Named country sets; these add to, or override, the built-in blocs."""
-    tariffs: dict[str, NonNegative] = Field(default_factory=dict)
+    tariffs: FrozenDict[str, NonNegative] = Field(default_factory=frozendict)
     """Ad-valorem cost adders by supplier location country (0.25 = +25 %)."""
     items: tuple[ItemSpec, ...]
     """Items to supply."""
@@ -68,6 +70,24 @@ class Instance(Spec):
         return self
 
     _locator: Any = PrivateAttr(default=None)
+
+    def __init__(self, /, **data: Any) -> None:
+        """Validate keyword data; every problem is raised as one located InstanceError."""
+        from trustsource.loader import CURRENT_LOCATOR, Locator, ids_of, issues_from
+
+        locator = CURRENT_LOCATOR.get()
+        if locator is None:
+            locator = Locator.inline("<python>")
+            locator.ids = ids_of(data)
+        try:
+            self.__pydantic_validator__.validate_python(
+                data, self_instance=self, context={"locator": locator}
+            )
+        except ValidationError as exc:
+            from trustsource.loader import partial_cross_checks
+
+            issues = issues_from(exc, locator) + partial_cross_checks(data, locator)
+            raise InstanceError(issues) from None
 
     # --- construction -------------------------------------------------------------------------
 

@@ -8,6 +8,8 @@ been read, so one run reports every problem.
 
 from __future__ import annotations
 
+import contextvars
+import csv
 import difflib
 import io
 import json
@@ -18,11 +20,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 import yaml
 from pydantic import ValidationError
 from trustsource.errors import InstanceError, Issue
 from trustsource.schema import (
+    PLANNED_RULE_KINDS,
     RULE_KINDS,
     TOP_LEVEL_KEYS,
     BanRule,
@@ -36,6 +38,11 @@ from trustsource.schema import (
 )
 
 TABLES = ("items", "sites", "suppliers")
+# The locator of the document being validated, read by Instance.__init__ (which pydantic also
+# calls from model_validate). A context variable, not a global: concurrent loads do not mix.
+CURRENT_LOCATOR: contextvars.ContextVar[Locator | None] = contextvars.ContextVar(
+    "trustsource_locator", default=None
+)
 # Cells of these CSV columns hold a small YAML/JSON mapping (a bill of materials, a tier schedule).
 _STRUCTURED_COLUMNS = ("inputs", "price_tiers")
 _SPEC_FOR = {"items": ItemSpec, "sites": SiteSpec, "suppliers": SupplierSpec}
@@ -48,7 +55,10 @@ class Locator:
 
     document: str
     csv_files: dict[str, str] = field(default_factory=dict)
+    csv_lines: dict[str, list[int]] = field(default_factory=dict)
     ids: dict[str, list[str | None]] = field(default_factory=dict)
+    # When checking a partial instance (some rows failed validation), position -> original row.
+    row_map: dict[str, list[int]] = field(default_factory=dict)
 
     @classmethod
     def inline(cls, document: str) -> Locator:
@@ -59,12 +69,13 @@ class Locator:
         """Location of entry ``index`` of ``section`` (or of the section itself)."""
         if index is None:
             return f"{self.document}: {section}"
+        if section in self.row_map:
+            index = self.row_map[section][index]
         ids = self.ids.get(section)
         label = ids[index] if ids is not None and index < len(ids) else None
         suffix = f" ({label})" if label else ""
         if section in self.csv_files:
-            # Line 1 is the header, so row k sits on line k + 2.
-            return f"{self.csv_files[section]}:{index + 2}{suffix}"
+            return f"{self.csv_files[section]}:{self.csv_lines[section][index]}{suffix}"
         return f"{self.document}: {section}[{index}]{suffix}"
 
 
@@ -122,7 +133,7 @@ def parse_document(text: str, origin: str) -> dict[str, Any]:
 
 def records_from_frame(frame: Any) -> list[dict[str, Any]]:
     """DataFrame (or list of dicts) -> list of records, dropping missing cells."""
-    if isinstance(frame, pd.DataFrame):
+    if hasattr(frame, "to_dict") and hasattr(frame, "columns"):
         records = frame.to_dict(orient="records")
     else:
         records = list(frame)
@@ -137,38 +148,83 @@ def _missing(value: Any) -> bool:
     return isinstance(value, str) and value == ""
 
 
-def _read_csv(path: Path, shown: str, issues: list[Issue]) -> list[dict[str, Any]] | None:
+def _read_csv(path: Path, shown: str, where: str, issues: list[Issue]
+              ) -> tuple[list[dict[str, Any]], list[int]] | None:
+    """Rows of a CSV table as text cells (empty cells dropped) and the line each row starts on.
+
+    The csv module rather than pandas: it reports where each record starts, so locations stay
+    right across blank lines and quoted cells that span lines.
+    """
     try:
-        # Everything as text: the schema models coerce and, unlike pandas, say which cell is bad.
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
+        handle = path.open(newline="", encoding="utf-8-sig")
     except FileNotFoundError:
-        issues.append(Issue(shown, None, f"CSV file not found: {path}"))
+        issues.append(Issue(where, None, f"CSV file not found: {path}"))
         return None
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+    except OSError as exc:
+        issues.append(Issue(where, None, f"cannot read CSV file {path}: {exc}"))
+        return None
+    rows: list[dict[str, Any]] = []
+    lines: list[int] = []
+    try:
+        with handle:
+            reader = csv.reader(handle, skipinitialspace=True)
+            header: list[str] | None = None
+            last = 0
+            for record in reader:
+                start, last = last + 1, reader.line_num
+                if not any(cell.strip() for cell in record):
+                    continue  # blank line
+                if header is None:
+                    header = [c.strip() for c in record]
+                    continue
+                if len(record) > len(header):
+                    issues.append(Issue(f"{shown}:{start}", None,
+                                        f"{len(record)} cells but the header has {len(header)}"))
+                    continue
+                row: dict[str, Any] = {}
+                for col, val in zip(header, record):
+                    val = val.strip()
+                    if val == "":
+                        continue
+                    if col in _STRUCTURED_COLUMNS:
+                        try:
+                            val = yaml.safe_load(val)
+                        except yaml.YAMLError:
+                            issues.append(Issue(f"{shown}:{start}", col,
+                                                f"cannot parse mapping {val!r}"))
+                            continue
+                    row[col] = val
+                rows.append(row)
+                lines.append(start)
+    except (csv.Error, UnicodeDecodeError) as exc:
         issues.append(Issue(shown, None, f"cannot parse CSV: {exc}"))
         return None
-    frame.columns = [str(c).strip() for c in frame.columns]
-    rows = []
-    for k, rec in enumerate(frame.to_dict(orient="records")):
-        row: dict[str, Any] = {}
-        for col, val in rec.items():
-            val = val.strip()
-            if val == "":
-                continue
-            if col in _STRUCTURED_COLUMNS:
-                try:
-                    val = yaml.safe_load(val)
-                except yaml.YAMLError:
-                    issues.append(Issue(f"{shown}:{k + 2}", col, f"cannot parse mapping {val!r}"))
-                    continue
-            row[col] = val
-        rows.append(row)
-    return rows
+    if header is None:
+        issues.append(Issue(shown, None, "the CSV file is empty; expected a header row"))
+        return None
+    return rows, lines
 
 
 def _closest(word: str, options: list[str] | tuple[str, ...]) -> str:
     hit = difflib.get_close_matches(word, list(options), n=1)
     return f"; did you mean '{hit[0]}'?" if hit else ""
+
+
+class _Raw(str):
+    """A CSV cell shown as written (no quotes) in messages."""
+
+    def __repr__(self) -> str:
+        return str(self)
+
+
+def _shown(value: Any) -> Any:
+    if isinstance(value, str):
+        try:
+            float(value)
+        except ValueError:
+            return value
+        return _Raw(value)
+    return value
 
 
 def _format_pydantic(
@@ -178,7 +234,7 @@ def _format_pydantic(
     # Discriminated unions add the tag to the path; it is noise for the user.
     loc = [str(p) for p in err["loc"] if p not in RULE_KINDS]
     fld = ".".join(loc) if loc else None
-    typ, msg, value = err["type"], err["msg"], err.get("input")
+    typ, msg, value = err["type"], err["msg"], _shown(err.get("input"))
     if typ == "extra_forbidden":
         key = loc[-1] if loc else "?"
         return fld, f"unknown key '{key}'{_closest(key, spec_fields)}"
@@ -186,9 +242,13 @@ def _format_pydantic(
         return fld, "is required"
     if typ == "union_tag_invalid":
         tag = err.get("ctx", {}).get("tag")
-        return "kind", f"unknown rule kind '{tag}'; expected one of {err['ctx']['expected_tags']}"
+        if tag in PLANNED_RULE_KINDS:
+            return "kind", (f"rule kind '{tag}' is not supported by this release yet; "
+                            f"supported: {', '.join(RULE_KINDS)}")
+        return "kind", (f"unknown rule kind '{tag}'{_closest(str(tag), RULE_KINDS)}; "
+                        f"supported: {', '.join(RULE_KINDS)}")
     if typ == "union_tag_not_found":
-        return "kind", "is required (country_cap, bloc_share, ban, supplier_cap, exit_clause)"
+        return "kind", f"is required ({', '.join(RULE_KINDS)})"
     if typ == "string_pattern_mismatch":
         return fld, (
             f"{value!r} is not a valid id: use lower-case letters, digits and '_ . -', "
@@ -216,7 +276,25 @@ def _section_fields(section: str) -> tuple[str, ...]:
     return tuple(sorted(keys))
 
 
-def _issues_from(exc: ValidationError, locator: Locator) -> list[Issue]:
+def ids_of(data: Mapping[str, Any]) -> dict[str, list[str | None]]:
+    """Row labels (id or rule name) per table, for locations like ``suppliers[3] (ga-cn-1)``."""
+    out: dict[str, list[str | None]] = {}
+    for name in (*TABLES, "rules"):
+        rows = data.get(name)
+        if isinstance(rows, (list, tuple)):
+            out[name] = [_row_label(r) for r in rows]
+    return out
+
+
+def _row_label(row: Any) -> str | None:
+    if isinstance(row, dict):
+        label = row.get("id", row.get("name"))
+    else:
+        label = getattr(row, "id", getattr(row, "name", None))
+    return label if isinstance(label, str) else None
+
+
+def issues_from(exc: ValidationError, locator: Locator) -> list[Issue]:
     """Map pydantic errors (located by key path) to located issues."""
     issues = []
     for err in exc.errors():
@@ -259,15 +337,15 @@ def instance_from_document(doc: dict[str, Any], base_dir: Path, origin: str) -> 
     for name in (*TABLES, "rules"):
         rows = data.get(name)
         if isinstance(rows, str) and name in TABLES:
-            locator.csv_files[name] = rows
-            rows = _read_csv(base_dir / rows, rows, issues)
-            if rows is None:
+            read = _read_csv(base_dir / rows, rows, locator.where(name), issues)
+            if read is None:
                 data.pop(name)
                 continue
+            locator.csv_files[name] = rows
+            rows, locator.csv_lines[name] = read
             data[name] = rows
         if isinstance(rows, list):
-            locator.ids[name] = [r.get("id", r.get("name")) if isinstance(r, dict) else None
-                                 for r in rows]
+            locator.ids[name] = [_row_label(r) for r in rows]
         elif rows is not None:
             issues.append(Issue(locator.where(name), None,
                                 f"must be a list{' or a CSV file name' if name in TABLES else ''}"
@@ -275,10 +353,68 @@ def instance_from_document(doc: dict[str, Any], base_dir: Path, origin: str) -> 
             data.pop(name)
     # One validation pass over the whole document: pydantic collects every field error, and the
     # cross-entry checks run (in Instance's validator) only once the fields are sound.
+    token = CURRENT_LOCATOR.set(locator)
     try:
-        inst = Instance.model_validate(data, context={"locator": locator})
-    except ValidationError as exc:
-        raise InstanceError(issues + _issues_from(exc, locator)) from None
+        inst = Instance(**data)
+    except InstanceError as exc:
+        raise InstanceError(issues + exc.issues) from None
+    finally:
+        CURRENT_LOCATOR.reset(token)
     if issues:
         raise InstanceError(issues)
     return inst
+
+
+def partial_cross_checks(data: dict[str, Any], locator: Locator) -> list[Issue]:
+    """Cross-entry checks on the entries that did validate, so one run reports everything.
+
+    Only used on the error path. Invalid item and site rows stay as placeholders with their id,
+    so references to them do not raise spurious "unknown item" errors; invalid suppliers and
+    rules are left out, and the locator maps positions back to the original rows.
+    """
+    from pydantic import TypeAdapter
+    from trustsource.checks import check_instance
+    from trustsource.instance import Instance
+    from trustsource.schema import RuleSpec
+
+    adapters: dict[str, TypeAdapter[Any]] = {
+        "items": TypeAdapter(ItemSpec), "sites": TypeAdapter(SiteSpec),
+        "suppliers": TypeAdapter(SupplierSpec), "rules": TypeAdapter(RuleSpec),
+    }
+    parts: dict[str, Any] = {}
+    partial = Locator(document=locator.document, csv_files=locator.csv_files,
+                      csv_lines=locator.csv_lines, ids=locator.ids)
+    for name, adapter in adapters.items():
+        rows = data.get(name)
+        if not isinstance(rows, list):
+            continue
+        kept, where = [], []
+        for k, row in enumerate(rows):
+            try:
+                kept.append(adapter.validate_python(row))
+            except ValidationError:
+                rid = row.get("id") if isinstance(row, dict) else None
+                if name == "items" and isinstance(rid, str):
+                    kept.append(ItemSpec.model_construct(id=rid, unit="unit", demand=0.0,
+                                                         inputs={}, shortfall_penalty=None))
+                elif name == "sites" and isinstance(rid, str):
+                    kept.append(SiteSpec.model_construct(id=rid, country="ZZ", owner=None,
+                                                         capacity=None, fixed_cost=0.0))
+                else:
+                    continue
+            where.append(k)
+        parts[name] = tuple(kept)
+        partial.row_map[name] = where
+    for key in ("blocs", "tariffs", "name", "currency"):
+        if key in data:
+            try:
+                TypeAdapter(Instance.model_fields[key].annotation).validate_python(data[key])
+                parts[key] = data[key]
+            except ValidationError:
+                pass
+    inst = Instance.model_construct(**parts)
+    try:
+        check_instance(inst, partial)
+    except InstanceError as exc:
+        return exc.issues
+    return []

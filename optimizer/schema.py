@@ -7,9 +7,32 @@ need the whole instance (references, duplicates, cycles, countries, capacity aft
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from types import MappingProxyType
+from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    StringConstraints,
+    model_validator,
+)
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+def frozendict(mapping: Any = ()) -> MappingProxyType[Any, Any]:
+    """A read-only view of a fresh dict: validated instances must not change under a cache."""
+    return MappingProxyType(dict(mapping))
+
+
+FrozenDict = Annotated[
+    dict[K, V], AfterValidator(frozendict), PlainSerializer(dict, return_type=dict)
+]
+"""A mapping field that is read-only once validated (dumps as a plain dict)."""
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9_.-]*$"
 
@@ -43,7 +66,7 @@ class ItemSpec(Spec):
     """Unit of quantity (``kg``, ``t``, ``wafer``); used in reports only."""
     demand: NonNegative = 0.0
     """External demand to be met exactly (unless shortfall is allowed)."""
-    inputs: dict[Id, NonNegative] = Field(default_factory=dict)
+    inputs: FrozenDict[Id, NonNegative] = Field(default_factory=frozendict)
     """Bill of materials: quantity of each upstream item consumed per unit of this item."""
     shortfall_penalty: NonNegative | None = None
     """If set, unmet external demand is allowed at this cost per unit."""
@@ -90,7 +113,7 @@ class PriceTiers(Spec):
 
     mode: Literal["incremental", "all_units"]
     """How tier prices apply."""
-    breaks: list[PriceBreak] = Field(min_length=1)
+    breaks: tuple[PriceBreak, ...] = Field(min_length=1)
     """Tiers, starting at 0, with strictly increasing ``from``."""
 
     @model_validator(mode="after")
@@ -157,7 +180,7 @@ class RuleBase(Spec):
 
     name: Id | None = None
     """Rule name used in results, explanations and errors (default: derived from kind)."""
-    items: list[Id] | None = None
+    items: tuple[Id, ...] | None = None
     """Items the rule applies to (default: all)."""
     basis: Literal["location", "owner"] = "location"
     """Which country of a supplier counts: where it produces, or who controls it."""
@@ -171,9 +194,9 @@ class CountryCapRule(RuleBase):
     kind: Literal["country_cap"]
     max_share: Share
     """Upper bound on each country's share."""
-    countries: list[Selector] | None = None
+    countries: tuple[Selector, ...] | None = None
     """Countries (codes or bloc names) capped; default: every country."""
-    except_: list[Selector] = Field(default_factory=list, alias="except")
+    except_: tuple[Selector, ...] = Field(default=(), alias="except")
     """Countries (codes or bloc names) exempt from the cap."""
 
 
@@ -207,7 +230,7 @@ class BanRule(RuleBase):
     """No supply from suppliers whose basis country is in ``countries``."""
 
     kind: Literal["ban"]
-    countries: list[Selector] = Field(min_length=1)
+    countries: tuple[Selector, ...] = Field(min_length=1)
     """Banned countries (codes or bloc names)."""
 
 
@@ -232,6 +255,8 @@ RuleSpec = Annotated[
     Field(discriminator="kind"),
 ]
 RULE_KINDS = ("country_cap", "bloc_share", "ban", "supplier_cap", "exit_clause")
+# Rule kinds of DESIGN §3 that this release does not enforce yet: rejected, never ignored.
+PLANNED_RULE_KINDS = ("min_suppliers", "max_suppliers", "min_countries", "exit", "hhi_cap")
 
 TOP_LEVEL_KEYS = (
     "trustsource",

@@ -89,8 +89,8 @@ def solve(
     else:
         raise ValueError(f"unknown backend {backend!r}; use 'pyomo' or 'highspy'")
     timings["handoff"] = time.perf_counter() - t0
-    answer = run(h, time_limit=time_limit, mip_rel_gap=mip_rel_gap, threads=threads, log=log,
-                 options=highs_options)
+    answer = run(h, is_mip=model.stats["integers"] > 0, time_limit=time_limit,
+                 mip_rel_gap=mip_rel_gap, threads=threads, log=log, options=highs_options)
     timings["solve"] = answer.run_seconds
     plan = Plan(status=answer.status, objective=answer.objective, bound=answer.bound,
                 mip_gap=answer.mip_gap, highs_status=answer.highs_status,

@@ -109,7 +109,7 @@ def highs_from_pyomo(model: Any, columns: list[Any]) -> tuple[highspy.Highs, np.
     return h, col_index
 
 
-def run(h: highspy.Highs, *, time_limit: float | None, mip_rel_gap: float,
+def run(h: highspy.Highs, *, is_mip: bool, time_limit: float | None, mip_rel_gap: float,
         threads: int | None, log: bool = False, options: dict[str, Any] | None = None
         ) -> HighsAnswer:
     """Run HiGHS with our options and map its answer through the status table."""
@@ -128,7 +128,6 @@ def run(h: highspy.Highs, *, time_limit: float | None, mip_rel_gap: float,
     info = h.getInfo()
     has_sol = info.primal_solution_status == _FEASIBLE_SOLUTION
     status = map_status(ms, has_sol)
-    is_mip = h.getLp().integrality_ is not None and len(h.getLp().integrality_) > 0
     col_value = np.asarray(h.getSolution().col_value, dtype=float) if has_sol else None
     objective = float(info.objective_function_value) if has_sol else None
     if is_mip:
