@@ -133,6 +133,9 @@ class ModelData:
             ),
             shape=(self.n_rows, self.n_cols),
         )
+        # A row may name a column twice (two offers gated by one site's binary in a cover row);
+        # HiGHS rejects repeated entries, so add them up as Pyomo would.
+        a.sum_duplicates()
         lb = np.concatenate([b.lb for b in self.row_blocks])
         ub = np.concatenate([b.ub for b in self.row_blocks])
         return a, lb, ub
