@@ -93,7 +93,7 @@ def measure(
     time_limit: float | None,
     mip_rel_gap: float,
     threads: int | None,
-    backend: str = "pyomo",
+    backend: str = "highspy",
     reference: bool = True,
 ) -> dict[str, Any]:
     """Load (YAML + CSV), solve, and solve again with HiGHS alone; return one result row."""
@@ -199,8 +199,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--time-limit", type=float, default=300.0, help="seconds per solve")
     p.add_argument("--mip-gap", type=float, default=1e-4, help="relative MIP gap")
     p.add_argument("--threads", type=int, default=None, help="HiGHS threads (default: HiGHS's)")
-    p.add_argument("--backend", choices=("pyomo", "highspy"), default="pyomo",
-                   help="trustsource.solve hand-off route (default: the library's, pyomo)")
+    p.add_argument("--backend", choices=("highspy", "pyomo"), default="highspy",
+                   help="trustsource.solve hand-off route (default: the library's, highspy)")
     p.add_argument("--no-reference", action="store_true",
                    help="skip the HiGHS-alone solve (halves the run time)")
     p.add_argument("--out", default=str(HERE / "results" / "run.csv"))

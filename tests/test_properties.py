@@ -75,6 +75,22 @@ def rule(draw: Any, item_ids: list[str]) -> dict[str, Any]:
 
 
 @st.composite
+def terms(draw: Any, max_capacity: int) -> dict[str, Any]:
+    """A supplier's commercial terms: price, capacity, minimum order, fixed cost, exit clause."""
+    out: dict[str, Any] = dict(draw(price()))
+    cap = draw(st.one_of(st.none(), st.integers(10, max_capacity)))
+    if cap is not None:
+        out["capacity"] = cap
+    if draw(st.integers(0, 3)) == 0:
+        out["min_order"] = draw(st.integers(1, cap if cap is not None else 100))
+    if draw(st.booleans()):
+        out["fixed_cost"] = draw(st.integers(1, 500))
+    if draw(st.integers(0, 3)) == 0:
+        out["exit_clause"] = False
+    return out
+
+
+@st.composite
 def instances(draw: Any) -> dict[str, Any]:
     """A random valid schema-1 document."""
     n_items = draw(st.integers(1, 3))
@@ -114,16 +130,7 @@ def instances(draw: Any) -> dict[str, Any]:
             s["country"] = draw(st.sampled_from(COUNTRIES))
             if draw(st.integers(0, 3)) == 0:
                 s["owner"] = draw(st.sampled_from(COUNTRIES))
-        s.update(draw(price()))
-        cap = draw(st.one_of(st.none(), st.integers(10, 200)))
-        if cap is not None:
-            s["capacity"] = cap
-        if draw(st.integers(0, 3)) == 0:
-            s["min_order"] = draw(st.integers(1, cap if cap is not None else 100))
-        if draw(st.booleans()):
-            s["fixed_cost"] = draw(st.integers(1, 500))
-        if draw(st.integers(0, 3)) == 0:
-            s["exit_clause"] = False
+        s.update(draw(terms(200)))
         suppliers.append(s)
 
     rules = draw(st.lists(rule(item_ids), min_size=0, max_size=3))
@@ -287,16 +294,7 @@ def single_item_instances(draw: Any) -> dict[str, Any]:
                              "country": draw(st.sampled_from(COUNTRIES))}
         if draw(st.integers(0, 2)) == 0:
             s["owner"] = draw(st.sampled_from(COUNTRIES))
-        s.update(draw(price()))
-        cap = draw(st.one_of(st.none(), st.integers(10, 120)))
-        if cap is not None:
-            s["capacity"] = cap
-        if draw(st.integers(0, 3)) == 0:
-            s["min_order"] = draw(st.integers(1, cap if cap is not None else 100))
-        if draw(st.booleans()):
-            s["fixed_cost"] = draw(st.integers(1, 500))
-        if draw(st.integers(0, 3)) == 0:
-            s["exit_clause"] = False
+        s.update(draw(terms(120)))
         suppliers.append(s)
     rules = [{k: v for k, v in r.items() if k != "items"} for r in doc["rules"]]
     return {"trustsource": 1, "blocs": BLOCS, "items": [item], "suppliers": suppliers,
