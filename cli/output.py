@@ -91,8 +91,11 @@ def write_out_dir(plan: Any, out_dir: str) -> None:
     if plan.has_solution:
         for name in TABLES:
             files[f"{name}.csv"] = getattr(plan, name).to_csv(index=False)
+    umask = os.umask(0)
+    os.umask(umask)
     for name, text in files.items():
         fd, tmp = tempfile.mkstemp(dir=out, prefix=f".{name}.", suffix=".tmp")
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; plan files are ordinary files
         os.replace(tmp, out / name)

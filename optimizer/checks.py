@@ -8,13 +8,12 @@ are reported in item and rule words so a buyer sees which rule to relax.
 
 from __future__ import annotations
 
-import difflib
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from trustsource.countries import is_country
-from trustsource.errors import InstanceError, Issue
+from trustsource.errors import InstanceError, Issue, did_you_mean
 
 if TYPE_CHECKING:
     from trustsource.instance import Instance
@@ -22,8 +21,7 @@ if TYPE_CHECKING:
 
 
 def _hint(word: str, options: Iterable[str]) -> str:
-    hit = difflib.get_close_matches(word, list(options), n=1)
-    return f"; did you mean '{hit[0]}'?" if hit else ""
+    return did_you_mean(word, options)
 
 
 def check_instance(inst: Instance, loc: Locator) -> Instance:

@@ -7,6 +7,8 @@ raising one :class:`InstanceError`, so a user fixes a file in one pass rather th
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 
@@ -50,3 +52,16 @@ class InstanceError(TrustsourceError):
     def findings_only(self) -> bool:
         """True when the input is well formed and only pre-solve findings remain."""
         return all(i.kind == "finding" for i in self.issues)
+
+
+def did_you_mean(word: str, options: Iterable[str]) -> str:
+    """``"; did you mean 'x'?"`` for the closest option, or ``""``.
+
+    A transposition (``itmes`` for ``items``) beats an equally similar other word.
+    """
+    opts = list(options)
+    if word in opts:
+        return ""
+    same_letters = [o for o in opts if sorted(o) == sorted(word)]
+    hit = same_letters or difflib.get_close_matches(word, opts, n=1)
+    return f"; did you mean '{hit[0]}'?" if hit else ""

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextvars
 import csv
-import difflib
 import io
 import json
 import math
@@ -22,7 +21,7 @@ from typing import Any
 
 import yaml
 from pydantic import ValidationError
-from trustsource.errors import InstanceError, Issue
+from trustsource.errors import InstanceError, Issue, did_you_mean
 from trustsource.schema import (
     PLANNED_RULE_KINDS,
     RULE_KINDS,
@@ -206,8 +205,7 @@ def _read_csv(path: Path, shown: str, where: str, issues: list[Issue]
 
 
 def _closest(word: str, options: list[str] | tuple[str, ...]) -> str:
-    hit = difflib.get_close_matches(word, list(options), n=1)
-    return f"; did you mean '{hit[0]}'?" if hit else ""
+    return did_you_mean(word, options)
 
 
 class _Raw(str):
@@ -231,8 +229,7 @@ def _format_pydantic(
     err: Mapping[str, Any], spec_fields: tuple[str, ...]
 ) -> tuple[str | None, str]:
     """One pydantic error -> (field, message) in user words."""
-    # Discriminated unions add the tag to the path; it is noise for the user.
-    loc = [str(p) for p in err["loc"] if p not in RULE_KINDS]
+    loc = [str(p) for p in err["loc"]]
     fld = ".".join(loc) if loc else None
     typ, msg, value = err["type"], err["msg"], _shown(err.get("input"))
     if typ == "extra_forbidden":
@@ -302,7 +299,10 @@ def issues_from(exc: ValidationError, locator: Locator) -> list[Issue]:
         section = str(loc[0]) if loc else ""
         if section in (*TABLES, "rules") and len(loc) >= 2 and isinstance(loc[1], int):
             where = locator.where(section, loc[1])
-            sub = {**err, "loc": loc[2:]}
+            sub_loc = loc[2:]
+            if section == "rules" and sub_loc and sub_loc[0] in RULE_KINDS:
+                sub_loc = sub_loc[1:]  # the discriminated union's tag: noise for the user
+            sub = {**err, "loc": sub_loc}
             if not sub["loc"] and err["type"] in ("model_type", "dict_type",
                                                   "model_attributes_type"):
                 issues.append(Issue(where, None, "must be a mapping of keys to values"))
@@ -412,6 +412,8 @@ def partial_cross_checks(data: dict[str, Any], locator: Locator) -> list[Issue]:
                 parts[key] = data[key]
             except ValidationError:
                 pass
+    for name in (*TABLES, "rules"):
+        parts.setdefault(name, ())
     inst = Instance.model_construct(**parts)
     try:
         check_instance(inst, partial)

@@ -4,7 +4,8 @@
 maps columns back to suppliers, items and sites. Backends hand it to HiGHS:
 
 * ``to_pyomo()`` builds a Pyomo ``ConcreteModel`` whose components carry the family and rule
-  names (``m.x['ga-cn-1']``, ``m.component('crma-65')['gallium|CN']``);
+  names (``m.x['ga-cn-1']``, ``m.component('crma-65')['gallium|CN']``), also in LP files
+  written by ``write_lp()``;
 * ``to_highs()`` passes the same matrix straight to a ``highspy.Highs`` object.
 """
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -47,10 +49,19 @@ class BuiltModel:
 
         return to_pyomo(self.data)
 
-    def write_lp(self, path: str) -> None:
-        """Write the model as an LP file with readable names (``crma-65[gallium|CN]``)."""
+    def write_lp(self, path: str | Path) -> None:
+        """Write the model as an LP file whose names carry families, rules and labels.
+
+        The LP format allows few characters, so Pyomo writes ``crma-65['gallium|CN']`` as
+        ``c_u_crma_65(gallium_CN)_`` (``c_u`` an upper-bounded row, ``c_e`` an equation).
+        """
+        from pyomo.opt import ProblemFormat
+
         model, _ = self.to_pyomo()
-        model.write(str(path), format="lp", io_options={"symbolic_solver_labels": True})
+        target = Path(path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        model.write(str(target), format=ProblemFormat.cpxlp,
+                    io_options={"symbolic_solver_labels": True})
 
     def to_highs(self) -> Any:
         """A ``highspy.Highs`` with this model passed directly (no Pyomo in between)."""

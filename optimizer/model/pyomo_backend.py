@@ -5,8 +5,9 @@ block, constraint bodies as ``LinearExpression`` objects from precomputed CSR sl
 ``Param``/``Set`` lookups, no Python sums over terms), and the whole build runs under
 ``PauseGC`` because the cyclic garbage collector otherwise dominates the build time.
 
-Component names are the family or rule names; indices are readable labels, so an LP file
-written from this model speaks the user's words: ``crma-65[gallium|CN]``, ``x[ga-cn-1]``.
+Component names are the family or rule names and indices are readable labels
+(``crma-65['gallium|CN']``, ``x['ga-cn-1']``), so an LP file written from this model speaks the
+user's words, as far as the LP format's character set allows: ``c_u_crma_65(gallium_CN)_``.
 """
 
 from __future__ import annotations
