@@ -60,6 +60,10 @@ def render_table(plan: Any, inst: Any) -> str:
         if len(binding):
             lines.append("binding rules:")
             for r in binding.itertuples():
+                if r.kind == "ban":
+                    lines.append(f"  {r.rule} (ban) on {r.item}: excludes the suppliers from "
+                                 f"{r.scope}")
+                    continue
                 scope = f" {r.scope}" if r.scope else ""
                 lines.append(f"  {r.rule} ({r.kind}) on {r.item}:{scope} {r.achieved:.1%} "
                              f"(limit {r.sense} {r.limit:.1%})")
