@@ -30,7 +30,12 @@ from trustsource.schema import (
     BlocShareRule,
     CountryCapRule,
     ExitClauseRule,
+    ExitRule,
+    HhiCapRule,
     ItemSpec,
+    MaxSuppliersRule,
+    MinCountriesRule,
+    MinSuppliersRule,
     SiteSpec,
     SupplierCapRule,
     SupplierSpec,
@@ -45,7 +50,8 @@ CURRENT_LOCATOR: contextvars.ContextVar[Locator | None] = contextvars.ContextVar
 # Cells of these CSV columns hold a small YAML/JSON mapping (a bill of materials, a tier schedule).
 _STRUCTURED_COLUMNS = ("inputs", "price_tiers")
 _SPEC_FOR = {"items": ItemSpec, "sites": SiteSpec, "suppliers": SupplierSpec}
-RULE_MODELS = (CountryCapRule, BlocShareRule, BanRule, SupplierCapRule, ExitClauseRule)
+RULE_MODELS = (CountryCapRule, BlocShareRule, BanRule, SupplierCapRule, ExitClauseRule,
+               MinSuppliersRule, MaxSuppliersRule, MinCountriesRule, ExitRule, HhiCapRule)
 
 
 @dataclass

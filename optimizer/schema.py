@@ -250,13 +250,68 @@ class ExitClauseRule(RuleBase):
     """Upper bound on the share supplied under contracts without an exit clause."""
 
 
+class MinSuppliersRule(RuleBase):
+    """At least ``count`` suppliers of an item each receive at least ``min_share_each``."""
+
+    kind: Literal["min_suppliers"]
+    count: int = Field(ge=1)
+    """How many suppliers must each carry a real share."""
+    min_share_each: Share = 0.01
+    """Share of the item's supply a supplier needs to count (a token award does not)."""
+
+
+class MaxSuppliersRule(RuleBase):
+    """At most ``count`` suppliers of an item receive any supply (1 = single sourcing)."""
+
+    kind: Literal["max_suppliers"]
+    count: int = Field(ge=1)
+    """Most suppliers that may be awarded."""
+
+
+class MinCountriesRule(RuleBase):
+    """At least ``count`` distinct basis countries each supply ``min_share_each`` of an item."""
+
+    kind: Literal["min_countries"]
+    count: int = Field(ge=1)
+    """How many countries must each carry a real share."""
+    min_share_each: Share = 0.01
+    """Share of the item's supply a country needs to count."""
+
+
+class ExitRule(RuleBase):
+    """Right to exit: losing any one country (site, supplier) leaves qualified capacity.
+
+    For every country (site, supplier) that could be lost, the capacity of the *qualified*
+    suppliers outside it is at least ``coverage`` times the item's supply. Qualification (with its
+    fixed cost) is separate from award: a qualified supplier may stand by with no award.
+    """
+
+    kind: Literal["exit"]
+    lose: Literal["country", "site", "supplier"] = "country"
+    """What may be lost: one basis country, one site, or one supplier."""
+    coverage: Share = 1.0
+    """Share of the item's supply the remaining qualified capacity must cover."""
+
+
+class HhiCapRule(RuleBase):
+    """Herfindahl-Hirschman index of basis-country shares of an item at most ``max_hhi``."""
+
+    kind: Literal["hhi_cap"]
+    max_hhi: float = Field(ge=0, le=10_000, allow_inf_nan=False)
+    """Cap in HHI points (0-10,000; 10,000 = one country supplies everything)."""
+    tolerance: float = Field(default=1.0, gt=0, le=100, allow_inf_nan=False)
+    """A plan may exceed the cap by at most this many points (outer-approximation accuracy)."""
+
+
 RuleSpec = Annotated[
-    CountryCapRule | BlocShareRule | BanRule | SupplierCapRule | ExitClauseRule,
+    CountryCapRule | BlocShareRule | BanRule | SupplierCapRule | ExitClauseRule
+    | MinSuppliersRule | MaxSuppliersRule | MinCountriesRule | ExitRule | HhiCapRule,
     Field(discriminator="kind"),
 ]
-RULE_KINDS = ("country_cap", "bloc_share", "ban", "supplier_cap", "exit_clause")
+RULE_KINDS = ("country_cap", "bloc_share", "ban", "supplier_cap", "exit_clause",
+              "min_suppliers", "max_suppliers", "min_countries", "exit", "hhi_cap")
 # Rule kinds of DESIGN §3 that this release does not enforce yet: rejected, never ignored.
-PLANNED_RULE_KINDS = ("min_suppliers", "max_suppliers", "min_countries", "exit", "hhi_cap")
+PLANNED_RULE_KINDS: tuple[str, ...] = ()
 
 TOP_LEVEL_KEYS = (
     "trustsource",

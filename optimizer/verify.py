@@ -12,7 +12,13 @@ relies on.
 A check fails when ``lhs > rhs + tol * max(1, |rhs|, scale)``, ``scale`` being the item's total
 supply (or the natural size of the quantity compared), so solver round-off never reports a
 violation while a real one, however small relative to the plan, does. Rule kinds this module does
-not know are reported as ``unsupported_rule`` rather than passed silently.
+not know are reported as ``unsupported_rule`` rather than passed silently. The rule checks
+themselves live in :mod:`trustsource.verify_rules`.
+
+Qualification follows DESIGN section 4: a qualified supplier pays its fixed cost and counts towards
+exit coverage even with no award (a standby); a minimum order binds only an awarded quantity. A
+supplier whose qualification the plan does not state is qualified if it is awarded, or if
+qualifying it is free: no fixed cost, and no site or a site that is open or has no fixed cost.
 """
 
 from __future__ import annotations
@@ -20,47 +26,13 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from trustsource.instance import Instance
-from trustsource.schema import ItemSpec, SupplierSpec
+from trustsource.schema import SiteSpec, SupplierSpec
+from trustsource.verify_rules import RULE_CHECKS, Violation, _n
 
 __all__ = ["Violation", "recompute_cost", "verify", "verify_plan"]
-
-
-@dataclass(frozen=True)
-class Violation:
-    """One constraint a plan breaks.
-
-    Attributes:
-        check: the family: ``bounds``, ``capacity``, ``site_capacity``, ``qualification``,
-            ``min_order``, ``balance``, a rule kind (``country_cap``, ``bloc_share``, ``ban``,
-            ``supplier_cap``, ``exit_clause``), ``unsupported_rule`` or ``objective``.
-        rule: the rule name, for rule checks.
-        item: the item concerned, if any.
-        subject: the supplier, site, country or bloc concerned, if any.
-        message: a sentence with the numbers.
-        excess: by how much it is broken, in the check's natural unit (item units, or currency).
-    """
-
-    check: str
-    rule: str | None
-    item: str | None
-    subject: str | None
-    message: str
-    excess: float
-
-    def __str__(self) -> str:
-        return self.message
-
-
-def _n(x: float) -> str:
-    return f"{x:.6g}"
-
-
-def _pct(x: float) -> str:
-    return f"{100 * x:.1f} %" if abs(100 * x - round(100 * x, 1)) < 1e-9 else f"{100 * x:.4g} %"
 
 
 class _Plan:
@@ -95,22 +67,31 @@ class _Plan:
         self.qual: list[bool] = []
         self.sups: dict[str, list[SupplierSpec]] = {i: [] for i in item_ids}
         self.qtys: dict[str, list[float]] = {i: [] for i in item_ids}
+        self.covers: dict[str, list[bool]] = {i: [] for i in item_ids}  # counts for exit cover
         self.total: dict[str, float] = dict.fromkeys(item_ids, 0.0)
-        used_sites: set[str] = set()
+        self.sites: dict[str, SiteSpec] = {k.id: k for k in inst.sites}
+        used_sites: set[str] = set()  # sites with an awarded or explicitly qualified offer
         for s in inst.suppliers:
             v = float(quantities.get(s.id, 0.0))
             if not math.isfinite(v):
                 v = self._finite(s.item, s.id, "quantity", v)
-            used = v > tol
             self.qty.append(v)
-            self.qual.append(bool(qual.get(s.id, used)))
             self.sups[s.item].append(s)
             self.qtys[s.item].append(v)
             self.total[s.item] += v
-            if used and s.site is not None:
+            if s.site is not None and (v > tol or bool(qual.get(s.id, False))):
                 used_sites.add(s.site)
         self.eps = {i: tol * max(1.0, abs(t)) for i, t in self.total.items()}
         self.open = {k.id: bool(opened.get(k.id, k.id in used_sites)) for k in inst.sites}
+        # An offer at a site with a fixed cost is usable only if that site is open.
+        site_ok = {k.id: k.fixed_cost == 0 or self.open[k.id] for k in inst.sites}
+        for s, v in zip(inst.suppliers, self.qty, strict=True):
+            at_ok_site = s.site is None or site_ok[s.site]
+            given = qual.get(s.id)
+            q = bool(given) if given is not None else \
+                (v > tol or (s.fixed_cost == 0 and at_ok_site))
+            self.qual.append(q)
+            self.covers[s.item].append(q and at_ok_site)
         self.short = {
             it.id: self._finite(it.id, it.id, "shortfall", short.get(it.id, 0.0))
             for it in inst.items
@@ -167,11 +148,9 @@ def _check_suppliers(p: _Plan) -> list[Violation]:
         if v > tol and not qualified:
             gate.append(Violation("qualification", None, s.item, s.id,
                                   f"{s.item}: {s.id} supplies {_n(v)} but is not qualified", v))
-        if s.min_order > 0 and (v > tol or qualified) \
-                and s.min_order - v > max(eps, tol * s.min_order):
-            why = "awarded" if v > tol else "qualified"
+        if s.min_order > 0 and v > tol and s.min_order - v > max(eps, tol * s.min_order):
             low.append(Violation("min_order", None, s.item, s.id,
-                                 f"{s.item}: {s.id} is {why} with {_n(v)} < minimum order "
+                                 f"{s.item}: {s.id} is awarded {_n(v)} < minimum order "
                                  f"{_n(s.min_order)}", s.min_order - v))
     for k in p.inst.sites:
         used = site_sum.get(k.id, 0.0)
@@ -232,7 +211,7 @@ def _check_rules(p: _Plan) -> list[Violation]:
     for rule in p.inst.rules:
         kind = str(getattr(rule, "kind", type(rule).__name__))
         name = getattr(rule, "name", None) or kind
-        check = _RULE_CHECKS.get(kind)
+        check = RULE_CHECKS.get(kind)
         if check is None:
             out.append(Violation("unsupported_rule", name, None, kind,
                                  f"rule {name}: kind '{kind}' is not checked by the verifier",
@@ -242,85 +221,6 @@ def _check_rules(p: _Plan) -> list[Violation]:
         for iid in selected:
             out.extend(check(p, rule, name, items[iid]))
     return out
-
-
-def _cap(p: _Plan, check: str, name: str, it: ItemSpec, subject: str | None, what: str,
-         amount: float, share: float) -> Violation | None:
-    """A violation if ``amount`` exceeds ``share`` of the item's total supply."""
-    t = p.total[it.id]
-    limit = share * t
-    if amount <= limit + p.slack(limit, t):
-        return None
-    return Violation(check, name, it.id, subject,
-                     f"{it.id}: {what} {_pct(amount / t) if t > 0 else _n(amount)} > "
-                     f"{_pct(share)} ({name}), {_n(amount - limit)} {it.unit} over",
-                     amount - limit)
-
-
-def _country_cap(p: _Plan, rule: Any, name: str, it: ItemSpec) -> list[Violation]:
-    capped = p.inst.countries_of(rule.countries) if rule.countries is not None else None
-    exempt = p.inst.countries_of(rule.except_)
-    out: list[Violation] = []
-    for c, amount in sorted(p.by_country(it.id, rule.basis).items()):
-        if (capped is None or c in capped) and c not in exempt:
-            v = _cap(p, "country_cap", name, it, c, f"{c} supplies", amount, rule.max_share)
-            out += [v] if v else []
-    return out
-
-
-def _bloc_share(p: _Plan, rule: Any, name: str, it: ItemSpec) -> list[Violation]:
-    members = p.inst.countries_of([rule.bloc])
-    amount = sum(v for c, v in p.by_country(it.id, rule.basis).items() if c in members)
-    t = p.total[it.id]
-    out: list[Violation] = []
-    if rule.min_share is not None:
-        floor = rule.min_share * t
-        if amount < floor - p.slack(floor, t):
-            got = _pct(amount / t) if t > 0 else _n(amount)
-            out.append(Violation("bloc_share", name, it.id, rule.bloc,
-                                 f"{it.id}: {rule.bloc} supplies {got} < {_pct(rule.min_share)} "
-                                 f"({name}), {_n(floor - amount)} {it.unit} short",
-                                 floor - amount))
-    if rule.max_share is not None:
-        v = _cap(p, "bloc_share", name, it, rule.bloc, f"{rule.bloc} supplies", amount,
-                 rule.max_share)
-        out += [v] if v else []
-    return out
-
-
-def _ban(p: _Plan, rule: Any, name: str, it: ItemSpec) -> list[Violation]:
-    banned = p.inst.countries_of(rule.countries)
-    t = p.total[it.id]
-    out: list[Violation] = []
-    for c, amount in sorted(p.by_country(it.id, rule.basis).items()):
-        if c in banned and abs(amount) > p.slack(0.0, t):
-            role = "located in" if rule.basis == "location" else "owned from"
-            out.append(Violation("ban", name, it.id, c,
-                                 f"{it.id}: {_n(amount)} {it.unit} from suppliers {role} {c}, "
-                                 f"banned ({name})", abs(amount)))
-    return out
-
-
-def _supplier_cap(p: _Plan, rule: Any, name: str, it: ItemSpec) -> list[Violation]:
-    qtys = p.qtys[it.id]
-    limit = rule.max_share * p.total[it.id]
-    if not qtys or max(qtys) <= limit:  # the common case: nobody near the cap
-        return []
-    found = (_cap(p, "supplier_cap", name, it, s.id, f"{s.id} supplies", v, rule.max_share)
-             for s, v in zip(p.sups[it.id], qtys, strict=True) if v > limit)
-    return [v for v in found if v]
-
-
-def _exit_clause(p: _Plan, rule: Any, name: str, it: ItemSpec) -> list[Violation]:
-    amount = sum(v for s, v in zip(p.sups[it.id], p.qtys[it.id], strict=True)
-                 if not s.exit_clause)
-    v = _cap(p, "exit_clause", name, it, None,
-             "contracts without exit clause supply", amount, rule.max_share_without)
-    return [v] if v else []
-
-
-_RULE_CHECKS = {"country_cap": _country_cap, "bloc_share": _bloc_share, "ban": _ban,
-                "supplier_cap": _supplier_cap, "exit_clause": _exit_clause}
 
 
 # --- cost --------------------------------------------------------------------------------------
@@ -388,8 +288,10 @@ def verify(
     Args:
         instance: the validated instance.
         quantities: supplier id -> awarded quantity (missing = 0).
-        qualified: supplier id -> qualified (missing: qualified iff its quantity > ``tol``).
-        site_open: site id -> open (missing: open iff any offer at it has quantity > ``tol``).
+        qualified: supplier id -> qualified (missing: qualified iff its quantity > ``tol``, or
+            it has no fixed cost and no site, or a site that is open or has no fixed cost).
+        site_open: site id -> open (missing: open iff any offer at it has quantity > ``tol`` or
+            is given as qualified).
         shortfall: item id -> unmet external demand (missing = 0).
         objective: the plan's reported objective; checked against the recomputed cost if given.
         tol: relative-and-absolute tolerance of every comparison.
@@ -419,7 +321,10 @@ def _column(frame: Any, key: str, value: str) -> dict[str, Any]:
 
 def verify_plan(instance: Instance, plan: Any, tol: float = 1e-6) -> list[Violation]:
     """Verify a Plan-like object, read by duck typing: ``allocations`` (supplier, quantity,
-    qualified), ``sites`` (site, open), ``items`` (item, shortfall) and ``objective``."""
+    qualified), ``sites`` (site, open), ``items`` (item, shortfall) and ``objective``.
+
+    The allocations list awarded and qualified suppliers; one it omits gets verify's default
+    (qualified iff free to qualify, see :func:`verify`)."""
     alloc = plan.allocations
     quantities: dict[str, float] = defaultdict(float)
     for sid, v in zip(alloc["supplier"], alloc["quantity"], strict=True):

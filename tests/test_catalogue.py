@@ -37,7 +37,9 @@ def test_hand_computed_optimum(case: Case, backend: str) -> None:
     if case.status == OPTIMAL:
         assert plan.objective == pytest.approx(case.objective, rel=1e-9, abs=1e-6), case.why
         assert plan.violations == []
-        assert plan.costs["cost"].sum() == pytest.approx(plan.objective, rel=1e-9, abs=1e-6)
+        # Equal up to HiGHS tolerances: quantities left by integrality noise under a closed
+        # award decision (~1e-7 units) are reported as 0, so allow 1e-7 relative.
+        assert plan.costs["cost"].sum() == pytest.approx(plan.objective, rel=1e-7, abs=1e-6)
     else:
         assert plan.objective is None
         assert plan.allocations.empty

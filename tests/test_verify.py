@@ -107,9 +107,8 @@ def test_min_order() -> None:
     assert verify(inst, {"s2": 100}) == []
     v = one(verify(inst, {"s1": 20, "s2": 80}), "min_order")
     assert (v.subject, v.excess) == ("s1", 10.0)
-    v = one(verify(inst, {"s2": 100}, qualified={"s1": True}), "min_order")
-    assert (v.subject, v.excess) == ("s1", 30.0)
-    assert "qualified" in v.message
+    # A minimum order binds an award, not a qualification: a standby owes no minimum order.
+    assert verify(inst, {"s2": 100}, qualified={"s1": True}) == []
 
 
 # --- balance ---------------------------------------------------------------------------------
@@ -226,10 +225,170 @@ def test_rule_applies_only_to_its_items() -> None:
 
 def test_unknown_rule_kind_is_reported_not_passed() -> None:
     inst = make([{"id": "a", "demand": 10}], [sup("s1", "US")])
-    future = SimpleNamespace(kind="hhi_cap", name="hhi-2500", items=None, basis="location")
+    future = SimpleNamespace(kind="gini_cap", name="gini-40", items=None, basis="location")
     inst = inst.model_copy(update={"rules": (future,)})
     v = one(verify(inst, {"s1": 10}), "unsupported_rule")
-    assert (v.rule, v.subject) == ("hhi-2500", "hhi_cap")
+    assert (v.rule, v.subject) == ("gini-40", "gini_cap")
+
+
+def test_min_suppliers() -> None:
+    inst = make([{"id": "a", "demand": 100}, {"id": "b", "demand": 0}],
+                [sup("s1", "US"), sup("s2", "JP"), sup("s3", "DE"), sup("b1", "US", item="b")],
+                [{"kind": "min_suppliers", "name": "two-suppliers", "count": 2,
+                  "min_share_each": 0.1}])
+    assert verify(inst, {"s1": 60, "s2": 40}) == []
+    assert verify(inst, {"s1": 90, "s2": 10}) == []  # exactly at the floor
+    v = one(verify(inst, {"s1": 95, "s2": 5}), "min_suppliers")
+    assert (v.rule, v.item, v.excess) == ("two-suppliers", "a", 1.0)
+    assert v.message == ("a: 1 supplier (s1) each supply at least 10.0 % (10 unit), "
+                         "fewer than 2 (two-suppliers)")
+    # Item b has no supply: every share rule holds trivially.
+    assert all(v.item == "a" for v in verify(inst, {"s1": 100}))
+
+
+def test_min_suppliers_token_award_does_not_count() -> None:
+    inst = make([{"id": "a", "demand": 100}], [sup("s1", "US"), sup("s2", "JP")],
+                [{"kind": "min_suppliers", "count": 2}])
+    assert verify(inst, {"s1": 99, "s2": 1}) == []
+    v = one(verify(inst, {"s1": 99.5, "s2": 0.5}), "min_suppliers")
+    assert v.excess == 1.0
+
+
+def test_max_suppliers() -> None:
+    inst = make([{"id": "a", "demand": 100}], [sup("s1", "US"), sup("s2", "JP"), sup("s3", "DE")],
+                [{"kind": "max_suppliers", "name": "single-source", "count": 1}])
+    assert verify(inst, {"s1": 100}) == []
+    assert verify(inst, {"s1": 100, "s2": 1e-9}) == []  # solver round-off is not an award
+    v = one(verify(inst, {"s1": 50, "s2": 30, "s3": 20}), "max_suppliers")
+    assert (v.rule, v.item, v.excess) == ("single-source", "a", 2.0)
+    assert v.message == "a: 3 suppliers (s1, s2, s3) receive supply, more than 1 (single-source)"
+
+
+def test_min_countries_location_and_owner() -> None:
+    inst = make([{"id": "a", "demand": 100}],
+                [sup("us1", "US"), sup("us2", "US"), sup("jp", "JP", owner="US")],
+                [{"kind": "min_countries", "name": "two-countries", "count": 2,
+                  "min_share_each": 0.2},
+                 {"kind": "min_countries", "name": "two-owners", "count": 2, "basis": "owner",
+                  "min_share_each": 0.2}])
+    found = verify(inst, {"us1": 40, "us2": 40, "jp": 20})
+    assert [(v.rule, v.excess) for v in found] == [("two-owners", 1.0)]
+    assert found[0].message == ("a: 1 country (US) each supply at least 20.0 %, fewer than 2 "
+                                "(two-owners)")
+    found = verify(inst, {"us1": 50, "us2": 40, "jp": 10})
+    assert [(v.check, v.rule, v.excess) for v in found] == [
+        ("min_countries", "two-countries", 1.0), ("min_countries", "two-owners", 1.0)]
+
+
+def gallium(rules: list[dict[str, Any]], us_capacity: float = 48000) -> trustsource.Instance:
+    return make([{"id": "gallium", "unit": "kg", "demand": 50000}],
+                [sup("cn", "CN", item="gallium", capacity=60000),
+                 sup("jp", "JP", item="gallium", capacity=3100),
+                 sup("us", "US", item="gallium", capacity=us_capacity, fixed_cost=5000)],
+                rules)
+
+
+def test_exit_country_counts_free_and_standby_suppliers() -> None:
+    inst = gallium([{"kind": "exit", "name": "exit", "lose": "country", "coverage": 1.0}])
+    # jp is free to qualify, so it counts by default; us has a fixed cost and is not qualified.
+    v = one(verify(inst, {"cn": 50000}), "exit")
+    assert (v.rule, v.item, v.subject) == ("exit", "gallium", "CN")
+    assert v.excess == pytest.approx(50000 - 3100)
+    assert v.message == ("gallium: losing CN leaves 3,100 kg of qualified capacity for "
+                         "50,000 kg (coverage 1.00) (exit)")
+    assert one(verify(inst, {"cn": 50000}, qualified={"us": False}), "exit").subject == "CN"
+    # Qualifying us as a standby (no award) makes the rule hold, and its fixed cost is paid.
+    assert verify(inst, {"cn": 50000}, qualified={"us": True}, objective=55000) == []
+    # Without the free supplier jp the standby alone is 2,000 kg short.
+    v = one(verify(inst, {"cn": 50000}, qualified={"us": True, "jp": False}), "exit")
+    assert (v.subject, v.excess) == ("CN", pytest.approx(2000))
+
+
+def test_exit_coverage_and_lost_countries() -> None:
+    inst = gallium([{"kind": "exit", "lose": "country", "coverage": 0.5}], us_capacity=20000)
+    found = verify(inst, {"cn": 30000, "us": 20000})
+    assert [(v.check, v.subject, v.excess) for v in found] == [("exit", "CN", 1900.0)]
+    assert "(coverage 0.50)" in found[0].message
+    found = verify(inst, {"cn": 50000}, qualified={"jp": False})
+    assert [(v.check, v.subject, v.excess) for v in found] == [("exit", "CN", 25000.0)]
+    # No qualified capacity at all: every loss fails, reported once (plus the unqualified award).
+    found = verify(inst, {"cn": 50000}, qualified={"cn": False, "jp": False})
+    assert [(v.check, v.subject, v.excess) for v in found] == [
+        ("qualification", "cn", 50000.0), ("exit", "CN", 25000.0)]
+
+
+def test_exit_site_and_closed_site() -> None:
+    inst = make([{"id": "a", "demand": 30000}],
+                [{"id": "p1", "item": "a", "site": "plant", "unit_cost": 1},
+                 {"id": "p2", "item": "a", "site": "plant", "unit_cost": 1, "capacity": 10000},
+                 sup("x", "US", capacity=20000)],
+                [{"kind": "exit", "name": "lose-site", "lose": "site", "coverage": 0.5}],
+                sites=[{"id": "plant", "country": "JP", "capacity": 40000, "fixed_cost": 1000}])
+    # Losing the plant leaves x (an offer without a site is never lost with a site).
+    assert verify(inst, {"p1": 30000}) == []
+    inst2 = inst.model_copy(update={"rules": (inst.rules[0].model_copy(
+        update={"coverage": 1.0}),)})
+    v = one(verify(inst2, {"p1": 30000}), "exit")
+    assert (v.subject, v.excess) == ("plant", 10000.0)
+    assert v.message.startswith("a: losing site plant leaves 20,000 unit of qualified capacity")
+
+
+def test_exit_supplier_needs_open_site_and_counts_unlimited_offers() -> None:
+    inst = make([{"id": "a", "demand": 20000}],
+                [{"id": "p1", "item": "a", "site": "plant", "unit_cost": 1},
+                 sup("x", "US", capacity=20000)],
+                [{"kind": "exit", "lose": "supplier"}],
+                sites=[{"id": "plant", "country": "JP", "capacity": 40000, "fixed_cost": 1000}])
+    # p1 costs nothing itself, but its site has a fixed cost and is closed: it does not count.
+    v = one(verify(inst, {"x": 20000}), "exit")
+    assert (v.subject, v.excess) == ("x", 20000.0)
+    assert "losing supplier x leaves 0 unit" in v.message
+    assert one(verify(inst, {"x": 20000}, site_open={"plant": False}), "exit").subject == "x"
+    # Opening the plant (and paying for it) makes p1 a standby of 40,000.
+    assert verify(inst, {"x": 20000}, site_open={"plant": True}, objective=21000) == []
+    # A standby qualified explicitly opens its site by default.
+    assert verify(inst, {"x": 20000}, qualified={"p1": True}, objective=21000) == []
+    # Unlimited offers: two cover each other, one alone does not.
+    inst = make([{"id": "a", "demand": 10}], [sup("u1", "US"), sup("u2", "JP")],
+                [{"kind": "exit", "lose": "supplier"}])
+    assert verify(inst, {"u1": 10}) == []
+    v = one(verify(inst, {"u1": 10}, qualified={"u2": False}), "exit")
+    assert (v.subject, v.excess) == ("u1", 10.0)
+
+
+def test_hhi_cap() -> None:
+    inst = make([{"id": "widget", "demand": 100}],
+                [sup("cn", "CN", item="widget"), sup("us", "US", item="widget"),
+                 sup("jp", "JP", item="widget", owner="CN")],
+                [{"kind": "hhi_cap", "name": "hhi-cap", "max_hhi": 5000}])
+    assert verify(inst, {"cn": 50, "us": 50}) == []
+    assert verify(inst, {"cn": 50.005, "us": 49.995}) == []  # within the 1-point tolerance
+    v = one(verify(inst, {"cn": 60, "us": 40}), "hhi_cap")
+    assert (v.rule, v.item, v.subject) == ("hhi-cap", "widget", "CN")
+    assert v.excess == pytest.approx(200)
+    assert v.message.startswith("widget: HHI 5,200 > 5,000 + 1 (hhi-cap)")
+    owner = make([{"id": "widget", "demand": 100}],
+                 [sup("cn", "CN", item="widget"), sup("jp", "JP", item="widget", owner="CN")],
+                 [{"kind": "hhi_cap", "max_hhi": 5000, "basis": "owner", "tolerance": 0.5}])
+    v = one(verify(owner, {"cn": 50, "jp": 50}), "hhi_cap")
+    assert v.excess == pytest.approx(5000)
+    assert [v.check for v in verify(owner, {})] == ["balance"]  # no HHI of no supply
+
+
+def test_verify_plan_standby_and_free_supplier_default() -> None:
+    inst = gallium([{"kind": "exit", "lose": "country"}])
+    plan = SimpleNamespace(
+        allocations=pd.DataFrame({"supplier": ["cn", "us"], "item": ["gallium", "gallium"],
+                                  "quantity": [50000.0, 0.0], "qualified": [True, True]}),
+        sites=pd.DataFrame(columns=["site", "open"]),
+        items=pd.DataFrame({"item": ["gallium"], "shortfall": [0.0]}), objective=55000.0)
+    # jp is not listed: free to qualify, it counts, and cn plus the standby us cover the rest.
+    assert verify_plan(inst, plan) == []
+    plan.allocations = plan.allocations.iloc[:1]
+    plan.objective = 50000.0
+    v = one(verify_plan(inst, plan), "exit")
+    assert (v.subject, v.excess) == ("CN", pytest.approx(46900))
+
 
 
 # --- cost and objective ----------------------------------------------------------------------
@@ -327,7 +486,13 @@ def test_large_instance_is_fast() -> None:
                  {"kind": "supplier_cap", "max_share": 0.5},
                  {"kind": "bloc_share", "bloc": "eu", "min_share": 0.1},
                  {"kind": "exit_clause", "max_share_without": 1.0},
-                 {"kind": "ban", "countries": ["RU"]}])
+                 {"kind": "ban", "countries": ["RU"]},
+                 {"kind": "min_suppliers", "count": 3, "min_share_each": 0.0001},
+                 {"kind": "max_suppliers", "count": 2000},
+                 {"kind": "min_countries", "count": 4},
+                 {"kind": "exit", "lose": "country"},
+                 {"kind": "exit", "lose": "supplier"},
+                 {"kind": "hhi_cap", "max_hhi": 2500}])
     q = {f"s{j}": 0.05 for j in range(n)}
     start = time.perf_counter()
     found = verify(inst, q, objective=float(n) * 0.05)

@@ -2,10 +2,11 @@ r"""Capacity, qualification, minimum orders, shared sites, and capacity-cover cu
 
 .. math::
 
-    x_s \le \bar K_s\, q_s \qquad (\texttt{qualify}) \qquad
-    x_s \ge m_s\, q_s \qquad (\texttt{min\_order})
+    x_s \le \bar K_s\, g_s \qquad (\texttt{award\_link}) \qquad
+    x_s \ge m_s\, g_s \qquad (\texttt{min\_order}) \qquad
+    a_s \le q_s \qquad (\texttt{award\_qualified})
 
-    x_s \le \bar K_s\, o_{k(s)} \;\text{ or }\; q_s \le o_{k(s)} \qquad (\texttt{site\_link})
+    x_s \le \bar K_s\, o_{k(s)} \;\text{ or }\; a_s, q_s \le o_{k(s)} \qquad (\texttt{site\_link})
 
     \sum_{s \in k} x_s \le K_k\, o_k \qquad (\texttt{site\_capacity})
 
@@ -14,11 +15,12 @@ r"""Capacity, qualification, minimum orders, shared sites, and capacity-cover cu
     \sum_k K_k\, o_k \ge \sum_{i \in I_\text{site}} L_i \qquad (\texttt{site\_cover})
 
 :math:`\bar K_s` is the effective capacity (own, site, and the most supply the item can use),
-:math:`g_s` the binary gating s (q_s, else o_k), :math:`L_i` the least supply item i needs and
-:math:`I_\text{site}` the items supplied only through sites with an opening decision. The two
-cover families are valid inequalities (implied for integer points): pure-binary knapsack rows
-from which HiGHS derives cover cuts. On the OR-Library sets the aggregate cut turned
-600-second runs stopped at a 2 % gap into proven optima in minutes.
+:math:`g_s` the binary gating s's award (a_s, else q_s; in the cover rows, else o_k),
+:math:`L_i` the least supply item i needs and :math:`I_\text{site}` the items supplied only
+through sites with an opening decision. The two cover families are valid inequalities (implied
+for integer points): pure-binary knapsack rows from which HiGHS derives cover cuts. On the
+OR-Library sets the aggregate cut turned 600-second runs stopped at a 2 % gap into proven optima
+in minutes.
 """
 
 from __future__ import annotations
@@ -32,39 +34,62 @@ _TOL = 1e-9
 
 
 def add_capacity(md: ModelData, ctx: Context) -> None:
-    """Append qualify, min_order, site_link, site_capacity, cover and site_cover rows."""
+    """Append award_link, min_order, award_qualified, site_link, site_capacity, cover rows."""
     ids = np.array(ctx.sup_ids, dtype=object)
-    has_q = ctx.qualified >= 0
-    s_q = np.flatnonzero(has_q)
-    if len(s_q):
-        indptr, indices, data = single_term_rows(ctx.x[s_q], np.ones(len(s_q)), ctx.qualified[s_q],
-                                                 -ctx.cap_eff[s_q])
-        md.add_rows(RowBlock("qualify", "qualify", list(ids[s_q]), indptr, indices, data,
-                             np.full(len(s_q), -np.inf), np.zeros(len(s_q)),
-                             _sup_meta(ctx, s_q)))
-    s_m = np.flatnonzero(has_q & (ctx.min_order > 0))
+    has_g = ctx.gate >= 0
+    s_g = np.flatnonzero(has_g)
+    if len(s_g):
+        indptr, indices, data = single_term_rows(ctx.x[s_g], np.ones(len(s_g)), ctx.gate[s_g],
+                                                 -ctx.cap_eff[s_g])
+        md.add_rows(RowBlock("award_link", "award_link", list(ids[s_g]), indptr, indices, data,
+                             np.full(len(s_g), -np.inf), np.zeros(len(s_g)),
+                             _sup_meta(ctx, s_g)))
+    s_m = np.flatnonzero(has_g & (ctx.min_order > 0))
     if len(s_m):
-        indptr, indices, data = single_term_rows(ctx.x[s_m], np.ones(len(s_m)), ctx.qualified[s_m],
+        indptr, indices, data = single_term_rows(ctx.x[s_m], np.ones(len(s_m)), ctx.gate[s_m],
                                                  -ctx.min_order[s_m])
         md.add_rows(RowBlock("min_order", "min_order", list(ids[s_m]), indptr, indices, data,
                              np.zeros(len(s_m)), np.full(len(s_m), np.inf), _sup_meta(ctx, s_m)))
+    # An award needs qualification where the two are separate decisions (exit rules).
+    s_aq = np.flatnonzero((ctx.awarded >= 0) & (ctx.qualified >= 0))
+    if len(s_aq):
+        indptr, indices, data = single_term_rows(ctx.awarded[s_aq], np.ones(len(s_aq)),
+                                                 ctx.qualified[s_aq], -np.ones(len(s_aq)))
+        md.add_rows(RowBlock("award_qualified", "award_link", list(ids[s_aq]), indptr, indices,
+                             data, np.full(len(s_aq), -np.inf), np.zeros(len(s_aq)),
+                             _sup_meta(ctx, s_aq)))
 
-    # Offers at a site with an opening decision: gate them by it.
+    # Offers at a site with an opening decision: their binaries (or quantity) need it open.
     at_open_site = ctx.sup_site >= 0
     at_open_site[at_open_site] = ctx.site_open[ctx.sup_site[at_open_site]] >= 0
-    s_l = np.flatnonzero(at_open_site)
+    labels: list[np.ndarray] = []
+    firsts: list[np.ndarray] = []
+    coefs: list[np.ndarray] = []
+    sites: list[np.ndarray] = []
+    for binary in (ctx.awarded, ctx.qualified):
+        s_b = np.flatnonzero(at_open_site & (binary >= 0))
+        labels.append(np.char.add(ids[s_b].astype(str), ".award" if binary is ctx.awarded
+                                  else ".qualified"))
+        firsts.append(binary[s_b])
+        coefs.append(np.ones(len(s_b)))
+        sites.append(s_b)
+    s_x = np.flatnonzero(at_open_site & ~has_g)  # no binary of its own: gate the quantity
+    labels.append(ids[s_x].astype(str))
+    firsts.append(ctx.x[s_x])
+    coefs.append(np.ones(len(s_x)))
+    sites.append(s_x)
+    s_l = np.concatenate(sites)
     if len(s_l):
-        o_cols = ctx.site_open[ctx.sup_site[s_l]]
-        gated_by_q = has_q[s_l]
-        cols = np.where(gated_by_q, ctx.qualified[s_l], ctx.x[s_l])
-        coefs = np.ones(len(s_l))
-        o_coefs = np.where(gated_by_q, -1.0, -ctx.cap_eff[s_l])
-        indptr, indices, data = single_term_rows(cols, coefs, o_cols, o_coefs)
-        md.add_rows(RowBlock("site_link", "site_link", list(ids[s_l]), indptr, indices, data,
-                             np.full(len(s_l), -np.inf), np.zeros(len(s_l)), _sup_meta(ctx, s_l)))
+        o_coefs = np.concatenate([-np.ones(len(sites[0])), -np.ones(len(sites[1])),
+                                  -ctx.cap_eff[s_x]])
+        indptr, indices, data = single_term_rows(np.concatenate(firsts), np.concatenate(coefs),
+                                                 ctx.site_open[ctx.sup_site[s_l]], o_coefs)
+        md.add_rows(RowBlock("site_link", "site_link", list(np.concatenate(labels)), indptr,
+                             indices, data, np.full(len(s_l), -np.inf), np.zeros(len(s_l)),
+                             _sup_meta(ctx, s_l)))
 
     _add_site_capacity(md, ctx)
-    _add_cover(md, ctx, has_q, at_open_site)
+    _add_cover(md, ctx, has_g, at_open_site)
 
 
 def _sup_meta(ctx: Context, s: np.ndarray) -> pd.DataFrame:
@@ -96,8 +121,8 @@ def _add_site_capacity(md: ModelData, ctx: Context) -> None:
                          np.full(len(uniq), -np.inf), ub, pd.DataFrame({"site": labels})))
 
 
-def _add_cover(md: ModelData, ctx: Context, has_q: np.ndarray, at_open_site: np.ndarray) -> None:
-    gate = np.where(has_q, ctx.qualified, -1)
+def _add_cover(md: ModelData, ctx: Context, has_g: np.ndarray, at_open_site: np.ndarray) -> None:
+    gate = np.where(has_g, ctx.gate, -1)
     site_gate = np.full(len(gate), -1, dtype=np.int64)
     site_gate[at_open_site] = ctx.site_open[ctx.sup_site[at_open_site]]
     gate = np.where(gate >= 0, gate, site_gate)

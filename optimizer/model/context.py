@@ -45,7 +45,23 @@ class Context:
     supply: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     shortfall: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # i->col/-1
     qualified: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # s->col/-1
+    awarded: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # s->col/-1
     site_open: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # k->col/-1
+    # s -> the binary that must be 1 for x_s > 0 (awarded, else qualified), or -1.
+    gate: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    # s -> the binary saying s is qualified (qualified, else its site's open), or -1 = always.
+    qual_ind: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+
+    def rule_items(self, kinds: tuple[str, ...]) -> np.ndarray:
+        """Mask over items: covered by at least one rule of these kinds."""
+        mask = np.zeros(len(self.item_ids), dtype=bool)
+        for rule in self.inst.rules:
+            if rule.kind in kinds:
+                if rule.items is None:
+                    mask[:] = True
+                else:
+                    mask[[self.inst.item_index[i] for i in rule.items]] = True
+        return mask
 
     def basis(self, basis: str) -> np.ndarray:
         """Supplier countries on the rule's basis: location or owner."""

@@ -19,9 +19,14 @@ def plan_tables(model: BuiltModel, col: np.ndarray) -> dict[str, pd.DataFrame]:
     """All plan tables for solution ``col`` of ``model``."""
     ctx, md = model.ctx, model.data
     col = np.where(np.abs(col) < ZERO, 0.0, col)
-    x = column_values(model, col, "x")
-    x = np.where(x < ZERO, 0.0, x)
+    x = column_values(model, col, "x").copy()
+    x[x < ZERO] = 0.0
     n_s = len(x)
+    has_g = ctx.gate >= 0
+    gate_on = np.zeros(n_s, dtype=bool)
+    gate_on[has_g] = col[ctx.gate[has_g]] > 0.5
+    # Within HiGHS's integrality tolerance a closed gate may leave a few 1e-7 units: noise.
+    x[has_g & ~gate_on] = 0.0
     cost_vec, _, _, _ = md.column_arrays()
 
     # Variable cost per supplier: own column cost plus its tier columns.
@@ -31,10 +36,6 @@ def plan_tables(model: BuiltModel, col: np.ndarray) -> dict[str, pd.DataFrame]:
         tier_cost = cost_vec[tier.cols] * col[tier.cols]
         var_cost = var_cost + np.bincount(md.info["tier_supplier"], weights=tier_cost,
                                           minlength=n_s)
-    qualified = x > ZERO
-    has_q = ctx.qualified >= 0
-    qualified[has_q] = col[ctx.qualified[has_q]] > 0.5
-    fixed_paid = np.where(has_q & qualified, ctx.fixed, 0.0)
 
     site_open = np.zeros(len(ctx.site_ids), dtype=bool)
     if n_s:
@@ -42,6 +43,16 @@ def plan_tables(model: BuiltModel, col: np.ndarray) -> dict[str, pd.DataFrame]:
         site_open[used_sites] = True
     has_o = ctx.site_open >= 0
     site_open[has_o] = col[ctx.site_open[has_o]] > 0.5
+
+    # Qualified: paid for (q_s), or free to qualify (no fixed cost, site open or free).
+    has_q = ctx.qualified >= 0
+    paid = np.zeros(n_s, dtype=bool)
+    paid[has_q] = col[ctx.qualified[has_q]] > 0.5
+    site_ok = np.ones(n_s, dtype=bool)
+    at_site = ctx.sup_site >= 0
+    site_ok[at_site] = site_open[ctx.sup_site[at_site]] | ~has_o[ctx.sup_site[at_site]]
+    qualified = np.where(has_q, paid, site_ok) | (x > ZERO)
+    fixed_paid = np.where(paid, ctx.fixed, 0.0)
 
     supply = np.bincount(ctx.sup_item, weights=x, minlength=len(ctx.item_ids))
     shortfall = np.zeros(len(ctx.item_ids))
@@ -53,7 +64,7 @@ def plan_tables(model: BuiltModel, col: np.ndarray) -> dict[str, pd.DataFrame]:
     unit_cost = np.divide(var_cost, x, out=np.zeros(n_s), where=x > ZERO)
     no_qty = x <= ZERO
     unit_cost[no_qty] = np.nan_to_num(ctx.unit_price[no_qty], nan=np.nan)
-    keep = (x > ZERO) | qualified
+    keep = (x > ZERO) | paid | gate_on  # awarded or paid for: the plan's decisions
     site_ids = np.array(ctx.site_ids + [""], dtype=object)
     alloc = pd.DataFrame({
         "supplier": np.array(ctx.sup_ids, dtype=object)[keep],
