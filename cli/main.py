@@ -115,13 +115,17 @@ def validate(file: str, fmt: str, debug: bool) -> None:
               help="Solver threads (default: HiGHS's choice).")
 @click.option("--backend", type=click.Choice(["highspy", "pyomo"]), default="highspy",
               show_default=True, help="Model hand-off route to HiGHS.")
+@click.option("--exit-form", type=click.Choice(["auto", "dense", "aux"]), default="auto",
+              show_default=True,
+              help="Formulation of exit rules: dense rows per lost unit, or an auxiliary total "
+                   "(auto: dense for countries and sites, aux for suppliers).")
 @click.option("--solver-log", is_flag=True, help="Show the HiGHS log (on stdout).")
 @click.option("--write-lp", type=click.Path(dir_okay=False), default=None,
               help="Also write the model as an LP file with rule names (via Pyomo).")
 @_debug
 def solve(file: str, fmt: str, out_dir: str | None, time_limit: float | None, mip_gap: float,
-          threads: int | None, backend: str, solver_log: bool, write_lp: str | None,
-          debug: bool) -> None:
+          threads: int | None, backend: str, exit_form: str, solver_log: bool,
+          write_lp: str | None, debug: bool) -> None:
     """Find the cheapest compliant plan for instance FILE ('-' for stdin)."""
     from trustsource import load
     from trustsource import solve as solve_instance
@@ -133,9 +137,10 @@ def solve(file: str, fmt: str, out_dir: str | None, time_limit: float | None, mi
         if write_lp is not None:
             from trustsource import build_model
 
-            build_model(inst).write_lp(write_lp)
+            build_model(inst, exit_form=exit_form).write_lp(write_lp)  # type: ignore[arg-type]
         plan = solve_instance(inst, time_limit=time_limit, mip_rel_gap=mip_gap, threads=threads,
-                              backend=backend, log=solver_log)  # type: ignore[arg-type]
+                              backend=backend, log=solver_log,  # type: ignore[arg-type]
+                              exit_form=exit_form)  # type: ignore[arg-type]
         if plan.violations:
             raise Failure("internal error: the plan failed independent verification:\n" +
                           "\n".join(f"  - {v.message}" for v in plan.violations), EXIT_INTERNAL)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 from pyomo.common.gc_manager import PauseGC
@@ -70,13 +70,24 @@ class BuiltModel:
         return highs_from_data(self.data)
 
 
-def build_model(inst: Instance) -> BuiltModel:
-    """Build the MIP of ``inst`` in block form."""
+ExitForm = Literal["auto", "dense", "aux"]
+
+
+def build_model(inst: Instance, *, exit_form: ExitForm = "auto") -> BuiltModel:
+    """Build the MIP of ``inst`` in block form.
+
+    Args:
+        inst: a validated instance.
+        exit_form: formulation of ``exit`` rules (see :mod:`trustsource.model.rules.exit`).
+    """
+    if exit_form not in ("auto", "dense", "aux"):
+        raise ValueError(f"unknown exit_form {exit_form!r}; use 'auto', 'dense' or 'aux'")
     t0 = time.perf_counter()
     md = ModelData()
     # The build creates many small objects; pausing the cyclic GC avoids rescanning them.
     with PauseGC():
         ctx = make_context(inst)
+        ctx.options["exit_form"] = exit_form
         add_variables(md, ctx)
         add_tiers(md, ctx)
         add_balance(md, ctx)

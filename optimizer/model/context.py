@@ -40,6 +40,7 @@ class Context:
     penalty: np.ndarray  # i: shortfall penalty (nan if none)
     site_cap: np.ndarray  # k (inf if none)
     site_fixed: np.ndarray  # k
+    options: dict[str, object] = field(default_factory=dict)  # build options (exit_form)
     # Columns, filled in while building.
     x: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     supply: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))

@@ -42,6 +42,7 @@ class Plan:
     backend: str = ""
     highs_status: str = ""
     node_count: int = 0
+    hhi_iterations: int = 0  # re-solves taken by the hhi_cap outer approximation
     model_stats: dict[str, int] = field(default_factory=dict)
     instance_name: str = ""
     instance_hash: str = ""
@@ -84,6 +85,7 @@ class Plan:
             "solver": self.solver,
             "backend": self.backend,
             "highs_status": self.highs_status,
+            "hhi_iterations": self.hhi_iterations,
             "message": self.message,
             "timings": {k: round(v, 6) for k, v in self.timings.items()},
             "model": self.model_stats,

@@ -10,9 +10,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from trustsource.model.build import BuiltModel, column_values
-
-ZERO = 1e-9
-BINDING_TOL = 1e-6
+from trustsource.results.rule_report import (
+    ZERO,
+    exit_coverage,
+    rules_table,
+    site_units,
+    supplier_units,
+)
 
 
 def plan_tables(model: BuiltModel, col: np.ndarray) -> dict[str, pd.DataFrame]:
@@ -105,7 +109,7 @@ def plan_tables(model: BuiltModel, col: np.ndarray) -> dict[str, pd.DataFrame]:
     costs = costs[costs["cost"] != 0].reset_index(drop=True)
 
     items = _items_table(model, x, qualified, supply, shortfall, alloc)
-    rules = _rules_table(model, x, supply)
+    rules = rules_table(model, x, supply, qualified)
     return {"allocations": alloc, "items": items, "rules": rules, "sites": sites, "costs": costs}
 
 
@@ -119,12 +123,6 @@ def _items_table(model: BuiltModel, x: np.ndarray, qualified: np.ndarray, supply
                                "q": x[awarded]}).groupby(["item", "country"], sort=True)["q"].sum()
     rows = []
     cost_by_item = alloc.groupby("item")["cost"].sum()
-    # Capacity of qualified suppliers, for worst-case exit coverage (losing one country).
-    cap = np.where(np.isfinite(ctx.own_cap), ctx.own_cap, ctx.cap_eff)
-    at_site = ctx.sup_site >= 0
-    cap[at_site] = np.minimum(cap[at_site], ctx.site_cap[ctx.sup_site[at_site]])
-    q_cap = pd.DataFrame({"item": ctx.sup_item[qualified], "country": ctx.country[qualified],
-                          "cap": cap[qualified]}).groupby(["item", "country"])["cap"].sum()
     blocs = {name: inst.countries_of([name]) for name in _report_blocs(inst)}
     no_exit = np.bincount(ctx.sup_item[~ctx.exit_clause], weights=x[~ctx.exit_clause],
                           minlength=n_i) if len(x) else np.zeros(n_i)
@@ -140,7 +138,10 @@ def _items_table(model: BuiltModel, x: np.ndarray, qualified: np.ndarray, supply
             "top_share": float(shares.max()) if len(shares) else 0.0,
             "n_suppliers": int(np.count_nonzero(awarded & (ctx.sup_item == i))),
             "n_countries": len(shares),
-            "exit_coverage": _exit_coverage(q_cap, i, t),
+            "exit_coverage_country": exit_coverage(ctx, qualified, ctx.country, i, t)[0],
+            "exit_coverage_site": exit_coverage(ctx, qualified, site_units(ctx), i, t)[0],
+            "exit_coverage_supplier": exit_coverage(ctx, qualified, supplier_units(ctx), i,
+                                                    t)[0],
             "share_without_exit_clause": no_exit[i] / t if t > 0 else 0.0,
         }
         for name, members in blocs.items():
@@ -159,71 +160,3 @@ def _report_blocs(inst: object) -> list[str]:
                 names.append(sel)
     return names
 
-
-def _exit_coverage(q_cap: pd.Series, i: int, t: float) -> float:
-    """Capacity of qualified suppliers outside the most important country, over supply."""
-    if t <= 0:
-        return float("nan")
-    if i not in q_cap.index.get_level_values(0):
-        return 0.0
-    caps = q_cap.loc[i]
-    total = caps.sum()
-    return float((total - caps.max()) / t) if len(caps) > 1 else 0.0
-
-
-def _rules_table(model: BuiltModel, x: np.ndarray, supply: np.ndarray) -> pd.DataFrame:
-    ctx = model.ctx
-    inst = ctx.inst
-    rows = []
-    for rule in inst.rules:
-        items = rule.items if rule.items is not None else ctx.item_ids
-        basis = ctx.basis(rule.basis)
-        for item in items:
-            i = inst.item_index[item]
-            t = supply[i]
-            mine = ctx.sup_item == i
-            q = pd.Series(x[mine], index=basis[mine], dtype=float)
-
-            def share_of(mask: np.ndarray, mine: np.ndarray = mine, t: float = t) -> float:
-                return float(x[mine][mask].sum() / t) if t > 0 else 0.0
-
-            entries: list[tuple[str, str | None, float, float]] = []  # sense, scope, limit, got
-            if rule.kind == "country_cap":
-                capped = q
-                if rule.countries is not None:
-                    capped = capped[capped.index.isin(inst.countries_of(rule.countries))]
-                if rule.except_:
-                    capped = capped[~capped.index.isin(inst.countries_of(rule.except_))]
-                per = capped.groupby(level=0).sum() / t if t > 0 else capped.iloc[:0]
-                top = per.idxmax() if len(per) and per.max() > 0 else None
-                entries.append(("max", top, rule.max_share, float(per.max()) if top else 0.0))
-            elif rule.kind == "bloc_share":
-                got = share_of(np.isin(basis[mine], list(inst.countries_of([rule.bloc]))))
-                if rule.min_share is not None:
-                    entries.append(("min", rule.bloc, rule.min_share, got))
-                if rule.max_share is not None:
-                    entries.append(("max", rule.bloc, rule.max_share, got))
-            elif rule.kind == "ban":
-                got = share_of(np.isin(basis[mine], list(inst.countries_of(rule.countries))))
-                entries.append(("max", ",".join(rule.countries), 0.0, got))
-            elif rule.kind == "supplier_cap":
-                xs = x[mine]
-                k = int(np.argmax(xs)) if len(xs) else -1
-                got = float(xs[k] / t) if t > 0 and k >= 0 else 0.0
-                sid = np.array(ctx.sup_ids, dtype=object)[mine][k] if got > 0 else None
-                entries.append(("max", sid, rule.max_share, got))
-            elif rule.kind == "exit_clause":
-                entries.append(("max", "no_exit_clause", rule.max_share_without,
-                                share_of(~ctx.exit_clause[mine])))
-            for sense, scope, limit, got in entries:
-                slack = (limit - got) if sense == "max" else (got - limit)
-                binding = bool(t > 0 and abs(slack) <= BINDING_TOL)
-                if rule.kind == "ban":
-                    # A ban binds where it excludes a supplier of the item at all.
-                    banned = inst.countries_of(rule.countries)
-                    binding = bool(np.isin(basis[mine], list(banned)).any())
-                rows.append({"rule": rule.name, "kind": rule.kind, "item": item, "scope": scope,
-                             "sense": sense, "limit": limit, "achieved": got, "slack": slack,
-                             "binding": binding})
-    cols = ["rule", "kind", "item", "scope", "sense", "limit", "achieved", "slack", "binding"]
-    return pd.DataFrame(rows, columns=cols)

@@ -8,9 +8,10 @@ from typing import Any, Literal
 
 import highspy
 from trustsource.instance import Instance
-from trustsource.model.build import BuiltModel, build_model
+from trustsource.model.build import BuiltModel, ExitForm, build_model
 from trustsource.results.plan import Plan
-from trustsource.solve.highs import highs_from_data, highs_from_pyomo, run
+from trustsource.solve.hhi import Cut, hhi_cuts
+from trustsource.solve.highs import HighsAnswer, highs_from_data, highs_from_pyomo, run
 from trustsource.status import Status
 
 logger = logging.getLogger(__name__)
@@ -44,6 +45,8 @@ def solve(
     verify: bool = True,
     log: bool = False,
     highs_options: dict[str, Any] | None = None,
+    exit_form: ExitForm = "auto",
+    max_hhi_iterations: int = 50,
 ) -> Plan:
     """Find the cheapest plan that meets demand and every rule of ``instance``.
 
@@ -57,13 +60,15 @@ def solve(
         verify: run the independent verifier on the plan (recommended; cheap).
         log: let HiGHS write its log (to stdout).
         highs_options: further HiGHS options, passed through unchanged.
+        exit_form: formulation of ``exit`` rules: ``auto``, ``dense`` or ``aux``.
+        max_hhi_iterations: most re-solves the ``hhi_cap`` cut loop may take.
 
     Returns:
         A :class:`Plan`. Infeasibility is a status, not an exception.
     """
     t_start = time.perf_counter()
     options = {"time_limit": time_limit, "mip_rel_gap": mip_rel_gap, "threads": threads,
-               "backend": backend}
+               "backend": backend, "exit_form": exit_form}
     base = {"instance_name": instance.name, "instance_hash": instance.content_hash,
             "currency": instance.currency, "solver": solver_version(), "backend": backend,
             "options": options}
@@ -75,7 +80,7 @@ def solve(
                     message="; ".join(f.message for f in findings),
                     timings={"total": time.perf_counter() - t_start}, **base)
 
-    model = build_model(instance)
+    model = build_model(instance, exit_form=exit_form)
     timings = {"check": t_checked - t_start, **model.timings}
     t0 = time.perf_counter()
     if backend == "pyomo":
@@ -89,13 +94,41 @@ def solve(
     else:
         raise ValueError(f"unknown backend {backend!r}; use 'pyomo' or 'highspy'")
     timings["handoff"] = time.perf_counter() - t0
-    answer = run(h, is_mip=model.stats["integers"] > 0, time_limit=time_limit,
-                 mip_rel_gap=mip_rel_gap, threads=threads, log=log, options=highs_options)
-    timings["solve"] = answer.run_seconds
+    is_mip = model.stats["integers"] > 0
+    answer = run(h, is_mip=is_mip, time_limit=time_limit, mip_rel_gap=mip_rel_gap,
+                 threads=threads, log=log, options=highs_options)
+    solve_seconds = answer.run_seconds
+    # hhi_cap: add tangent cuts at plans above the cap and solve again (outer approximation).
+    iterations = 0
+    unconverged = ""
+    while answer.col_value is not None and model.data.info.get("hhi"):
+        cuts = hhi_cuts(model, _global_solution(model, answer.col_value, col_index))
+        if not cuts:
+            break
+        worst = max(cuts, key=lambda c: c.hhi)
+        left = None if time_limit is None else time_limit - solve_seconds
+        if iterations >= max_hhi_iterations or (left is not None and left <= 0):
+            why = "time limit" if left is not None and left <= 0 else (
+                f"{max_hhi_iterations} iterations")
+            unconverged = (f"the HHI cap was not reached within the {why}: {worst.item} is at "
+                           f"HHI {worst.hhi:,.0f} under `{worst.rule}`")
+            break
+        _add_cuts(h, cuts, col_index, model.data.n_cols)
+        iterations += 1
+        answer = run(h, is_mip=is_mip, time_limit=left, mip_rel_gap=mip_rel_gap,
+                     threads=threads, log=log, options=highs_options)
+        solve_seconds += answer.run_seconds
+    timings["solve"] = solve_seconds
+    if unconverged:
+        # Never report a plan above the cap: no plan, and say why.
+        status = Status.NO_SOLUTION if "time limit" in unconverged else Status.ERROR
+        answer = HighsAnswer(status, answer.highs_status, None, None, answer.bound, None,
+                             answer.run_seconds, answer.node_count)
     plan = Plan(status=answer.status, objective=answer.objective, bound=answer.bound,
                 mip_gap=answer.mip_gap, highs_status=answer.highs_status,
                 node_count=answer.node_count, model_stats=model.stats,
-                message=_NEXT_STEPS.get(answer.status, ""), **base)
+                hhi_iterations=iterations,
+                message=unconverged or _NEXT_STEPS.get(answer.status, ""), **base)
     if answer.col_value is not None:
         t2 = time.perf_counter()
         col = _global_solution(model, answer.col_value, col_index)
@@ -126,3 +159,19 @@ def _global_solution(model: BuiltModel, values: Any, col_index: Any) -> Any:
     full = np.zeros(model.data.n_cols)
     full[col_index] = values
     return full
+
+
+def _add_cuts(h: Any, cuts: list[Cut], col_index: Any, n_cols: int) -> None:
+    """Append cut rows to the HiGHS model, mapping global columns to HiGHS's columns."""
+    import numpy as np
+
+    if col_index is None:
+        position = np.arange(n_cols)
+    else:
+        position = np.full(n_cols, -1, dtype=np.int64)
+        position[col_index] = np.arange(len(col_index))
+    for cut in cuts:
+        cols = position[cut.cols]
+        assert (cols >= 0).all(), "a cut names a column the compiled model dropped"
+        h.addRow(-highspy.kHighsInf, 0.0, len(cols), cols.astype(np.int32),
+                 cut.vals.astype(np.float64))

@@ -5,7 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from trustsource.model.rules import ban, bloc_share, country_cap, exit_clause, supplier_cap
+from trustsource.model.rules import (
+    ban,
+    bloc_share,
+    country_cap,
+    counts,
+    exit_clause,
+    exit_rights,
+    hhi,
+    supplier_cap,
+)
 
 RULE_BUILDERS: dict[str, Callable[..., None]] = {
     "country_cap": country_cap.add,
@@ -13,6 +22,11 @@ RULE_BUILDERS: dict[str, Callable[..., None]] = {
     "ban": ban.add,
     "supplier_cap": supplier_cap.add,
     "exit_clause": exit_clause.add,
+    "min_suppliers": counts.add_min_suppliers,
+    "max_suppliers": counts.add_max_suppliers,
+    "min_countries": counts.add_min_countries,
+    "exit": exit_rights.add,
+    "hhi_cap": hhi.add,
 }
 
 
