@@ -152,10 +152,10 @@ class Instance(Spec):
         For example an item whose demand exceeds all capacity left after the bans. A solve of an
         instance with findings returns ``infeasible`` without calling the solver.
         """
-        from trustsource.checks import capacity_findings
+        from trustsource.findings import all_findings
         from trustsource.loader import Locator
 
-        return capacity_findings(self, self._locator or Locator.inline("<python>"))
+        return all_findings(self, self._locator or Locator.inline("<python>"))
 
     @cached_property
     def content_hash(self) -> str:

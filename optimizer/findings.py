@@ -1,0 +1,160 @@
+"""Pre-solve findings: well-formed instances that no plan can satisfy, said in domain words.
+
+Each finding is a necessary condition checked with arithmetic before any solve: demand above
+the capacity left after bans, a count rule asking for more suppliers or countries than offer the
+item, a single-sourcing rule no single supplier can meet, an exit right that the capacity
+outside one country cannot cover. A solve of an instance with findings returns ``infeasible``
+without calling the solver, and ``trustsource validate`` exits 2 listing them.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import TYPE_CHECKING
+
+from trustsource.checks import required_supply
+from trustsource.errors import Issue
+
+if TYPE_CHECKING:
+    from trustsource.instance import Instance
+    from trustsource.loader import Locator
+
+
+def banned_suppliers(inst: Instance) -> dict[str, list[str]]:
+    """Supplier id -> names of the ban rules that exclude it."""
+    out: dict[str, list[str]] = defaultdict(list)
+    for r in inst.rules:
+        if r.kind != "ban":
+            continue
+        banned = inst.countries_of(r.countries)
+        scope = set(r.items) if r.items is not None else None
+        for s in inst.suppliers:
+            if (scope is None or s.item in scope) and getattr(s, "country" if r.basis ==
+                                                              "location" else "owner") in banned:
+                out[s.id].append(r.name)
+    return out
+
+
+def capacity_findings(inst: Instance, loc: Locator) -> list[Issue]:
+    """Items whose least required supply exceeds the capacity left after bans."""
+    need = required_supply(inst)
+    banned = banned_suppliers(inst)
+    site_cap = {s.id: s.capacity for s in inst.sites}
+    cap_all: dict[str, float] = defaultdict(float)
+    cap_left: dict[str, float] = defaultdict(float)
+    site_left: dict[tuple[str, str], float] = defaultdict(float)
+    for s in inst.suppliers:
+        caps = [c for c in (s.capacity, site_cap.get(s.site) if s.site else None) if c is not None]
+        c = min(caps) if caps else float("inf")
+        cap_all[s.item] += c
+        if s.id not in banned:
+            if s.site is not None and site_cap.get(s.site) is not None:
+                # Offers of one site share its capacity: count it once per item.
+                key = (s.item, s.site)
+                add = min(c, site_cap[s.site] - site_left[key])  # type: ignore[operator]
+                site_left[key] += add
+                cap_left[s.item] += add
+            else:
+                cap_left[s.item] += c
+    rules_by_item: dict[str, set[str]] = defaultdict(set)
+    for s in inst.suppliers:
+        for r in banned.get(s.id, ()):
+            rules_by_item[s.item].add(r)
+    out = []
+    for k, it in enumerate(inst.items):
+        least = need[it.id][0]
+        left = cap_left[it.id]
+        if least > left * (1 + 1e-9) + 1e-9:
+            why = ""
+            if rules_by_item[it.id]:
+                why = (f" after {', '.join(f'ban `{r}`' for r in sorted(rules_by_item[it.id]))}"
+                       f" (of {cap_all[it.id]:,.6g} before)")
+            what = "demand" if least == it.demand else "required supply (demand plus inputs)"
+            out.append(Issue(
+                loc.where("items", k), None,
+                f"{it.id}: {what} of {least:,.6g} {it.unit} exceeds the {left:,.6g} {it.unit} of "
+                f"supplier capacity left{why}; relax the rule, add suppliers or set a "
+                "shortfall_penalty",
+                kind="finding",
+            ))
+    return out
+
+
+def _capacity(inst: Instance) -> dict[str, float]:
+    """Supplier id -> min(own capacity, site capacity) (infinite when neither is set)."""
+    site_cap = {s.id: s.capacity for s in inst.sites}
+    out = {}
+    for s in inst.suppliers:
+        caps = [c for c in (s.capacity, site_cap.get(s.site) if s.site else None) if c is not None]
+        out[s.id] = min(caps) if caps else float("inf")
+    return out
+
+
+def rule_findings(inst: Instance, loc: Locator) -> list[Issue]:
+    """Count, single-sourcing and exit rules that the offers cannot satisfy."""
+    need = required_supply(inst)
+    banned = banned_suppliers(inst)
+    cap = _capacity(inst)
+    offers: dict[str, list[object]] = defaultdict(list)
+    for s in inst.suppliers:
+        if s.id not in banned:
+            offers[s.item].append(s)
+    out: list[Issue] = []
+    for k, rule in enumerate(inst.rules):
+        if rule.kind not in ("min_suppliers", "min_countries", "max_suppliers", "exit"):
+            continue
+        for item in rule.items if rule.items is not None else [it.id for it in inst.items]:
+            least = need[item][0]
+            if least <= 0:
+                continue
+            mine = offers[item]
+            unit = next(it.unit for it in inst.items if it.id == item)
+            basis = [getattr(s, "country" if rule.basis == "location" else "owner")
+                     for s in mine]
+            msg = None
+            if rule.kind == "min_suppliers" and len(mine) < rule.count:
+                msg = f"needs {rule.count} suppliers, only {len(mine)} offer it"
+            elif rule.kind == "min_countries" and len(set(basis)) < rule.count:
+                msg = f"needs {rule.count} countries, offers come from {len(set(basis))}"
+            elif rule.kind == "max_suppliers":
+                best = sum(sorted((cap[s.id] for s in mine), reverse=True)[:rule.count])
+                if best < least * (1 - 1e-9):
+                    msg = (f"allows {rule.count} supplier(s), whose capacity is at most "
+                           f"{best:,.6g} {unit} for {least:,.6g} {unit} needed")
+            elif rule.kind == "exit":
+                msg = _exit_shortfall(rule, mine, basis, cap, least, unit)
+            if msg:
+                out.append(Issue(loc.where("rules", k), None, f"{item}: {rule.kind} "
+                                 f"`{rule.name}` {msg}", kind="finding"))
+    return out
+
+
+def _exit_shortfall(rule: object, mine: list[object], basis: list[str], cap: dict[str, float],
+                    least: float, unit: str) -> str | None:
+    if rule.lose == "country":  # type: ignore[attr-defined]
+        units = basis
+    elif rule.lose == "site":  # type: ignore[attr-defined]
+        units = [s.site for s in mine]  # type: ignore[attr-defined]
+    else:
+        units = [s.id for s in mine]  # type: ignore[attr-defined]
+    per: dict[object, float] = defaultdict(float)
+    total = 0.0
+    for s, u in zip(mine, units):
+        c = cap[s.id]  # type: ignore[attr-defined]
+        total += c
+        if u is not None:
+            per[u] += c
+    if not per:
+        return None
+    worst = max(per, key=lambda u: per[u])
+    left = total - per[worst]
+    needed = rule.coverage * least  # type: ignore[attr-defined]
+    if left < needed * (1 - 1e-9):
+        return (f"needs {needed:,.6g} {unit} of capacity outside any one {rule.lose}, but "  # type: ignore[attr-defined]
+                f"losing {worst} leaves {left:,.6g} {unit}")
+    return None
+
+
+def all_findings(inst: Instance, loc: Locator) -> list[Issue]:
+    """Every pre-solve finding of ``inst``."""
+    return capacity_findings(inst, loc) + rule_findings(inst, loc)
