@@ -60,13 +60,7 @@ def render_table(plan: Any, inst: Any) -> str:
         if len(binding):
             lines.append("binding rules:")
             for r in binding.itertuples():
-                if r.kind == "ban":
-                    lines.append(f"  {r.rule} (ban) on {r.item}: excludes the suppliers from "
-                                 f"{r.scope}")
-                    continue
-                scope = f" {r.scope}" if r.scope else ""
-                lines.append(f"  {r.rule} ({r.kind}) on {r.item}:{scope} {r.achieved:.1%} "
-                             f"(limit {r.sense} {r.limit:.1%})")
+                lines.append(f"  {r.rule} ({r.kind}) on {r.item}: {_binding_text(r)}")
         else:
             lines.append("no rule is binding")
     t = plan.timings
@@ -74,6 +68,24 @@ def render_table(plan: Any, inst: Any) -> str:
     lines.append(f"solved by {plan.solver} in {t.get('total', 0):.2f} s "
                  f"(solver {t.get('solve', 0):.2f} s); plan verified independently")
     return "\n".join(lines)
+
+
+def _binding_text(r: Any) -> str:
+    """A binding rule row in words, in the rule's own unit (share, count, points)."""
+    if r.kind == "ban":
+        return f"excludes the suppliers from {r.scope}"
+    if r.kind in ("min_suppliers", "min_countries"):
+        what = "suppliers" if r.kind == "min_suppliers" else "countries"
+        return f"{r.achieved:.0f} {what} {r.scope} (limit {r.sense} {r.limit:.0f})"
+    if r.kind == "max_suppliers":
+        return f"{r.achieved:.0f} suppliers awarded (limit {r.sense} {r.limit:.0f})"
+    if r.kind == "hhi_cap":
+        return f"HHI {r.achieved:,.0f} (limit {r.sense} {r.limit:,.0f}; top {r.scope})"
+    if r.kind == "exit":
+        return (f"{r.achieved:.1%} of supply still covered after the worst loss ({r.scope}) "
+                f"(limit {r.sense} {r.limit:.1%})")
+    scope = f"{r.scope} " if r.scope else ""
+    return f"{scope}{r.achieved:.1%} (limit {r.sense} {r.limit:.1%})"
 
 
 def _indent(text: str, pad: str = "  ") -> str:

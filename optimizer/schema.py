@@ -153,7 +153,7 @@ class SupplierSpec(Spec):
     min_order: NonNegative = 0.0
     """If awarded at all, at least this quantity."""
     fixed_cost: NonNegative = 0.0
-    """Qualification cost, paid if the supplier is used."""
+    """Qualification cost, paid if the supplier is used or kept qualified as an exit standby."""
     exit_clause: bool = True
     """Whether the contract lets the buyer exit."""
     description: str | None = None

@@ -85,8 +85,18 @@ class _Plan:
         self.open = {k.id: bool(opened.get(k.id, k.id in used_sites)) for k in inst.sites}
         # An offer at a site with a fixed cost is usable only if that site is open.
         site_ok = {k.id: k.fixed_cost == 0 or self.open[k.id] for k in inst.sites}
+        # A banned supplier cannot deliver, so its capacity covers no exit right.
+        banned: set[str] = set()
+        for rule in inst.rules:
+            if rule.kind == "ban":
+                countries = inst.countries_of(rule.countries)
+                scope = None if rule.items is None else set(rule.items)
+                for s in inst.suppliers:
+                    where = s.country if rule.basis == "location" else s.owner
+                    if where in countries and (scope is None or s.item in scope):
+                        banned.add(s.id)
         for s, v in zip(inst.suppliers, self.qty, strict=True):
-            at_ok_site = s.site is None or site_ok[s.site]
+            at_ok_site = (s.site is None or site_ok[s.site]) and s.id not in banned
             given = qual.get(s.id)
             q = bool(given) if given is not None else \
                 (v > tol or (s.fixed_cost == 0 and at_ok_site))

@@ -55,7 +55,7 @@ def add_capacity(md: ModelData, ctx: Context) -> None:
     if len(s_aq):
         indptr, indices, data = single_term_rows(ctx.awarded[s_aq], np.ones(len(s_aq)),
                                                  ctx.qualified[s_aq], -np.ones(len(s_aq)))
-        md.add_rows(RowBlock("award_qualified", "award_link", list(ids[s_aq]), indptr, indices,
+        md.add_rows(RowBlock("award_qualified", "award_qualified", list(ids[s_aq]), indptr, indices,
                              data, np.full(len(s_aq), -np.inf), np.zeros(len(s_aq)),
                              _sup_meta(ctx, s_aq)))
 
@@ -84,7 +84,7 @@ def add_capacity(md: ModelData, ctx: Context) -> None:
                                   -ctx.cap_eff[s_x]])
         indptr, indices, data = single_term_rows(np.concatenate(firsts), np.concatenate(coefs),
                                                  ctx.site_open[ctx.sup_site[s_l]], o_coefs)
-        md.add_rows(RowBlock("site_link", "site_link", list(np.concatenate(labels)), indptr,
+        md.add_rows(RowBlock("site_link", "site_link", np.concatenate(labels).tolist(), indptr,
                              indices, data, np.full(len(s_l), -np.inf), np.zeros(len(s_l)),
                              _sup_meta(ctx, s_l)))
 

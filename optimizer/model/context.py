@@ -53,6 +53,15 @@ class Context:
     # s -> the binary saying s is qualified (qualified, else its site's open), or -1 = always.
     qual_ind: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
+    def banned(self) -> np.ndarray:
+        """Mask over suppliers excluded by any ban rule (for their item)."""
+        out = np.zeros(len(self.sup_ids), dtype=bool)
+        for rule in self.inst.rules:
+            if rule.kind == "ban":
+                countries = list(self.inst.countries_of(rule.countries))
+                out |= self.item_mask(rule.items) & np.isin(self.basis(rule.basis), countries)
+        return out
+
     def rule_items(self, kinds: tuple[str, ...]) -> np.ndarray:
         """Mask over items: covered by at least one rule of these kinds."""
         mask = np.zeros(len(self.item_ids), dtype=bool)

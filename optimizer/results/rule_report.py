@@ -117,14 +117,16 @@ def _entries(ctx: Context, rule: Any, i: int, t: float, mine: np.ndarray, basis:
     if kind == "min_suppliers":
         n = int(np.count_nonzero(xs >= rule.min_share_each * t - 1e-6 * max(1.0, t))
                 ) if t > 0 else 0
-        return [("min", f">= {rule.min_share_each:.0%} each", float(rule.count), float(n), None)]
+        return [("min", f">= {rule.min_share_each * 100:g}% each", float(rule.count), float(n),
+                 None)]
     if kind == "max_suppliers":
         n = int(np.count_nonzero(xs > ZERO))
-        return [("max", None, float(rule.count), float(n), None)]
+        return [("max", "awarded", float(rule.count), float(n), None)]
     if kind == "min_countries":
         per = pd.Series(xs, index=basis[mine], dtype=float).groupby(level=0).sum()
         n = int((per >= rule.min_share_each * t - 1e-6 * max(1.0, t)).sum()) if t > 0 else 0
-        return [("min", f">= {rule.min_share_each:.0%} each", float(rule.count), float(n), None)]
+        return [("min", f">= {rule.min_share_each * 100:g}% each", float(rule.count), float(n),
+                 None)]
     if kind == "exit":
         units = {"country": basis, "site": site_units(ctx),
                  "supplier": supplier_units(ctx)}[rule.lose]

@@ -55,7 +55,8 @@ def plan_tables(model: BuiltModel, col: np.ndarray) -> dict[str, pd.DataFrame]:
     site_ok = np.ones(n_s, dtype=bool)
     at_site = ctx.sup_site >= 0
     site_ok[at_site] = site_open[ctx.sup_site[at_site]] | ~has_o[ctx.sup_site[at_site]]
-    qualified = np.where(has_q, paid, site_ok) | (x > ZERO)
+    # A banned supplier is never available, so it never counts as qualified.
+    qualified = (np.where(has_q, paid, site_ok) & ~ctx.banned()) | (x > ZERO)
     fixed_paid = np.where(paid, ctx.fixed, 0.0)
 
     supply = np.bincount(ctx.sup_item, weights=x, minlength=len(ctx.item_ids))
@@ -68,7 +69,12 @@ def plan_tables(model: BuiltModel, col: np.ndarray) -> dict[str, pd.DataFrame]:
     unit_cost = np.divide(var_cost, x, out=np.zeros(n_s), where=x > ZERO)
     no_qty = x <= ZERO
     unit_cost[no_qty] = np.nan_to_num(ctx.unit_price[no_qty], nan=np.nan)
-    keep = (x > ZERO) | paid | gate_on  # awarded or paid for: the plan's decisions
+    # The plan's decisions: awarded, paid for, or standing by at a site opened (and paid) for it.
+    opened_for = np.zeros(n_s, dtype=bool)
+    at_paid_site = at_site.copy()
+    at_paid_site[at_site] = has_o[ctx.sup_site[at_site]] & site_open[ctx.sup_site[at_site]]
+    opened_for[at_paid_site] = qualified[at_paid_site]
+    keep = (x > ZERO) | paid | gate_on | opened_for
     site_ids = np.array(ctx.site_ids + [""], dtype=object)
     alloc = pd.DataFrame({
         "supplier": np.array(ctx.sup_ids, dtype=object)[keep],

@@ -68,7 +68,8 @@ def solve(
     """
     t_start = time.perf_counter()
     options = {"time_limit": time_limit, "mip_rel_gap": mip_rel_gap, "threads": threads,
-               "backend": backend, "exit_form": exit_form}
+               "backend": backend, "exit_form": exit_form,
+               "max_hhi_iterations": max_hhi_iterations}
     base = {"instance_name": instance.name, "instance_hash": instance.content_hash,
             "currency": instance.currency, "solver": solver_version(), "backend": backend,
             "options": options}
@@ -109,7 +110,7 @@ def solve(
         left = None if time_limit is None else time_limit - solve_seconds
         if iterations >= max_hhi_iterations or (left is not None and left <= 0):
             why = "time limit" if left is not None and left <= 0 else (
-                f"{max_hhi_iterations} iterations")
+                f"{max_hhi_iterations} re-solves (max_hhi_iterations)")
             unconverged = (f"the HHI cap was not reached within the {why}: {worst.item} is at "
                            f"HHI {worst.hhi:,.0f} under `{worst.rule}`")
             break

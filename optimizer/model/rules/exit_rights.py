@@ -11,6 +11,10 @@ capacity of the *qualified* suppliers outside u covers ``coverage`` of the item'
 :math:`\theta_s` is s's qualification: its ``qualified`` binary if it has a fixed cost, else its
 site's ``site_open`` binary, else the constant 1 (a supplier without onboarding cost is always
 available). Qualification is separate from award, so a buyer may pay to keep a standby.
+Suppliers excluded by a ``ban`` never count. Following DESIGN §4, an offer counts
+:math:`\bar K_s = \min(\text{own}, \text{site})` capacity; two offers of the *same* item at one
+site therefore each count up to the site's capacity (an optimistic reading when a site makes one
+item under two contracts).
 
 Two equivalent formulations (``exit_form``):
 
@@ -50,8 +54,9 @@ def add(md: ModelData, ctx: Context, rule: ExitRule) -> None:
     items = selected_items(ctx, rule.items)
     if form == "aux":
         aux_cols = md.add_vars(f"{name}.capacity", [ctx.item_ids[i] for i in items], lb=0.0)
+    usable = ~ctx.banned()  # a banned supplier's capacity covers nothing
     for n, i in enumerate(items):  # one pass per item; rows are built with numpy inside
-        members = np.flatnonzero(ctx.sup_item == i)
+        members = np.flatnonzero((ctx.sup_item == i) & usable)
         cap = ctx.cap_eff[members]
         theta = ctx.qual_ind[members]
         var = theta >= 0
