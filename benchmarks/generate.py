@@ -16,14 +16,18 @@ unit cost p_s              base_k ~ U(10, 100) x (0.80 hub / 1.15 allied / 1.0 o
 capacity                   D_k x U(0.15, 0.5) at hubs, D_k x U(0.03, 0.25) elsewhere, rounded
 min order                  capacity x U(0.05, 0.3), rounded
 fixed (onboarding) cost    p_s x D_k x U(0.003, 0.02), rounded to cents
-rules                      ``country_cap`` max_share 0.35; ``bloc_share`` allies min_share 0.30
+rules ``default``          ``country_cap`` max_share 0.35; ``bloc_share`` allies min_share 0.30
+rules ``trust``            the same two, plus ``min_suppliers`` count 3 (min_share_each 0.01)
+                           and ``exit`` lose country, coverage 1.0: the probe's full rule set
+                           with its minimum-supplier count and N-1 exit rows
 =========================  ==================================================================
 
-The probe's N-1 exit rows and minimum-supplier count are not generated yet (their rule kinds
-come with the next issue). Sizes 1 000, 10 000 and 100 000 use the probe's small/medium/large
-shapes where they exist (K, S, C) = (20, 50, 30), (50, 200, 40), (200, 500, 60)::
+The rule set changes only the ``rules`` list (and the name); the data are the same for the same
+seed. Sizes 1 000, 10 000 and 100 000 use the probe's small/medium/large shapes where they exist
+(K, S, C) = (20, 50, 30), (50, 200, 40), (200, 500, 60)::
 
     python benchmarks/generate.py --n 10000 --seed 0 --write /tmp/gen10k
+    python benchmarks/generate.py --n 10000 --rules trust --write /tmp/gen10k-trust
 """
 
 from __future__ import annotations
@@ -61,6 +65,29 @@ SHAPES: dict[int, tuple[int, int, int]] = {
 
 COUNTRY_CAP = 0.35
 ALLIED_FLOOR = 0.30
+MIN_SUPPLIERS = 3
+MIN_SHARE_EACH = 0.01
+EXIT_COVERAGE = 1.0
+RULE_SETS = ("default", "trust")
+"""``default``: country cap + allied floor; ``trust``: also min_suppliers and exit (N-1)."""
+
+
+def rules_for(rules: str = "default") -> list[dict[str, Any]]:
+    """The ``rules`` list of a generated document for the rule set ``rules``."""
+    if rules not in RULE_SETS:
+        raise ValueError(f"unknown rule set {rules!r}; use one of {', '.join(RULE_SETS)}")
+    out: list[dict[str, Any]] = [
+        {"kind": "country_cap", "name": "country-cap-35", "max_share": COUNTRY_CAP},
+        {"kind": "bloc_share", "name": "allies-30", "bloc": "allies", "min_share": ALLIED_FLOOR},
+    ]
+    if rules == "trust":
+        out += [
+            {"kind": "min_suppliers", "name": "min-suppliers-3", "count": MIN_SUPPLIERS,
+             "min_share_each": MIN_SHARE_EACH},
+            {"kind": "exit", "name": "exit-n-1", "lose": "country",
+             "coverage": EXIT_COVERAGE},
+        ]
+    return out
 
 
 def shape_for(n_offers: int) -> tuple[int, int, int]:
@@ -89,12 +116,15 @@ def generate(
     items: int | None = None,
     per_item: int | None = None,
     countries: int | None = None,
+    rules: str = "default",
 ) -> dict[str, Any]:
     """A schema-1 instance document with inline tables and about ``n_offers`` offers.
 
-    ``items``, ``per_item`` and ``countries`` override the shape chosen by :func:`shape_for`.
-    The same arguments always give the same document (numpy ``default_rng(seed)``).
+    ``items``, ``per_item`` and ``countries`` override the shape chosen by :func:`shape_for`;
+    ``rules`` picks the rule set (``default`` or ``trust``, see :func:`rules_for`). The same
+    arguments always give the same document (numpy ``default_rng(seed)``).
     """
+    rule_list = rules_for(rules)
     k_def, s_def, c_def = shape_for(n_offers)
     n_items, n_per, n_countries = items or k_def, per_item or s_def, countries or c_def
     hubs, allied, others = countries_for(n_countries)
@@ -131,7 +161,7 @@ def generate(
     ]
     return {
         "trustsource": 1,
-        "name": f"generated-{n}-seed{seed}",
+        "name": f"generated-{n}-seed{seed}" + ("" if rules == "default" else f"-{rules}"),
         "currency": "USD",
         "description": (
             f"Synthetic benchmark: {n_items} items x {n_per} offers, {n_countries} countries "
@@ -142,11 +172,7 @@ def generate(
         "blocs": {"allies": list(allied)},
         "items": [{"id": i, "demand": dm} for i, dm in zip(item_ids, demand.tolist(), strict=True)],
         "suppliers": suppliers,
-        "rules": [
-            {"kind": "country_cap", "name": "country-cap-35", "max_share": COUNTRY_CAP},
-            {"kind": "bloc_share", "name": "allies-30", "bloc": "allies",
-             "min_share": ALLIED_FLOOR},
-        ],
+        "rules": rule_list,
     }
 
 
@@ -187,12 +213,16 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--items", type=int, default=None, help="override K")
     p.add_argument("--per-item", type=int, default=None, help="override S")
     p.add_argument("--countries", type=int, default=None, help="override C")
+    p.add_argument("--rules", choices=RULE_SETS, default="default",
+                   help="default: country cap + allied floor; trust: also min_suppliers 3 "
+                        "and exit (lose one country)")
     p.add_argument("--write", metavar="DIR", default=None,
                    help="write DIR/instance.yaml, items.csv and suppliers.csv")
     args = p.parse_args(argv)
-    doc = generate(args.n, args.seed, args.items, args.per_item, args.countries)
+    doc = generate(args.n, args.seed, args.items, args.per_item, args.countries, args.rules)
     print(f"{doc['name']}: {len(doc['items'])} items, {len(doc['suppliers'])} offers, "
-          f"{len(doc['blocs']['allies'])} allied countries")
+          f"{len(doc['blocs']['allies'])} allied countries, rules: "
+          f"{', '.join(r['kind'] for r in doc['rules'])}")
     if args.write:
         print(f"wrote {write_instance(doc, args.write)}")
     return 0

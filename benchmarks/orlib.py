@@ -18,9 +18,12 @@ The multi-source optimum of the converted instance equals the published OR-Libra
     python benchmarks/orlib.py --set small
     python benchmarks/orlib.py --names cap41,cap131 --out benchmarks/results/orlib.csv
     python benchmarks/orlib.py --set large --time-limit 900
+    python benchmarks/orlib.py --set small --single-source   # optimal_single_source.csv
 
 ``small`` is the 37 instances cap41 ... cap134; ``large`` the 12 capa/capb/capc variants in
-``optimal.csv`` (minutes each). The data directory is ``--data-dir``, else the environment
+``optimal.csv`` (minutes each). With ``--single-source`` only the instances listed in
+``optimal_single_source.csv`` run (cap4x, cap51, cap8x and cap11x have no single-source
+solution). The data directory is ``--data-dir``, else the environment
 variable ``TRUSTSOURCE_ORLIB_DIR``, else ``<repo>/../shared/benchmarks/orlib-cap``.
 """
 
@@ -285,9 +288,13 @@ def main(argv: list[str] | None = None) -> int:
                    help="OR-Library folder (default: $TRUSTSOURCE_ORLIB_DIR or ../shared/...)")
     p.add_argument("--single-source", action="store_true",
                    help="add max_suppliers count 1 and compare with optimal_single_source.csv")
-    p.add_argument("--out", default=str(REPO / "benchmarks" / "results" / "orlib.csv"),
-                   help="CSV file for the results")
+    p.add_argument("--out", default=None,
+                   help="CSV file for the results (default: benchmarks/results/orlib.csv, with "
+                        "--single-source orlib-single-source.csv)")
     args = p.parse_args(argv)
+    if args.out is None:
+        stem = "orlib-single-source" if args.single_source else "orlib"
+        args.out = str(REPO / "benchmarks" / "results" / f"{stem}.csv")
 
     directory = data_dir(args.data_dir)
     optima_file = "optimal_single_source.csv" if args.single_source else "optimal.csv"
@@ -300,7 +307,8 @@ def main(argv: list[str] | None = None) -> int:
         names = [k for k in names if k in optima]  # single source: only the feasible ones
     unknown = [k for k in names if k not in optima]
     if unknown:
-        p.error(f"no published optimum in {optima_file} for: {', '.join(unknown)}")
+        hint = " (no single-source solution exists for those)" if args.single_source else ""
+        p.error(f"no published optimum in {optima_file} for: {', '.join(unknown)}{hint}")
 
     rows = []
     for name in names:

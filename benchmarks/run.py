@@ -6,15 +6,26 @@ capa_8000/capb_5000/capc_5000) it measures, in one process after a warm-up solve
 1. **load**: the instance written as YAML + CSV to a temporary folder, then ``trustsource.load``;
 2. **trustsource.solve**: its ``timings`` (build, handoff, solve = HiGHS ``run()`` wall time,
    verify, results, total) and the model size; build + handoff seconds per million nonzeros;
-3. **HiGHS alone on the same model**: ``build_model(inst).to_highs()`` written to MPS, read into
-   a fresh silent ``highspy.Highs`` with the same options (mip_rel_gap, time_limit, threads), and
-   ``run()`` timed alone;
+3. **HiGHS alone on the same model**: ``build_model(inst, exit_form=...).to_highs()`` written to
+   MPS, read into a fresh silent ``highspy.Highs`` with the same options (mip_rel_gap,
+   time_limit, threads), and ``run()`` timed alone;
+   (``--reference direct``: the ``to_highs()`` object itself, no file, so bit-identical input);
 4. **ratio** = (load + build + handoff + solve + verify) / HiGHS ``run()``.
 
-A markdown table goes to stdout, every number to ``benchmarks/results/run.csv``::
+The MPS file rounds coefficients to 15 significant digits (``97.96000000000001`` becomes
+``97.96``). That alone can change HiGHS's search path, and so its time, by a factor of 3 on the
+trust rule set (measured at 1 000 offers); the ratio then measures that variability, not
+trustsource's overhead, which is total minus solve.
+
+``--rules trust`` generates the probe's full rule set (adds ``min_suppliers`` 3 and the N-1
+``exit`` rule, see ``generate.py``); ``--exit-form`` picks the formulation of ``exit`` rules
+(``auto``, ``dense``, ``aux``) for both trustsource and the HiGHS-alone reference. A markdown
+table goes to stdout, every number to ``benchmarks/results/run.csv`` (with ``--rules trust``:
+``run-trust-<exit form>.csv``)::
 
     python benchmarks/run.py --sizes 1000,10000
     python benchmarks/run.py --sizes 100000 --orlib capa,capb,capc --time-limit 900
+    python benchmarks/run.py --sizes 1000,10000 --rules trust --exit-form dense
 """
 
 from __future__ import annotations
@@ -46,7 +57,8 @@ COLUMNS = [
     "results_s", "total_s", "other_s", "e2e_s", "build_handoff_s_per_mnnz",
     "highs_run_s", "highs_runtime_s", "ratio",
     "status", "objective", "mip_gap", "highs_status", "highs_objective", "highs_mip_gap",
-    "objective_rel_diff", "time_limit", "mip_rel_gap", "threads", "backend",
+    "objective_rel_diff", "time_limit", "mip_rel_gap", "threads", "backend", "rules",
+    "exit_form", "reference",
 ]
 
 
@@ -60,18 +72,27 @@ def reference_highs(
     time_limit: float | None,
     mip_rel_gap: float,
     threads: int | None,
+    exit_form: str = "auto",
+    route: str = "mps",
 ) -> dict[str, Any]:
-    """Solve the same model with HiGHS alone (via an MPS file) and time ``run()``."""
-    mps = workdir / "model.mps"
-    trustsource.build_model(inst).to_highs().writeModel(str(mps))
-    h = highspy.Highs()
+    """Solve the same model with HiGHS alone and time ``run()``.
+
+    ``route="mps"``: through an MPS file read by a fresh ``highspy.Highs``; ``"direct"``: the
+    ``to_highs()`` object as built (bit-identical to what ``trustsource.solve`` passes).
+    """
+    if route == "direct":
+        h = trustsource.build_model(inst, exit_form=exit_form).to_highs()
+    else:
+        mps = workdir / "model.mps"
+        trustsource.build_model(inst, exit_form=exit_form).to_highs().writeModel(str(mps))
+        h = highspy.Highs()
     h.setOptionValue("output_flag", False)
     h.setOptionValue("mip_rel_gap", float(mip_rel_gap))
     if time_limit is not None:
         h.setOptionValue("time_limit", float(time_limit))
     if threads is not None:
         h.setOptionValue("threads", int(threads))
-    if h.readModel(str(mps)) == highspy.HighsStatus.kError:
+    if route != "direct" and h.readModel(str(mps)) == highspy.HighsStatus.kError:
         raise RuntimeError(f"HiGHS could not read {mps}")
     t0 = time.perf_counter()
     h.run()
@@ -95,6 +116,9 @@ def measure(
     threads: int | None,
     backend: str = "highspy",
     reference: bool = True,
+    exit_form: str = "auto",
+    rules: str = "default",
+    reference_route: str = "mps",
 ) -> dict[str, Any]:
     """Load (YAML + CSV), solve, and solve again with HiGHS alone; return one result row."""
     with tempfile.TemporaryDirectory(prefix="trustsource-bench-") as tmp:
@@ -104,7 +128,7 @@ def measure(
         inst = trustsource.load(path)
         load_s = time.perf_counter() - t0
         plan = trustsource.solve(inst, time_limit=time_limit, mip_rel_gap=mip_rel_gap,
-                                 threads=threads, backend=backend)
+                                 threads=threads, backend=backend, exit_form=exit_form)
         tm = dict(plan.timings)
         stats = dict(plan.model_stats or {})
         known = sum(tm.get(k, 0.0) for k in ("build", "handoff", "solve", "verify", "results"))
@@ -128,9 +152,13 @@ def measure(
             "mip_rel_gap": mip_rel_gap,
             "threads": threads,
             "backend": backend,
+            "rules": rules,
+            "exit_form": exit_form,
+            "reference": reference_route if reference else None,
         }
         if reference:
-            row.update(reference_highs(inst, workdir, time_limit, mip_rel_gap, threads))
+            row.update(reference_highs(inst, workdir, time_limit, mip_rel_gap, threads,
+                                       exit_form, reference_route))
             run_s = row["highs_run_s"]
             row["ratio"] = e2e / run_s if run_s > 0 else None
             ours, theirs = plan.objective, row["highs_objective"]
@@ -141,19 +169,23 @@ def measure(
 
 def markdown(rows: list[dict[str, Any]]) -> str:
     """The key columns as a markdown table."""
-    head = ["case", "offers", "nnz", "load s", "build s", "handoff s", "solve s", "verify s",
-            "total s", "build+handoff s/M nnz", "HiGHS run s", "ratio", "status", "gap",
-            "HiGHS status"]
+    head = ["case", "exit form", "offers", "nnz", "load s", "build s", "handoff s", "solve s",
+            "verify s", "total s", "build+handoff s/M nnz", "HiGHS run s", "ratio", "status",
+            "gap", "objective", "HiGHS status", "HiGHS objective"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in rows:
         gap = r.get("mip_gap")
+        obj, h_obj = r.get("objective"), r.get("highs_objective")
         cells = [
-            r["case"], f"{r['offers']:,}", f"{r['nnz']:,}" if r.get("nnz") else "-",
+            r["case"], r.get("exit_form", "-"), f"{r['offers']:,}",
+            f"{r['nnz']:,}" if r.get("nnz") else "-",
             _seconds(r["load_s"]), _seconds(r.get("build_s")), _seconds(r.get("handoff_s")),
             _seconds(r.get("solve_s")), _seconds(r.get("verify_s")), _seconds(r.get("total_s")),
             _seconds(r.get("build_handoff_s_per_mnnz")), _seconds(r.get("highs_run_s")),
             "-" if r.get("ratio") is None else f"{r['ratio']:.2f}",
-            r["status"], "-" if gap is None else f"{gap:.2e}", r.get("highs_status", "-"),
+            r["status"], "-" if gap is None else f"{gap:.2e}",
+            "-" if obj is None else f"{obj:,.2f}", r.get("highs_status", "-"),
+            "-" if h_obj is None else f"{h_obj:,.2f}",
         ]
         lines.append("| " + " | ".join(str(c) for c in cells) + " |")
     return "\n".join(lines)
@@ -178,10 +210,10 @@ def orlib_names(spec: str) -> list[str]:
     return names
 
 
-def warm_up(backend: str) -> None:
+def warm_up(backend: str, rules: str = "default", exit_form: str = "auto") -> None:
     """Solve a tiny instance once so one-off import costs stay out of the measurements."""
-    inst = trustsource.Instance.from_dict(generate.generate(200, seed=1))
-    trustsource.solve(inst, time_limit=30, backend=backend)
+    inst = trustsource.Instance.from_dict(generate.generate(200, seed=1, rules=rules))
+    trustsource.solve(inst, time_limit=30, backend=backend, exit_form=exit_form)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -201,28 +233,44 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--threads", type=int, default=None, help="HiGHS threads (default: HiGHS's)")
     p.add_argument("--backend", choices=("highspy", "pyomo"), default="highspy",
                    help="trustsource.solve hand-off route (default: the library's, highspy)")
+    p.add_argument("--rules", choices=generate.RULE_SETS, default="default",
+                   help="rule set of the generated instances: default (country cap + allied "
+                        "floor) or trust (also min_suppliers 3 and exit, lose one country)")
+    p.add_argument("--exit-form", choices=("auto", "dense", "aux"), default="auto",
+                   help="formulation of exit rules, for trustsource and the HiGHS reference")
+    p.add_argument("--reference", choices=("mps", "direct"), default="mps",
+                   help="HiGHS-alone input: the model written to MPS and read back (default), "
+                        "or the in-memory to_highs() object (bit-identical)")
     p.add_argument("--no-reference", action="store_true",
                    help="skip the HiGHS-alone solve (halves the run time)")
-    p.add_argument("--out", default=str(HERE / "results" / "run.csv"))
+    p.add_argument("--out", default=None,
+                   help="CSV file (default: benchmarks/results/run.csv; with --rules trust "
+                        "run-trust-<exit form>.csv)")
     args = p.parse_args(argv)
+    if args.out is None:
+        stem = "run" if args.rules == "default" else f"run-{args.rules}-{args.exit_form}"
+        args.out = str(HERE / "results" / f"{stem}.csv")
 
     cases: list[tuple[str, Any]] = []
     for s in (x.strip() for x in args.sizes.split(",")):
         if s:
             n = int(float(s))
-            cases.append((f"gen-{n}", lambda n=n: generate.generate(n, seed=args.seed)))
+            label = f"gen-{n}" if args.rules == "default" else f"gen-{n}-{args.rules}"
+            cases.append((label, lambda n=n: generate.generate(n, seed=args.seed,
+                                                               rules=args.rules)))
     for name in orlib_names(args.orlib):
         cases.append((name, lambda name=name: orlib.to_instance_doc(
             orlib.load_named(name, orlib.data_dir(args.orlib_dir)))))
     if not cases:
         p.error("nothing to run: give --sizes and/or --orlib")
 
-    warm_up(args.backend)
+    warm_up(args.backend, args.rules, args.exit_form)
     rows = []
     for case, make in cases:
         print(f"{case}: running ...", file=sys.stderr, flush=True)
         row = measure(case, make(), args.time_limit, args.mip_gap, args.threads, args.backend,
-                      reference=not args.no_reference)
+                      reference=not args.no_reference, exit_form=args.exit_form,
+                      rules=args.rules, reference_route=args.reference)
         rows.append(row)
         ratio = row.get("ratio")
         print(f"{case}: {row['status']}, total {row['total_s']:.2f} s, ratio "

@@ -98,6 +98,8 @@ def validate(file: str, fmt: str, debug: bool) -> None:
         else:
             assert inst is not None
             click.echo(f"ok: {inst!r}")
+            if inst.variants:
+                click.echo(f"variants: {', '.join(inst.variants)}")
         if issues:
             raise Failure("", EXIT_INVALID)
 
@@ -115,6 +117,8 @@ def validate(file: str, fmt: str, debug: bool) -> None:
               help="Solver threads (default: HiGHS's choice).")
 @click.option("--backend", type=click.Choice(["highspy", "pyomo"]), default="highspy",
               show_default=True, help="Model hand-off route to HiGHS.")
+@click.option("--variant", default=None,
+              help="Apply the instance's named variant (an overlay on its rules) first.")
 @click.option("--exit-form", type=click.Choice(["auto", "dense", "aux"]), default="auto",
               show_default=True,
               help="Formulation of exit rules: dense rows per lost unit, or an auxiliary total "
@@ -124,8 +128,8 @@ def validate(file: str, fmt: str, debug: bool) -> None:
               help="Also write the model as an LP file with rule names (via Pyomo).")
 @_debug
 def solve(file: str, fmt: str, out_dir: str | None, time_limit: float | None, mip_gap: float,
-          threads: int | None, backend: str, exit_form: str, solver_log: bool,
-          write_lp: str | None, debug: bool) -> None:
+          threads: int | None, backend: str, variant: str | None, exit_form: str,
+          solver_log: bool, write_lp: str | None, debug: bool) -> None:
     """Find the cheapest compliant plan for instance FILE ('-' for stdin)."""
     from trustsource import load
     from trustsource import solve as solve_instance
@@ -134,6 +138,8 @@ def solve(file: str, fmt: str, out_dir: str | None, time_limit: float | None, mi
 
     with error_boundary(debug):
         inst = load(file)
+        if variant is not None:
+            inst = inst.variant(variant)
         if write_lp is not None:
             from trustsource import build_model
 

@@ -12,6 +12,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+from pydantic import ValidationError
 from trustsource.countries import is_country
 from trustsource.errors import InstanceError, Issue, did_you_mean
 
@@ -111,7 +112,9 @@ def check_instance(inst: Instance, loc: Locator) -> Instance:
             object.__setattr__(s, "owner", owner)
 
     _check_cycles(inst, loc, issues)
-    rules = _check_rules(inst, loc, issues, known_items, item_ids, bloc_names)
+    rules = _check_rules(inst.rules, lambda k: loc.where("rules", k), issues, known_items,
+                         item_ids, bloc_names)
+    _check_variants(inst, rules, loc, issues, known_items, item_ids, bloc_names)
 
     if issues:
         raise InstanceError(issues)
@@ -150,21 +153,25 @@ def _check_cycles(inst: Instance, loc: Locator, issues: list[Issue]) -> None:
                 path.pop()
 
 
-def _check_rules(inst: Instance, loc: Locator, issues: list[Issue], known_items: set[str],
+def _check_rules(rules: Any, where_of: Any, issues: list[Issue], known_items: set[str],
                  item_ids: list[str], bloc_names: set[str]) -> list[Any]:
-    bases = [_default_name(r) for r in inst.rules]
-    counts = Counter(b for r, b in zip(inst.rules, bases) if r.name is None)
+    """Check rule references and names; return the rules with default names filled in.
+
+    ``where_of(k)`` locates rule k (in ``rules`` or in a variant's ``add`` list).
+    """
+    bases = [_default_name(r) for r in rules]
+    counts = Counter(b for r, b in zip(rules, bases) if r.name is None)
     numbered: Counter[str] = Counter()
     names: list[str] = []
     out = []
-    for k, r in enumerate(inst.rules):
+    for k, r in enumerate(rules):
         name = r.name
         if name is None:
             base = bases[k]
             numbered[base] += 1
             name = base if counts[base] == 1 else f"{base}_{numbered[base]}"
         names.append(name)
-        where = loc.where("rules", k) if r.name else f"{loc.where('rules', k)} ({name})"
+        where = where_of(k) if r.name else f"{where_of(k)} ({name})"
         for i in r.items or ():
             if i not in known_items:
                 issues.append(Issue(where, "items", f"unknown item '{i}'{_hint(i, item_ids)}"))
@@ -183,8 +190,39 @@ def _check_rules(inst: Instance, loc: Locator, issues: list[Issue], known_items:
     for name, n in Counter(names).items():
         if n > 1:
             k = names.index(name, names.index(name) + 1)
-            issues.append(Issue(loc.where("rules", k), "name", f"duplicate rule name '{name}'"))
+            issues.append(Issue(where_of(k), "name", f"duplicate rule name '{name}'"))
     return out
+
+
+def _check_variants(inst: Instance, rules: list[Any], loc: Locator, issues: list[Issue],
+                    known_items: set[str], item_ids: list[str], bloc_names: set[str]) -> None:
+    """Every variant must apply cleanly: names it drops or changes exist, its rules are sound."""
+    names = [r.name for r in rules]
+    for vname, variant in inst.variants.items():
+        base = f"{loc.document}: variants.{vname}"
+        drop = variant.drop if isinstance(variant.drop, (list, tuple)) else []
+        for which, listed in (("drop", drop), ("change", list(variant.change))):
+            for rname in listed:
+                if rname not in names:
+                    issues.append(Issue(base, which, f"no rule named '{rname}'"
+                                        f"{_hint(rname, [n for n in names if n])}"))
+        added = _check_rules(variant.add, lambda k, base=base: f"{base}.add[{k}]", issues,
+                             known_items, item_ids, bloc_names)
+        kept = {n for n in names if n not in drop and variant.drop != "all"}
+        for k, r in enumerate(added):
+            if r.name in kept:
+                issues.append(Issue(f"{base}.add[{k}]", "name", f"rule '{r.name}' already "
+                                    "exists; drop it first or use change"))
+        for rname, update in variant.change.items():
+            rule = next((r for r in rules if r.name == rname), None)
+            if rule is None:
+                continue
+            try:
+                type(rule).model_validate({**rule.model_dump(by_alias=True), **update})
+            except ValidationError as exc:
+                for err in exc.errors():
+                    field = ".".join(str(p) for p in err["loc"]) or None
+                    issues.append(Issue(f"{base}.change.{rname}", field, err["msg"]))
 
 
 def _default_name(rule: Any) -> str:

@@ -29,6 +29,7 @@ from trustsource.schema import (
     SiteSpec,
     Spec,
     SupplierSpec,
+    VariantSpec,
     frozendict,
 )
 
@@ -56,6 +57,8 @@ class Instance(Spec):
     """Supplier offers."""
     rules: tuple[RuleSpec, ...] = ()
     """Trust rules."""
+    variants: FrozenDict[Id, VariantSpec] = Field(default_factory=frozendict)
+    """Named overlays on the rules (see :meth:`variant`)."""
 
     @model_validator(mode="after")
     def _cross_checks(self, info: ValidationInfo) -> Instance:
@@ -119,6 +122,36 @@ class Instance(Spec):
         return cls.from_dict(doc, origin="<frames>")
 
     # --- derived views ------------------------------------------------------------------------
+
+    def variant(self, name: str) -> Instance:
+        """The instance with variant ``name`` applied: rules dropped, changed, then added.
+
+        Raises:
+            InstanceError: if there is no such variant.
+        """
+        if name not in self.variants:
+            from trustsource.errors import did_you_mean
+
+            raise InstanceError([Issue(f"{self.name}: variants", None,
+                                       f"no variant named '{name}'"
+                                       f"{did_you_mean(name, list(self.variants))}; known: "
+                                       f"{', '.join(self.variants) or 'none'}")])
+        v = self.variants[name]
+        drop = set(r.name for r in self.rules) if v.drop == "all" else set(v.drop)
+        rules = []
+        for rule in self.rules:
+            if rule.name in drop:
+                continue
+            update = v.change.get(rule.name or "")
+            if update:
+                rule = type(rule).model_validate({**rule.model_dump(by_alias=True), **update})
+            rules.append(rule.model_dump(by_alias=True, exclude_none=True))
+        rules.extend(r.model_dump(by_alias=True, exclude_none=True) for r in v.add)
+        doc = self.to_dict()
+        doc["rules"] = rules
+        doc["name"] = f"{self.name} [{name}]"
+        doc.pop("variants", None)
+        return Instance.from_dict(doc, origin=f"{self.name} [variant {name}]")
 
     @cached_property
     def all_blocs(self) -> dict[str, frozenset[str]]:

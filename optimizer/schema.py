@@ -29,8 +29,15 @@ def frozendict(mapping: Any = ()) -> MappingProxyType[Any, Any]:
     return MappingProxyType(dict(mapping))
 
 
+def thaw(value: Any) -> Any:
+    """Plain dicts (recursively) from read-only mappings, for dumping."""
+    if isinstance(value, (dict, MappingProxyType)):
+        return {k: thaw(v) for k, v in value.items()}
+    return value
+
+
 FrozenDict = Annotated[
-    dict[K, V], AfterValidator(frozendict), PlainSerializer(dict, return_type=dict)
+    dict[K, V], AfterValidator(frozendict), PlainSerializer(thaw, return_type=dict)
 ]
 """A mapping field that is read-only once validated (dumps as a plain dict)."""
 
@@ -44,6 +51,9 @@ NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 
 Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
 """A share of an item's total supply, in [0, 1]."""
+
+PositiveShare = Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)]
+"""A share in (0, 1]: zero would count a supplier with no supply at all."""
 
 Selector = Annotated[str, StringConstraints(min_length=1)]
 """A country code (``CN``) or a bloc name (``concern``)."""
@@ -256,8 +266,8 @@ class MinSuppliersRule(RuleBase):
     kind: Literal["min_suppliers"]
     count: int = Field(ge=1)
     """How many suppliers must each carry a real share."""
-    min_share_each: Share = 0.01
-    """Share of the item's supply a supplier needs to count (a token award does not)."""
+    min_share_each: PositiveShare = 0.01
+    """Share of the item's supply a supplier needs to count (> 0: a token award does not)."""
 
 
 class MaxSuppliersRule(RuleBase):
@@ -274,8 +284,8 @@ class MinCountriesRule(RuleBase):
     kind: Literal["min_countries"]
     count: int = Field(ge=1)
     """How many countries must each carry a real share."""
-    min_share_each: Share = 0.01
-    """Share of the item's supply a country needs to count."""
+    min_share_each: PositiveShare = 0.01
+    """Share of the item's supply a country needs to count (> 0)."""
 
 
 class ExitRule(RuleBase):
@@ -313,6 +323,22 @@ RULE_KINDS = ("country_cap", "bloc_share", "ban", "supplier_cap", "exit_clause",
 # Rule kinds of DESIGN §3 that this release does not enforce yet: rejected, never ignored.
 PLANNED_RULE_KINDS: tuple[str, ...] = ()
 
+class VariantSpec(Spec):
+    """A named overlay on the instance's rules: drop some, change some, add some.
+
+    Applied in that order by :meth:`trustsource.Instance.variant`.
+    """
+
+    description: str | None = None
+    """What the variant represents (a policy, a scenario)."""
+    drop: Literal["all"] | tuple[Id, ...] = ()
+    """Names of rules to remove, or ``all``."""
+    change: FrozenDict[Id, FrozenDict[str, Any]] = Field(default_factory=frozendict)
+    """Rule name -> keys to set on that rule (e.g. ``{crma-65: {max_share: 0.5}}``)."""
+    add: tuple[RuleSpec, ...] = ()
+    """Rules to add."""
+
+
 TOP_LEVEL_KEYS = (
     "trustsource",
     "name",
@@ -325,4 +351,5 @@ TOP_LEVEL_KEYS = (
     "sites",
     "suppliers",
     "rules",
+    "variants",
 )

@@ -1,11 +1,14 @@
 """OR-Library capacitated warehouse location: trustsource reproduces the published optima.
 
+Multi-source (``optimal.csv``) and single-source (``max_suppliers`` count 1,
+``optimal_single_source.csv``; cap4x, cap51, cap8x and cap11x have no single-source solution).
+
 The converter lives in ``benchmarks/orlib.py`` (one copy, also the benchmark script) and is
 imported from the repository checkout. The fast subset reads the OR-Library files bundled in
 ``tests/data/orlib/`` (present in every clone); if ``TRUSTSOURCE_ORLIB_DIR`` is set, that folder
-is used instead. The ``slow`` test runs all 37 small instances from the full data set
-(``TRUSTSOURCE_ORLIB_DIR``, default ``<repo>/../shared/benchmarks/orlib-cap``) and skips when it
-is absent; deselect it with ``-m "not slow"``.
+is used instead. The ``slow`` tests run all 37 small instances, multi- and single-source, from the
+full data set (``TRUSTSOURCE_ORLIB_DIR``, default ``<repo>/../shared/benchmarks/orlib-cap``) and
+skip when it is absent; deselect them with ``-m "not slow"``.
 """
 
 from __future__ import annotations
@@ -28,6 +31,10 @@ FULL = Path(os.environ.get("TRUSTSOURCE_ORLIB_DIR") or REPO.parent / "shared" / 
             / "orlib-cap")
 FAST = ["cap41", "cap71", "cap101", "cap131"]
 """Warehouses x customers 16x50 (cap41, cap71), 25x50 (cap101), 50x50 (cap131); < 1 s each."""
+FAST_SINGLE_SOURCE = ["cap71", "cap101", "cap131"]
+"""Single-source subset (same bundled files); 0.2-0.5 s each."""
+INFEASIBLE_SINGLE_SOURCE = "cap41"
+"""Customer demand 12912 exceeds every warehouse's capacity (5000): no single-source plan."""
 
 
 def fast_dir() -> Path:
@@ -41,8 +48,16 @@ def optima() -> dict[str, float]:
     return orlib.published_optima(fast_dir() / "optimal.csv")
 
 
-def solve_named(name: str, directory: Path) -> tuple[trustsource.Instance, object]:
-    inst = trustsource.Instance.from_dict(orlib.to_instance_doc(orlib.load_named(name, directory)))
+@pytest.fixture(scope="module")
+def optima_single_source() -> dict[str, float]:
+    return orlib.published_optima(fast_dir() / "optimal_single_source.csv")
+
+
+def solve_named(
+    name: str, directory: Path, single_source: bool = False
+) -> tuple[trustsource.Instance, object]:
+    doc = orlib.to_instance_doc(orlib.load_named(name, directory), single_source=single_source)
+    inst = trustsource.Instance.from_dict(doc)
     return inst, trustsource.solve(inst, mip_rel_gap=0.0, time_limit=60)
 
 
@@ -112,10 +127,18 @@ def test_published_optima(optima: dict[str, float]) -> None:
     assert set(FAST) <= set(optima)
 
 
+def test_published_single_source_optima(optima_single_source: dict[str, float]) -> None:
+    assert optima_single_source["cap61"] == 932615.75
+    assert optima_single_source["capc_7250"] == 11505861.86
+    assert set(FAST_SINGLE_SOURCE) <= set(optima_single_source)
+    # Infeasible single source: listed nowhere in the file.
+    assert not any(k.startswith(("cap4", "cap5", "cap8", "cap11")) for k in optima_single_source)
+
+
 def test_bundled_files_match_full_set() -> None:
     if not FULL.is_dir():
         pytest.skip(f"full OR-Library set not found at {FULL}")
-    for name in [*FAST, "optimal.csv"]:
+    for name in [*FAST, *FAST_SINGLE_SOURCE, "optimal.csv", "optimal_single_source.csv"]:
         path = FULL / (name if name.endswith(".csv") else f"{name}.txt")
         assert (BUNDLED / path.name).read_bytes() == path.read_bytes(), name
 
@@ -123,8 +146,8 @@ def test_bundled_files_match_full_set() -> None:
 # --- solving ----------------------------------------------------------------------------------
 
 
-def check(name: str, directory: Path, published: float) -> None:
-    inst, plan = solve_named(name, directory)
+def check(name: str, directory: Path, published: float, single_source: bool = False) -> None:
+    inst, plan = solve_named(name, directory, single_source)
     assert plan.status == "optimal", (name, plan.status)
     assert plan.objective == pytest.approx(published, rel=orlib.REL_TOL), name
     assert plan.mip_gap == pytest.approx(0.0, abs=1e-6), name
@@ -135,9 +158,34 @@ def test_published_optimum(name: str, optima: dict[str, float]) -> None:
     check(name, fast_dir(), optima[name])
 
 
+@pytest.mark.parametrize("name", FAST_SINGLE_SOURCE)
+def test_published_single_source_optimum(name: str, optima_single_source: dict[str, float]) -> None:
+    check(name, fast_dir(), optima_single_source[name], single_source=True)
+
+
+def test_single_source_infeasible() -> None:
+    inst, plan = solve_named(INFEASIBLE_SINGLE_SOURCE, fast_dir(), single_source=True)
+    assert plan.status == "infeasible", plan.status
+    assert plan.objective is None
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("name", orlib.SMALL)
 def test_published_optimum_full_small_set(name: str) -> None:
     if not (FULL / f"{name}.txt").is_file():
         pytest.skip(f"full OR-Library set not found at {FULL}")
     check(name, FULL, orlib.published_optima(FULL / "optimal.csv")[name])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", orlib.SMALL)
+def test_single_source_full_small_set(name: str) -> None:
+    """The 24 feasible single-source optima; the other 13 small instances are infeasible."""
+    if not (FULL / f"{name}.txt").is_file():
+        pytest.skip(f"full OR-Library set not found at {FULL}")
+    optima = orlib.published_optima(FULL / "optimal_single_source.csv")
+    if name in optima:
+        check(name, FULL, optima[name], single_source=True)
+    else:
+        _, plan = solve_named(name, FULL, single_source=True)
+        assert plan.status == "infeasible", (name, plan.status)

@@ -44,10 +44,35 @@ class HighsAnswer:
     node_count: int
 
 
+def round15(values: np.ndarray) -> np.ndarray:
+    """Round to 15 significant digits, the precision HiGHS writes MPS files with.
+
+    Then the model written to MPS (benchmarks, bug reports) is exactly the model solved: a
+    coefficient like 0.01 * 9796 = 97.96000000000001 would otherwise come back as 97.96, and
+    that alone can send HiGHS's branch and bound down a different path. The change is at most
+    5e-16 relative, far below any solver tolerance.
+    """
+    a = np.asarray(values, dtype=np.float64)
+    out = a.copy()
+    idx = np.flatnonzero(np.isfinite(a) & (a != 0))
+    if not len(idx):
+        return out
+    v = a[idx]
+    scale = 10.0 ** (14 - np.floor(np.log10(np.abs(v))))
+    fast = np.round(v * scale) / scale
+    exact = fast == v  # already short (integers, prices with few decimals): nothing to do
+    slow = idx[~exact]
+    if len(slow):
+        # Exact decimal rounding via text for the few values that need it.
+        out[slow] = np.array([float(f"{x:.15g}") for x in a[slow]])
+    return out
+
+
 def _pass(h: highspy.Highs, a: sp.csc_array, cost: np.ndarray, lb: np.ndarray,
           ub: np.ndarray, rlb: np.ndarray, rub: np.ndarray, integer: np.ndarray,
           offset: float = 0.0) -> None:
     n_rows, n_cols = a.shape
+    cost, lb, ub, rlb, rub = (round15(v) for v in (cost, lb, ub, rlb, rub))
     status = h.passModel(
         int(n_cols), int(n_rows), int(a.nnz), 1, 1, float(offset),
         np.ascontiguousarray(cost, dtype=np.float64),
@@ -56,7 +81,7 @@ def _pass(h: highspy.Highs, a: sp.csc_array, cost: np.ndarray, lb: np.ndarray,
         np.ascontiguousarray(rlb, dtype=np.float64),
         np.ascontiguousarray(rub, dtype=np.float64),
         a.indptr.astype(np.int32), a.indices.astype(np.int32),
-        np.ascontiguousarray(a.data, dtype=np.float64),
+        round15(a.data),
         integer.astype(np.int32),
     )
     if status == highspy.HighsStatus.kError:
