@@ -261,6 +261,10 @@ def _format_pydantic(
         return fld, f"must be a finite number, got {value!r}"
     if typ in ("greater_than_equal", "less_than_equal"):
         return fld, f"{msg.replace('Input should be', 'must be')}, got {value!r}"
+    if typ == "string_type" and isinstance(value, bool):
+        # YAML 1.1 reads NO, YES, ON, OFF (Norway's code among them) as booleans.
+        return fld, (f"must be a string, got {value!r}: YAML reads unquoted NO/YES/ON/OFF as "
+                     "booleans; quote the code, e.g. 'NO'")
     if msg.startswith("Value error, "):
         msg = msg[len("Value error, ") :]
     elif msg.startswith("Input should be"):

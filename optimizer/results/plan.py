@@ -24,6 +24,17 @@ def _empty() -> pd.DataFrame:
     return pd.DataFrame()
 
 
+def _empty_allocations() -> pd.DataFrame:
+    return pd.DataFrame(columns=["supplier", "item", "site", "country", "owner", "qualified",
+                                 "quantity", "unit_cost", "variable_cost", "fixed_cost", "cost",
+                                 "share", "exit_clause"])
+
+
+def _empty_rules() -> pd.DataFrame:
+    return pd.DataFrame(columns=["rule", "kind", "item", "scope", "sense", "limit", "achieved",
+                                 "slack", "binding"])
+
+
 @dataclass
 class Plan:
     """The result of a solve."""
@@ -32,9 +43,9 @@ class Plan:
     objective: float | None = None
     bound: float | None = None
     mip_gap: float | None = None
-    allocations: pd.DataFrame = field(default_factory=_empty)
+    allocations: pd.DataFrame = field(default_factory=_empty_allocations)
     items: pd.DataFrame = field(default_factory=_empty)
-    rules: pd.DataFrame = field(default_factory=_empty)
+    rules: pd.DataFrame = field(default_factory=_empty_rules)
     sites: pd.DataFrame = field(default_factory=_empty)
     costs: pd.DataFrame = field(default_factory=_empty)
     timings: dict[str, float] = field(default_factory=dict)
