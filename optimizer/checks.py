@@ -217,12 +217,18 @@ def _check_variants(inst: Instance, rules: list[Any], loc: Locator, issues: list
             rule = next((r for r in rules if r.name == rname), None)
             if rule is None:
                 continue
+            if variant.drop == "all" or rname in drop:
+                issues.append(Issue(f"{base}.change.{rname}", None, f"rule '{rname}' is also "
+                                    "dropped by this variant; drop it or change it, not both"))
+                continue
             try:
                 type(rule).model_validate({**rule.model_dump(by_alias=True), **update})
             except ValidationError as exc:
+                from trustsource.loader import format_error
+
                 for err in exc.errors():
-                    field = ".".join(str(p) for p in err["loc"]) or None
-                    issues.append(Issue(f"{base}.change.{rname}", field, err["msg"]))
+                    field, msg = format_error(err, tuple(type(rule).model_fields) + ("except",))
+                    issues.append(Issue(f"{base}.change.{rname}", field, msg))
 
 
 def _default_name(rule: Any) -> str:

@@ -272,6 +272,11 @@ def _format_pydantic(
     return fld, msg
 
 
+def format_error(err: Mapping[str, Any], fields: tuple[str, ...]) -> tuple[str | None, str]:
+    """(field, message) in the project's words for one pydantic error."""
+    return _format_pydantic(err, fields)
+
+
 def _section_fields(section: str) -> tuple[str, ...]:
     """Known keys of a section's entries, for 'did you mean' hints."""
     spec = _SPEC_FOR.get(section)
@@ -318,11 +323,38 @@ def issues_from(exc: ValidationError, locator: Locator) -> list[Issue]:
                 issues.append(Issue(where, None, "must be a mapping of keys to values"))
                 continue
             fld, msg = _format_pydantic(sub, _section_fields(section))
+        elif section == "variants" and len(loc) >= 3:
+            where, fld, msg = _variant_issue(err, locator)
+            if any(i.location == where and i.field == fld for i in issues):
+                continue  # one message per key (a union reports each alternative)
         else:
             where = locator.document
             fld, msg = _format_pydantic(err, TOP_LEVEL_KEYS)
         issues.append(Issue(where, fld, msg))
     return issues
+
+
+def _variant_issue(err: Mapping[str, Any], locator: Locator) -> tuple[str, str | None, str]:
+    """Locate an error inside ``variants.NAME``: ``add[k]`` rules, ``drop``, ``change``."""
+    loc = list(err["loc"])
+    where = f"{locator.document}: variants.{loc[1]}"
+    key, rest = str(loc[2]), loc[3:]
+    if key == "add" and rest and isinstance(rest[0], int):
+        where += f".add[{rest[0]}]"
+        rest = rest[1:]
+        if rest and rest[0] in RULE_KINDS:
+            rest = rest[1:]
+        fld, msg = _format_pydantic({**err, "loc": tuple(rest)}, _section_fields("rules"))
+        return where, fld, msg
+    if key == "drop":
+        return where, "drop", f"must be a list of rule names or 'all', got {err.get('input')!r}"
+    if key == "change" and rest:
+        where += f".change.{rest[0]}"
+        fld, msg = _format_pydantic({**err, "loc": tuple(rest[1:])}, _section_fields("rules"))
+        return where, fld, msg
+    fld, msg = _format_pydantic({**err, "loc": tuple(loc[2:])},
+                                ("description", "drop", "change", "add"))
+    return where, fld, msg
 
 
 def instance_from_document(doc: dict[str, Any], base_dir: Path, origin: str) -> Any:

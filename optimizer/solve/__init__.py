@@ -46,7 +46,7 @@ def solve(
     log: bool = False,
     highs_options: dict[str, Any] | None = None,
     exit_form: ExitForm = "auto",
-    max_hhi_iterations: int = 50,
+    max_hhi_iterations: int = 200,
 ) -> Plan:
     """Find the cheapest plan that meets demand and every rule of ``instance``.
 
