@@ -11,6 +11,7 @@ from typing import Any
 import pandas as pd
 
 TABLES = ("allocations", "items", "rules", "sites", "costs")
+TOP_PER_ITEM = 4  # awards listed per item in the terminal summary of a long plan
 
 
 def _money(v: float | None, currency: str) -> str:
@@ -34,8 +35,20 @@ def render_table(plan: Any, inst: Any) -> str:
     lines.append("awarded suppliers:")
     shown = alloc[alloc["quantity"] > 0][["item", "supplier", "country", "owner", "quantity",
                                             "unit_cost", "cost", "share"]].copy()
+    # Long plans: the largest awards per item, so the summary stays readable.
+    shown = shown.sort_values(["item", "share"], ascending=[True, False], kind="stable")
+    shown["rank"] = shown.groupby("item", sort=False).cumcount()
+    hidden = int((shown["rank"] >= TOP_PER_ITEM).sum()) if len(shown) > 3 * TOP_PER_ITEM else 0
+    if hidden:
+        shown = shown[shown["rank"] < TOP_PER_ITEM]
+    order = {item: k for k, item in enumerate(plan.items["item"])}
+    shown = shown.sort_values("item", key=lambda c: c.map(order), kind="stable").drop(
+        columns="rank")
     shown["share"] = (shown["share"] * 100).map("{:.1f} %".format)
     lines.append(_indent(shown.to_string(index=False, float_format=lambda v: f"{v:,.2f}")))
+    if hidden:
+        lines.append(f"  ... and {hidden} smaller awards (the {TOP_PER_ITEM} largest per item "
+                     "are shown; --format csv or --out DIR lists all)")
     standby = alloc[(alloc["quantity"] <= 0) & alloc["qualified"]]
     if len(standby):
         lines.append(f"qualified without award: {', '.join(standby['supplier'])}")
@@ -49,7 +62,10 @@ def render_table(plan: Any, inst: Any) -> str:
         mine = alloc[(alloc["item"] == it.item) & (alloc["quantity"] > 0)]
         shares = mine.groupby("country")["quantity"].sum().sort_values(ascending=False)
         total = shares.sum()
-        parts = ", ".join(f"{c} {q / total:.1%}" for c, q in shares.items()) if total else "-"
+        top = shares.iloc[:6]
+        parts = ", ".join(f"{c} {q / total:.1%}" for c, q in top.items()) if total else "-"
+        if len(shares) > len(top):
+            parts += f", {len(shares) - len(top)} others {shares.iloc[6:].sum() / total:.1%}"
         short = f"; shortfall {it.shortfall:,.6g}" if it.shortfall > 0 else ""
         lines.append(f"  {it.item}: {it.supply:,.6g} {it.unit} from {parts} "
                      f"(HHI {it.hhi:,.0f}){short}")
