@@ -191,17 +191,20 @@ def check_plan(plan: trustsource.Plan) -> None:
         assert plan.allocations.empty
 
 
+def assert_agree(a: trustsource.Plan, b: trustsource.Plan) -> None:
+    """Two solves of one instance (two backends, two exit forms): both sound, same optimum."""
+    check_plan(a)
+    check_plan(b)
+    assert a.status == b.status
+    if a.status == "optimal":
+        assert a.objective == pytest.approx(b.objective, rel=1e-6, abs=1e-6)
+
+
 @SETTINGS
 @given(doc=instances())
 def test_random_instance_plans_verify_and_backends_agree(doc: dict[str, Any]) -> None:
     inst = trustsource.Instance.from_dict(doc)
-    plans = {b: solve(inst, backend=b) for b in ("pyomo", "highspy")}
-    for plan in plans.values():
-        check_plan(plan)
-    a, b = plans["pyomo"], plans["highspy"]
-    assert a.status == b.status
-    if a.status == "optimal":
-        assert a.objective == pytest.approx(b.objective, rel=1e-6, abs=1e-6)
+    assert_agree(solve(inst, backend="pyomo"), solve(inst, backend="highspy"))
 
 
 @MORE
@@ -256,13 +259,7 @@ def test_dropping_rules_never_costs_more(doc: dict[str, Any]) -> None:
 @given(doc=instances(must=["exit"]))
 def test_exit_forms_agree(doc: dict[str, Any]) -> None:
     inst = trustsource.Instance.from_dict(doc)
-    plans = {f: solve(inst, exit_form=f) for f in ("dense", "aux")}
-    for plan in plans.values():
-        check_plan(plan)
-    a, b = plans["dense"], plans["aux"]
-    assert a.status == b.status
-    if a.status == "optimal":
-        assert a.objective == pytest.approx(b.objective, rel=1e-6, abs=1e-6)
+    assert_agree(solve(inst, exit_form="dense"), solve(inst, exit_form="aux"))
 
 
 # --- an independent oracle for single-item instances ----------------------------------------
