@@ -124,16 +124,25 @@ def validate(file: str, fmt: str, debug: bool) -> None:
               help="Formulation of exit rules: dense rows per lost unit, or an auxiliary total "
                    "(auto: dense for countries and sites, aux for suppliers).")
 @click.option("--solver-log", is_flag=True, help="Show the HiGHS log (on stdout).")
+@click.option("--progress/--no-progress", default=None,
+              help="Show a progress line on stderr (default: when stderr is a terminal).")
 @click.option("--write-lp", type=click.Path(dir_okay=False), default=None,
               help="Also write the model as an LP file with rule names (via Pyomo).")
 @_debug
 def solve(file: str, fmt: str, out_dir: str | None, time_limit: float | None, mip_gap: float,
           threads: int | None, backend: str, variant: str | None, exit_form: str,
-          solver_log: bool, write_lp: str | None, debug: bool) -> None:
+          solver_log: bool, progress: bool | None, write_lp: str | None,
+          debug: bool) -> None:
     """Find the cheapest compliant plan for instance FILE ('-' for stdin)."""
     from trustsource import load
     from trustsource import solve as solve_instance
-    from trustsource.cli.output import render_csv, render_table, write_out_dir
+    from trustsource.cli.output import (
+        clear_progress,
+        progress_line,
+        render_csv,
+        render_table,
+        write_out_dir,
+    )
     from trustsource.status import Status
 
     with error_boundary(debug):
@@ -146,7 +155,9 @@ def solve(file: str, fmt: str, out_dir: str | None, time_limit: float | None, mi
             build_model(inst, exit_form=exit_form).write_lp(write_lp)  # type: ignore[arg-type]
         plan = solve_instance(inst, time_limit=time_limit, mip_rel_gap=mip_gap, threads=threads,
                               backend=backend, log=solver_log,  # type: ignore[arg-type]
-                              exit_form=exit_form)  # type: ignore[arg-type]
+                              exit_form=exit_form,  # type: ignore[arg-type]
+                              progress=progress_line(progress, solver_log))
+        clear_progress(progress, solver_log)
         if plan.violations:
             raise Failure("internal error: the plan failed independent verification:\n" +
                           "\n".join(f"  - {v.message}" for v in plan.violations), EXIT_INTERNAL)

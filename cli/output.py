@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import math
 import os
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -131,3 +133,39 @@ def write_out_dir(plan: Any, out_dir: str) -> None:
             fh.write(text)
         os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; plan files are ordinary files
         os.replace(tmp, out / name)
+
+
+def _show_progress(flag: bool | None, solver_log: bool) -> bool:
+    if solver_log:
+        return False  # HiGHS's own log is already on screen
+    return sys.stderr.isatty() if flag is None else flag
+
+
+def progress_line(flag: bool | None, solver_log: bool) -> Any:
+    """A progress callback that rewrites one status line on stderr, or None when off."""
+    if not _show_progress(flag, solver_log):
+        return None
+
+    def show(event: dict[str, Any]) -> None:
+        stage = event.get("stage")
+        if stage == "solve" and "time" in event:
+            obj, gap = event.get("objective"), event.get("gap")
+            inc = f"best {obj:,.2f}" if obj is not None and math.isfinite(obj) else "no plan yet"
+            gap_text = f", gap {gap:.3%}" if gap is not None and math.isfinite(gap) else ""
+            text = f"solving {event['time']:6.1f} s: {inc}{gap_text}"
+        elif stage == "hhi":
+            text = (f"HHI cut {event['iteration']}: {event['item']} at {event['hhi']:,.0f}, "
+                    "re-solving")
+        else:
+            text = f"{stage} ..."
+        sys.stderr.write("\r" + text[:78].ljust(78))
+        sys.stderr.flush()
+
+    return show
+
+
+def clear_progress(flag: bool | None, solver_log: bool) -> None:
+    """Erase the progress line before the result is printed."""
+    if _show_progress(flag, solver_log):
+        sys.stderr.write("\r" + " " * 78 + "\r")
+        sys.stderr.flush()

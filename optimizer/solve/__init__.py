@@ -11,7 +11,13 @@ from trustsource.instance import Instance
 from trustsource.model.build import BuiltModel, ExitForm, build_model
 from trustsource.results.plan import Plan
 from trustsource.solve.hhi import Cut, hhi_cuts
-from trustsource.solve.highs import HighsAnswer, highs_from_data, highs_from_pyomo, run
+from trustsource.solve.highs import (
+    HighsAnswer,
+    Progress,
+    highs_from_data,
+    highs_from_pyomo,
+    run,
+)
 from trustsource.status import Status
 
 logger = logging.getLogger(__name__)
@@ -47,6 +53,7 @@ def solve(
     highs_options: dict[str, Any] | None = None,
     exit_form: ExitForm = "auto",
     max_hhi_iterations: int = 200,
+    progress: Progress | None = None,
 ) -> Plan:
     """Find the cheapest plan that meets demand and every rule of ``instance``.
 
@@ -62,6 +69,9 @@ def solve(
         highs_options: further HiGHS options, passed through unchanged.
         exit_form: formulation of ``exit`` rules: ``auto``, ``dense`` or ``aux``.
         max_hhi_iterations: most re-solves the ``hhi_cap`` cut loop may take.
+        progress: called with a dict (``stage``: build, solve, hhi, verify; and for solve the
+            time, incumbent ``objective``, ``bound`` and ``gap``) as the solve advances; the CLI
+            uses it for its progress line. HiGHS calls it from inside its run: keep it quick.
 
     Returns:
         A :class:`Plan`. Infeasibility is a status, not an exception.
@@ -81,6 +91,8 @@ def solve(
                     message="; ".join(f.message for f in findings),
                     timings={"total": time.perf_counter() - t_start}, **base)
 
+    if progress is not None:
+        progress({"stage": "build"})
     model = build_model(instance, exit_form=exit_form)
     timings = {"check": t_checked - t_start, **model.timings}
     t0 = time.perf_counter()
@@ -97,7 +109,7 @@ def solve(
     timings["handoff"] = time.perf_counter() - t0
     is_mip = model.stats["integers"] > 0
     answer = run(h, is_mip=is_mip, time_limit=time_limit, mip_rel_gap=mip_rel_gap,
-                 threads=threads, log=log, options=highs_options)
+                 threads=threads, log=log, options=highs_options, progress=progress)
     solve_seconds = answer.run_seconds
     # hhi_cap: add tangent cuts at plans above the cap and solve again (outer approximation).
     iterations = 0
@@ -116,8 +128,11 @@ def solve(
             break
         _add_cuts(h, cuts, col_index, model.data.n_cols)
         iterations += 1
+        if progress is not None:
+            progress({"stage": "hhi", "iteration": iterations, "hhi": worst.hhi,
+                      "item": worst.item})
         answer = run(h, is_mip=is_mip, time_limit=left, mip_rel_gap=mip_rel_gap,
-                     threads=threads, log=log, options=highs_options)
+                     threads=threads, log=log, options=highs_options, progress=progress)
         solve_seconds += answer.run_seconds
     timings["solve"] = solve_seconds
     if unconverged:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -134,10 +135,30 @@ def highs_from_pyomo(model: Any, columns: list[Any]) -> tuple[highspy.Highs, np.
     return h, col_index
 
 
+Progress = Callable[[dict[str, Any]], None]
+
+
+def _watch(h: highspy.Highs, progress: Progress) -> None:
+    """Report incumbents and bounds while HiGHS runs (MIP callbacks), for long solves."""
+
+    def report(event: Any) -> None:
+        out = event.data_out
+        progress({"stage": "solve", "time": float(out.running_time),
+                  "objective": float(out.mip_primal_bound),
+                  "bound": float(out.mip_dual_bound), "gap": float(out.mip_gap)})
+
+    h.cbMipImprovingSolution.subscribe(report)
+    h.cbMipLogging.subscribe(report)
+
+
 def run(h: highspy.Highs, *, is_mip: bool, time_limit: float | None, mip_rel_gap: float,
-        threads: int | None, log: bool = False, options: dict[str, Any] | None = None
-        ) -> HighsAnswer:
-    """Run HiGHS with our options and map its answer through the status table."""
+        threads: int | None, log: bool = False, options: dict[str, Any] | None = None,
+        progress: Progress | None = None) -> HighsAnswer:
+    """Run HiGHS with our options and map its answer through the status table.
+
+    ``progress``, if given, is called with a dict (stage, time, objective, bound, gap) on each
+    improving MIP solution and each MIP log line.
+    """
     h.setOptionValue("output_flag", bool(log))
     h.setOptionValue("mip_rel_gap", float(mip_rel_gap))
     if time_limit is not None:
@@ -146,6 +167,8 @@ def run(h: highspy.Highs, *, is_mip: bool, time_limit: float | None, mip_rel_gap
         h.setOptionValue("threads", int(threads))
     for key, value in (options or {}).items():
         h.setOptionValue(key, value)
+    if progress is not None and is_mip:
+        _watch(h, progress)
     t0 = time.perf_counter()
     h.run()
     seconds = time.perf_counter() - t0
