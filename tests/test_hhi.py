@@ -342,9 +342,9 @@ def test_tolerance(offers: list[Offer]) -> None:
 
 # --- convergence of the cut loop on a flat objective ---------------------------------------
 # Five countries at the same unit cost: every split costs 100, so each LP answer is an arbitrary
-# vertex of the cut polyhedron and tangent cuts at those vertices close in slowly (53 re-solves
-# here; 131 with six countries and cap 2000). With the default max_hhi_iterations=50 the solve
-# ends in status 'error' with no plan, although any split with HHI <= 2500 is optimal.
+# vertex of the cut polyhedron and the cuts close in slowly. Found by the property tests: with
+# plain tangent cuts this took 53 re-solves, more than the then default of 50, and the solve
+# ended in status 'error' with no plan although any split with HHI <= 2500 is optimal.
 
 FLAT = [Offer(f"s{k}", c, 1) for k, c in enumerate(["DE", "US", "JP", "FR", "GB"])]
 

@@ -66,8 +66,12 @@ def rules_table(model: BuiltModel, x: np.ndarray, supply: np.ndarray,
             for sense, scope, limit, got, binding in _entries(ctx, rule, i, t, mine, basis, x,
                                                               qualified):
                 slack = (limit - got) if sense == "max" else (got - limit)
+                if t <= 0:
+                    # No supply: every share of nothing meets the rule (as the verifier reads
+                    # it), so nothing is achieved and nothing binds.
+                    got, slack, binding = float("nan"), 0.0, False
                 if binding is None:
-                    binding = bool(t > 0 and abs(slack) <= BINDING_TOL * max(1.0, abs(limit)))
+                    binding = bool(abs(slack) <= BINDING_TOL * max(1.0, abs(limit)))
                 rows.append({"rule": rule.name, "kind": rule.kind, "item": item, "scope": scope,
                              "sense": sense, "limit": limit, "achieved": got, "slack": slack,
                              "binding": binding})
