@@ -8,56 +8,23 @@ solution within the time limit.
 from __future__ import annotations
 
 import json
-import sys
 import traceback
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import click
-
-EXIT_OK, EXIT_INTERNAL, EXIT_INVALID, EXIT_INFEASIBLE, EXIT_NO_SOLUTION = 0, 1, 2, 3, 4
-
-
-class Failure(Exception):
-    """A known failure with its exit code; the message is shown without a traceback."""
-
-    def __init__(self, message: str, code: int) -> None:
-        super().__init__(message)
-        self.code = code
-
-
-@contextmanager
-def error_boundary(debug: bool) -> Iterator[None]:
-    """Known errors become a short message and an exit code; tracebacks only with --debug."""
-    from trustsource.errors import InstanceError
-
-    try:
-        yield
-    except InstanceError as exc:
-        if debug:
-            traceback.print_exc()
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(EXIT_INVALID)
-    except Failure as exc:
-        if debug:
-            traceback.print_exc()
-        if str(exc):
-            click.echo(str(exc), err=True)
-        sys.exit(exc.code)
-    except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException, SystemExit):
-        raise
-    except Exception as exc:  # noqa: BLE001 - the boundary of the program
-        if debug:
-            traceback.print_exc()
-        click.echo(f"internal error: {type(exc).__name__}: {exc} (run with --debug for the "
-                   "traceback)", err=True)
-        sys.exit(EXIT_INTERNAL)
-
-
-_debug = click.option("--debug", is_flag=True, help="Show tracebacks on errors.")
-_format = click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]),
-                       default="table", show_default=True, help="Output format on stdout.")
+from trustsource.cli.common import (
+    EXIT_INFEASIBLE,
+    EXIT_INTERNAL,
+    EXIT_INVALID,
+    EXIT_NO_SOLUTION,
+    EXIT_OK,
+    Failure,
+    _debug,
+    _format,
+    error_boundary,
+)
+from trustsource.cli.diagnose_cmd import diagnose_command
+from trustsource.cli.explain_cmd import explain_command
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -175,8 +142,16 @@ def solve(file: str, fmt: str, out_dir: str | None, time_limit: float | None, mi
         if code != EXIT_OK:
             hint = ""
             if plan.status is Status.INFEASIBLE:
-                hint = " (the rules conflict or capacity is short; see the message above)"
+                command = f"trustsource diagnose {file}" + (
+                    f" --variant {variant}" if variant else "")
+                hint = (f" (the rules conflict or capacity is short); run `{command}` to see "
+                        "which rules to relax and by how much")
             raise Failure(f"status: {plan.status.value}{hint}", code)
+
+
+# The analysis commands live in their own modules.
+cli.add_command(explain_command)
+cli.add_command(diagnose_command)
 
 
 def main(argv: list[str] | None = None) -> Any:

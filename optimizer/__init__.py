@@ -10,6 +10,8 @@ Load or build an instance, solve it with HiGHS, read the plan as pandas DataFram
 The library never prints; it logs through :mod:`logging` under the ``trustsource`` logger.
 """
 
+from trustsource.analysis.diagnose import Diagnosis, diagnose
+from trustsource.analysis.explain import Explanation, explain
 from trustsource.errors import InstanceError, Issue, TrustsourceError
 from trustsource.instance import Instance
 from trustsource.loader import load
@@ -20,6 +22,8 @@ from trustsource.status import Status
 
 __all__ = [
     "BuiltModel",
+    "Diagnosis",
+    "Explanation",
     "Instance",
     "InstanceError",
     "Issue",
@@ -28,6 +32,8 @@ __all__ = [
     "Status",
     "TrustsourceError",
     "build_model",
+    "diagnose",
+    "explain",
     "load",
     "solve",
 ]

@@ -9,6 +9,7 @@ without calling the solver, and ``trustsource validate`` exits 2 listing them.
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from typing import TYPE_CHECKING
 
@@ -67,8 +68,10 @@ def capacity_findings(inst: Instance, loc: Locator) -> list[Issue]:
         if least > left * (1 + 1e-9) + 1e-9:
             why = ""
             if rules_by_item[it.id]:
-                why = (f" after {', '.join(f'ban `{r}`' for r in sorted(rules_by_item[it.id]))}"
-                       f" (of {cap_all[it.id]:,.6g} before)")
+                before = cap_all[it.id]
+                was = f" (of {before:,.6g} before)" if math.isfinite(before) else (
+                    " (unlimited before)")
+                why = f" after {', '.join(f'ban `{r}`' for r in sorted(rules_by_item[it.id]))}{was}"
             what = "demand" if least == it.demand else "required supply (demand plus inputs)"
             out.append(Issue(
                 loc.where("items", k), None,

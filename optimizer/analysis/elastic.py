@@ -8,8 +8,9 @@ model in which
   rule and item share the column, so the slack is the *largest* amount any of them must give:
   a 30 % country cap on three countries relaxes to one common limit (35 %) rather than to a
   different limit per country;
-* every demand balance gets an unmet-demand column ``s_i``:
-  :math:`T_i + u_i + s_i - \sum_j a_{j,i} T_j = d_i`. Demand is never exceeded, as in the model;
+* every demand balance gets an unmet-demand column :math:`0 \le s_i \le d_i`:
+  :math:`T_i + u_i + s_i - \sum_j a_{j,i} T_j = d_i`. Only external demand can go unmet (the
+  inputs of what is made must still be supplied), and demand is never exceeded, as in the model;
 * the objective is the weighted sum of the slack columns and nothing else (prices, fixed costs,
   penalties are zero):
 
@@ -227,7 +228,10 @@ def build_elastic(model: BuiltModel) -> ElasticModel:
             extra_vals.append(np.full(block.size, sign))
         plans.append((pos, block, extra_cols, extra_vals))
     relaxed = {pos: _append_entries(b, c, v) for pos, b, c, v in plans}
-    md.add_vars("elastic_slack", labels, lb=0.0, cost=np.array(weights, dtype=float))
+    # Unmet demand is at most the item's external demand: inputs cannot be skipped.
+    ub = np.array([ctx.demand[s.item_index] if s.kind == "demand" else np.inf for s in slacks],
+                  dtype=float)
+    md.add_vars("elastic_slack", labels, lb=0.0, ub=ub, cost=np.array(weights, dtype=float))
     for pos, block in enumerate(src.row_blocks):
         if block.family in DROPPED_FAMILIES:
             continue

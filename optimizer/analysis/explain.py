@@ -24,26 +24,32 @@ rule never makes the optimum dearer); a marginal cost is the extra cost of tight
 (>= 0; ``inf`` when 1 pp tighter is infeasible). For ``hhi_cap`` "1 pp" is 100 HHI points, one
 percentage point of the 0-10,000 scale.
 """
-
 from __future__ import annotations
 
 import logging
-import math
-import multiprocessing
-import os
 import time
-from collections.abc import Iterable
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
 import pandas as pd
-from trustsource.countries import country_name
-from trustsource.errors import InstanceError
+from trustsource.analysis.explain_common import (
+    FAMILY_COLUMNS,
+    MARGINAL_COLUMNS,
+    MARGINAL_KINDS,
+    RULE_COLUMNS,
+    _json,
+    _marginal_sentence,
+    _ratio,
+    _records,
+    _rule_sentence,
+    display_country,
+    money,
+    pct,
+)
+from trustsource.analysis.marginals import _finish_marginals, _marginal_rows, lp_marginals
+from trustsource.analysis.parallel import _pick_workers, _run_all
 from trustsource.instance import Instance
-from trustsource.model.build import ExitForm, build_model
+from trustsource.model.build import ExitForm
 from trustsource.results.plan import Plan
 from trustsource.solve import solve
 from trustsource.status import Status
@@ -51,35 +57,6 @@ from trustsource.status import Status
 logger = logging.getLogger(__name__)
 
 __all__ = ["MARGINAL_KINDS", "Explanation", "explain"]
-
-STEP = 0.01
-"""One percentage point of a share limit."""
-HHI_STEP = 100.0
-"""One percentage point of the HHI scale (0-10,000), in HHI points."""
-
-MARGINAL_KINDS = ("country_cap", "bloc_share", "supplier_cap", "exit_clause", "exit", "hhi_cap")
-"""Rule kinds whose limit is a share (or an HHI): these get marginal costs per point."""
-
-# (rule kind, bound) -> (key of the limit in the rule, direction that tightens, step, upper end)
-_LIMITS: dict[tuple[str, str], tuple[str, int, float, float]] = {
-    ("country_cap", "max"): ("max_share", -1, STEP, 1.0),
-    ("supplier_cap", "max"): ("max_share", -1, STEP, 1.0),
-    ("exit_clause", "max"): ("max_share_without", -1, STEP, 1.0),
-    ("bloc_share", "max"): ("max_share", -1, STEP, 1.0),
-    ("bloc_share", "min"): ("min_share", +1, STEP, 1.0),
-    ("exit", "min"): ("coverage", +1, STEP, 1.0),
-    ("hhi_cap", "max"): ("max_hhi", -1, HHI_STEP, 10_000.0),
-}
-
-_AUTO_PARALLEL_SECONDS = 4.0  # below this much estimated serial work, processes cost more
-_MAX_HHI_ITERATIONS = 200
-
-RULE_COLUMNS = ["rule", "kind", "cost_with", "cost_without", "price", "price_share",
-                "status_without", "binding_items", "effect_without"]
-FAMILY_COLUMNS = ["kind", "rules", "cost_without", "price", "price_share", "status_without"]
-MARGINAL_COLUMNS = ["rule", "kind", "item", "scope", "sense", "limit", "tightened_limit",
-                    "binding", "lp_marginal_per_pp", "resolve_marginal_per_pp", "cost_tightened",
-                    "note"]
 
 
 @dataclass
@@ -177,81 +154,6 @@ class Explanation:
 # --- formatting ------------------------------------------------------------------------------
 
 
-def money(v: float | None, currency: str = "") -> str:
-    """``167.6 M USD``, ``2.41 bn USD``, ``1,300 USD``; ``-`` for None, ``infeasible`` for inf."""
-    if v is None or (isinstance(v, float) and math.isnan(v)):
-        return "-"
-    if math.isinf(v):
-        return "infeasible"
-    unit = f" {currency}" if currency else ""
-    a = abs(v)
-    if a >= 1e9:
-        return f"{v / 1e9:,.2f} bn{unit}"
-    if a >= 1e6:
-        return f"{v / 1e6:,.1f} M{unit}"
-    if abs(v - round(v)) < 5e-3:
-        return f"{round(v):,.0f}{unit}"
-    return f"{v:,.2f}{unit}"
-
-
-def pct(x: float | None) -> str:
-    """``3.9 %``; ``-`` for None."""
-    if x is None or math.isnan(x):
-        return "-"
-    return f"{100 * x:.1f} %"
-
-
-def _ratio(a: float | None, b: float | None) -> float | None:
-    if a is None or b is None or not math.isfinite(a) or not math.isfinite(b) or b == 0:
-        return None
-    return a / b
-
-
-def _json(v: Any) -> Any:
-    if hasattr(v, "item") and not isinstance(v, (list, dict, str)):
-        v = v.item()
-    if isinstance(v, float) and not math.isfinite(v):
-        return None
-    return v
-
-
-def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
-    return [{k: _json(v) for k, v in r.items()} for r in df.to_dict("records")]
-
-
-def _rule_sentence(r: Any, cur: str) -> str:
-    kind = f"{r.rule} ({r.kind})"
-    if r.status_without not in (Status.OPTIMAL.value, Status.FEASIBLE.value):
-        return f"{kind}: the instance without it was not solved ({r.status_without})"
-    if _is_zero(r.price, r.cost_with):
-        if r.binding_items:
-            return f"{kind} costs nothing: it binds on {r.binding_items}, but an equally " \
-                   "cheap plan meets it"
-        return f"{kind} costs nothing: it does not bind"
-    out = f"{kind} costs {money(r.price, cur)} ({pct(r.price_share)})"
-    if r.effect_without:
-        out += f"; without it {r.effect_without}"
-    return out
-
-
-def _marginal_sentence(m: Any, cur: str) -> str:
-    unit = "100 HHI points" if m.kind == "hhi_cap" else "1 pp"
-    where = f"{m.item}" + (f" ({m.scope})" if m.scope else "")
-    limit = (f"{m.limit:,.0f} -> {m.tightened_limit:,.0f}" if m.kind == "hhi_cap"
-             else f"{pct(m.limit)} -> {pct(m.tightened_limit)}")
-    lp = money(m.lp_marginal_per_pp, cur)
-    rs = money(m.resolve_marginal_per_pp, cur)
-    text = f"{m.rule} on {where}, {limit}: {rs} per {unit} by re-solve, {lp} from the LP"
-    return f"{text}; {m.note}" if m.note else text
-
-
-def _is_zero(v: float, scale: float, rel: float = 1e-7) -> bool:
-    return v is not None and math.isfinite(v) and abs(v) <= rel * max(1.0, abs(scale))
-
-
-# --- the analysis ----------------------------------------------------------------------------
-
-
 def explain(
     instance: Instance,
     *,
@@ -336,7 +238,6 @@ def explain(
     t_lp = time.perf_counter() - t2
 
     cost = float(base.objective)
-    tol_abs = _tolerance(base, cost)
     rule_rows = []
     binding = _binding_items(base)
     for rule, name in zip(rules, names):
@@ -358,9 +259,10 @@ def explain(
     out.cost_of_trust = None if baseline_cost is None else cost - baseline_cost
     out.rules = pd.DataFrame(rule_rows, columns=RULE_COLUMNS)
     out.families = pd.DataFrame(fam_rows, columns=FAMILY_COLUMNS)
-    out.marginal = _finish_marginals(marg_rows, results, lp, lp_note, base, cost, tol_abs)
+    out.marginal = _finish_marginals(marg_rows, results, lp, lp_note, base, cost)
     out.timings = {"total": time.perf_counter() - t0, "base": t_base, "resolves": t_resolves,
-                   "lp": t_lp, "n_solves": 1 + len(tasks), "workers": n_workers}
+                   "lp": t_lp, "n_solves": 1 + len(tasks) + (1 if lp or lp_note else 0),
+                   "workers": n_workers}
     return out
 
 
@@ -369,12 +271,6 @@ def _without(doc: dict[str, Any], drop: set[str]) -> dict[str, Any]:
     out = dict(doc)
     out["rules"] = [r for r in doc.get("rules", []) if r.get("name", r.get("kind")) not in drop]
     return out
-
-
-def _tolerance(base: Plan, cost: float) -> float:
-    """Absolute tolerance of a cost difference: the MIP gap achieved, and float noise."""
-    gap = base.mip_gap or 0.0
-    return max(1e-7 * max(1.0, abs(cost)), gap * abs(cost))
 
 
 def _price_row(name: str, kind: str, cost: float, without: Plan, binding: str,
@@ -421,14 +317,14 @@ def _effect_without(inst: Instance, rule: Any, name: str, without: Plan,
                        else {v.subject})
             share = float(alloc.loc[(alloc["item"] == v.item)
                                     & alloc[basis].isin(members), "quantity"].sum()) / t
-            who = country_name(v.subject) if rule.kind == "country_cap" else v.subject
+            who = display_country(v.subject) if rule.kind == "country_cap" else v.subject
             verb = "falls" if rule.kind == "bloc_share" and share < (rule.min_share or 0) \
                 else "rises"
             parts.append(f"{who}'s share of {v.item} {verb} to {pct(share)}")
         elif rule.kind == "ban" and v.subject:
             role = "located in" if basis == "country" else "owned from"
-            parts.append(f"{v.item} buys {v.excess:,.6g} {units.get(v.item, '')} from "
-                         f"suppliers {role} {country_name(v.subject)}")
+            parts.append(f"{v.excess:,.6g} {units.get(v.item, '')} of {v.item} come from "
+                         f"suppliers {role} {display_country(v.subject)}")
         else:
             parts.append(v.message.replace(f" ({name})", ""))
     more = f" (and {len(parts) - limit} more)" if len(parts) > limit else ""
@@ -438,318 +334,3 @@ def _effect_without(inst: Instance, rule: Any, name: str, without: Plan,
 # --- marginal costs --------------------------------------------------------------------------
 
 
-def _marginal_rows(inst: Instance, base: Plan, doc: dict[str, Any],
-                   tasks: dict[tuple[Any, ...], dict[str, Any]]) -> list[dict[str, Any]]:
-    """One row per (share rule, item, bound); adds a re-solve task where one is needed."""
-    from trustsource.verify import verify_plan
-
-    rows: list[dict[str, Any]] = []
-    rep = base.rules
-    if not len(rep):
-        return rows
-    rule_docs = {r.get("name", r.get("kind")): r for r in doc.get("rules", [])}
-    all_items = [it.id for it in inst.items]
-    for r in rep.itertuples():
-        if r.kind not in MARGINAL_KINDS or (r.kind, r.sense) not in _LIMITS:
-            continue
-        key, sign, step, top = _LIMITS[(r.kind, r.sense)]
-        rdoc = rule_docs[r.rule]
-        old = float(rdoc[key])
-        new = min(top, max(0.0, old + sign * step))
-        row: dict[str, Any] = {
-            "rule": r.rule, "kind": r.kind, "item": r.item,
-            "scope": "" if r.scope is None or (isinstance(r.scope, float) and
-                                               math.isnan(r.scope)) else str(r.scope),
-            "sense": r.sense, "limit": old, "tightened_limit": new,
-            "binding": bool(r.binding), "step_fraction": abs(new - old) / step,
-            "resolve": float("nan"), "task": None, "note": "",
-        }
-        rows.append(row)
-        if new == old:
-            row["note"] = "the limit cannot be tightened further"
-            continue
-        tdoc = _tightened_doc(doc, rdoc, r.item, key, new, all_items)
-        try:
-            tight = Instance.from_dict(tdoc, origin=f"{inst.name} [{r.rule} on {r.item} tighter]")
-        except InstanceError as exc:
-            row["note"] = f"1 pp tighter is not a valid rule: {exc.issues[0].message}"
-            continue
-        if not verify_plan(tight, base):
-            # The plan already meets the tighter limit, so it stays optimal: no re-solve needed.
-            row["resolve"] = 0.0
-            row["note"] = "the plan already meets the tighter limit"
-            continue
-        task_key = ("tighten", r.rule, r.item, r.sense)
-        tasks[task_key] = tdoc
-        row["task"] = task_key
-    return rows
-
-
-def _tightened_doc(doc: dict[str, Any], rdoc: dict[str, Any], item: str, key: str,
-                   new: float, all_items: list[str]) -> dict[str, Any]:
-    """The document with ``rdoc``'s limit set to ``new`` for ``item`` only."""
-    name = rdoc.get("name", rdoc.get("kind"))
-    covered = list(rdoc.get("items") or all_items)
-    out = dict(doc)
-    rules = []
-    taken = {r.get("name") for r in doc.get("rules", [])}
-    for r in doc.get("rules", []):
-        if r is not rdoc:
-            rules.append(r)
-            continue
-        if covered == [item]:
-            rules.append({**r, key: new})
-            continue
-        rules.append({**r, "items": [i for i in covered if i != item]})
-        split = f"{name}--{item}"
-        while split in taken:
-            split += "-"
-        rules.append({**r, "name": split, "items": [item], key: new})
-    out["rules"] = rules
-    return out
-
-
-def lp_marginals(
-    instance: Instance,
-    base: Plan | None = None,
-    *,
-    time_limit: float | None = None,
-    mip_rel_gap: float = 1e-4,
-    threads: int | None = None,
-    exit_form: ExitForm = "auto",
-) -> tuple[dict[tuple[str, str, str], tuple[float, list[str]]], str]:
-    """Marginal cost per percentage point from the LP with integer decisions fixed at the plan.
-
-    Solves the MIP on a ``highspy.Highs`` built from :func:`trustsource.build_model` (with the
-    ``hhi_cap`` cut loop), fixes every integer column at its value, re-solves as an LP and reads
-    the row duals. A share row ``X - alpha T <= 0`` (or ``>= 0``) with dual ``y`` gives
-    ``d cost / d alpha = y T``, so tightening by one point costs ``|y| * 0.01 * T``. For
-    ``hhi_cap`` every cut row ``a X - r T <= 0`` (``r = sqrt(H / 10^4)``) counts with the change
-    of ``r`` for 100 points fewer.
-
-    Returns:
-        ``{(rule, item, sense): (marginal per point, scopes with a nonzero dual)}`` and a note
-        (empty unless the LP could not be used).
-    """
-    import highspy
-    from trustsource.solve.highs import run
-    from trustsource.solve.hhi import hhi_cuts
-
-    model = build_model(instance, exit_form=exit_form)
-    h = model.to_highs()
-    md = model.data
-    is_mip = model.stats["integers"] > 0
-    answer = run(h, is_mip=is_mip, time_limit=time_limit, mip_rel_gap=mip_rel_gap,
-                 threads=threads)
-    cut_rows: list[tuple[str, str]] = []  # (rule, item) of each appended cut row
-    iterations = 0
-    while answer.col_value is not None and md.info.get("hhi"):
-        cuts = hhi_cuts(model, answer.col_value)
-        if not cuts or iterations >= _MAX_HHI_ITERATIONS:
-            break
-        for cut in cuts:
-            h.addRow(-highspy.kHighsInf, 0.0, len(cut.cols), cut.cols.astype(np.int32),
-                     cut.vals.astype(np.float64))
-            cut_rows.append((cut.rule, cut.item))
-        iterations += 1
-        answer = run(h, is_mip=is_mip, time_limit=time_limit, mip_rel_gap=mip_rel_gap,
-                     threads=threads)
-    if answer.col_value is None:
-        return {}, f"the LP could not be set up ({answer.status.value})"
-    _, _, _, integer = md.column_arrays()
-    idx = np.flatnonzero(integer).astype(np.int32)
-    if len(idx):
-        vals = np.round(answer.col_value[idx])
-        h.changeColsIntegrality(len(idx), idx,
-                                np.full(len(idx), highspy.HighsVarType.kContinuous))
-        h.changeColsBounds(len(idx), idx, vals, vals)
-        h.run()
-    sol = h.getSolution()
-    info = h.getInfo()
-    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal or not sol.dual_valid:
-        return {}, "the LP with integer decisions fixed has no duals"
-    note = ""
-    lp_cost = float(info.objective_function_value)
-    if base is not None and base.objective is not None and abs(lp_cost - base.objective) > \
-            max(1e-6 * max(1.0, abs(base.objective)), (base.mip_gap or 0.0) * abs(base.objective)):
-        note = (f"the LP is at a plan costing {lp_cost:,.2f}, not {base.objective:,.2f} "
-                "(another optimum)")
-    col = np.asarray(sol.col_value, dtype=float)
-    dual = np.asarray(sol.row_dual, dtype=float)
-    ctx = model.ctx
-    supply = {item: col[ctx.supply[i]] for i, item in enumerate(ctx.item_ids)}
-    blocks = _share_blocks(instance)
-    out: dict[tuple[str, str, str], tuple[float, list[str]]] = {}
-
-    def add(key: tuple[str, str, str], value: float, scope: str) -> None:
-        total, scopes = out.get(key, (0.0, []))
-        if value > 1e-9 * max(1.0, abs(total)) and scope and scope not in scopes:
-            scopes = [*scopes, scope]
-        out[key] = (total + value, scopes)
-
-    hhi_delta = {r.name: _hhi_delta(r.max_hhi) for r in instance.rules if r.kind == "hhi_cap"}
-    offset = 0
-    for b in md.row_blocks:
-        target = blocks.get(b.name)
-        if target is not None and target[1] == b.family:
-            rule, kind, sense = target[0], target[1], target[2]
-            step = hhi_delta[rule] if kind == "hhi_cap" else STEP
-            meta = b.meta if b.meta is not None else pd.DataFrame(index=range(b.size))
-            items = meta["item"].tolist() if "item" in meta else [None] * b.size
-            scopes = meta["scope"].tolist() if "scope" in meta else [""] * b.size
-            for k in range(b.size):
-                item = items[k]
-                if item is None:
-                    continue
-                value = abs(dual[offset + k]) * supply[item] * step
-                add((rule, str(item), sense), value, "" if scopes[k] is None else str(scopes[k]))
-        offset += b.size
-    for k, (rule, item) in enumerate(cut_rows):
-        value = abs(dual[offset + k]) * supply[item] * hhi_delta[rule]
-        add((rule, item, "max"), value, "")
-    return out, note
-
-
-def _hhi_delta(max_hhi: float) -> float:
-    """Change of ``r = sqrt(H / 10^4)`` when the cap falls by 100 points."""
-    lower = max(0.0, max_hhi - HHI_STEP)
-    return math.sqrt(max_hhi / 10_000) - math.sqrt(lower / 10_000)
-
-
-def _share_blocks(instance: Instance) -> dict[str, tuple[str, str, str]]:
-    """Row-block name -> (rule, kind, sense) for the rows carrying a share limit."""
-    out: dict[str, tuple[str, str, str]] = {}
-    for r in instance.rules:
-        name = r.name or r.kind
-        if r.kind == "bloc_share":
-            out[f"{name}.min"] = (name, r.kind, "min")
-            out[f"{name}.max"] = (name, r.kind, "max")
-        elif r.kind == "exit":
-            out[name] = (name, r.kind, "min")
-        elif r.kind in MARGINAL_KINDS:
-            out[name] = (name, r.kind, "max")
-    return out
-
-
-def _finish_marginals(rows: list[dict[str, Any]], results: dict[tuple[Any, ...], Plan],
-                      lp: dict[tuple[str, str, str], tuple[float, list[str]]], lp_note: str,
-                      base: Plan, cost: float, tol: float) -> pd.DataFrame:
-    out = []
-    for row in rows:
-        frac = row.pop("step_fraction") or 1.0
-        task = row.pop("task")
-        resolve = row.pop("resolve")
-        note = row.pop("note")
-        tight_cost = cost if resolve == 0.0 else float("nan")
-        changes = ""
-        if task is not None:
-            plan = results[task]
-            if plan.has_solution and plan.objective is not None:
-                tight_cost = float(plan.objective)
-                resolve = (tight_cost - cost) / frac
-                changes = _integer_changes(base, plan)
-            elif plan.status is Status.INFEASIBLE:
-                tight_cost = resolve = float("inf")
-            else:
-                note = f"the re-solve found no plan ({plan.status.value})"
-        key = (row["rule"], row["item"], row["sense"])
-        lp_value, scopes = lp.get(key, (float("nan"), []))
-        if lp and key not in lp:
-            lp_value = 0.0  # the rule has no row for this item: it cannot bind there
-        if scopes:
-            row["scope"] = ", ".join(scopes)
-        if not note:
-            note = _compare(lp_value, resolve, tol, changes, lp_note)
-        out.append({**row, "lp_marginal_per_pp": lp_value,
-                    "resolve_marginal_per_pp": resolve, "cost_tightened": tight_cost,
-                    "note": note})
-    return pd.DataFrame(out, columns=MARGINAL_COLUMNS)
-
-
-def _compare(lp: float, resolve: float, tol: float, changes: str, lp_note: str) -> str:
-    """Why the LP and the re-solve marginal differ, in words (empty when they agree)."""
-    if math.isinf(resolve):
-        return "1 pp tighter is infeasible"
-    if math.isnan(lp):
-        return lp_note or "no LP dual"
-    if math.isnan(resolve):
-        return ""
-    if abs(lp - resolve) <= tol + 1e-6 * max(abs(lp), abs(resolve)):
-        return lp_note
-    if changes:
-        return f"integer effect: {changes}"
-    if resolve > lp:
-        return ("the LP price rises within the 1-pp step (a price tier, a capacity or another "
-                "limit is reached)")
-    return "the re-solve finds a cheaper way than the LP's (degenerate dual or another optimum)"
-
-
-def _integer_changes(base: Plan, other: Plan) -> str:
-    """Which suppliers (awarded or qualified) and sites differ between two plans, in words."""
-
-    def state(plan: Plan) -> tuple[set[str], set[str], set[str]]:
-        a = plan.allocations
-        awarded = set(a.loc[a["quantity"] > 0, "supplier"].astype(str))
-        qualified = set(a.loc[a["qualified"].astype(bool), "supplier"].astype(str))
-        sites = set()
-        if len(plan.sites) and "open" in plan.sites:
-            sites = set(plan.sites.loc[plan.sites["open"].astype(bool), "site"].astype(str))
-        return awarded, qualified, sites
-
-    b_aw, b_q, b_s = state(base)
-    o_aw, o_q, o_s = state(other)
-    parts: list[str] = []
-    for verb, names in (("awards", o_aw - b_aw), ("drops", b_aw - o_aw),
-                        ("qualifies", (o_q - b_q) - (o_aw - b_aw)),
-                        ("stops qualifying", (b_q - o_q) - (b_aw - o_aw)),
-                        ("opens", o_s - b_s), ("closes", b_s - o_s)):
-        if names:
-            parts.append(f"{verb} {', '.join(sorted(names))}")
-    return ("the tighter plan " + "; ".join(parts)) if parts else ""
-
-
-# --- running the re-solves -------------------------------------------------------------------
-
-
-def _pick_workers(workers: int | None, n_tasks: int, base_seconds: float) -> int:
-    """Processes to use: explicit, or automatic when the estimated work repays the start-up."""
-    if workers is not None:
-        if workers < 1:
-            raise ValueError(f"workers must be >= 1, got {workers}")
-        return min(workers, max(1, n_tasks))
-    cpus = os.cpu_count() or 1
-    n = min(4, cpus, n_tasks)
-    if n <= 1 or base_seconds * n_tasks < _AUTO_PARALLEL_SECONDS:
-        return 1
-    return n
-
-
-def solve_document(doc: dict[str, Any], options: dict[str, Any]) -> Plan:
-    """Validate a schema-1 document and solve it (the unit of work of a worker process)."""
-    inst = Instance.from_dict(doc, origin=str(doc.get("name", "<explain>")))
-    return solve(inst, **options)
-
-
-def _run_all(tasks: dict[tuple[Any, ...], dict[str, Any]], opts: dict[str, Any],
-             workers: int) -> dict[tuple[Any, ...], Plan]:
-    if workers <= 1 or len(tasks) <= 1:
-        return {key: solve_document(d, opts) for key, d in tasks.items()}
-    worker_opts = dict(opts)
-    if worker_opts.get("threads") is None:
-        worker_opts["threads"] = 1  # several processes already share the cores
-    # Spawned (not forked) workers: HiGHS keeps a thread pool that must not be forked.
-    ctx = multiprocessing.get_context("spawn")
-    try:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-            futures = {key: pool.submit(solve_document, d, worker_opts)
-                       for key, d in _largest_first(tasks)}
-            return {key: fut.result() for key, fut in futures.items()}
-    except (BrokenProcessPool, OSError) as exc:
-        logger.warning("worker processes failed (%s); re-solving serially", exc)
-        return {key: solve_document(d, opts) for key, d in tasks.items()}
-
-
-def _largest_first(tasks: dict[tuple[Any, ...], dict[str, Any]]
-                   ) -> Iterable[tuple[tuple[Any, ...], dict[str, Any]]]:
-    """Tasks with the most rules first (usually the slowest), for better load balance."""
-    return sorted(tasks.items(), key=lambda kv: -len(kv[1].get("rules", [])))

@@ -1,0 +1,88 @@
+"""``trustsource diagnose FILE``: why an instance is infeasible and which rules to relax.
+
+Exit codes: 0 when diagnosed (infeasible with its relaxation, or feasible: the diagnosis is the
+product), 2 on invalid input, 4 when the elastic re-solve found no answer within
+``--time-limit`` and the arithmetic proves nothing, 1 on internal errors.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+import click
+from trustsource.cli.common import EXIT_NO_SOLUTION, Failure, error_boundary
+
+_SHARE_KINDS = ("country_cap", "bloc_share", "supplier_cap", "exit_clause", "exit")
+_COUNT_KINDS = ("min_suppliers", "max_suppliers", "min_countries")
+
+
+def _value(kind: str, v: float) -> str:
+    """``limit`` / ``needed`` in the rule's own unit: a share, a count, HHI points, a quantity."""
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "-"
+    if kind in _SHARE_KINDS:
+        return f"{v:.2%}"
+    if kind in _COUNT_KINDS:
+        return f"{v:.0f}"
+    return f"{v:,.6g}"
+
+
+def render_diagnosis(diag: Any) -> str:
+    """The diagnosis for a terminal: verdict, findings, rules to relax, the numbers."""
+    lines = [f"{diag.instance_name}: {diag.status}", diag.messages[0] if diag.messages else ""]
+    if diag.findings:
+        lines += ["", "pre-solve findings:"]
+        lines += [f"  - {f.message}" for f in diag.findings]
+    frame = diag.relaxations
+    if len(frame):
+        lines += ["", "to relax (elastic re-solve):"]
+        lines += [f"  - {m}" for m in frame["message"]]
+        shown = frame[["rule", "kind", "item", "scope"]].copy()
+        shown["limit"] = [_value(k, v) for k, v in zip(frame["kind"], frame["limit"])]
+        shown["needed"] = [_value(k, v) for k, v in zip(frame["kind"], frame["needed"])]
+        shown["slack"] = [f"{v:,.6g}" for v in frame["slack"]]
+        shown["scope"] = [s if len(s) <= 30 else s[:27] + "..." for s in shown["scope"]]
+        lines += [""] + ["  " + row for row in shown.to_string(index=False).splitlines()]
+        lines += ["", diag.messages[-1]]
+    lines += ["", f"diagnosed in {diag.seconds:.2f} s"]
+    return "\n".join(lines)
+
+
+@click.command("diagnose")
+@click.argument("file", type=str)
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
+              show_default=True,
+              help="Output format on stdout (csv: the relaxations table).")
+@click.option("--time-limit", type=click.FloatRange(min=0), default=None,
+              help="Seconds for the elastic re-solve (default: no limit).")
+@click.option("--variant", default=None,
+              help="Apply the instance's named variant (an overlay on its rules) first.")
+@click.option("--debug", is_flag=True, help="Show tracebacks on errors.")
+def diagnose_command(file: str, fmt: str, time_limit: float | None, variant: str | None,
+                     debug: bool) -> None:
+    """Say why instance FILE ('-' for stdin) is infeasible and which rules to relax by how much.
+
+    First the pre-solve arithmetic (capacity left after bans, count and exit shortfalls, bloc
+    floors above what the bloc can supply), then an elastic re-solve in which every rule may
+    give, minimising the total relaxation: one smallest set of rules to relax, in the rules'
+    own terms (the share a cap must allow, the coverage an exit right can reach, ...).
+    """
+    from trustsource import load
+    from trustsource.analysis.diagnose import diagnose
+
+    with error_boundary(debug):
+        inst = load(file)
+        if variant is not None:
+            inst = inst.variant(variant)
+        diag = diagnose(inst, time_limit=time_limit)
+        if fmt == "json":
+            click.echo(json.dumps(diag.to_dict(), indent=2))
+        elif fmt == "csv":
+            click.echo(diag.relaxations.to_csv(index=False), nl=False)
+        else:
+            click.echo(render_diagnosis(diag))
+        if diag.status == "unknown":
+            raise Failure("status: unknown (no diagnosis within the time limit; raise "
+                          "--time-limit)", EXIT_NO_SOLUTION)

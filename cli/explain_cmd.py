@@ -1,0 +1,173 @@
+"""``trustsource explain``: what each rule costs, the cost of trust, marginal cost per point.
+
+The command loads an instance, calls :func:`trustsource.analysis.explain.explain` and renders the
+:class:`~trustsource.analysis.explain.Explanation` as a readable summary (``table``), one JSON
+object (``json``) or one of its tables as CSV (``csv``, chosen with ``--table``). Exit codes as
+``solve``: 0 ok, 1 internal error, 2 invalid input, 3 the instance itself is infeasible (then
+``trustsource diagnose`` says why), 4 no plan within the time limit.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+import click
+import pandas as pd
+from trustsource.cli.common import (
+    EXIT_INFEASIBLE,
+    EXIT_INTERNAL,
+    EXIT_NO_SOLUTION,
+    Failure,
+    _debug,
+    _format,
+    error_boundary,
+)
+from trustsource.cli.output import _indent
+
+TABLES = ("rules", "families", "marginal")
+
+
+@click.command("explain")
+@click.argument("file", type=str)
+@_format
+@click.option("--table", "table", type=click.Choice(TABLES), default="rules", show_default=True,
+              help="Which table --format csv writes.")
+@click.option("--time-limit", type=click.FloatRange(min=0), default=None,
+              help="Seconds for each solve (default: no limit).")
+@click.option("--mip-gap", type=click.FloatRange(min=0), default=1e-4, show_default=True,
+              help="Relative MIP gap of each solve (0: prove every optimum).")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Processes for the re-solves (default: up to 4 when the work repays "
+                   "starting them; 1: serial).")
+@click.option("--variant", default=None,
+              help="Explain the instance's named variant (an overlay on its rules).")
+@click.option("--no-marginals", is_flag=True,
+              help="Price whole rules only; skip the marginal cost per percentage point.")
+@_debug
+def explain_command(file: str, fmt: str, table: str, time_limit: float | None, mip_gap: float,
+                    workers: int | None, variant: str | None, no_marginals: bool,
+                    debug: bool) -> None:
+    """Price each rule of instance FILE: the cost with it versus without it, the cost of
+    trust (plan cost minus the cost with no rules) and, for share rules, the cost of one
+    percentage point tighter ('-' reads stdin)."""
+    from trustsource import load
+    from trustsource.analysis.explain import explain
+    from trustsource.status import Status
+
+    with error_boundary(debug):
+        inst = load(file)
+        if variant is not None:
+            inst = inst.variant(variant)
+        exp = explain(inst, time_limit=time_limit, mip_rel_gap=mip_gap, workers=workers,
+                      marginals=not no_marginals)
+        if exp.base.violations:
+            raise Failure("internal error: the plan failed independent verification:\n" +
+                          "\n".join(f"  - {v.message}" for v in exp.base.violations),
+                          EXIT_INTERNAL)
+        if fmt == "json":
+            click.echo(json.dumps(exp.to_dict(), indent=2))
+        elif fmt == "csv":
+            click.echo(getattr(exp, table).to_csv(index=False), nl=False)
+        else:
+            click.echo(render_explanation(exp))
+        status = exp.base.status
+        if status is Status.INFEASIBLE or status is Status.UNBOUNDED:
+            raise Failure(f"status: {status.value}; run `trustsource diagnose {file}` to see "
+                          "which rules conflict", EXIT_INFEASIBLE)
+        if status is Status.NO_SOLUTION:
+            raise Failure("status: no_solution (raise --time-limit)", EXIT_NO_SOLUTION)
+        if not exp.base.has_solution:
+            raise Failure(f"status: {status.value}", EXIT_INTERNAL)
+
+
+def _m(v: Any) -> str:
+    """A cost for a table cell: thousands separators, ``-`` when missing, ``infeasible``."""
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "-"
+    if isinstance(v, float) and math.isinf(v):
+        return "infeasible"
+    return f"{v:,.2f}"
+
+
+def _p(v: Any) -> str:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "-"
+    return f"{100 * v:.1f} %"
+
+
+def render_explanation(exp: Any) -> str:
+    """The explanation for a terminal: headline, prices, effects, families, marginals."""
+    cur = exp.currency
+    base = exp.base
+    lines = [f"{exp.instance_name}: {base.status.value}"]
+    if base.objective is None:
+        if exp.message:
+            lines.append(exp.message)
+        return "\n".join(lines)
+    gap = "" if base.mip_gap is None else f"  (MIP gap {base.mip_gap:.4%})"
+    lines.append(f"plan cost: {_m(base.objective)} {cur}{gap}")
+    if exp.baseline_cost is not None:
+        share = exp.cost_of_trust / base.objective if base.objective else float("nan")
+        lines.append(f"cost of trust: {_m(exp.cost_of_trust)} {cur} ({_p(share)} of the plan); "
+                     f"the cheapest plan without any rule costs {_m(exp.baseline_cost)} {cur}")
+    rules = exp.rules
+    if len(rules):
+        lines += ["", "price of each rule (plan cost minus the cost with the rule dropped, "
+                      f"{cur}):"]
+        shown = pd.DataFrame({
+            "rule": rules["rule"], "kind": rules["kind"],
+            "cost without": rules["cost_without"].map(_m), "price": rules["price"].map(_m),
+            "share": rules["price_share"].map(_p),
+            "binds on": rules["binding_items"].replace("", "-"),
+        })
+        lines.append(_indent(shown.to_string(index=False)))
+        effects = rules[rules["effect_without"].astype(bool)]
+        if len(effects):
+            lines += ["", "what each rule prevents (the cheapest plan without it):"]
+            lines += [f"  {r.rule}: {r.effect_without}" for r in effects.itertuples()]
+        fam = exp.families
+        if len(fam) and len(fam) < len(rules):
+            lines += ["", f"price of each rule family (every rule of a kind dropped together, "
+                          f"{cur}):"]
+            shown = pd.DataFrame({"kind": fam["kind"], "rules": fam["rules"],
+                                  "cost without": fam["cost_without"].map(_m),
+                                  "price": fam["price"].map(_m),
+                                  "share": fam["price_share"].map(_p)})
+            lines.append(_indent(shown.to_string(index=False)))
+    else:
+        lines += ["", "the instance has no rules: nothing to price"]
+    marg = exp.marginal
+    if len(marg):
+        moves = (marg["binding"].astype(bool) | (marg["lp_marginal_per_pp"].fillna(0) != 0)
+                 | (marg["resolve_marginal_per_pp"].fillna(0) != 0))
+        lines += ["", f"marginal cost of one percentage point tighter ({cur}; hhi_cap: 100 "
+                      "points):"]
+        if moves.any():
+            m = marg[moves]
+            limit = [f"{a:,.0f} -> {b:,.0f}" if k == "hhi_cap" else f"{_p(a)} -> {_p(b)}"
+                     for a, b, k in zip(m["limit"], m["tightened_limit"], m["kind"])]
+            shown = pd.DataFrame({
+                "rule": m["rule"], "item": m["item"], "scope": m["scope"], "limit": limit,
+                "LP (integers fixed)": m["lp_marginal_per_pp"].map(_m),
+                "re-solve": m["resolve_marginal_per_pp"].map(_m),
+            })
+            lines.append(_indent(shown.to_string(index=False)))
+            notes = m[m["note"].astype(bool)]
+            lines += [f"  note on {r.rule} / {r.item}: {r.note}" for r in notes.itertuples()]
+        stuck = ~moves & (marg["limit"] == marg["tightened_limit"])
+        rest = int((~moves & ~stuck).sum())
+        if rest:
+            lines.append(f"  {rest} more (rule, item) pairs are not at their limit: 1 pp tighter "
+                         "costs nothing")
+        if stuck.any():
+            lines.append(f"  {int(stuck.sum())} more (rule, item) pairs are at the strictest "
+                         "limit there is (a share of 0 or a coverage of 100 %)")
+        if rest or stuck.any():
+            lines.append("  (--format csv --table marginal lists every pair)")
+    t = exp.timings
+    n_workers = int(t.get("workers", 1))
+    where = "in this process" if n_workers == 1 else f"in {n_workers} worker processes"
+    lines += ["", f"{int(t.get('n_solves', 0))} solves in {t.get('total', 0):.2f} s ({where})"]
+    return "\n".join(lines)
