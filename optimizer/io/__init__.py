@@ -1,0 +1,1 @@
+"""Instance and plan formats beyond YAML/JSON: Excel workbooks, CSV folders, exports, reports."""
