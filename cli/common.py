@@ -6,6 +6,7 @@ import sys
 import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import click
 
@@ -51,3 +52,22 @@ def error_boundary(debug: bool) -> Iterator[None]:
 _debug = click.option("--debug", is_flag=True, help="Show tracebacks on errors.")
 _format = click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]),
                        default="table", show_default=True, help="Output format on stdout.")
+
+
+def time_limit_option(what: str = "the solver") -> Any:
+    """``--time-limit`` in seconds (None: no limit)."""
+    return click.option("--time-limit", type=click.FloatRange(min=0), default=None,
+                        help=f"Seconds for {what} (default: no limit).")
+
+
+def mip_gap_option(what: str = "the solver") -> Any:
+    """``--mip-gap``: the relative gap at which HiGHS may stop."""
+    return click.option("--mip-gap", type=click.FloatRange(min=0), default=1e-4,
+                        show_default=True,
+                        help=f"Relative MIP gap for {what} (0: prove optimality).")
+
+
+def variant_option(verb: str = "Solve") -> Any:
+    """``--variant NAME``: apply one of the instance's named overlays first."""
+    return click.option("--variant", default=None,
+                        help=f"{verb} the instance's named variant (an overlay on its rules).")

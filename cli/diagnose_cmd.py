@@ -12,7 +12,14 @@ import math
 from typing import Any
 
 import click
-from trustsource.cli.common import EXIT_NO_SOLUTION, Failure, error_boundary
+from trustsource.cli.common import (
+    EXIT_NO_SOLUTION,
+    Failure,
+    _debug,
+    error_boundary,
+    time_limit_option,
+    variant_option,
+)
 
 _SHARE_KINDS = ("country_cap", "bloc_share", "supplier_cap", "exit_clause", "exit")
 _COUNT_KINDS = ("min_suppliers", "max_suppliers", "min_countries")
@@ -55,11 +62,9 @@ def render_diagnosis(diag: Any) -> str:
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
               show_default=True,
               help="Output format on stdout (csv: the relaxations table).")
-@click.option("--time-limit", type=click.FloatRange(min=0), default=None,
-              help="Seconds for the elastic re-solve (default: no limit).")
-@click.option("--variant", default=None,
-              help="Apply the instance's named variant (an overlay on its rules) first.")
-@click.option("--debug", is_flag=True, help="Show tracebacks on errors.")
+@time_limit_option("the elastic re-solve")
+@variant_option("Diagnose")
+@_debug
 def diagnose_command(file: str, fmt: str, time_limit: float | None, variant: str | None,
                      debug: bool) -> None:
     """Say why instance FILE ('-' for stdin) is infeasible and which rules to relax by how much.

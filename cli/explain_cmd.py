@@ -23,6 +23,9 @@ from trustsource.cli.common import (
     _debug,
     _format,
     error_boundary,
+    mip_gap_option,
+    time_limit_option,
+    variant_option,
 )
 from trustsource.cli.output import _indent
 
@@ -34,15 +37,12 @@ TABLES = ("rules", "families", "marginal")
 @_format
 @click.option("--table", "table", type=click.Choice(TABLES), default="rules", show_default=True,
               help="Which table --format csv writes.")
-@click.option("--time-limit", type=click.FloatRange(min=0), default=None,
-              help="Seconds for each solve (default: no limit).")
-@click.option("--mip-gap", type=click.FloatRange(min=0), default=1e-4, show_default=True,
-              help="Relative MIP gap of each solve (0: prove every optimum).")
+@time_limit_option("each solve")
+@mip_gap_option("each solve")
 @click.option("--workers", type=click.IntRange(min=1), default=None,
               help="Processes for the re-solves (default: up to 4 when the work repays "
                    "starting them; 1: serial).")
-@click.option("--variant", default=None,
-              help="Explain the instance's named variant (an overlay on its rules).")
+@variant_option("Explain")
 @click.option("--no-marginals", is_flag=True,
               help="Price whole rules only; skip the marginal cost per percentage point.")
 @_debug

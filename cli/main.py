@@ -22,6 +22,9 @@ from trustsource.cli.common import (
     _debug,
     _format,
     error_boundary,
+    mip_gap_option,
+    time_limit_option,
+    variant_option,
 )
 from trustsource.cli.diagnose_cmd import diagnose_command
 from trustsource.cli.explain_cmd import explain_command
@@ -76,16 +79,13 @@ def validate(file: str, fmt: str, debug: bool) -> None:
 @_format
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
               help="Write plan.json and the plan tables as CSV into this folder.")
-@click.option("--time-limit", type=click.FloatRange(min=0), default=None,
-              help="Seconds for the solver (default: no limit).")
-@click.option("--mip-gap", type=click.FloatRange(min=0), default=1e-4, show_default=True,
-              help="Relative MIP gap at which the solver may stop (0: prove optimality).")
+@time_limit_option()
+@mip_gap_option()
 @click.option("--threads", type=click.IntRange(min=1), default=None,
               help="Solver threads (default: HiGHS's choice).")
 @click.option("--backend", type=click.Choice(["highspy", "pyomo"]), default="highspy",
               show_default=True, help="Model hand-off route to HiGHS.")
-@click.option("--variant", default=None,
-              help="Apply the instance's named variant (an overlay on its rules) first.")
+@variant_option("Solve")
 @click.option("--exit-form", type=click.Choice(["auto", "dense", "aux"]), default="auto",
               show_default=True,
               help="Formulation of exit rules: dense rows per lost unit, or an auxiliary total "
