@@ -20,7 +20,6 @@ from trustsource.cli.common import (
     EXIT_OK,
     Failure,
     _debug,
-    _format,
     error_boundary,
     mip_gap_option,
     time_limit_option,
@@ -28,6 +27,8 @@ from trustsource.cli.common import (
 )
 from trustsource.cli.diagnose_cmd import diagnose_command
 from trustsource.cli.explain_cmd import explain_command
+from trustsource.cli.report_cmd import report_command
+from trustsource.cli.schema_cmd import schema_command
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -76,9 +77,12 @@ def validate(file: str, fmt: str, debug: bool) -> None:
 
 @cli.command()
 @click.argument("file", type=str)
-@_format
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv", "xlsx"]),
+              default="table", show_default=True,
+              help="Output format on stdout; xlsx writes plan.xlsx into --out instead.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
-              help="Write plan.json and the plan tables as CSV into this folder.")
+              help="Write plan.json, the plan tables (CSV; Parquet too where pyarrow is "
+                   "installed) and a KPI summary into this folder.")
 @time_limit_option()
 @mip_gap_option()
 @click.option("--threads", type=click.IntRange(min=1), default=None,
@@ -113,6 +117,8 @@ def solve(file: str, fmt: str, out_dir: str | None, time_limit: float | None, mi
     from trustsource.status import Status
 
     with error_boundary(debug):
+        if fmt == "xlsx" and out_dir is None:
+            raise click.UsageError("--format xlsx writes plan.xlsx into a folder: add --out DIR")
         inst = load(file)
         if variant is not None:
             inst = inst.variant(variant)
@@ -129,8 +135,10 @@ def solve(file: str, fmt: str, out_dir: str | None, time_limit: float | None, mi
             raise Failure("internal error: the plan failed independent verification:\n" +
                           "\n".join(f"  - {v.message}" for v in plan.violations), EXIT_INTERNAL)
         if out_dir is not None:
-            write_out_dir(plan, out_dir)
-        if fmt == "json":
+            write_out_dir(plan, out_dir, xlsx=fmt == "xlsx")
+        if fmt == "xlsx":
+            click.echo(render_table(plan, inst))
+        elif fmt == "json":
             click.echo(json.dumps(plan.to_dict(), indent=2))
         elif fmt == "csv":
             click.echo(render_csv(plan), nl=False)
@@ -152,6 +160,8 @@ def solve(file: str, fmt: str, out_dir: str | None, time_limit: float | None, mi
 # The analysis commands live in their own modules.
 cli.add_command(explain_command)
 cli.add_command(diagnose_command)
+cli.add_command(report_command)
+cli.add_command(schema_command)
 
 
 def main(argv: list[str] | None = None) -> Any:

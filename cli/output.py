@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import math
-import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -117,22 +116,25 @@ def render_csv(plan: Any) -> str:
     return str(plan.allocations.to_csv(index=False))
 
 
-def write_out_dir(plan: Any, out_dir: str) -> None:
-    """Write plan.json and one CSV per table; each file appears whole or not at all."""
+def write_out_dir(plan: Any, out_dir: str, xlsx: bool = False) -> None:
+    """Write plan.json, the plan tables and a KPI summary; each file whole or not at all.
+
+    CSV always; Parquet too where pyarrow is installed; ``plan.xlsx`` (a sheet per table) with
+    ``xlsx``. A plan without a solution writes only plan.json (its status and message).
+    """
+    from trustsource.io.exports import atomic_write_text, write_plan
+
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    files: dict[str, str] = {"plan.json": json.dumps(plan.to_dict(), indent=2)}
-    if plan.has_solution:
-        for name in TABLES:
-            files[f"{name}.csv"] = getattr(plan, name).to_csv(index=False)
-    umask = os.umask(0)
-    os.umask(umask)
-    for name, text in files.items():
-        fd, tmp = tempfile.mkstemp(dir=out, prefix=f".{name}.", suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; plan files are ordinary files
-        os.replace(tmp, out / name)
+    atomic_write_text(out / "plan.json", json.dumps(plan.to_dict(), indent=2))
+    if not plan.has_solution:
+        return
+    formats = ["csv"]
+    if importlib.util.find_spec("pyarrow") is not None:
+        formats.append("parquet")
+    if xlsx:
+        formats.append("xlsx")
+    write_plan(plan, out, formats=formats)
 
 
 def _show_progress(flag: bool | None, solver_log: bool) -> bool:

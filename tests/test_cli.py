@@ -10,6 +10,7 @@ JSON object with ``status``, ``objective``, ``mip_gap`` and ``allocations``.
 from __future__ import annotations
 
 import csv
+import importlib.util
 import inspect
 import io
 import json
@@ -265,8 +266,11 @@ def test_solve_out_dir(runner: CliRunner, tmp_path: Path) -> None:
     result = _invoke(runner, ["solve", BASIC, "--out", out, "--format", "json", *SOLVE_OPTS])
     assert result.exit_code == 0, _all_text(result)
     names = {p.name for p in out.iterdir()}
-    assert names == {"plan.json", "allocations.csv", "items.csv", "rules.csv", "sites.csv",
-                     "costs.csv"}
+    tables = ("allocations", "items", "rules", "sites", "costs", "summary")
+    expected = {"plan.json"} | {f"{t}.csv" for t in tables}
+    if importlib.util.find_spec("pyarrow") is not None:  # Parquet where pyarrow is installed
+        expected |= {f"{t}.parquet" for t in tables}
+    assert names == expected
     plan = json.loads((out / "plan.json").read_text(encoding="utf-8"))
     _check_plan_json(plan, BASIC_OPTIMUM, BASIC_SUPPLY)
     assert plan == json.loads(result.stdout)

@@ -1,0 +1,74 @@
+"""``trustsource report``: one self-contained HTML page describing the plan of an instance.
+
+The command loads an instance, solves it, prices each rule (unless ``--no-prices``) and writes
+:func:`trustsource.io.report.build_report`'s page to ``--out`` atomically. Exit codes as
+``solve``: 0 ok, 1 internal error, 2 invalid input, 3 the instance is infeasible or unbounded,
+4 no plan within the time limit. Without a plan (exit 3 or 4) a short report saying so, with
+the rules and sources, is still written, so a shared link never points at a stale page.
+"""
+
+from __future__ import annotations
+
+import click
+from trustsource.cli.common import (
+    EXIT_INFEASIBLE,
+    EXIT_INTERNAL,
+    EXIT_NO_SOLUTION,
+    Failure,
+    _debug,
+    error_boundary,
+    mip_gap_option,
+    time_limit_option,
+    variant_option,
+)
+
+
+@click.command("report")
+@click.argument("file", type=str)
+@click.option("--out", "out", type=click.Path(dir_okay=False), required=True,
+              help="The HTML file to write (e.g. report.html).")
+@variant_option("Report on")
+@time_limit_option("each solve")
+@mip_gap_option("each solve")
+@click.option("--no-prices", is_flag=True,
+              help="Skip pricing each rule (one re-solve per rule); the cost of trust is "
+                   "still shown.")
+@_debug
+def report_command(file: str, out: str, variant: str | None, time_limit: float | None,
+                   mip_gap: float, no_prices: bool, debug: bool) -> None:
+    """Write a self-contained HTML report of the plan for instance FILE ('-' reads stdin):
+    status, cost, cost of trust, country shares before and after the rules, the rules and
+    their prices, the awarded suppliers and the sources."""
+    from trustsource import explain, load, solve
+    from trustsource.io.exports import atomic_write_text
+    from trustsource.io.report import build_report
+    from trustsource.status import Status
+
+    with error_boundary(debug):
+        inst = load(file)
+        if variant is not None:
+            inst = inst.variant(variant)
+        explanation = None
+        if not no_prices and inst.rules:
+            explanation = explain(inst, time_limit=time_limit, mip_rel_gap=mip_gap,
+                                  marginals=False)
+            plan = explanation.base
+        else:
+            plan = solve(inst, time_limit=time_limit, mip_rel_gap=mip_gap)
+        if plan.violations:
+            raise Failure("internal error: the plan failed independent verification:\n" +
+                          "\n".join(f"  - {v.message}" for v in plan.violations),
+                          EXIT_INTERNAL)
+        text = build_report(inst, plan, explanation, time_limit=time_limit,
+                            mip_rel_gap=mip_gap)
+        path = atomic_write_text(out, text)
+        status = plan.status
+        if status is Status.INFEASIBLE or status is Status.UNBOUNDED:
+            raise Failure(f"status: {status.value}; wrote a short report to {path}; run "
+                          f"`trustsource diagnose {file}` to see which rules conflict",
+                          EXIT_INFEASIBLE)
+        if status is Status.NO_SOLUTION:
+            raise Failure(f"status: no_solution (raise --time-limit); wrote a short report to "
+                          f"{path}", EXIT_NO_SOLUTION)
+        cost = "-" if plan.objective is None else f"{plan.objective:,.2f} {plan.currency}"
+        click.echo(f"wrote {path} ({status.value}, {cost})")
