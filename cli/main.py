@@ -27,6 +27,7 @@ from trustsource.cli.common import (
 )
 from trustsource.cli.diagnose_cmd import diagnose_command
 from trustsource.cli.explain_cmd import explain_command
+from trustsource.cli.io_cmd import convert_command, template_command
 from trustsource.cli.report_cmd import report_command
 from trustsource.cli.schema_cmd import schema_command
 
@@ -162,6 +163,8 @@ cli.add_command(explain_command)
 cli.add_command(diagnose_command)
 cli.add_command(report_command)
 cli.add_command(schema_command)
+cli.add_command(convert_command)
+cli.add_command(template_command)
 
 
 def main(argv: list[str] | None = None) -> Any:

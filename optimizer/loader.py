@@ -85,7 +85,7 @@ class Locator:
 
 
 def load(source: str | Path | io.TextIOBase) -> Any:
-    """Load and validate an instance file (``.yaml``, ``.yml``, ``.json``) or ``-`` for stdin.
+    """Load and validate an instance: ``.yaml``, ``.yml``, ``.json``, ``.xlsx`` or ``-`` (stdin).
 
     Returns:
         The validated :class:`~trustsource.Instance`.
@@ -93,6 +93,10 @@ def load(source: str | Path | io.TextIOBase) -> Any:
     Raises:
         InstanceError: with every located problem, if the file is missing, unparsable or invalid.
     """
+    if isinstance(source, (str, Path)) and str(source).lower().endswith(".xlsx"):
+        from trustsource.io.excel import load_workbook  # Excel: its own reader, same checks
+
+        return load_workbook(source)
     if isinstance(source, io.TextIOBase) or source == "-":
         stream = source if isinstance(source, io.TextIOBase) else sys.stdin
         text, origin, base = stream.read(), "<stdin>", Path.cwd()
