@@ -25,6 +25,7 @@ from trustsource.cli.common import (
     time_limit_option,
     variant_option,
 )
+from trustsource.cli.compare_cmd import compare_command, stress_command
 from trustsource.cli.diagnose_cmd import diagnose_command
 from trustsource.cli.explain_cmd import explain_command
 from trustsource.cli.io_cmd import convert_command, template_command
@@ -165,6 +166,8 @@ cli.add_command(report_command)
 cli.add_command(schema_command)
 cli.add_command(convert_command)
 cli.add_command(template_command)
+cli.add_command(compare_command)
+cli.add_command(stress_command)
 
 
 def main(argv: list[str] | None = None) -> Any:

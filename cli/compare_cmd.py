@@ -1,0 +1,173 @@
+"""``trustsource compare`` and ``trustsource stress``.
+
+``compare`` solves an instance's baseline and its named variants side by side
+(:func:`trustsource.analysis.compare.compare`); ``stress`` loses each supplying country (or site)
+of the optimal plan in turn and re-optimises with shortfall allowed
+(:func:`trustsource.analysis.stress.stress`). Both write a readable table, one JSON object or CSV.
+Exit codes: 0 ran, 1 internal error, 2 invalid input, 3 the baseline itself is infeasible
+(``trustsource diagnose`` says why), 4 no baseline plan within the time limit.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+import click
+import pandas as pd
+from trustsource.cli.common import (
+    EXIT_INFEASIBLE,
+    EXIT_INTERNAL,
+    EXIT_NO_SOLUTION,
+    Failure,
+    _debug,
+    _format,
+    error_boundary,
+    mip_gap_option,
+    time_limit_option,
+    variant_option,
+)
+from trustsource.cli.output import _indent
+
+_workers = click.option("--workers", type=click.IntRange(min=1), default=None,
+                        help="Processes for the solves (default: automatic; 1: serial).")
+
+
+def _m(v: Any, signed: bool = False) -> str:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "-"
+    return f"{v:+,.2f}" if signed else f"{v:,.2f}"
+
+
+def _p(v: Any, signed: bool = False) -> str:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "-"
+    return f"{100 * v:+.1f} %" if signed else f"{100 * v:.1f} %"
+
+
+def _check_baseline(plan: Any, file: str) -> None:
+    """Raise the exit code of a baseline without a plan."""
+    from trustsource.status import Status
+
+    if plan.violations:
+        raise Failure("internal error: the plan failed independent verification:\n" +
+                      "\n".join(f"  - {v.message}" for v in plan.violations), EXIT_INTERNAL)
+    if plan.status in (Status.INFEASIBLE, Status.UNBOUNDED):
+        raise Failure(f"baseline status: {plan.status.value}; run `trustsource diagnose {file}` "
+                      "to see which rules conflict", EXIT_INFEASIBLE)
+    if plan.status is Status.NO_SOLUTION:
+        raise Failure("baseline status: no_solution (raise --time-limit)", EXIT_NO_SOLUTION)
+    if not plan.has_solution:
+        raise Failure(f"baseline status: {plan.status.value}", EXIT_INTERNAL)
+
+
+@click.command("compare")
+@click.argument("file", type=str)
+@click.option("--variants", default=None,
+              help="Comma-separated variant names (default: every variant of the instance).")
+@_format
+@_workers
+@time_limit_option("each solve")
+@mip_gap_option("each solve")
+@_debug
+def compare_command(file: str, variants: str | None, fmt: str, workers: int | None,
+                    time_limit: float | None, mip_gap: float, debug: bool) -> None:
+    """Solve instance FILE under its own rules and each named variant, side by side: cost and
+    its difference from the baseline, concentration, binding rules ('-' reads stdin)."""
+    from trustsource import load
+    from trustsource.analysis.compare import compare
+
+    with error_boundary(debug):
+        inst = load(file)
+        names = None if variants is None else [v.strip() for v in variants.split(",")
+                                               if v.strip()]
+        cmp = compare(inst, names, workers=workers, time_limit=time_limit,
+                      mip_rel_gap=mip_gap)
+        if fmt == "json":
+            click.echo(json.dumps(cmp.to_dict(), indent=2))
+        elif fmt == "csv":
+            click.echo(cmp.summary.to_csv(index=False), nl=False)
+        else:
+            click.echo(render_comparison(cmp))
+        _check_baseline(cmp.baseline, file)
+
+
+def render_comparison(cmp: Any) -> str:
+    """The comparison for a terminal: one row per scenario, then the binding rules."""
+    s = cmp.summary
+    lines = [f"{cmp.instance_name}: baseline and {len(s) - 1} variants ({cmp.currency})"]
+    shown = pd.DataFrame({
+        "variant": s["variant"], "status": s["status"], "cost": s["cost"].map(_m),
+        "vs baseline": s["diff"].map(lambda v: _m(v, True)),
+        "%": s["diff_pct"].map(lambda v: _p(v, True)),
+        "max HHI": s["max_hhi"].map(lambda v: "-" if math.isnan(v) else f"{v:,.0f}"),
+        "top share": [f"{c} {_p(v)} ({i})" if isinstance(c, str) else "-"
+                      for c, v, i in zip(s["top_country"], s["max_top_share"], s["top_item"])],
+        "awarded": s["n_awarded"],
+    })
+    lines.append(_indent(shown.to_string(index=False)))
+    lines += ["", "binding rules:"]
+    lines += [f"  {r.variant}: {r.binding_rules or '-'}" for r in s.itertuples()]
+    return "\n".join(lines)
+
+
+@click.command("stress")
+@click.argument("file", type=str)
+@click.option("--lose", type=click.Choice(["country", "site"]), default="country",
+              show_default=True, help="Lose each supplying country, or each site used, in turn.")
+@variant_option("Stress")
+@_format
+@_workers
+@time_limit_option("each solve")
+@mip_gap_option("each solve")
+@_debug
+def stress_command(file: str, lose: str, variant: str | None, fmt: str, workers: int | None,
+                   time_limit: float | None, mip_gap: float, debug: bool) -> None:
+    """Lose each country (or site) that supplies in the optimal plan of FILE in turn and
+    re-optimise with the rules kept and shortfall allowed at a penalty: what runs short, what
+    it costs; any shortfall flags a single point of failure ('-' reads stdin)."""
+    from trustsource import load
+    from trustsource.analysis.stress import stress
+
+    with error_boundary(debug):
+        inst = load(file)
+        if variant is not None:
+            inst = inst.variant(variant)
+        res = stress(inst, lose=lose, workers=workers, time_limit=time_limit,  # type: ignore[arg-type]
+                     mip_rel_gap=mip_gap)
+        if fmt == "json":
+            click.echo(json.dumps(res.to_dict(), indent=2))
+        elif fmt == "csv":
+            click.echo(res.summary.to_csv(index=False), nl=False)
+        else:
+            click.echo(render_stress(res))
+        _check_baseline(res.plan, file)
+
+
+def render_stress(res: Any) -> str:
+    """The stress test for a terminal: one row per scenario, worst first, then the shortfalls."""
+    lines = [f"{res.instance_name}: plan {res.plan.status.value}"]
+    if res.plan.objective is None:
+        if res.message:
+            lines.append(res.message)
+        return "\n".join(lines)
+    lines[0] += f", cost {_m(res.plan.objective)} {res.currency}; losing each {res.lose} in turn"
+    s = res.summary
+    shown = pd.DataFrame({
+        "lost": s["lost"], "status": s["status"], "rules": s["rules"],
+        "purchase cost": s["purchase_cost"].map(_m),
+        "vs plan": s["extra_cost"].map(lambda v: _m(v, True)),
+        "worst shortfall": [f"{i} {_p(v)}" if isinstance(i, str) else "-"
+                            for i, v in zip(s["worst_item"], s["worst_shortfall_share"])],
+        "SPOF": s["single_point_of_failure"].map(lambda b: "yes" if b else "no"),
+    })
+    lines.append(_indent(shown.to_string(index=False)))
+    sh = res.shortfalls
+    if len(sh):
+        lines += ["", "shortfall per item (of external demand):"]
+        lines += [f"  {r.scenario}: {r.item} {r.shortfall:,.6g} {r.unit} "
+                  f"({_p(r.shortfall_share)})" for r in sh.itertuples()]
+    spof = res.single_points_of_failure
+    lines += ["", f"single points of failure: {', '.join(spof) if spof else 'none'}"]
+    return "\n".join(lines)

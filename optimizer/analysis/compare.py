@@ -1,0 +1,161 @@
+"""Side-by-side comparison of an instance's baseline rules and its named variants.
+
+:func:`compare` solves the instance as given (the *baseline*) and each named variant (default:
+every variant the instance defines) with the same solver options, serially or in spawned worker
+processes (:mod:`trustsource.analysis.parallel`), and returns a :class:`Comparison`:
+
+* ``summary``: one row per scenario (baseline first): status, cost, difference from the baseline
+  (absolute and relative), the largest HHI over items, the largest top-country share (and its
+  item and country), the binding rules and the number of awarded suppliers;
+* ``items``: one row per (scenario, item): supply, shortfall, HHI, top country and its share;
+* ``plans``: every :class:`~trustsource.results.plan.Plan`, by scenario name.
+
+A variant whose plan has no solution (for example infeasible) keeps its status and has no cost
+and no difference.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+from trustsource.analysis.parallel import _pick_workers, _run_all
+from trustsource.instance import Instance
+from trustsource.results.plan import Plan, _json_value
+from trustsource.solve import solve
+
+BASELINE = "baseline"
+
+SUMMARY_COLUMNS = ["variant", "status", "cost", "diff", "diff_pct", "max_hhi", "max_hhi_item",
+                   "max_top_share", "top_item", "top_country", "binding_rules", "n_binding",
+                   "n_awarded", "n_rules", "description"]
+
+
+@dataclass
+class Comparison:
+    """The baseline and each variant solved side by side (see the module docstring)."""
+
+    instance_name: str
+    currency: str
+    summary: pd.DataFrame
+    items: pd.DataFrame
+    plans: dict[str, Plan] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def baseline(self) -> Plan:
+        """The plan under the instance's own rules."""
+        return self.plans[BASELINE]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict: instance, currency, the two tables as records, timings."""
+        return {
+            "instance": self.instance_name,
+            "currency": self.currency,
+            "summary": _records(self.summary),
+            "items": _records(self.items),
+            "timings": {k: round(v, 6) for k, v in self.timings.items()},
+        }
+
+    def __repr__(self) -> str:
+        lines = [f"Comparison({self.instance_name!r}: baseline and "
+                 f"{len(self.summary) - 1} variants, {self.currency})"]
+        for r in self.summary.itertuples():
+            if r.cost is None or (isinstance(r.cost, float) and math.isnan(r.cost)):
+                lines.append(f"  {r.variant}: {r.status}")
+                continue
+            diff = "" if r.variant == BASELINE else f" ({_signed(r.diff)}, {_pct(r.diff_pct)})"
+            lines.append(f"  {r.variant}: {r.status}, cost {r.cost:,.2f}{diff}, max HHI "
+                         f"{r.max_hhi:,.0f}, top {r.top_country} {r.max_top_share:.0%} "
+                         f"({r.top_item}), {r.n_awarded} awarded, binding: "
+                         f"{r.binding_rules or '-'}")
+        return "\n".join(lines)
+
+    __str__ = __repr__
+
+
+def compare(instance: Instance, variants: list[str] | None = None, *, workers: int | None = None,
+            time_limit: float | None = None, mip_rel_gap: float = 1e-4) -> Comparison:
+    """Solve the baseline and each named variant (default: all) and tabulate them.
+
+    Args:
+        instance: the instance; its own rules are the baseline.
+        variants: names of variants to compare (default: every variant of the instance).
+        workers: processes for the variant solves (None: automatic, 1: serial).
+        time_limit: seconds per solve (None: no limit).
+        mip_rel_gap: relative MIP gap of every solve.
+
+    Raises:
+        InstanceError: when a name is not a variant of the instance.
+    """
+    t0 = time.perf_counter()
+    names = list(instance.variants) if variants is None else list(variants)
+    docs = {name: instance.variant(name).to_dict() for name in names}  # validates every name
+    opts: dict[str, Any] = {"time_limit": time_limit, "mip_rel_gap": mip_rel_gap}
+    base = solve(instance, **opts)
+    t_base = time.perf_counter() - t0
+    n_workers = _pick_workers(workers, len(docs), t_base)
+    results = _run_all({(n,): d for n, d in docs.items()}, opts, n_workers)
+    plans = {BASELINE: base, **{n: results[(n,)] for n in names}}
+    descriptions = {n: instance.variants[n].description or "" for n in names}
+    descriptions[BASELINE] = "the instance's own rules"
+    summary = pd.DataFrame([_summary_row(name, plan, base, descriptions[name])
+                            for name, plan in plans.items()], columns=SUMMARY_COLUMNS)
+    items = pd.concat([_item_rows(name, plan) for name, plan in plans.items()],
+                      ignore_index=True)
+    timings = {"total": time.perf_counter() - t0, "baseline": t_base,
+               "n_solves": float(len(plans)), "workers": float(n_workers)}
+    return Comparison(instance.name, instance.currency, summary, items, plans, timings)
+
+
+def _summary_row(name: str, plan: Plan, base: Plan, description: str) -> dict[str, Any]:
+    n_rules = int(plan.rules["rule"].nunique()) if len(plan.rules) else 0
+    row: dict[str, Any] = {"variant": name, "status": plan.status.value, "cost": math.nan,
+                           "diff": math.nan, "diff_pct": math.nan, "max_hhi": math.nan,
+                           "max_hhi_item": None, "max_top_share": math.nan, "top_item": None,
+                           "top_country": None, "binding_rules": "", "n_binding": 0,
+                           "n_awarded": 0, "n_rules": n_rules, "description": description}
+    if not plan.has_solution or plan.objective is None:
+        return row
+    row["cost"] = plan.objective
+    if base.has_solution and base.objective is not None:
+        row["diff"] = plan.objective - base.objective
+        row["diff_pct"] = row["diff"] / base.objective if base.objective else math.nan
+    items = plan.items
+    if len(items):
+        k = items["hhi"].idxmax()
+        row["max_hhi"], row["max_hhi_item"] = float(items.at[k, "hhi"]), items.at[k, "item"]
+        k = items["top_share"].idxmax()
+        row["max_top_share"] = float(items.at[k, "top_share"])
+        row["top_item"], row["top_country"] = items.at[k, "item"], items.at[k, "top_country"]
+    rules = plan.rules
+    binding = sorted(set(rules.loc[rules["binding"].astype(bool), "rule"])) if len(rules) else []
+    row["binding_rules"], row["n_binding"] = ", ".join(binding), len(binding)
+    alloc = plan.allocations
+    row["n_awarded"] = int((alloc["quantity"] > 0).sum()) if len(alloc) else 0
+    return row
+
+
+def _item_rows(name: str, plan: Plan) -> pd.DataFrame:
+    cols = ["item", "supply", "shortfall", "hhi", "top_country", "top_share", "n_suppliers",
+            "n_countries"]
+    if not plan.has_solution or not len(plan.items):
+        return pd.DataFrame(columns=["variant", *cols])
+    out = plan.items[cols].copy()
+    out.insert(0, "variant", name)
+    return out
+
+
+def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
+    return [{k: _json_value(v) for k, v in r.items()} for r in df.to_dict("records")]
+
+
+def _signed(v: float) -> str:
+    return f"{v:+,.2f}"
+
+
+def _pct(v: float) -> str:
+    return "-" if v is None or math.isnan(v) else f"{100 * v:+.1f} %"
