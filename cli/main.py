@@ -31,6 +31,7 @@ from trustsource.cli.explain_cmd import explain_command
 from trustsource.cli.io_cmd import convert_command, template_command
 from trustsource.cli.report_cmd import report_command
 from trustsource.cli.schema_cmd import schema_command
+from trustsource.cli.sweep_cmd import sweep_command
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -168,6 +169,7 @@ cli.add_command(convert_command)
 cli.add_command(template_command)
 cli.add_command(compare_command)
 cli.add_command(stress_command)
+cli.add_command(sweep_command)
 
 
 def main(argv: list[str] | None = None) -> Any:

@@ -1,0 +1,130 @@
+"""``trustsource sweep``: solve an instance over a range of one rule parameter or demand scale.
+
+Calls :func:`trustsource.analysis.sweep.sweep` and prints the table (``table``), one JSON object
+(``json``) or CSV (``csv``); ``--out DIR`` also writes sweep.csv, sweep.json, sweep.png and
+sweep.svg. Exit codes: 0 when the sweep ran (infeasible points are results, not failures),
+1 internal error, 2 invalid input (unknown rule, non-numeric key, bad range or value).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import click
+from trustsource.cli.common import (
+    EXIT_INVALID,
+    Failure,
+    _debug,
+    _format,
+    error_boundary,
+    mip_gap_option,
+    time_limit_option,
+    variant_option,
+)
+
+_SUMMARY = ["value", "status", "cost", "max_hhi", "top_share", "top_country", "binding",
+            "solve_seconds"]
+
+
+@contextmanager
+def _progress_bar(total: int, enabled: bool) -> Iterator[Any]:
+    """A click progress bar on stderr when enabled; yields a ``(done, total)`` callback."""
+    if not enabled:
+        yield None
+        return
+    with click.progressbar(length=total, label="sweep", file=sys.stderr) as bar:
+        seen = [0]
+
+        def update(done: int, _total: int) -> None:
+            bar.update(done - seen[0])
+            seen[0] = done
+
+        yield update
+
+
+@click.command("sweep")
+@click.argument("file", type=str)
+@click.option("--rule", default=None, help="Rule whose numeric key is varied (omit with "
+                                           "--param demand_scale).")
+@click.option("--param", required=True,
+              help="Key to vary: max_share, min_share, coverage, max_hhi, count, "
+                   "max_share_without, min_share_each; or demand_scale (no --rule).")
+@click.option("--from", "start", type=float, required=True, help="First value.")
+@click.option("--to", "stop", type=float, required=True, help="Last value (inclusive).")
+@click.option("--step", type=float, required=True, help="Spacing of the values (> 0).")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Local processes (default: one per CPU; 1: serial).")
+@click.option("--scheduler", default=None,
+              help="Dask scheduler address (tcp://host:8786) to run the points on.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
+              help="Directory for sweep.csv, sweep.json, sweep.png and sweep.svg.")
+@_format
+@variant_option("Sweep")
+@time_limit_option("each solve")
+@mip_gap_option("each solve")
+@_debug
+def sweep_command(file: str, rule: str | None, param: str, start: float, stop: float,
+                  step: float, workers: int | None, scheduler: str | None, out_dir: str | None,
+                  fmt: str, variant: str | None, time_limit: float | None, mip_gap: float,
+                  debug: bool) -> None:
+    """Solve instance FILE at each value of one parameter from --from to --to by --step and
+    report cost, concentration and binding rules per value, and the breaking point (the first
+    infeasible value) ('-' reads stdin)."""
+    from trustsource import load
+    from trustsource.analysis.sweep import sweep, sweep_values
+
+    with error_boundary(debug):
+        inst = load(file)
+        if variant is not None:
+            inst = inst.variant(variant)
+        try:
+            total = len(sweep_values(start, stop, step))
+        except ValueError as exc:
+            raise Failure(f"error: {exc}", EXIT_INVALID) from None
+        if scheduler is not None:
+            try:
+                import distributed  # noqa: F401
+            except ImportError:
+                raise Failure("error: --scheduler needs the 'distributed' package "
+                              "(pip install 'trustsource[dask]')", EXIT_INVALID) from None
+        with _progress_bar(total, sys.stderr.isatty()) as progress:
+            result = sweep(inst, rule=rule, param=param, start=start, stop=stop, step=step,
+                           workers=workers, scheduler=scheduler, time_limit=time_limit,
+                           mip_rel_gap=mip_gap, progress=progress)
+        if out_dir is not None:
+            result.write(out_dir)
+        if fmt == "json":
+            click.echo(json.dumps(result.to_dict(), indent=2))
+        elif fmt == "csv":
+            click.echo(result.table.to_csv(index=False), nl=False)
+        else:
+            click.echo(render_sweep(result))
+
+
+def render_sweep(result: Any) -> str:
+    """The readable summary: one line per value, then the breaking point."""
+    t = result.table
+    cols = [c for c in _SUMMARY if c in t.columns]
+    view = t[cols].copy()
+    if "cost" in view:
+        view["cost"] = view["cost"].map(lambda v: "-" if v != v else f"{v:,.2f}")
+    for c in ("top_share",):
+        if c in view:
+            view[c] = view[c].map(lambda v: "-" if v != v else f"{v:.1%}")
+    if "max_hhi" in view:
+        view["max_hhi"] = view["max_hhi"].map(lambda v: "-" if v != v else f"{v:,.0f}")
+    if "solve_seconds" in view:
+        view["solve_seconds"] = view["solve_seconds"].map(lambda v: f"{v:.2f}")
+    view = view.fillna("-")
+    lines = [f"{result.instance_name}: sweep of {result.label} ({len(t)} points, "
+             f"{result.wall_seconds:.2f} s)", "", view.to_string(index=False), ""]
+    bp = result.breaking_point
+    lines.append(f"breaking point: {result.label} = {bp:g} (first infeasible value)"
+                 if bp is not None else "breaking point: none (every point feasible)")
+    for value, err in result.errors.items():
+        lines.append(f"  error at {value:g}: {err.splitlines()[0] if err else ''}")
+    return "\n".join(lines)
