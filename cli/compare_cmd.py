@@ -19,6 +19,7 @@ import pandas as pd
 from trustsource.cli.common import (
     EXIT_INFEASIBLE,
     EXIT_INTERNAL,
+    EXIT_INVALID,
     EXIT_NO_SOLUTION,
     Failure,
     _debug,
@@ -116,14 +117,18 @@ def render_comparison(cmp: Any) -> str:
 @click.argument("file", type=str)
 @click.option("--lose", type=click.Choice(["country", "site"]), default="country",
               show_default=True, help="Lose each supplying country, or each site used, in turn.")
+@click.option("--scenarios", "use_scenarios", is_flag=True,
+              help="Run the instance's named scenarios (capacity factors) instead of losing "
+                   "each country or site in turn.")
 @variant_option("Stress")
 @_format
 @_workers
 @time_limit_option("each solve")
 @mip_gap_option("each solve")
 @_debug
-def stress_command(file: str, lose: str, variant: str | None, fmt: str, workers: int | None,
-                   time_limit: float | None, mip_gap: float, debug: bool) -> None:
+def stress_command(file: str, lose: str, use_scenarios: bool, variant: str | None, fmt: str,
+                   workers: int | None, time_limit: float | None, mip_gap: float,
+                   debug: bool) -> None:
     """Lose each country (or site) that supplies in the optimal plan of FILE in turn and
     re-optimise with the rules kept and shortfall allowed at a penalty: what runs short, what
     it costs; any shortfall flags a single point of failure ('-' reads stdin)."""
@@ -134,8 +139,13 @@ def stress_command(file: str, lose: str, variant: str | None, fmt: str, workers:
         inst = load(file)
         if variant is not None:
             inst = inst.variant(variant)
-        res = stress(inst, lose=lose, workers=workers, time_limit=time_limit,  # type: ignore[arg-type]
-                     mip_rel_gap=mip_gap)
+        scenarios = None
+        if use_scenarios:
+            if not inst.scenarios:
+                raise Failure(f"{file} defines no scenarios (add a 'scenarios' key)", EXIT_INVALID)
+            scenarios = {name: dict(sc.capacity) for name, sc in inst.scenarios.items()}
+        res = stress(inst, lose=lose, scenarios=scenarios,  # type: ignore[arg-type]
+                     workers=workers, time_limit=time_limit, mip_rel_gap=mip_gap)
         if fmt == "json":
             click.echo(json.dumps(res.to_dict(), indent=2))
         elif fmt == "csv":

@@ -115,6 +115,13 @@ def check_instance(inst: Instance, loc: Locator) -> Instance:
     rules = _check_rules(inst.rules, lambda k: loc.where("rules", k), issues, known_items,
                          item_ids, bloc_names)
     _check_variants(inst, rules, loc, issues, known_items, item_ids, bloc_names)
+    known_units = bloc_names | set(site_ids) | {s.id for s in inst.suppliers}
+    for sname, scenario in inst.scenarios.items():
+        for key in scenario.capacity:
+            if key not in known_units and not is_country(key):
+                issues.append(Issue(f"{loc.document}: scenarios.{sname}", "capacity",
+                                    f"'{key}' is no country, bloc, site or supplier"
+                                    f"{_hint(key, sorted(known_units))}"))
 
     if issues:
         raise InstanceError(issues)

@@ -26,6 +26,7 @@ from trustsource.schema import (
     ItemSpec,
     NonNegative,
     RuleSpec,
+    ScenarioSpec,
     SiteSpec,
     Spec,
     SupplierSpec,
@@ -59,6 +60,8 @@ class Instance(Spec):
     """Trust rules."""
     variants: FrozenDict[Id, VariantSpec] = Field(default_factory=frozendict)
     """Named overlays on the rules (see :meth:`variant`)."""
+    scenarios: FrozenDict[Id, ScenarioSpec] = Field(default_factory=frozendict)
+    """Named capacity scenarios for ``trustsource stress`` (export bans, blockades, cuts)."""
 
     @model_validator(mode="after")
     def _cross_checks(self, info: ValidationInfo) -> Instance:

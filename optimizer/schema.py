@@ -339,6 +339,16 @@ class VariantSpec(Spec):
     """Rules to add."""
 
 
+class ScenarioSpec(Spec):
+    """A named supply scenario for stress tests: capacity factors by country, bloc, site or
+    supplier (0 = lost: an export ban, a blockade; 0.5 = a capacity cut)."""
+
+    description: str | None = None
+    """What the scenario represents."""
+    capacity: FrozenDict[str, NonNegative] = Field(default_factory=frozendict)
+    """Country code, bloc name, site id or supplier id -> factor on its capacity."""
+
+
 TOP_LEVEL_KEYS = (
     "trustsource",
     "name",
@@ -352,4 +362,5 @@ TOP_LEVEL_KEYS = (
     "suppliers",
     "rules",
     "variants",
+    "scenarios",
 )

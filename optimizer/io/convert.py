@@ -127,6 +127,8 @@ _NOTES: dict[str, str] = {
              "countries, except) are comma-separated.",
     "variants": "Optional. Named overlays on the rules: the variant as YAML text (keys "
                 "description, drop, change, add).",
+    "scenarios": "Optional. Named stress scenarios: the scenario as YAML text (keys "
+                 "description, capacity: {country, bloc, site or supplier: factor}).",
 }
 _EXTRA_DOCS = {
     ("metadata", "key"): "trustsource, name, currency, description or sources",
@@ -146,6 +148,8 @@ _EXTRA_DOCS = {
                        "max_suppliers, min_countries, exit or hhi_cap",
     ("variants", "name"): "variant name (an id)",
     ("variants", "yaml"): "the variant as YAML, e.g. {drop: [crma-65]}",
+    ("scenarios", "name"): "scenario name (an id)",
+    ("scenarios", "yaml"): "the scenario as YAML, e.g. {capacity: {CN: 0}}",
 }
 
 

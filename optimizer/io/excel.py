@@ -38,6 +38,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "sites": SITE_COLUMNS, "suppliers": SUPPLIER_COLUMNS,
     "price_tiers": ("supplier", "mode", "from", "price"), "blocs": ("bloc", "country"),
     "tariffs": ("country", "rate"), "rules": RULE_COLUMNS, "variants": ("name", "yaml"),
+    "scenarios": ("name", "yaml"),
 }
 SHEETS = tuple(COLUMNS)
 METADATA_KEYS = ("trustsource", "name", "currency", "description", "sources")
@@ -212,7 +213,7 @@ def _pairs(rows: list[Row], sheet: str, at: str, issues: list[Issue]) -> dict[st
         key, value = rec[key_col], rec[val_col]
         if sheet == "blocs":
             out.setdefault(key, []).append(value)
-        elif sheet == "variants":
+        elif sheet in ("variants", "scenarios"):
             try:
                 value = yaml.safe_load(value) if isinstance(value, str) else value
             except yaml.YAMLError as exc:
@@ -293,7 +294,7 @@ def document_from_workbook(
     if "rules" in rows:
         lines["rules"] = [n for n, _ in rows["rules"]]
         doc["rules"] = _rules(rows["rules"])
-    for sheet in ("blocs", "tariffs", "variants"):
+    for sheet in ("blocs", "tariffs", "variants", "scenarios"):
         if rows.get(sheet):
             doc[sheet] = _pairs(rows[sheet], sheet, at, issues)
     return doc, lines, issues
@@ -378,6 +379,8 @@ def workbook_tables(doc: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
         "rules": list(doc.get("rules", ())),
         "variants": [{"name": n, "yaml": yaml.safe_dump(v, sort_keys=False, allow_unicode=True)}
                      for n, v in doc.get("variants", {}).items()],
+        "scenarios": [{"name": n, "yaml": yaml.safe_dump(v, sort_keys=False, allow_unicode=True)}
+                      for n, v in doc.get("scenarios", {}).items()],
     }
 
 
