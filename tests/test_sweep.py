@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,8 @@ def square_or_fail(x: int) -> int:
         raise RuntimeError("three is bad")
     if x == -1:
         os._exit(13)
+    if x == 99:
+        time.sleep(30)  # outlives any timeout the tests set
     return x * x
 
 
@@ -110,6 +113,15 @@ def test_dead_worker_reported_others_complete() -> None:
     assert [o.ok for o in out] == [True, False, True, True]
     assert "died" in out[1].error
     assert [o.value for o in out if o.ok] == [1, 4, 25]
+
+
+def test_timed_out_task_reported_others_complete() -> None:
+    started = time.perf_counter()
+    out = run_many(square_or_fail, [1, 99, 2], workers=2, timeout=3.0)
+    assert [o.ok for o in out] == [True, False, True]
+    assert "time" in out[1].error.lower()
+    assert [o.value for o in out if o.ok] == [1, 4]
+    assert time.perf_counter() - started < 25  # the sleeper was stopped, not waited for
 
 
 def test_chart_and_files(serial: Any, tmp_path: Path) -> None:
