@@ -168,4 +168,4 @@ def shipped_schema_path() -> Path:
 
 
 if __name__ == "__main__":  # pragma: no cover - regenerates the shipped copy
-    print(write_schema(shipped_schema_path()))
+    write_schema(shipped_schema_path())  # the library writes files, it does not print
