@@ -24,7 +24,7 @@ from typing import Any
 import pandas as pd
 from trustsource.analysis.parallel import _pick_workers, _run_all
 from trustsource.instance import Instance
-from trustsource.results.plan import Plan, _json_value
+from trustsource.results.plan import Plan, json_records
 from trustsource.solve import solve
 
 BASELINE = "baseline"
@@ -150,7 +150,7 @@ def _item_rows(name: str, plan: Plan) -> pd.DataFrame:
 
 
 def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
-    return [{k: _json_value(v) for k, v in r.items()} for r in df.to_dict("records")]
+    return json_records(df)
 
 
 def _signed(v: float) -> str:

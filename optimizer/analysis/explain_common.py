@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import pandas as pd
+from trustsource.results.plan import json_records, json_value
 from trustsource.status import Status
 
 STEP = 0.01
@@ -84,16 +84,10 @@ def _ratio(a: float | None, b: float | None) -> float | None:
     return a / b
 
 
-def _json(v: Any) -> Any:
-    if hasattr(v, "item") and not isinstance(v, (list, dict, str)):
-        v = v.item()
-    if isinstance(v, float) and not math.isfinite(v):
-        return None
-    return v
+_json = json_value
 
 
-def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
-    return [{k: _json(v) for k, v in r.items()} for r in df.to_dict("records")]
+_records = json_records
 
 
 def _rule_sentence(r: Any, cur: str) -> str:

@@ -39,7 +39,7 @@ from typing import Any, Literal
 import pandas as pd
 from trustsource.analysis.parallel import _pick_workers, _run_all
 from trustsource.instance import Instance
-from trustsource.results.plan import Plan, _json_value
+from trustsource.results.plan import Plan, json_records, json_value
 from trustsource.solve import solve
 from trustsource.status import Status
 
@@ -77,8 +77,8 @@ class StressResult:
         return {
             "instance": self.instance_name, "currency": self.currency, "lose": self.lose,
             "plan": {"status": self.plan.status.value,
-                     "objective": _json_value(self.plan.objective)},
-            "penalties": {k: _json_value(v) for k, v in self.penalties.items()},
+                     "objective": json_value(self.plan.objective)},
+            "penalties": {k: json_value(v) for k, v in self.penalties.items()},
             "summary": _records(self.summary), "shortfalls": _records(self.shortfalls),
             "single_points_of_failure": self.single_points_of_failure,
             "timings": {k: round(v, 6) for k, v in self.timings.items()},
@@ -311,4 +311,4 @@ def _empty_shortfalls() -> pd.DataFrame:
 
 
 def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
-    return [{k: _json_value(v) for k, v in r.items()} for r in df.to_dict("records")]
+    return json_records(df)

@@ -30,6 +30,7 @@ import pandas as pd
 from trustsource.analysis.runner import Outcome, Progress, run_many
 from trustsource.errors import InstanceError, Issue
 from trustsource.instance import Instance
+from trustsource.results.plan import json_records
 
 NUMERIC_KEYS = ("max_share", "min_share", "coverage", "max_hhi", "count", "max_share_without",
                 "min_share_each")
@@ -84,7 +85,7 @@ class SweepResult:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict: parameters, breaking point and the table as records."""
-        records = [{k: _json(v) for k, v in r.items()} for r in self.table.to_dict("records")]
+        records = json_records(self.table)
         return {"instance": self.instance_name, "rule": self.rule, "param": self.param,
                 "currency": self.currency, "breaking_point": self.breaking_point,
                 "wall_seconds": round(self.wall_seconds, 6), "points": records,
@@ -284,9 +285,3 @@ def _row(o: Outcome, covered: list[str]) -> dict[str, Any]:
             "message": o.error.splitlines()[0] if o.error else "error"}
 
 
-def _json(v: Any) -> Any:
-    if hasattr(v, "item") and not isinstance(v, (list, dict, str)):
-        v = v.item()
-    if isinstance(v, float) and not math.isfinite(v):
-        return None
-    return v

@@ -82,14 +82,12 @@ class Plan:
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (the machine contract of DESIGN §7)."""
 
-        def records(df: pd.DataFrame) -> list[dict[str, Any]]:
-            return [{k: _json_value(v) for k, v in r.items()} for r in df.to_dict("records")]
 
         return {
             "status": self.status.value,
-            "objective": _json_value(self.objective),
-            "mip_gap": _json_value(self.mip_gap),
-            "bound": _json_value(self.bound),
+            "objective": json_value(self.objective),
+            "mip_gap": json_value(self.mip_gap),
+            "bound": json_value(self.bound),
             "currency": self.currency,
             "instance": self.instance_name,
             "instance_hash": self.instance_hash,
@@ -103,11 +101,11 @@ class Plan:
             "options": self.options,
             "findings": [str(f) for f in self.findings],
             "violations": [v.message for v in self.violations],
-            "allocations": records(self.allocations),
-            "items": records(self.items),
-            "rules": records(self.rules),
-            "sites": records(self.sites),
-            "costs": records(self.costs),
+            "allocations": json_records(self.allocations),
+            "items": json_records(self.items),
+            "rules": json_records(self.rules),
+            "sites": json_records(self.sites),
+            "costs": json_records(self.costs),
         }
 
     def __repr__(self) -> str:
@@ -130,7 +128,12 @@ class Plan:
         return "\n".join(lines)
 
 
-def _json_value(v: Any) -> Any:
+def json_records(df: pd.DataFrame) -> list[dict[str, Any]]:
+    """A DataFrame as JSON-ready records (see :func:`json_value`)."""
+    return [{k: json_value(v) for k, v in r.items()} for r in df.to_dict("records")]
+
+
+def json_value(v: Any) -> Any:
     """NaN and infinities are not JSON: map them to null; numpy scalars to Python."""
     if hasattr(v, "item") and not isinstance(v, (list, dict, str)):
         v = v.item()
