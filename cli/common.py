@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import signal
 import sys
 import traceback
 from collections.abc import Iterator
@@ -9,8 +11,10 @@ from contextlib import contextmanager
 from typing import Any
 
 import click
+from trustsource.cli.guard import Interrupted, StopFlag, stop_on_signals
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INVALID, EXIT_INFEASIBLE, EXIT_NO_SOLUTION = 0, 1, 2, 3, 4
+EXIT_OUTPUT = 5  # an output file or folder could not be written (disk full, permissions)
 
 
 class Failure(Exception):
@@ -21,31 +25,81 @@ class Failure(Exception):
         self.code = code
 
 
-@contextmanager
-def error_boundary(debug: bool) -> Iterator[None]:
-    """Known errors become a short message and an exit code; tracebacks only with --debug."""
-    from trustsource.errors import InstanceError
+def issue_records(issues: list[Any]) -> list[dict[str, Any]]:
+    """Located issues as JSON records (the ``issues`` list of the machine contract)."""
+    return [{"location": i.location, "field": i.field, "message": i.message, "kind": i.kind}
+            for i in issues]
 
+
+def _echo_json(doc: dict[str, Any], after_output_possible: bool = False) -> None:
+    """One JSON object on stdout, unless the command already wrote its own result there.
+
+    ``after_output_possible``: the failure may come after the command printed its result (a
+    status exit code); then write only when the guard knows stdout is still empty.
+    """
+    from trustsource.cli.guard import stdout_written
+
+    written = stdout_written()
+    if written is False or (written is None and not after_output_possible):
+        click.echo(json.dumps(doc, indent=2))
+
+
+@contextmanager
+def error_boundary(debug: bool, fmt: str | None = None,
+                   stop: StopFlag | None = None) -> Iterator[StopFlag]:
+    """Known errors become a short message and an exit code; tracebacks only with --debug.
+
+    With ``fmt == "json"`` stdout stays one JSON object whatever happens: invalid input writes
+    ``{"status": "invalid", "issues": [...]}``, other failures ``{"status": "error" |
+    "interrupted", "message": ...}`` (unless the command already wrote its result). The
+    boundary also owns SIGINT/SIGTERM for the command (see :func:`stop_on_signals`): pass
+    ``stop`` when the command polls the flag and reports partial results itself.
+    """
+    from trustsource.errors import InstanceError
+    from trustsource.errors import OutputError
+
+    as_json = fmt == "json"
     try:
-        yield
+        with stop_on_signals(stop) as flag:
+            yield flag
     except InstanceError as exc:
         if debug:
             traceback.print_exc()
+        if as_json:
+            _echo_json({"status": "invalid", "issues": issue_records(exc.issues)})
         click.echo(f"error: {exc}", err=True)
         sys.exit(EXIT_INVALID)
+    except OutputError as exc:
+        if debug:
+            traceback.print_exc()
+        if as_json:
+            _echo_json({"status": "error", "message": str(exc)})
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_OUTPUT)
     except Failure as exc:
         if debug:
             traceback.print_exc()
+        if as_json and exc.code != EXIT_OK:
+            _echo_json({"status": "error", "message": str(exc)}, after_output_possible=True)
         if str(exc):
             click.echo(str(exc), err=True)
         sys.exit(exc.code)
+    except (Interrupted, KeyboardInterrupt) as exc:
+        code = exc.code if isinstance(exc, Interrupted) else 128 + signal.SIGINT
+        name = signal.Signals(code - 128).name
+        if as_json:
+            _echo_json({"status": "interrupted", "message": f"stopped by {name}"})
+        click.echo(f"interrupted: stopped by {name}; nothing was written", err=True)
+        sys.exit(code)
     except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException, SystemExit):
         raise
     except Exception as exc:  # noqa: BLE001 - the boundary of the program
         if debug:
             traceback.print_exc()
-        click.echo(f"internal error: {type(exc).__name__}: {exc} (run with --debug for the "
-                   "traceback)", err=True)
+        message = f"internal error: {type(exc).__name__}: {exc}"
+        if as_json:
+            _echo_json({"status": "error", "message": message})
+        click.echo(f"{message} (run with --debug for the traceback)", err=True)
         sys.exit(EXIT_INTERNAL)
 
 

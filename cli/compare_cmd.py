@@ -79,7 +79,7 @@ def compare_command(file: str, variants: str | None, fmt: str, workers: int | No
     from trustsource import load
     from trustsource.analysis.compare import compare
 
-    with error_boundary(debug):
+    with error_boundary(debug, fmt):
         inst = load(file)
         names = None if variants is None else [v.strip() for v in variants.split(",")
                                                if v.strip()]
@@ -135,7 +135,7 @@ def stress_command(file: str, lose: str, use_scenarios: bool, variant: str | Non
     from trustsource import load
     from trustsource.analysis.stress import stress
 
-    with error_boundary(debug):
+    with error_boundary(debug, fmt):
         inst = load(file)
         if variant is not None:
             inst = inst.variant(variant)

@@ -77,7 +77,7 @@ def diagnose_command(file: str, fmt: str, time_limit: float | None, variant: str
     from trustsource import load
     from trustsource.analysis.diagnose import diagnose
 
-    with error_boundary(debug):
+    with error_boundary(debug, fmt):
         inst = load(file)
         if variant is not None:
             inst = inst.variant(variant)

@@ -56,7 +56,7 @@ def explain_command(file: str, fmt: str, table: str, time_limit: float | None, m
     from trustsource.analysis.explain import explain
     from trustsource.status import Status
 
-    with error_boundary(debug):
+    with error_boundary(debug, fmt):
         inst = load(file)
         if variant is not None:
             inst = inst.variant(variant)

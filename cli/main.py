@@ -20,6 +20,7 @@ from trustsource.cli.common import (
     EXIT_OK,
     Failure,
     _debug,
+    issue_records,
     error_boundary,
     mip_gap_option,
     time_limit_option,
@@ -50,7 +51,7 @@ def validate(file: str, fmt: str, debug: bool) -> None:
     from trustsource.errors import InstanceError
     from trustsource.loader import load
 
-    with error_boundary(debug):
+    with error_boundary(debug, fmt):
         try:
             inst = load(file)
             issues = inst.findings
@@ -60,9 +61,9 @@ def validate(file: str, fmt: str, debug: bool) -> None:
             issues = exc.issues
             inst = None
         if fmt == "json":
-            click.echo(json.dumps({"valid": not issues, "issues": [
-                {"location": i.location, "field": i.field, "message": i.message, "kind": i.kind}
-                for i in issues]}, indent=2))
+            click.echo(json.dumps({"status": "invalid" if issues else "valid",
+                                   "valid": not issues, "issues": issue_records(issues)},
+                                  indent=2))
         elif issues:
             n = len(issues)
             click.echo(f"{file}: {n} problem{'s' if n != 1 else ''}", err=True)
@@ -119,7 +120,7 @@ def solve(file: str, fmt: str, out_dir: str | None, time_limit: float | None, mi
     )
     from trustsource.status import Status
 
-    with error_boundary(debug):
+    with error_boundary(debug, fmt):
         if fmt == "xlsx" and out_dir is None:
             raise click.UsageError("--format xlsx writes plan.xlsx into a folder: add --out DIR")
         inst = load(file)
@@ -173,8 +174,14 @@ cli.add_command(sweep_command)
 
 
 def main(argv: list[str] | None = None) -> Any:
-    """Console-script entry point."""
-    return cli.main(args=argv, prog_name="trustsource")
+    """Console-script entry point: the command runs with stdout guarded (see cli/guard.py)."""
+    import sys
+
+    from trustsource.cli.guard import guarded_stdout
+
+    args = sys.argv[1:] if argv is None else argv
+    with guarded_stdout(args):
+        return cli.main(args=args, prog_name="trustsource")
 
 
 if __name__ == "__main__":  # pragma: no cover

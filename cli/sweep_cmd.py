@@ -77,7 +77,7 @@ def sweep_command(file: str, rule: str | None, param: str, start: float, stop: f
     from trustsource import load
     from trustsource.analysis.sweep import sweep, sweep_values
 
-    with error_boundary(debug):
+    with error_boundary(debug, fmt):
         inst = load(file)
         if variant is not None:
             inst = inst.variant(variant)

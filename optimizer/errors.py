@@ -65,3 +65,15 @@ def did_you_mean(word: str, options: Iterable[str]) -> str:
     same_letters = [o for o in opts if sorted(o) == sorted(word)]
     hit = same_letters or difflib.get_close_matches(word, opts, n=1)
     return f"; did you mean '{hit[0]}'?" if hit else ""
+
+
+class OutputError(TrustsourceError):
+    """An output file or folder could not be written; carries the path and the OS's reason.
+
+    Raised by the writers after cleaning up their temporary files, so nothing is left half-way.
+    """
+
+    def __init__(self, path: str, reason: str) -> None:
+        self.path = path
+        self.reason = reason
+        super().__init__(f"cannot write {path}: {reason}")

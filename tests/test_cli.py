@@ -154,6 +154,7 @@ def test_validate_json_lists_every_issue(runner: CliRunner, path: Path) -> None:
     _assert_clean_failure(result, 2)
     report = json.loads(result.stdout)
     assert report["valid"] is False
+    assert report["status"] == "invalid"
     expected = _expected_issues(path)
     assert [(i["location"], i["field"], i["message"], i["kind"]) for i in report["issues"]] == [
         (i.location, i.field, i.message, i.kind) for i in expected]
@@ -162,7 +163,7 @@ def test_validate_json_lists_every_issue(runner: CliRunner, path: Path) -> None:
 def test_validate_json_valid(runner: CliRunner) -> None:
     result = _invoke(runner, ["validate", BASIC, "--format", "json"])
     assert result.exit_code == 0, _all_text(result)
-    assert json.loads(result.stdout) == {"valid": True, "issues": []}
+    assert json.loads(result.stdout) == {"status": "valid", "valid": True, "issues": []}
 
 
 def test_validate_reads_stdin(runner: CliRunner) -> None:
@@ -193,8 +194,13 @@ def test_solve_invalid_exits_2_and_writes_nothing(
     result = _invoke(runner, ["solve", path, "--out", out, "--format", "json", *SOLVE_OPTS])
     _assert_clean_failure(result, 2)
     assert not out.exists() or not any(out.iterdir())
-    assert result.stdout == ""  # no half-written JSON for an integration to misread
-    for issue in _expected_issues(path):
+    # The machine contract holds on invalid input too: one JSON object naming every issue.
+    report = json.loads(result.stdout)
+    assert report["status"] == "invalid"
+    expected = _expected_issues(path)
+    assert [(i["location"], i["field"], i["message"]) for i in report["issues"]] == [
+        (i.location, i.field, i.message) for i in expected]
+    for issue in expected:
         assert str(issue) in result.stderr
 
 
