@@ -55,8 +55,7 @@ def error_boundary(debug: bool, fmt: str | None = None,
     boundary also owns SIGINT/SIGTERM for the command (see :func:`stop_on_signals`): pass
     ``stop`` when the command polls the flag and reports partial results itself.
     """
-    from trustsource.errors import InstanceError
-    from trustsource.errors import OutputError
+    from trustsource.errors import InstanceError, OutputError
 
     as_json = fmt == "json"
     try:

@@ -77,8 +77,9 @@ def guarded_stdout(argv: list[str]) -> Iterator[None]:
     saved_stdout = sys.stdout
     encoding = getattr(saved_stdout, "encoding", None) or "utf-8"
     tty = saved_stdout.isatty() if hasattr(saved_stdout, "isatty") else False
-    out = MachineOutput(io.FileIO(real, "w", closefd=False), encoding=encoding,
-                        errors="replace", line_buffering=tty)
+    out = MachineOutput(
+        io.FileIO(real, "w", closefd=False), encoding=encoding, errors="replace", line_buffering=tty
+    )
     sys.stdout = out
     try:
         yield

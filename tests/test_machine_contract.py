@@ -29,18 +29,41 @@ COMMANDS: dict[str, tuple[list[str], tuple[str, ...]]] = {
     "diagnose": (["--time-limit", "60"], ("json", "csv", "table")),
     "compare": (["--workers", "1", *FAST], ("json", "csv", "table")),
     "stress": (["--workers", "1", *FAST], ("json", "csv", "table")),
-    "sweep": (["--rule", "cap-70", "--param", "max_share", "--from", "1", "--to", "0.8",
-               "--step", "0.1", "--workers", "1", *FAST], ("json", "csv", "table")),
+    "sweep": (
+        [
+            "--rule",
+            "cap-70",
+            "--param",
+            "max_share",
+            "--from",
+            "1",
+            "--to",
+            "0.8",
+            "--step",
+            "0.1",
+            "--workers",
+            "1",
+            *FAST,
+        ],
+        ("json", "csv", "table"),
+    ),
 }
 CASES = [(cmd, fmt) for cmd, (_, fmts) in COMMANDS.items() for fmt in fmts]
 
 
-def run_cli(*args: object, stdin: str | None = None, timeout: float = 120
-            ) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    *args: object, stdin: str | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
     """The installed console script, as a user's shell or an integration runs it."""
     exe = Path(sys.executable).with_name("trustsource")
-    return subprocess.run([str(exe), *map(str, args)], capture_output=True, text=True,
-                          input=stdin, timeout=timeout, check=False)
+    return subprocess.run(
+        [str(exe), *map(str, args)],
+        capture_output=True,
+        text=True,
+        input=stdin,
+        timeout=timeout,
+        check=False,
+    )
 
 
 @pytest.mark.parametrize(("command", "fmt"), CASES, ids=[f"{c}-{f}" for c, f in CASES])
@@ -92,7 +115,11 @@ def test_highspy_output_never_reaches_stdout() -> None:
     """
     probe = subprocess.run(
         [sys.executable, "-c", "import highspy; h = highspy.Highs(); h.run()"],
-        capture_output=True, text=True, timeout=60, check=False)
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     proc = run_cli("solve", BASIC, "--format", "json", *FAST)
     import highspy
 
@@ -103,7 +130,8 @@ def test_highspy_output_never_reaches_stdout() -> None:
         pytest.fail(
             f"highspy {version} writes {probe.stdout[:80]!r} to stdout and it reached "
             "`trustsource solve --format json`: the descriptor-1 guard in cli/guard.py no "
-            "longer holds for this release")
+            "longer holds for this release"
+        )
 
 
 def test_solver_log_goes_to_stderr() -> None:
