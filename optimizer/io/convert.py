@@ -5,19 +5,44 @@ Forms, chosen by the path: ``.yaml``/``.yml``, ``.json``, ``.xlsx``, or a direct
 ``suppliers.csv``; ``inputs`` and ``price_tiers`` cells hold inline YAML mappings, as the loader
 reads them). Every conversion validates the input and writes ``Instance.to_dict()``, so any round
 trip gives back an instance with the same ``content_hash``.
+
+Safe to open in a spreadsheet, and still lossless: a CSV cell a spreadsheet would run as a formula
+(text starting with ``=``, ``+``, ``-``, ``@``, tab or carriage return, see
+:data:`~trustsource.io.exports.FORMULA_TRIGGERS`) is never written. Ids cannot start with those
+characters (the id pattern), numbers are not text, so only free text can (``unit``,
+``description``, ``source``, ``country``/``owner`` before validation rejects them). Prefixing a
+quote, as the plan exports do, would change the value the loader reads back, so instead a table
+holding such text, or text the CSV reader would not give back as written (empty, or with leading
+or trailing spaces, which it strips), stays inline in ``instance.yaml`` (YAML keeps every
+character and no spreadsheet evaluates it) and gets no CSV file. The loader reads inline and CSV
+tables alike, so it needs no change. Workbooks (``.xlsx``) write such text as string cells.
+
+Every output is atomic: files go to a temporary sibling and are moved into place, a CSV folder is
+built as a temporary sibling folder and swapped in. An existing destination is replaced only with
+``overwrite=True`` (the library's default; the CLI asks for ``--force``), and a CSV folder only
+when it holds nothing but the files a conversion writes, so no other file is ever deleted. The
+operating system's refusals raise :class:`~trustsource.errors.OutputError` (path and reason),
+with nothing left behind.
 """
 
 from __future__ import annotations
 
 import csv
+import errno
+import io
 import json
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import yaml
-from trustsource.errors import InstanceError, Issue
+from trustsource.errors import InstanceError, Issue, OutputError
 from trustsource.io.excel import COLUMNS, RULE_COLUMNS, load_workbook
 from trustsource.io.excel import write_workbook as _write_workbook
+from trustsource.io.exports import FORMULA_TRIGGERS, atomic_write, atomic_write_text
 from trustsource.loader import RULE_MODELS, load
 from trustsource.schema import ItemSpec, SiteSpec, SupplierSpec
 
@@ -36,8 +61,10 @@ def form_of(path: str | Path) -> str:
         return fmt
     if p.suffix == "":
         return "csv"
-    raise InstanceError([Issue(str(p), None, f"unknown format '{p.suffix}'; use .yaml, .yml, "
-                               ".json, .xlsx or a directory (CSV folder)")])
+    message = (
+        f"unknown format '{p.suffix}'; use .yaml, .yml, .json, .xlsx or a directory (CSV folder)"
+    )
+    raise InstanceError([Issue(str(p), None, message)])
 
 
 def load_any(path: str | Path) -> Any:
@@ -59,76 +86,181 @@ def _csv_cell(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, dict):
-        return yaml.safe_dump(value, default_flow_style=True, width=10**9, sort_keys=False,
-                              allow_unicode=True).strip()
+        return yaml.safe_dump(
+            value, default_flow_style=True, width=10**9, sort_keys=False, allow_unicode=True
+        ).strip()
     return str(value)
 
 
-def write_csv_folder(instance: Any, folder: str | Path) -> Path:
-    """Write ``instance.yaml`` plus one CSV file per table into ``folder``."""
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
+def _plain_text(value: str) -> bool:
+    """Text a spreadsheet shows as is and the CSV reader gives back unchanged."""
+    return value != "" and value == value.strip() and not value.startswith(FORMULA_TRIGGERS)
+
+
+def _write_file(path: Path, text: str) -> None:
+    """Write and flush to disk (a full disk shows here, not later as a truncated file)."""
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        fh.write(text)
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def _fill_csv_folder(instance: Any, folder: Path) -> None:
+    """``instance.yaml`` and the CSV tables in the (new, empty) ``folder``."""
     doc = instance.to_dict()
     for table, spec in _SPECS.items():
         rows = doc.get(table, [])
+        if any(isinstance(v, str) and not _plain_text(v) for r in rows for v in r.values()):
+            continue  # kept inline in instance.yaml: see the module docstring
         cols = [c for c in spec.model_fields if any(c in r for r in rows)] or ["id"]
-        with (folder / f"{table}.csv").open("w", newline="", encoding="utf-8") as fh:
-            writer = csv.writer(fh)
-            writer.writerow(cols)
-            for r in rows:
-                writer.writerow(["" if r.get(c) is None else _csv_cell(r[c]) for c in cols])
+        text = io.StringIO()
+        writer = csv.writer(text)
+        writer.writerow(cols)
+        for r in rows:
+            writer.writerow(["" if r.get(c) is None else _csv_cell(r[c]) for c in cols])
+        _write_file(folder / f"{table}.csv", text.getvalue())
         doc[table] = f"{table}.csv"
-    (folder / CSV_DOCUMENT).write_text(_dump_yaml(doc), encoding="utf-8")
+    _write_file(folder / CSV_DOCUMENT, _dump_yaml(doc))
+
+
+OWN_FILES = frozenset({CSV_DOCUMENT, *(f"{t}.csv" for t in _SPECS)})
+"""What a CSV folder written here holds; only such a folder may be replaced."""
+
+
+def _reason(exc: OSError) -> str:
+    return exc.strerror or str(exc) or type(exc).__name__
+
+
+def _check_replaceable(folder: Path) -> None:
+    """Refuse to replace anything but a folder holding only the files a conversion writes."""
+    if folder.is_symlink() or not folder.is_dir():
+        raise OutputError(str(folder), "it exists and is not a folder; choose another destination")
+    foreign = sorted(p.name for p in folder.iterdir() if p.name not in OWN_FILES)
+    if foreign:
+        shown = ", ".join(foreign[:5]) + (", ..." if len(foreign) > 5 else "")
+        reason = f"the folder holds files a conversion does not write ({shown})"
+        raise OutputError(str(folder), f"{reason}; remove them or choose another destination")
+
+
+def _write_folder(folder: Path, fill: Callable[[Path], None], overwrite: bool) -> None:
+    """Build the folder as a temporary sibling with ``fill``, then move it into place."""
+    exists = os.path.lexists(folder)
+    if exists and not overwrite:
+        raise FileExistsError(errno.EEXIST, "the folder exists", str(folder))
+    if exists:
+        _check_replaceable(folder)
+    try:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}.", suffix=".tmp"))
+    except OSError as exc:
+        raise OutputError(str(folder), _reason(exc)) from exc
+    old = tmp.with_name(tmp.name + ".old")
+    try:
+        fill(tmp)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes 0700; an output folder is ordinary
+        if os.path.lexists(folder):
+            # A directory cannot be renamed over a non-empty one: move the old one aside first,
+            # and back if the new one cannot take its place.
+            os.rename(folder, old)
+            try:
+                os.rename(tmp, folder)
+            except OSError:
+                os.rename(old, folder)
+                raise
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.rename(tmp, folder)
+    except BaseException as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if isinstance(exc, OSError):
+            raise OutputError(str(folder), _reason(exc)) from exc
+        raise
+
+
+def write_csv_folder(instance: Any, folder: str | Path, *, overwrite: bool = True) -> Path:
+    """Write ``instance.yaml`` plus one CSV file per table as the folder ``folder``.
+
+    The folder is built beside ``folder`` and moved into place; an existing one is replaced
+    only if ``overwrite`` and it holds nothing but the files written here.
+
+    Raises:
+        FileExistsError: ``folder`` exists and ``overwrite`` is False.
+        OutputError: the folder could not be written or may not be replaced (path, reason).
+    """
+    folder = Path(folder)
+    _write_folder(folder, lambda tmp: _fill_csv_folder(instance, tmp), overwrite)
     return folder
 
 
-def save(instance: Any, path: str | Path) -> Path:
-    """Write ``instance`` in the form ``path`` names (see :func:`form_of`)."""
+def save(instance: Any, path: str | Path, *, overwrite: bool = True) -> Path:
+    """Write ``instance`` in the form ``path`` names (see :func:`form_of`), atomically.
+
+    Raises:
+        FileExistsError: ``path`` exists and ``overwrite`` is False.
+        OutputError: the operating system refused (path and reason); nothing is left behind.
+    """
     p = Path(path)
     fmt = form_of(p)
     if fmt == "xlsx":
-        return _write_workbook(instance, p)
+        return atomic_write(p, lambda tmp: _write_workbook(instance, tmp), overwrite=overwrite)
     if fmt == "csv":
-        return write_csv_folder(instance, p)
+        return write_csv_folder(instance, p, overwrite=overwrite)
     doc = instance.to_dict()
-    text = (json.dumps(doc, indent=2, ensure_ascii=False) + "\n" if fmt == "json"
-            else _dump_yaml(doc))
-    p.write_text(text, encoding="utf-8")
-    return p
+    text = (
+        json.dumps(doc, indent=2, ensure_ascii=False) + "\n" if fmt == "json" else _dump_yaml(doc)
+    )
+    return atomic_write_text(p, text, overwrite=overwrite)
 
 
-def convert(src: str | Path, dst: str | Path) -> Any:
+def convert(src: str | Path, dst: str | Path, *, overwrite: bool = True) -> Any:
     """Validate ``src`` and write it as ``dst``; returns the instance.
 
     Raises:
         InstanceError: if ``src`` is invalid or a form is unknown (nothing is written then).
+        FileExistsError: ``dst`` exists and ``overwrite`` is False (checked before loading).
+        OutputError: ``dst`` could not be written (path and reason); nothing is left behind.
     """
     form_of(dst)
+    if not overwrite and os.path.lexists(dst):
+        raise FileExistsError(errno.EEXIST, "the destination exists", str(dst))
     inst = load_any(src)
-    save(inst, dst)
+    save(inst, dst, overwrite=overwrite)
     return inst
 
 
 # --- template -----------------------------------------------------------------------------------
 
 _NOTES: dict[str, str] = {
-    "metadata": "One key/value pair a row: trustsource (schema version, 1), name, currency, "
-                "description; one 'sources' row per source of the data.",
+    "metadata": (
+        "One key/value pair a row: trustsource (schema version, 1), name, currency, "
+        "description; one 'sources' row per source of the data."
+    ),
     "items": "One row per item to supply. Bills of materials go on the 'inputs' sheet.",
     "inputs": "Bill of materials, one row per (item, input) pair.",
     "sites": "Optional. Plants or firms whose capacity and onboarding cost offers share.",
     "suppliers": "One row per offer. Give unit_cost, or tiers on the 'price_tiers' sheet.",
-    "price_tiers": "Volume discounts, one row per break; the first break of a supplier starts "
-                   "at 0, 'from' strictly increases.",
-    "blocs": "Optional. Named country sets (add to or override the built-in blocs), one row "
-             "per member.",
+    "price_tiers": (
+        "Volume discounts, one row per break; the first break of a supplier starts "
+        "at 0, 'from' strictly increases."
+    ),
+    "blocs": (
+        "Optional. Named country sets (add to or override the built-in blocs), one row per member."
+    ),
     "tariffs": "Optional. Ad-valorem cost adders by supplier location country.",
-    "rules": "One row per trust rule; fill only the keys its kind uses. List keys (items, "
-             "countries, except) are comma-separated.",
-    "variants": "Optional. Named overlays on the rules: the variant as YAML text (keys "
-                "description, drop, change, add).",
-    "scenarios": "Optional. Named stress scenarios: the scenario as YAML text (keys "
-                 "description, capacity: {country, bloc, site or supplier: factor}).",
+    "rules": (
+        "One row per trust rule; fill only the keys its kind uses. List keys (items, "
+        "countries, except) are comma-separated."
+    ),
+    "variants": (
+        "Optional. Named overlays on the rules: the variant as YAML text (keys "
+        "description, drop, change, add)."
+    ),
+    "scenarios": (
+        "Optional. Named stress scenarios: the scenario as YAML text (keys "
+        "description, capacity: {country, bloc, site or supplier: factor})."
+    ),
 }
 _EXTRA_DOCS = {
     ("metadata", "key"): "trustsource, name, currency, description or sources",
@@ -144,8 +276,10 @@ _EXTRA_DOCS = {
     ("blocs", "country"): "ISO alpha-2 code of a member",
     ("tariffs", "country"): "ISO alpha-2 code of the supplier location",
     ("tariffs", "rate"): "cost adder, 0.25 = +25 %",
-    ("rules", "kind"): "country_cap, bloc_share, ban, supplier_cap, exit_clause, min_suppliers, "
-                       "max_suppliers, min_countries, exit or hhi_cap",
+    ("rules", "kind"): (
+        "country_cap, bloc_share, ban, supplier_cap, exit_clause, min_suppliers, "
+        "max_suppliers, min_countries, exit or hhi_cap"
+    ),
     ("variants", "name"): "variant name (an id)",
     ("variants", "yaml"): "the variant as YAML, e.g. {drop: [crma-65]}",
     ("scenarios", "name"): "scenario name (an id)",
@@ -166,19 +300,24 @@ def _column_doc(sheet: str, col: str) -> str:
             for name, f in model.model_fields.items():
                 if (f.alias or name) == col and f.description and f.description not in docs:
                     kind = model.model_fields["kind"].annotation.__args__[0]
-                    docs.append(f.description if col in RULE_COLUMNS[:5]
-                                else f"{kind}: {f.description}")
+                    docs.append(
+                        f.description if col in RULE_COLUMNS[:5] else f"{kind}: {f.description}"
+                    )
         return docs[0] if col in RULE_COLUMNS[:5] and docs else " | ".join(docs)
     return ""
 
 
-def write_template(path: str | Path) -> Path:
+def write_template(path: str | Path, *, overwrite: bool = True) -> Path:
     """An empty, documented workbook for a buyer to fill in.
 
     Every sheet of the workbook form with its header row (each header cell carries its
     description as a comment), ``metadata`` prefilled (``trustsource: 1``, a name, ``USD``), and
-    a ``README`` sheet, first, describing each sheet and column. It holds no example rows, so it
-    loads as is; a filled example is :func:`write_example`.
+    a ``README`` sheet, first, describing each sheet and column. It holds no example rows; a
+    filled example is :func:`write_example`. Written atomically.
+
+    Raises:
+        FileExistsError: ``path`` exists and ``overwrite`` is False (the file is kept).
+        OutputError: the operating system refused (path and reason); nothing is left behind.
     """
     import openpyxl
     from openpyxl.comments import Comment
@@ -191,11 +330,20 @@ def write_template(path: str | Path) -> Path:
     readme.append(["sheet", "column", "meaning"])
     for cell in readme[1]:
         cell.font = Font(bold=True)
-    readme.append(["", "", "Fill in the sheets, one row per entry; row 1 is the header. Empty "
-                   "cells take the default. This README sheet is ignored when loading. See "
-                   "docs/instance-format.md for every rule."])
-    meta = [{"key": "trustsource", "value": 1}, {"key": "name", "value": "my-instance"},
-            {"key": "currency", "value": "USD"}]
+    readme.append(
+        [
+            "",
+            "",
+            "Fill in the sheets, one row per entry; row 1 is the header. Empty "
+            "cells take the default. This README sheet is ignored when loading. See "
+            "docs/instance-format.md for every rule.",
+        ]
+    )
+    meta = [
+        {"key": "trustsource", "value": 1},
+        {"key": "name", "value": "my-instance"},
+        {"key": "currency", "value": "USD"},
+    ]
     for sheet, cols in COLUMNS.items():
         readme.append([sheet, "", _NOTES[sheet]])
         ws = _sheet(wb, sheet, meta if sheet == "metadata" else [])
@@ -209,14 +357,13 @@ def write_template(path: str | Path) -> Path:
     readme.column_dimensions["C"].width = 100
     for row in readme.iter_rows(min_row=2):
         row[2].alignment = Alignment(wrap_text=True, vertical="top")
-    path = Path(path)
-    wb.save(path)
-    return path
+    return atomic_write(path, wb.save, overwrite=overwrite)
 
 
-def write_example(path: str | Path) -> Path:
-    """A filled example workbook: the bundled gallium demo in workbook form."""
+def write_example(path: str | Path, *, overwrite: bool = True) -> Path:
+    """A filled example workbook: the bundled gallium demo in workbook form (atomic; see
+    :func:`write_template` for ``overwrite``)."""
     from importlib.resources import files
 
     inst = load(Path(str(files("trustsource.instances") / "gallium-demo.yaml")))
-    return _write_workbook(inst, path)
+    return atomic_write(path, lambda tmp: _write_workbook(inst, tmp), overwrite=overwrite)
