@@ -1,20 +1,34 @@
-"""Checks that need the whole instance: references, duplicates, countries, cycles, findings.
+"""Checks that need the whole instance: references, duplicates, countries, cycles, magnitudes.
 
 Entry-level checks (types, ranges, unknown keys) are done by the schema models; this module
-checks how entries relate. It also runs the pre-solve *findings*: well-formed values the model
-cannot honour, such as an item whose demand exceeds all capacity left after the bans. Findings
-are reported in item and rule words so a buyer sees which rule to relax.
+checks how entries relate. When some entries fail their own checks, :func:`partial_cross_checks`
+still runs these checks on what can be read of every entry, so one run reports both kinds of
+problem. The pre-solve *findings* (well-formed values the model cannot honour) live in
+:mod:`trustsource.findings`.
 """
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 from trustsource.countries import is_country
 from trustsource.errors import InstanceError, Issue, did_you_mean
+from trustsource.limits import MAX_COST, MAX_QUANTITY
+from trustsource.schema import (
+    ID_PATTERN,
+    ItemSpec,
+    RuleSpec,
+    ScenarioSpec,
+    SiteSpec,
+    SupplierSpec,
+    Tariff,
+    VariantSpec,
+)
 
 if TYPE_CHECKING:
     from trustsource.instance import Instance
@@ -25,8 +39,17 @@ def _hint(word: str, options: Iterable[str]) -> str:
     return did_you_mean(word, options)
 
 
-def check_instance(inst: Instance, loc: Locator) -> Instance:
-    """Validate cross-references and findings; return the instance with resolved fields.
+def check_instance(
+    inst: Instance, loc: Locator, unread: frozenset[str] = frozenset()
+) -> Instance:
+    """Validate cross-references and magnitudes; return the instance with resolved fields.
+
+    Args:
+        inst: the instance (or, on the error path, what could be read of it).
+        loc: locates entries in messages.
+        unread: sections whose entries could not be read at all (``items`` missing or empty):
+            references into them are not checked, so one missing table is one message, not
+            one per reference.
 
     Raises:
         InstanceError: listing every problem found.
@@ -35,7 +58,7 @@ def check_instance(inst: Instance, loc: Locator) -> Instance:
     doc = loc.document
     item_ids = [it.id for it in inst.items]
     site_ids = [s.id for s in inst.sites]
-    known_items = set(item_ids)
+    known_items: set[str] | None = None if "items" in unread else set(item_ids)
     sites = {s.id: s for s in inst.sites}
 
     for section, ids in (("items", item_ids), ("sites", site_ids),
@@ -43,7 +66,7 @@ def check_instance(inst: Instance, loc: Locator) -> Instance:
         counts = Counter(ids)
         seen: set[str] = set()
         for k, i in enumerate(ids):
-            if counts[i] > 1 and i in seen:
+            if i is not None and counts[i] > 1 and i in seen:
                 issues.append(Issue(loc.where(section, k), "id", f"duplicate id '{i}'"))
             seen.add(i)
 
@@ -72,14 +95,15 @@ def check_instance(inst: Instance, loc: Locator) -> Instance:
             if j == it.id:
                 issues.append(Issue(loc.where("items", k), "inputs",
                                     f"item '{j}' cannot be an input of itself"))
-            elif j not in known_items:
+            elif known_items is not None and j not in known_items:
                 issues.append(Issue(loc.where("items", k), "inputs",
                                     f"unknown item '{j}'{_hint(j, item_ids)}"))
 
     # Suppliers: references, and country/owner resolved from the site. Locations are built
     # only for rows with a problem: this loop runs once per supplier (100k in benchmarks).
+    tariffs = inst.tariffs
     for k, s in enumerate(inst.suppliers):
-        if s.item not in known_items:
+        if known_items is not None and s.item is not None and s.item not in known_items:
             issues.append(Issue(loc.where("suppliers", k), "item",
                                 f"unknown item '{s.item}'{_hint(s.item, item_ids)}"))
         country, owner = s.country, s.owner
@@ -104,6 +128,8 @@ def check_instance(inst: Instance, loc: Locator) -> Instance:
         for fld, code in (("country", country), ("owner", owner)):
             if code is not None and not is_country(code):
                 country_ok(code, loc.where("suppliers", k), fld)
+        if tariffs and country in tariffs:
+            _check_tariffed_price(s, country, tariffs[country], loc.where("suppliers", k), issues)
         # Fill the derived defaults in place: the spec was created by this validation, and
         # copying 100k frozen models cost over a second.
         if country != s.country:
@@ -111,11 +137,14 @@ def check_instance(inst: Instance, loc: Locator) -> Instance:
         if owner != s.owner:
             object.__setattr__(s, "owner", owner)
 
+    before = len(issues)
     _check_cycles(inst, loc, issues)
+    if len(issues) == before:  # the supply a plan needs is only defined without cycles
+        _check_required_supply(inst, loc, issues)
     rules = _check_rules(inst.rules, lambda k: loc.where("rules", k), issues, known_items,
                          item_ids, bloc_names)
     _check_variants(inst, rules, loc, issues, known_items, item_ids, bloc_names)
-    known_units = bloc_names | set(site_ids) | {s.id for s in inst.suppliers}
+    known_units = bloc_names | set(site_ids) | {s.id for s in inst.suppliers if s.id}
     for sname, scenario in inst.scenarios.items():
         for key in scenario.capacity:
             if key not in known_units and not is_country(key):
@@ -160,11 +189,45 @@ def _check_cycles(inst: Instance, loc: Locator, issues: list[Issue]) -> None:
                 path.pop()
 
 
-def _check_rules(rules: Any, where_of: Any, issues: list[Issue], known_items: set[str],
+def _check_tariffed_price(s: Any, country: str, rate: float, where: str,
+                          issues: list[Issue]) -> None:
+    """The price after the tariff of ``country`` must stay within MAX_COST."""
+    if s.unit_cost is not None:
+        fld, top = "unit_cost", s.unit_cost
+    elif s.price_tiers is not None:
+        fld, top = "price_tiers", max(b.price for b in s.price_tiers.breaks)
+    else:
+        return  # a row that failed its own checks
+    if top * (1.0 + rate) > MAX_COST:
+        issues.append(Issue(where, fld, f"price {top:g} with the {rate:g} tariff of {country} "
+                            f"is {top * (1.0 + rate):g}, above {MAX_COST:g}: HiGHS cannot honour "
+                            "larger costs reliably; state costs in a larger currency unit"))
+
+
+def _check_required_supply(inst: Instance, loc: Locator, issues: list[Issue]) -> None:
+    """Demand carried up the bill of materials must stay within MAX_QUANTITY for every item."""
+    if not any(it.inputs for it in inst.items):
+        return  # without a bill of materials, required supply is the (bounded) demand
+    known = {it.id for it in inst.items}
+    if any(j not in known for it in inst.items for j in it.inputs):
+        return  # an unknown input is reported already; the supply it needs is undefined
+    need = required_supply(inst)
+    for k, it in enumerate(inst.items):
+        most = need[it.id][1]
+        if most > MAX_QUANTITY:
+            issues.append(Issue(loc.where("items", k), None,
+                                f"{it.id}: required supply (demand plus inputs of the items that "
+                                f"use it) is {most:g}, above {MAX_QUANTITY:g}: HiGHS cannot "
+                                f"honour larger quantities reliably; measure {it.id} in a larger "
+                                "unit (and scale its coefficients in inputs to match)"))
+
+
+def _check_rules(rules: Any, where_of: Any, issues: list[Issue], known_items: set[str] | None,
                  item_ids: list[str], bloc_names: set[str]) -> list[Any]:
     """Check rule references and names; return the rules with default names filled in.
 
-    ``where_of(k)`` locates rule k (in ``rules`` or in a variant's ``add`` list).
+    ``where_of(k)`` locates rule k (in ``rules`` or in a variant's ``add`` list);
+    ``known_items`` is None when the items could not be read (item references are not checked).
     """
     bases = [_default_name(r) for r in rules]
     counts = Counter(b for r, b in zip(rules, bases) if r.name is None)
@@ -180,7 +243,7 @@ def _check_rules(rules: Any, where_of: Any, issues: list[Issue], known_items: se
         names.append(name)
         where = where_of(k) if r.name else f"{where_of(k)} ({name})"
         for i in r.items or ():
-            if i not in known_items:
+            if known_items is not None and i not in known_items:
                 issues.append(Issue(where, "items", f"unknown item '{i}'{_hint(i, item_ids)}"))
         selectors: list[tuple[str, str]] = []
         for fld in ("countries", "except_", "bloc"):
@@ -202,7 +265,8 @@ def _check_rules(rules: Any, where_of: Any, issues: list[Issue], known_items: se
 
 
 def _check_variants(inst: Instance, rules: list[Any], loc: Locator, issues: list[Issue],
-                    known_items: set[str], item_ids: list[str], bloc_names: set[str]) -> None:
+                    known_items: set[str] | None, item_ids: list[str],
+                    bloc_names: set[str]) -> None:
     """Every variant must apply cleanly: names it drops or changes exist, its rules are sound."""
     names = [r.name for r in rules]
     for vname, variant in inst.variants.items():
@@ -222,8 +286,8 @@ def _check_variants(inst: Instance, rules: list[Any], loc: Locator, issues: list
                                     "exists; drop it first or use change"))
         for rname, update in variant.change.items():
             rule = next((r for r in rules if r.name == rname), None)
-            if rule is None:
-                continue
+            if rule is None or isinstance(rule, _RuleRefs):
+                continue  # unknown (reported above), or invalid itself (reported already)
             if variant.drop == "all" or rname in drop:
                 issues.append(Issue(f"{base}.change.{rname}", None, f"rule '{rname}' is also "
                                     "dropped by this variant; drop it or change it, not both"))
@@ -242,7 +306,7 @@ def _default_name(rule: Any) -> str:
     """A readable default rule name: the kind, plus the bloc or countries it targets."""
     target = None
     if rule.kind == "ban":
-        target = "_".join(rule.countries)
+        target = "_".join(rule.countries or ())
     elif rule.kind == "bloc_share":
         target = rule.bloc
     if target:
@@ -285,3 +349,153 @@ def _topological(inst: Instance) -> list[str]:
             if users[j] == 0:
                 ready.append(j)
     return order
+
+
+# --- the error path: cross-entry checks on every entry ----------------------------------------
+# When some entries fail their own validation, the instance cannot be built, but the references
+# of those entries can still be read. Checking them in the same run is what lets a user fix a
+# file in one pass: a supplier with a negative capacity *and* an unknown item gets both messages.
+
+_ID = re.compile(ID_PATTERN)
+_ADAPTERS: dict[str, TypeAdapter[Any]] = {
+    "items": TypeAdapter(ItemSpec), "sites": TypeAdapter(SiteSpec),
+    "suppliers": TypeAdapter(SupplierSpec), "rules": TypeAdapter(RuleSpec),
+}
+
+
+@dataclass(frozen=True)
+class _RuleRefs:
+    """What the cross-entry checks read of a rule that failed its own validation."""
+
+    kind: str
+    name: str | None
+    items: tuple[str, ...] | None
+    countries: tuple[str, ...] | None
+    except_: tuple[str, ...]
+    bloc: str | None
+
+    def model_copy(self, update: Mapping[str, Any]) -> _RuleRefs:
+        """Same as pydantic's, so the rule checks treat both alike."""
+        return replace(self, **update)
+
+
+def _get(row: Any, key: str) -> Any:
+    return row.get(key) if isinstance(row, Mapping) else getattr(row, key, None)
+
+
+def _id(value: Any) -> str | None:
+    """``value`` if it is a well-formed id (an ill-formed one is already reported)."""
+    return value if isinstance(value, str) and _ID.match(value) else None
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _texts(value: Any, pick: Any = _text) -> tuple[str, ...] | None:
+    """The readable strings of a list (None if it is no list or holds none)."""
+    if not isinstance(value, (list, tuple)):
+        return None
+    kept = tuple(v for v in (pick(x) for x in value) if v is not None)
+    return kept or None
+
+
+def _placeholder(section: str, row: Any) -> Any:
+    """An entry carrying only the readable references of an invalid row (None: nothing to read).
+
+    Item and site rows need an id to stand for; supplier and rule rows are always kept, so their
+    positions stay those of the document.
+    """
+    if section == "items":
+        rid = _text(_get(row, "id"))
+        inputs = _get(row, "inputs")
+        keys = [k for k in inputs if _id(k)] if isinstance(inputs, Mapping) else []
+        return None if rid is None else ItemSpec.model_construct(
+            id=rid, unit="unit", demand=0.0, inputs={k: 0.0 for k in keys},
+            shortfall_penalty=None)
+    if section == "sites":
+        rid = _text(_get(row, "id"))
+        return None if rid is None else SiteSpec.model_construct(
+            id=rid, country=_text(_get(row, "country")), owner=_text(_get(row, "owner")),
+            capacity=None, fixed_cost=0.0)
+    if section == "suppliers":
+        return SupplierSpec.model_construct(
+            id=_id(_get(row, "id")), item=_id(_get(row, "item")), site=_id(_get(row, "site")),
+            country=_text(_get(row, "country")), owner=_text(_get(row, "owner")),
+            unit_cost=None, price_tiers=None, capacity=None, min_order=0.0, fixed_cost=0.0,
+            exit_clause=True)
+    kind = _get(row, "kind")
+    return _RuleRefs(kind=kind if isinstance(kind, str) else "rule", name=_id(_get(row, "name")),
+                     items=_texts(_get(row, "items"), _id),
+                     countries=_texts(_get(row, "countries")),
+                     except_=_texts(_get(row, "except")) or (), bloc=_text(_get(row, "bloc")))
+
+
+def _readable_entries(value: Any, adapter: TypeAdapter[Any]) -> dict[str, Any]:
+    """The entries of a ``{id: spec}`` mapping that validate on their own."""
+    out: dict[str, Any] = {}
+    if isinstance(value, Mapping):
+        for key, entry in value.items():
+            try:
+                out[key] = adapter.validate_python(entry)
+            except ValidationError:
+                continue
+    return out
+
+
+def partial_cross_checks(data: Mapping[str, Any], locator: Locator) -> list[Issue]:
+    """Cross-entry checks on every entry of a document that failed validation.
+
+    Only used on the error path, after the field errors have been collected. Each table row that
+    validates is checked as is; each that does not is replaced by a placeholder carrying the
+    references that can still be read (well-formed ids, country codes, rule selectors), so its
+    unknown item, site, bloc or country and its duplicate id are reported in the same run as its
+    own errors. Invalid item and site rows stand in by their id, so references to them do not
+    raise spurious "unknown item" errors. Nothing reported by the field validation is repeated:
+    a value that fails its own check is never read.
+    """
+    from trustsource.instance import Instance
+    from trustsource.loader import Locator
+
+    parts: dict[str, Any] = {}
+    partial = Locator(document=locator.document, csv_files=locator.csv_files,
+                      csv_lines=locator.csv_lines, ids=locator.ids)
+    unread: set[str] = set()
+    for name, adapter in _ADAPTERS.items():
+        rows = data.get(name)
+        if not isinstance(rows, (list, tuple)) or (name == "items" and not rows):
+            # Missing, unreadable or empty: already reported; a sites or suppliers table that
+            # is absent is simply empty (references to it are errors).
+            if name == "items":
+                unread.add(name)
+            parts[name] = ()
+            continue
+        kept, where = [], []
+        for k, row in enumerate(rows):
+            try:
+                entry = adapter.validate_python(row)
+            except ValidationError:
+                entry = _placeholder(name, row)
+                if entry is None:
+                    continue
+            kept.append(entry)
+            where.append(k)
+        parts[name] = tuple(kept)
+        partial.row_map[name] = where
+    blocs = data.get("blocs")
+    if isinstance(blocs, Mapping):
+        # A bloc with a bad name or member still names a bloc: rules using it are fine.
+        parts["blocs"] = {k: _texts(v) or () for k, v in blocs.items() if isinstance(k, str)}
+    tariffs = data.get("tariffs")
+    if isinstance(tariffs, Mapping):
+        # Every country named is checked; an invalid rate counts as 0 (it is reported already).
+        rates = _readable_entries(tariffs, TypeAdapter(Tariff))
+        parts["tariffs"] = {k: rates.get(k, 0.0) for k in tariffs if isinstance(k, str)}
+    parts["variants"] = _readable_entries(data.get("variants"), TypeAdapter(VariantSpec))
+    parts["scenarios"] = _readable_entries(data.get("scenarios"), TypeAdapter(ScenarioSpec))
+    inst = Instance.model_construct(**parts)
+    try:
+        check_instance(inst, partial, frozenset(unread))
+    except InstanceError as exc:
+        return exc.issues
+    return []

@@ -1,18 +1,23 @@
-"""Pre-solve findings: well-formed instances that no plan can satisfy, said in domain words.
+"""Pre-solve findings (what no plan can satisfy) and warnings (what may hurt the solve).
 
 Each finding is a necessary condition checked with arithmetic before any solve: demand above
 the capacity left after bans, a count rule asking for more suppliers or countries than offer the
 item, a single-sourcing rule no single supplier can meet, an exit right that the capacity
 outside one country cannot cover. A solve of an instance with findings returns ``infeasible``
 without calling the solver, and ``trustsource validate`` exits 2 listing them.
+
+*Warnings* (:func:`range_warnings`, ``kind="warning"``) are informational: values HiGHS can take
+but not comfortably (costs spread over more than nine orders of magnitude). They never block a
+solve.
 """
 
 from __future__ import annotations
 
 import math
 from collections import defaultdict
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+import numpy as np
 from trustsource.checks import required_supply
 from trustsource.errors import Issue
 
@@ -161,3 +166,75 @@ def _exit_shortfall(rule: object, mine: list[object], basis: list[str], cap: dic
 def all_findings(inst: Instance, loc: Locator) -> list[Issue]:
     """Every pre-solve finding of ``inst``."""
     return capacity_findings(inst, loc) + rule_findings(inst, loc)
+
+
+# --- warnings ---------------------------------------------------------------------------------
+
+WIDE_RANGE = 1e9
+"""Ratio of the largest to the smallest non-zero cost (or quantity) above which a warning is
+given: HiGHS's tolerances (1e-7 feasibility, 1e-9 for dropping entries) are absolute, so values
+nine orders of magnitude apart cannot all be honoured to their last digit."""
+
+_Extreme = tuple[float, str, int, str]  # value, section, row, field
+
+
+def _extremes(values: list[float | None], section: str, fld: str) -> list[_Extreme]:
+    """The smallest and largest non-zero value of one field of one table, located."""
+    arr = np.array([v or 0.0 for v in values], dtype=float)  # None (unset) counts as 0
+    if not arr.size or arr.max() <= 0:
+        return []
+    khi = int(arr.argmax())
+    klo = int(np.where(arr > 0, arr, np.inf).argmin())
+    return [(float(arr[klo]), section, klo, fld), (float(arr[khi]), section, khi, fld)]
+
+
+def _tier_extremes(tiered: list[tuple[int, Any]], key: str) -> list[_Extreme]:
+    """Extremes of the price breaks' ``price`` or ``from_`` over (row, breaks) of tiered offers."""
+    values = [(getattr(b, key), k) for k, breaks in tiered for b in breaks if getattr(b, key)]
+    if not values:
+        return []
+    (lo, klo), (hi, khi) = min(values), max(values)
+    return [(lo, "suppliers", klo, "price_tiers"), (hi, "suppliers", khi, "price_tiers")]
+
+
+def _range_warning(what: str, found: list[_Extreme], loc: Locator, advice: str) -> list[Issue]:
+    if not found:
+        return []
+    lo, hi = min(found), max(found)
+    if hi[0] <= lo[0] * WIDE_RANGE:
+        return []
+    def at(e: _Extreme) -> str:
+        return f"{e[0]:g} at {loc.where(e[1], e[2])} [{e[3]}]"
+    return [Issue(loc.document, None,
+                  f"{what} range from {at(lo)} to {at(hi)}, a ratio of {hi[0] / lo[0]:.1e} "
+                  f"(above {WIDE_RANGE:g}): HiGHS's tolerances are absolute, so it may not "
+                  f"honour the smallest values exactly; {advice}. This is a warning: the "
+                  "instance can still be solved", kind="warning")]
+
+
+def range_warnings(inst: Instance, loc: Locator) -> list[Issue]:
+    """Warnings when non-zero costs, or quantities, span more than :data:`WIDE_RANGE`."""
+    items, sites, sups = inst.items, inst.sites, inst.suppliers
+    tiered = [(k, s.price_tiers.breaks) for k, s in enumerate(sups) if s.price_tiers is not None]
+    costs = (
+        _extremes([s.unit_cost for s in sups], "suppliers", "unit_cost")
+        + _extremes([s.fixed_cost for s in sups], "suppliers", "fixed_cost")
+        + _extremes([s.fixed_cost for s in sites], "sites", "fixed_cost")
+        + _extremes([it.shortfall_penalty for it in items], "items", "shortfall_penalty")
+        + _tier_extremes(tiered, "price")
+    )
+    quantities = (
+        _extremes([it.demand for it in items], "items", "demand")
+        + _extremes([s.capacity for s in sups], "suppliers", "capacity")
+        + _extremes([s.min_order for s in sups], "suppliers", "min_order")
+        + _extremes([s.capacity for s in sites], "sites", "capacity")
+        + _tier_extremes(tiered, "from_")
+    )
+    return (
+        _range_warning("non-zero costs", costs, loc,
+                       "check for a typo or a unit mismatch (a price per kg next to one per t); "
+                       "a cost far below the others barely changes the plan and may be set to 0")
+        + _range_warning("non-zero quantities", quantities, loc,
+                         "measure items in units that bring their quantities closer (t for a "
+                         "bulk item, g for a trace one) or check for a typo")
+    )

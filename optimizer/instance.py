@@ -15,24 +15,41 @@ import hashlib
 from collections.abc import Iterable, Mapping
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import Field, PrivateAttr, ValidationError, ValidationInfo, model_validator
+from pydantic import (
+    AfterValidator,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from trustsource.blocs import builtin_blocs
 from trustsource.errors import InstanceError, Issue
 from trustsource.schema import (
     FrozenDict,
     Id,
     ItemSpec,
-    NonNegative,
     RuleSpec,
     ScenarioSpec,
     SiteSpec,
     Spec,
     SupplierSpec,
+    Tariff,
     VariantSpec,
     frozendict,
+    non_empty,
 )
+
+BlocMembers = Annotated[
+    tuple[str, ...],
+    Field(json_schema_extra={"minItems": 1}),
+    AfterValidator(non_empty("is empty: list its member country codes (a rule on an empty bloc "
+                             "applies to nothing)")),
+]
+"""The country codes of a bloc: at least one."""
 
 
 class Instance(Spec):
@@ -46,12 +63,12 @@ class Instance(Spec):
     """What the instance represents."""
     sources: tuple[str | FrozenDict[str, Any], ...] = ()
     """Where the data come from."""
-    blocs: FrozenDict[Id, tuple[str, ...]] = Field(default_factory=frozendict)
+    blocs: FrozenDict[Id, BlocMembers] = Field(default_factory=frozendict)
     """Named country sets; these add to, or override, the built-in blocs."""
-    tariffs: FrozenDict[str, NonNegative] = Field(default_factory=frozendict)
-    """Ad-valorem cost adders by supplier location country (0.25 = +25 %)."""
-    items: tuple[ItemSpec, ...]
-    """Items to supply."""
+    tariffs: FrozenDict[str, Tariff] = Field(default_factory=frozendict)
+    """Ad-valorem cost adders by supplier location country (0.25 = +25 %; at most 100)."""
+    items: Annotated[tuple[ItemSpec, ...], Field(json_schema_extra={"minItems": 1})]
+    """Items to supply (at least one)."""
     sites: tuple[SiteSpec, ...] = ()
     """Shared-capacity sites."""
     suppliers: tuple[SupplierSpec, ...] = ()
@@ -62,6 +79,9 @@ class Instance(Spec):
     """Named overlays on the rules (see :meth:`variant`)."""
     scenarios: FrozenDict[Id, ScenarioSpec] = Field(default_factory=frozendict)
     """Named capacity scenarios for ``trustsource stress`` (export bans, blockades, cuts)."""
+
+    # An instance without items has nothing to plan; `solve` would have nothing to report.
+    _some_items = field_validator("items")(non_empty("no items: add at least one item"))
 
     @model_validator(mode="after")
     def _cross_checks(self, info: ValidationInfo) -> Instance:
@@ -90,7 +110,7 @@ class Instance(Spec):
                 data, self_instance=self, context={"locator": locator}
             )
         except ValidationError as exc:
-            from trustsource.loader import partial_cross_checks
+            from trustsource.checks import partial_cross_checks
 
             issues = issues_from(exc, locator) + partial_cross_checks(data, locator)
             raise InstanceError(issues) from None
@@ -192,6 +212,16 @@ class Instance(Spec):
         from trustsource.loader import Locator
 
         return all_findings(self, self._locator or Locator.inline("<python>"))
+
+    @cached_property
+    def warnings(self) -> list[Issue]:
+        """Warnings (``kind="warning"``): valid values that may hurt the solve, such as costs or
+        quantities spread over more than nine orders of magnitude. They never block a solve.
+        """
+        from trustsource.findings import range_warnings
+        from trustsource.loader import Locator
+
+        return range_warnings(self, self._locator or Locator.inline("<python>"))
 
     @cached_property
     def content_hash(self) -> str:

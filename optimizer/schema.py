@@ -7,21 +7,36 @@ need the whole instance (references, duplicates, cycles, countries, capacity aft
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
 from types import MappingProxyType
 from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     PlainSerializer,
     StringConstraints,
+    field_validator,
     model_validator,
+)
+from trustsource.limits import (
+    MAX_COEFFICIENT,
+    MAX_COST,
+    MAX_QUANTITY,
+    MAX_ROWS,
+    MIN_COEFFICIENT,
+    clip,
 )
 
 K = TypeVar("K")
 V = TypeVar("V")
+
+MAX_TARIFF = 100.0
+"""Largest tariff rate (100 = +10,000 %); any real ad-valorem tariff is far below it."""
 
 
 def frozendict(mapping: Any = ()) -> MappingProxyType[Any, Any]:
@@ -46,17 +61,145 @@ ID_PATTERN = r"^[a-z0-9][a-z0-9_.-]*$"
 Id = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
 """An identifier: lower-case letters, digits and ``_ . -``, starting with a letter or digit."""
 
-NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
-"""A finite number >= 0 (quantities, capacities, costs)."""
 
-Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+# --- numbers ----------------------------------------------------------------------------------
+# pydantic's lax mode reads True as 1 and "1_000" as 1000; YAML turns `demand: yes` into True.
+# Every number type below refuses both before parsing, so a typo never becomes a quantity.
+# CSV and Excel cells still arrive as text ("5", "1e3") and convert as before.
+#
+# The checks are *before* validators on the raw value, and the bounds are repeated as pydantic
+# constraints (le=...) that back them up and document them in the JSON Schema: a plain function
+# per field costs a third of a wrap validator, which matters at 100k suppliers x 4 numbers.
+
+
+def number_input(value: Any) -> Any:
+    """Refuse booleans and digit-group underscores where a number belongs; pass the rest on."""
+    cls = value.__class__
+    if cls is str:
+        if "_" in value:
+            raise ValueError(f"must be a number, got {clip(value)}; write it without '_'")
+    elif cls is bool or cls.__name__ in ("bool", "bool_"):  # also numpy's (a DataFrame column)
+        raise ValueError(f"must be a number, got {str(value).lower()}")
+    return value
+
+
+def _at_most(limit: float, advice: str) -> BeforeValidator:
+    """A validator: a number (not a boolean) at most ``limit``; ``advice`` says how to scale.
+
+    Values that do not parse, and infinities, are left to pydantic, whose messages say so.
+    """
+    # Text shorter than the limit's digits and without an exponent cannot exceed it: most CSV
+    # cells skip the float() below. This runs 400k times for 100k suppliers: keep it lean.
+    short = len(str(int(limit)))
+
+    def check(value: Any) -> Any:
+        cls = value.__class__
+        if cls is str:
+            if len(value) < short and "e" not in value and "E" not in value and "_" not in value:
+                return value
+            number_input(value)
+            try:
+                number = float(value)
+            except ValueError:
+                return value
+        elif cls is float or cls is int:
+            number = value  # an int beyond float's range still compares exactly
+        elif isinstance(value, (int, float)) and not isinstance(value, bool):
+            number = value  # numpy numbers and other subclasses
+        else:
+            return number_input(value)
+        if limit < number < math.inf:
+            try:
+                shown = f"{float(number):g}"
+            except OverflowError:  # an int with hundreds of digits
+                shown = clip(number, 20)
+            raise ValueError(f"must be at most {limit:g}, got {shown}: {advice}")
+        return value
+
+    return BeforeValidator(check)
+
+
+def _coefficient(value: Any) -> Any:
+    """A bill-of-materials coefficient: 0, or within [MIN_COEFFICIENT, MAX_COEFFICIENT]."""
+    if 0 < value < MIN_COEFFICIENT:
+        raise ValueError(
+            f"must be 0 or at least {MIN_COEFFICIENT:g}, got {value:g}: HiGHS drops smaller "
+            "coefficients; measure this input item in a smaller unit (e.g. g instead of t) so "
+            "the quantity per unit grows"
+        )
+    return value
+
+
+_NUMBER = BeforeValidator(number_input)
+
+NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False), _NUMBER]
+"""A finite number >= 0 (not a boolean)."""
+
+Quantity = Annotated[
+    float,
+    Field(ge=0, le=MAX_QUANTITY, allow_inf_nan=False),
+    _at_most(MAX_QUANTITY, "HiGHS cannot honour larger quantities reliably; measure the item "
+                           "in a larger unit (e.g. t instead of kg)"),
+]
+"""A quantity (demand, capacity, minimum order, tier break): finite, in [0, MAX_QUANTITY]."""
+
+Cost = Annotated[
+    float,
+    Field(ge=0, le=MAX_COST, allow_inf_nan=False),
+    _at_most(MAX_COST, "HiGHS cannot honour larger costs reliably; state costs in a larger "
+                       "currency unit (e.g. thousands)"),
+]
+"""A cost (unit cost, price, fixed cost, penalty): finite, in [0, MAX_COST]."""
+
+Coefficient = Annotated[
+    float,
+    Field(ge=0, le=MAX_COEFFICIENT, allow_inf_nan=False),
+    _at_most(MAX_COEFFICIENT, "measure this input item in a larger unit (e.g. t instead of kg) "
+                              "so the quantity per unit shrinks"),
+    AfterValidator(_coefficient),
+]
+"""Input per unit of output: 0, or in [MIN_COEFFICIENT, MAX_COEFFICIENT]."""
+
+Tariff = Annotated[
+    float,
+    Field(ge=0, le=MAX_TARIFF, allow_inf_nan=False),
+    _at_most(MAX_TARIFF, "a tariff rate is a fraction (0.25 = +25 %)"),
+]
+"""A tariff rate in [0, MAX_TARIFF] (0.25 = +25 %)."""
+
+Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False), _NUMBER]
 """A share of an item's total supply, in [0, 1]."""
 
-PositiveShare = Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)]
+PositiveShare = Annotated[float, Field(gt=0, le=1, allow_inf_nan=False), _NUMBER]
 """A share in (0, 1]: zero would count a supplier with no supply at all."""
+
+Factor = Annotated[
+    float,
+    Field(ge=0, le=1, allow_inf_nan=False),
+    _at_most(1.0, "a scenario cuts capacity (0 = lost, 0.5 = halved) and cannot raise it"),
+]
+"""A capacity factor of a stress scenario, in [0, 1]."""
+
+Count = Annotated[int, Field(ge=1, le=MAX_ROWS), _NUMBER]
+"""A number of suppliers or countries: 1 to MAX_ROWS (no table may hold more rows)."""
 
 Selector = Annotated[str, StringConstraints(min_length=1)]
 """A country code (``CN``) or a bloc name (``concern``)."""
+
+
+def non_empty(message: str) -> Callable[[Any], Any]:
+    """A validator refusing an empty collection with ``message`` (what it would silently do)."""
+
+    def check(value: Any) -> Any:
+        if value is not None and len(value) == 0:
+            raise ValueError(message)
+        return value
+
+    return check
+
+
+Selectors = Annotated[tuple[Selector, ...], Field(json_schema_extra={"minItems": 1})]
+"""A non-empty list of country codes or bloc names (emptiness is refused with its own message)."""
 
 
 class Spec(BaseModel):
@@ -74,11 +217,12 @@ class ItemSpec(Spec):
     """Unique item id, e.g. ``lithium_carbonate``."""
     unit: str = "unit"
     """Unit of quantity (``kg``, ``t``, ``wafer``); used in reports only."""
-    demand: NonNegative = 0.0
+    demand: Quantity = 0.0
     """External demand to be met exactly (unless shortfall is allowed)."""
-    inputs: FrozenDict[Id, NonNegative] = Field(default_factory=frozendict)
-    """Bill of materials: quantity of each upstream item consumed per unit of this item."""
-    shortfall_penalty: NonNegative | None = None
+    inputs: FrozenDict[Id, Coefficient] = Field(default_factory=frozendict)
+    """Bill of materials: quantity of each upstream item consumed per unit of this item
+    (0, or between 1e-6 and 1e6: change the input item's unit to stay inside)."""
+    shortfall_penalty: Cost | None = None
     """If set, unmet external demand is allowed at this cost per unit."""
     description: str | None = None
     """Free text."""
@@ -95,9 +239,9 @@ class SiteSpec(Spec):
     """ISO 3166-1 alpha-2 code of the location."""
     owner: str | None = None
     """Country of ultimate control (default: ``country``)."""
-    capacity: NonNegative | None = None
+    capacity: Quantity | None = None
     """Capacity shared by all offers at the site (default: unlimited)."""
-    fixed_cost: NonNegative = 0.0
+    fixed_cost: Cost = 0.0
     """One-off onboarding cost, paid once if any offer at the site is used."""
     description: str | None = None
     """Free text."""
@@ -108,9 +252,9 @@ class SiteSpec(Spec):
 class PriceBreak(Spec):
     """One tier of a volume-discount schedule."""
 
-    from_: NonNegative = Field(alias="from")
+    from_: Quantity = Field(alias="from")
     """Quantity at which this price starts."""
-    price: NonNegative
+    price: Cost
     """Unit price in this tier."""
 
 
@@ -154,15 +298,15 @@ class SupplierSpec(Spec):
     """ISO alpha-2 code where it produces (required unless ``site`` is given)."""
     owner: str | None = None
     """Country of ultimate control (default: ``country``)."""
-    unit_cost: NonNegative | None = None
+    unit_cost: Cost | None = None
     """Unit price (give this or ``price_tiers``)."""
     price_tiers: PriceTiers | None = None
     """Volume-discount schedule (give this or ``unit_cost``)."""
-    capacity: NonNegative | None = None
+    capacity: Quantity | None = None
     """Maximum quantity (default: unlimited, or the site's capacity)."""
-    min_order: NonNegative = 0.0
+    min_order: Quantity = 0.0
     """If awarded at all, at least this quantity."""
-    fixed_cost: NonNegative = 0.0
+    fixed_cost: Cost = 0.0
     """Qualification cost, paid if the supplier is used or kept qualified as an exit standby."""
     exit_clause: bool = True
     """Whether the contract lets the buyer exit."""
@@ -190,12 +334,17 @@ class RuleBase(Spec):
 
     name: Id | None = None
     """Rule name used in results, explanations and errors (default: derived from kind)."""
-    items: tuple[Id, ...] | None = None
-    """Items the rule applies to (default: all)."""
+    items: Annotated[tuple[Id, ...], Field(json_schema_extra={"minItems": 1})] | None = None
+    """Items the rule applies to (default: all; an empty list is refused)."""
     basis: Literal["location", "owner"] = "location"
     """Which country of a supplier counts: where it produces, or who controls it."""
     description: str | None = None
     """Free text, e.g. the policy the rule encodes."""
+
+    # An empty list would make the rule apply to nothing, silently: refuse it and say why.
+    _items_given = field_validator("items")(
+        non_empty("items is empty: omit it to apply the rule to every item, or list items")
+    )
 
 
 class CountryCapRule(RuleBase):
@@ -204,10 +353,14 @@ class CountryCapRule(RuleBase):
     kind: Literal["country_cap"]
     max_share: Share
     """Upper bound on each country's share."""
-    countries: tuple[Selector, ...] | None = None
+    countries: Selectors | None = None
     """Countries (codes or bloc names) capped; default: every country."""
     except_: tuple[Selector, ...] = Field(default=(), alias="except")
     """Countries (codes or bloc names) exempt from the cap."""
+
+    _countries_given = field_validator("countries")(
+        non_empty("countries is empty: omit it to cap every country, or list countries or blocs")
+    )
 
 
 class BlocShareRule(RuleBase):
@@ -240,8 +393,12 @@ class BanRule(RuleBase):
     """No supply from suppliers whose basis country is in ``countries``."""
 
     kind: Literal["ban"]
-    countries: tuple[Selector, ...] = Field(min_length=1)
+    countries: Selectors
     """Banned countries (codes or bloc names)."""
+
+    _countries_given = field_validator("countries")(
+        non_empty("countries is empty: list the countries or blocs to ban (or drop the rule)")
+    )
 
 
 class SupplierCapRule(RuleBase):
@@ -264,7 +421,7 @@ class MinSuppliersRule(RuleBase):
     """At least ``count`` suppliers of an item each receive at least ``min_share_each``."""
 
     kind: Literal["min_suppliers"]
-    count: int = Field(ge=1)
+    count: Count
     """How many suppliers must each carry a real share."""
     min_share_each: PositiveShare = 0.01
     """Share of the item's supply a supplier needs to count (> 0: a token award does not)."""
@@ -274,7 +431,7 @@ class MaxSuppliersRule(RuleBase):
     """At most ``count`` suppliers of an item receive any supply (1 = single sourcing)."""
 
     kind: Literal["max_suppliers"]
-    count: int = Field(ge=1)
+    count: Count
     """Most suppliers that may be awarded."""
 
 
@@ -282,7 +439,7 @@ class MinCountriesRule(RuleBase):
     """At least ``count`` distinct basis countries each supply ``min_share_each`` of an item."""
 
     kind: Literal["min_countries"]
-    count: int = Field(ge=1)
+    count: Count
     """How many countries must each carry a real share."""
     min_share_each: PositiveShare = 0.01
     """Share of the item's supply a country needs to count (> 0)."""
@@ -307,9 +464,9 @@ class HhiCapRule(RuleBase):
     """Herfindahl-Hirschman index of basis-country shares of an item at most ``max_hhi``."""
 
     kind: Literal["hhi_cap"]
-    max_hhi: float = Field(ge=0, le=10_000, allow_inf_nan=False)
+    max_hhi: Annotated[float, Field(ge=0, le=10_000, allow_inf_nan=False), _NUMBER]
     """Cap in HHI points (0-10,000; 10,000 = one country supplies everything)."""
-    tolerance: float = Field(default=1.0, gt=0, le=100, allow_inf_nan=False)
+    tolerance: Annotated[float, Field(gt=0, le=100, allow_inf_nan=False), _NUMBER] = 1.0
     """A plan may exceed the cap by at most this many points (outer-approximation accuracy)."""
 
 
@@ -345,8 +502,13 @@ class ScenarioSpec(Spec):
 
     description: str | None = None
     """What the scenario represents."""
-    capacity: FrozenDict[str, NonNegative] = Field(default_factory=frozendict)
-    """Country code, bloc name, site id or supplier id -> factor on its capacity."""
+    capacity: FrozenDict[str, Factor] = Field(json_schema_extra={"minProperties": 1})
+    """Country code, bloc name, site id or supplier id -> factor on its capacity, in [0, 1]."""
+
+    _capacity_given = field_validator("capacity")(
+        non_empty("capacity is empty: list the countries, blocs, sites or suppliers whose "
+                  "capacity the scenario cuts, e.g. {CN: 0}")
+    )
 
 
 TOP_LEVEL_KEYS = (
