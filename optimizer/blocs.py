@@ -11,13 +11,15 @@ from functools import lru_cache
 from importlib import resources
 from types import MappingProxyType
 
-import yaml
+from trustsource.safe_yaml import load_yaml
 
 
 @lru_cache(maxsize=1)
 def _load() -> dict[str, dict[str, object]]:
     text = resources.files("trustsource.data").joinpath("blocs.yaml").read_text("utf-8")
-    doc = yaml.safe_load(text)
+    # The strict (YAML 1.2) reader: under PyYAML's YAML 1.1 safe_load, Norway's unquoted NO
+    # in the NATO and MSP lists read as the boolean False.
+    doc, _ = load_yaml(text, "blocs.yaml")
     as_of = doc.get("as_of")
     return {
         name: {"members": tuple(entry["members"]), "source": entry["source"], "as_of": as_of}
