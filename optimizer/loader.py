@@ -294,11 +294,11 @@ def _format_pydantic(
 ) -> tuple[str | None, str]:
     """One pydantic error -> (field, message) in user words."""
     loc = [str(p) for p in err["loc"]]
-    fld = ".".join(loc) if loc else None
+    fld = cut(".".join(cut(p, 40) for p in loc)) if loc else None  # a hostile key stays short
     typ, msg, value = err["type"], err["msg"], _shown(err.get("input"))
     if typ == "extra_forbidden":
         key = loc[-1] if loc else "?"
-        return fld, f"unknown key '{key}'{_closest(key, spec_fields)}"
+        return fld, f"unknown key {clip(key)}{_closest(key, spec_fields)}"
     if typ == "missing":
         return fld, "is required"
     if typ == "union_tag_invalid":
@@ -309,7 +309,7 @@ def _format_pydantic(
                 f"supported: {', '.join(RULE_KINDS)}"
             )
         return "kind", (
-            f"unknown rule kind '{tag}'{_closest(str(tag), RULE_KINDS)}; "
+            f"unknown rule kind {clip(str(tag))}{_closest(str(tag), RULE_KINDS)}; "
             f"supported: {', '.join(RULE_KINDS)}"
         )
     if typ == "union_tag_not_found":

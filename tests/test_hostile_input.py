@@ -545,11 +545,15 @@ def test_messages_quote_at_most_a_short_cut(tmp_path: Path) -> None:
         tmp_path,
         f"trustsource: 1\n{long_key}: 1\nitems:\n"
         f"  - {{id: gallium, demand: {'d' * 5000}}}\n"
-        f"  - {{id: '{'G' * 5000}', demand: 1}}\n" + SUPPLIERS,
+        f"  - {{id: '{'G' * 5000}', demand: 1}}\n"
+        + SUPPLIERS
+        + f"  - {{id: ga-x, item: gallium, country: CN, unit_cost: 1, {long_key}: 2}}\n"
+        f"rules:\n  - {{kind: {'r' * 1000}, name: x}}\n",
     )
     issues = _issues(doc)
-    assert len(issues) >= 3
+    assert len(issues) >= 5
     for issue in issues:
+        assert "r" * (SHOWN_CHARS + 1) not in str(issue)
         assert "k" * (SHOWN_CHARS + 1) not in str(issue)
         assert "d" * (SHOWN_CHARS + 1) not in str(issue)
         assert "G" * (SHOWN_CHARS + 1) not in str(issue)
