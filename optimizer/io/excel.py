@@ -7,93 +7,100 @@ from, price: one row per break), ``blocs`` (bloc, country: one row per member), 
 yaml). Row 1 of each sheet is the header. :func:`load_workbook` turns the sheets into a schema-1
 document and validates it with :func:`trustsource.loader.instance_from_document`, so the same
 checks apply; errors are located as ``book.xlsx: suppliers!row 7 (ga-cn) [capacity] ...``.
+
+Reading is strict (see :mod:`trustsource.io.xlsx_read` for the file, formula, error-value,
+merged-cell and sheet-extent rules); a cell it refuses is located as ``book.xlsx:
+suppliers!C4``. On top of those, a column name appears once in a header, a yes/no value
+(``TRUE``) is refused where a number belongs (``exit_clause`` still takes one), a sheet holds at
+most :data:`~trustsource.limits.MAX_ROWS` rows, and mapping and YAML cells are read by the strict
+YAML reader with one alias budget for the workbook. A refused cell is reported once: the
+validator's own complaint about the same row and column (``is required``) is left out.
+
+Writing (:func:`write_workbook`) stores every text as a string cell, so a name such as
+``=WEBSERVICE(...)`` or ``#N/A`` is never a formula or an error value and reads back unchanged;
+numbers stay numbers. Text a workbook cannot hold (a control character, more than
+:data:`~trustsource.limits.MAX_CELL_CHARS` characters) is refused rather than altered.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from contextlib import suppress
+import warnings
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from itertools import zip_longest
 from pathlib import Path
 from typing import Any
 
 import yaml
 from trustsource.errors import InstanceError, Issue, did_you_mean
-from trustsource.loader import RULE_MODELS, Locator, ids_of, instance_from_document
-from trustsource.schema import ItemSpec, SiteSpec, SupplierSpec
+from trustsource.io.excel_layout import (
+    COLUMNS,
+    FREE_TEXT_COLUMNS,
+    LIST_RULE_KEYS,
+    METADATA_KEYS,
+    NUMERIC_COLUMNS,
+    RULE_COLUMNS,
+    SHEETS,
+    TEXT_COLUMNS,
+)
+from trustsource.io.xlsx_read import Row, coordinate, is_worksheet, open_workbook, read_table
+from trustsource.limits import MAX_CELL_CHARS, MAX_YAML_NODES, clip
+from trustsource.loader import Locator, ids_of, instance_from_document
+from trustsource.safe_yaml import cut, load_yaml
 
-ITEM_COLUMNS = tuple(f for f in ItemSpec.model_fields if f != "inputs")
-SITE_COLUMNS = tuple(SiteSpec.model_fields)
-SUPPLIER_COLUMNS = tuple(f for f in SupplierSpec.model_fields if f != "price_tiers")
-# Rule columns: the common keys first, then every other key of any rule kind, once.
-RULE_COLUMNS = tuple(dict.fromkeys(
-    ["name", "kind", "items", "basis", "description"]
-    + [f.alias or n for model in RULE_MODELS for n, f in model.model_fields.items()]))
-LIST_RULE_KEYS = ("items", "countries", "except")
-COLUMNS: dict[str, tuple[str, ...]] = {
-    "metadata": ("key", "value"), "items": ITEM_COLUMNS, "inputs": ("item", "input", "quantity"),
-    "sites": SITE_COLUMNS, "suppliers": SUPPLIER_COLUMNS,
-    "price_tiers": ("supplier", "mode", "from", "price"), "blocs": ("bloc", "country"),
-    "tariffs": ("country", "rate"), "rules": RULE_COLUMNS, "variants": ("name", "yaml"),
-    "scenarios": ("name", "yaml"),
-}
-SHEETS = tuple(COLUMNS)
-METADATA_KEYS = ("trustsource", "name", "currency", "description", "sources")
-# Cells of these columns are text even when Excel stored a number (an id typed as 123).
-_TEXT = {"id", "item", "site", "country", "owner", "unit", "description", "source", "name",
-         "kind", "basis", "bloc", "input", "supplier", "mode", "lose", "key", "yaml"}
-# Free text keeps its whitespace (a folded YAML description ends with a newline).
-_FREE_TEXT = {"description", "source", "value", "yaml"}
+__all__ = [
+    "COLUMNS",
+    "RULE_COLUMNS",
+    "SHEETS",
+    "SheetLocator",
+    "document_from_workbook",
+    "load_workbook",
+    "workbook_tables",
+    "write_workbook",
+]
+
 _IGNORED_SHEETS = ("README",)
-Row = tuple[int, dict[str, Any]]
+# A refused cell of a table sheet holds this text, so the record keeps its shape (a missing
+# unit_cost would add "give exactly one of unit_cost and price_tiers"); the validator's complaint
+# about it is dropped. A row of another sheet with a refused cell is left out whole.
+_REFUSED = "#refused"
+_TABLE_SHEETS = ("items", "sites", "suppliers", "rules")
+_PAIR_SHEETS = ("metadata", "blocs", "tariffs", "variants", "scenarios")
 
 
 # --- reading ------------------------------------------------------------------------------------
 
-def _blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and value.strip() == "")
+
+@dataclass
+class _Book:
+    """What reading the sheets gave: the document, rows, problems, and the refused cells."""
+
+    doc: dict[str, Any]
+    lines: dict[str, list[int]]
+    issues: list[Issue]
+    # (location without the id label, field) of each refused cell: the validator's complaint
+    # about the same place (``is required``) would repeat the problem.
+    refused: set[tuple[str, str]]
 
 
 def _cell(col: str, value: Any) -> Any:
     if isinstance(value, (datetime, date)):
         return value.isoformat()
     if isinstance(value, str):
-        return value if col in _FREE_TEXT else value.strip()
-    if col in _TEXT and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return value if col in FREE_TEXT_COLUMNS else value.strip()
+    if col in TEXT_COLUMNS and isinstance(value, (int, float)) and not isinstance(value, bool):
         return str(int(value)) if float(value).is_integer() else str(value)
     return value
 
 
-def _read_sheet(ws: Any, shown: str, issues: list[Issue]) -> list[Row]:
-    """(sheet row number, record) per non-blank row under the header; blank cells dropped."""
-    header: list[str | None] | None = None
-    out: list[Row] = []
-    for n, values in enumerate(ws.iter_rows(values_only=True), start=1):
-        if all(_blank(v) for v in values):
-            continue
-        if header is None:
-            header = [None if _blank(v) else str(v).strip() for v in values]
-            continue
-        rec: dict[str, Any] = {}
-        for col, value in zip_longest(header, values):
-            if _blank(value):
-                continue
-            if col is None:
-                issues.append(Issue(f"{shown}!row {n}", None,
-                                    f"value {value!r} in a column without a header"))
-                continue
-            if col in rec:
-                issues.append(Issue(f"{shown}!row {n}", col, "column given twice"))
-            rec[col] = _cell(col, value)
-        out.append((n, rec))
-    return out
-
-
-def _need(rec: dict[str, Any], required: tuple[str, ...], allowed: tuple[str, ...],
-          where: str, issues: list[Issue]) -> bool:
+def _need(
+    rec: dict[str, Any],
+    required: tuple[str, ...],
+    allowed: tuple[str, ...],
+    where: str,
+    issues: list[Issue],
+) -> bool:
     """Report missing and unknown columns of a row; True when the row is usable."""
     ok = True
     for c in required:
@@ -102,12 +109,27 @@ def _need(rec: dict[str, Any], required: tuple[str, ...], allowed: tuple[str, ..
             ok = False
     for c in rec:
         if c not in allowed:
-            issues.append(Issue(where, c, f"unknown column '{c}'{did_you_mean(c, allowed)}"))
+            issues.append(
+                Issue(where, cut(c, 40), f"unknown column {clip(c)}{did_you_mean(c, allowed)}")
+            )
             ok = False
     return ok
 
 
-def _metadata(rows: list[Row], at: str, doc: dict[str, Any], issues: list[Issue]) -> None:
+def _yaml_cell(text: str, where: str, budget: list[int]) -> Any:
+    """A mapping or YAML cell read strictly; ``budget`` is the alias-expansion budget left.
+
+    Raises:
+        InstanceError: the cell is not valid (strict) YAML or exceeds a bound.
+    """
+    data, size = load_yaml(text, where, max_nodes=max(budget[0], 0))
+    budget[0] -= size
+    return data
+
+
+def _metadata(
+    rows: list[Row], at: str, doc: dict[str, Any], issues: list[Issue], budget: list[int]
+) -> None:
     sources: list[Any] = []
     for n, rec in rows:
         where = f"{at}metadata!row {n}"
@@ -115,13 +137,21 @@ def _metadata(rows: list[Row], at: str, doc: dict[str, Any], issues: list[Issue]
         if key is None:
             issues.append(Issue(where, "key", "is required"))
         elif key not in METADATA_KEYS:
-            issues.append(Issue(where, "key", f"unknown key '{key}'"
-                                f"{did_you_mean(str(key), METADATA_KEYS)}; "
-                                f"known: {', '.join(METADATA_KEYS)}"))
+            issues.append(
+                Issue(
+                    where,
+                    "key",
+                    f"unknown key {clip(key)}"
+                    f"{did_you_mean(str(key), METADATA_KEYS)}; "
+                    f"known: {', '.join(METADATA_KEYS)}",
+                )
+            )
         elif key == "sources":
             if isinstance(value, str) and value.lstrip().startswith("{"):
-                with suppress(yaml.YAMLError):
-                    value = yaml.safe_load(value)
+                try:
+                    value = _yaml_cell(value, where, budget)
+                except InstanceError:
+                    pass  # not a mapping after all: the source is this text
             if value is not None:
                 sources.append(value)
         elif key in doc:
@@ -132,61 +162,113 @@ def _metadata(rows: list[Row], at: str, doc: dict[str, Any], issues: list[Issue]
         doc["sources"] = sources
 
 
-def _table(rows: list[Row], section: str, at: str, lines: dict[str, list[int]],
-           issues: list[Issue]) -> list[dict[str, Any]]:
+def _table(
+    rows: list[Row],
+    section: str,
+    at: str,
+    lines: dict[str, list[int]],
+    issues: list[Issue],
+    budget: list[int],
+) -> list[dict[str, Any]]:
     lines[section] = [n for n, _ in rows]
     for n, rec in rows:
         for col in ("inputs", "price_tiers"):  # given inline, as in CSV tables
-            if isinstance(rec.get(col), str):
+            text = rec.get(col)
+            if isinstance(text, str):
+                where = f"{at}{section}!row {n}"
                 try:
-                    rec[col] = yaml.safe_load(rec[col])
-                except yaml.YAMLError:
-                    issues.append(Issue(f"{at}{section}!row {n}", col,
-                                        f"cannot parse mapping {rec.pop(col)!r}"))
+                    rec[col] = _yaml_cell(text, where, budget)
+                except InstanceError as exc:
+                    del rec[col]
+                    reason = exc.issues[0].message if exc.issues else "unreadable"
+                    issues.append(Issue(where, col, f"cannot parse mapping {clip(text)}: {reason}"))
     return [rec for _, rec in rows]
 
 
-def _attach(rows: list[Row], sheet: str, at: str, table: list[dict[str, Any]],
-            issues: list[Issue]) -> None:
-    """Fold ``inputs`` / ``price_tiers`` rows into their item / supplier records."""
-    by_id = {r.get("id"): r for r in table if isinstance(r.get("id"), str)}
+def _attach(
+    rows: list[Row],
+    sheet: str,
+    at: str,
+    owners: list[Row],
+    issues: list[Issue],
+    refused: set[tuple[str, str]],
+) -> None:
+    """Fold ``inputs`` / ``price_tiers`` rows into their item / supplier records.
+
+    A row with a refused cell is left out, and the owner's ``inputs`` / ``price_tiers`` added
+    to ``refused``: the validator would otherwise blame the owner for the missing row.
+    """
+    rows_of = {rec.get("id"): n for n, rec in owners if isinstance(rec.get("id"), str)}
+    by_id = {rec.get("id"): rec for _, rec in owners if isinstance(rec.get("id"), str)}
     cols = COLUMNS[sheet]
     owner_col, kind = cols[0], ("item" if sheet == "inputs" else "supplier")
     required = cols if sheet == "inputs" else ("supplier", "from", "price")
+    lost = {where for where, _ in refused}
     made: set[str] = set()
     for n, rec in rows:
         where = f"{at}{sheet}!row {n}"
+        if where in lost:
+            if rec.get(owner_col) in rows_of:
+                refused.add((f"{at}{kind}s!row {rows_of[rec[owner_col]]}", sheet))
+            continue
         if not _need(rec, required, cols, where, issues):
             continue
         oid = rec[owner_col]
         owner = by_id.get(oid)
         if owner is None:
-            issues.append(Issue(where, owner_col, f"unknown {kind} '{oid}'"
-                                f"{did_you_mean(str(oid), list(by_id))}"))
+            issues.append(
+                Issue(
+                    where,
+                    owner_col,
+                    f"unknown {kind} {clip(oid)}{did_you_mean(str(oid), list(by_id))}",
+                )
+            )
             continue
         if sheet == "inputs":
             inputs = owner.setdefault("inputs", {})
             if oid not in made and inputs:
-                issues.append(Issue(where, "item", f"item '{oid}' also has an inputs cell; "
-                                    "give its inputs in one place"))
+                issues.append(
+                    Issue(
+                        where,
+                        "item",
+                        f"item {clip(oid)} also has an inputs cell; give its inputs in one place",
+                    )
+                )
                 continue
             made.add(oid)
             if rec["input"] in inputs:
-                issues.append(Issue(where, "input", f"input '{rec['input']}' of item '{oid}' "
-                                    "given twice"))
+                issues.append(
+                    Issue(
+                        where,
+                        "input",
+                        f"input {clip(rec['input'])} of item {clip(oid)} given twice",
+                    )
+                )
                 continue
             inputs[rec["input"]] = rec["quantity"]
             continue
         if oid not in made and "price_tiers" in owner:
-            issues.append(Issue(where, "supplier", f"supplier '{oid}' also has a price_tiers "
-                                "cell; give its tiers in one place"))
+            issues.append(
+                Issue(
+                    where,
+                    "supplier",
+                    f"supplier {clip(oid)} also has a price_tiers cell; give its tiers in "
+                    "one place",
+                )
+            )
             continue
         made.add(oid)
         tiers = owner.setdefault("price_tiers", {"breaks": []})
         mode = rec.get("mode")
         if mode is not None and tiers.setdefault("mode", mode) != mode:
-            issues.append(Issue(where, "mode", f"mode '{mode}' differs from '{tiers['mode']}' "
-                                f"on an earlier row of supplier '{oid}'"))
+            issues.append(
+                Issue(
+                    where,
+                    "mode",
+                    f"mode {clip(mode)} differs from "
+                    f"{clip(tiers['mode'])} on an earlier row of supplier {clip(oid)}",
+                )
+            )
         tiers["breaks"].append({"from": rec["from"], "price": rec["price"]})
 
 
@@ -197,13 +279,14 @@ def _rules(rows: list[Row]) -> list[dict[str, Any]]:
             value = rec.get(key)
             if isinstance(value, str):
                 text = value.strip()
-                rec[key] = [] if text == "[]" else [p.strip() for p in text.split(",")
-                                                    if p.strip()]
+                rec[key] = [] if text == "[]" else [p.strip() for p in text.split(",") if p.strip()]
         out.append(rec)
     return out
 
 
-def _pairs(rows: list[Row], sheet: str, at: str, issues: list[Issue]) -> dict[str, Any]:
+def _pairs(
+    rows: list[Row], sheet: str, at: str, issues: list[Issue], budget: list[int]
+) -> dict[str, Any]:
     key_col, val_col = COLUMNS[sheet]
     out: dict[str, Any] = {}
     for n, rec in rows:
@@ -215,13 +298,13 @@ def _pairs(rows: list[Row], sheet: str, at: str, issues: list[Issue]) -> dict[st
             out.setdefault(key, []).append(value)
         elif sheet in ("variants", "scenarios"):
             try:
-                value = yaml.safe_load(value) if isinstance(value, str) else value
-            except yaml.YAMLError as exc:
-                issues.append(Issue(where, "yaml", f"not valid YAML: {exc}"))
+                value = _yaml_cell(value, where, budget) if isinstance(value, str) else value
+            except InstanceError as exc:
+                issues += [Issue(where, "yaml", i.message) for i in exc.issues]
                 continue
             out[key] = {} if value is None else value
         elif key in out:
-            issues.append(Issue(where, key_col, f"'{key}' given twice"))
+            issues.append(Issue(where, key_col, f"{clip(key)} given twice"))
         else:
             out[key] = value
     return out
@@ -240,8 +323,9 @@ class SheetLocator(Locator):
 
 def _relocate(location: str, origin: str, sheet_rows: dict[str, list[int]]) -> str:
     """``book.xlsx: suppliers[5] (x)`` -> ``book.xlsx: suppliers!row 7 (x)``."""
-    m = re.match(rf"^{re.escape(origin)}: (items|sites|suppliers|rules)\[(\d+)\](.*)$",
-                 location, re.DOTALL)
+    m = re.match(
+        rf"^{re.escape(origin)}: (items|sites|suppliers|rules)\[(\d+)\](.*)$", location, re.DOTALL
+    )
     if m is None or m.group(1) not in sheet_rows:
         return location
     rows = sheet_rows[m.group(1)]
@@ -251,53 +335,104 @@ def _relocate(location: str, origin: str, sheet_rows: dict[str, list[int]]) -> s
     return f"{origin}: {m.group(1)}!row {rows[k]}{m.group(3)}"
 
 
-def document_from_workbook(
-    path: str | Path,
-) -> tuple[dict[str, Any], dict[str, list[int]], list[Issue]]:
-    """The schema-1 document of a workbook, the sheet row of each table entry, sheet problems.
-
-    Raises:
-        InstanceError: if the file cannot be read at all.
-    """
-    import openpyxl
-
-    path = Path(path)
+def _read_book(path: Path) -> _Book:
+    """Every sheet of the workbook at ``path`` as a schema-1 document (not yet validated)."""
     origin = path.name
     at = f"{origin}: "
-    try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except FileNotFoundError:
-        raise InstanceError([Issue(str(path), None, "file not found")]) from None
-    except Exception as exc:  # noqa: BLE001 - openpyxl raises many types for a bad file
-        raise InstanceError([Issue(str(path), None, f"cannot read workbook: {exc}")]) from None
     issues: list[Issue] = []
+    refused: set[tuple[str, str]] = set()
     rows: dict[str, list[Row]] = {}
-    try:
-        for name in wb.sheetnames:
-            if name in _IGNORED_SHEETS:
-                continue
-            if name not in SHEETS:
-                issues.append(Issue(f"{at}{name}", None, f"unknown sheet '{name}'"
-                                    f"{did_you_mean(name, SHEETS)}; known: {', '.join(SHEETS)}"))
-                continue
-            rows[name] = _read_sheet(wb[name], f"{at}{name}", issues)
-    finally:
-        wb.close()
+    with warnings.catch_warnings():
+        # openpyxl warns (on stderr) about features it drops; the library never prints, and
+        # what matters for the data is refused below with a located message.
+        warnings.simplefilter("ignore")
+        wb = open_workbook(path)
+        try:
+            for name in wb.sheetnames:
+                if name in _IGNORED_SHEETS:
+                    continue
+                if name not in SHEETS:
+                    issues.append(
+                        Issue(
+                            f"{at}{cut(name, 40)}",
+                            None,
+                            f"unknown sheet {clip(name)}{did_you_mean(name, SHEETS)};"
+                            f" known: {', '.join(SHEETS)}",
+                        )
+                    )
+                    continue
+                ws = wb[name]
+                if name in rows or not is_worksheet(ws):
+                    issues.append(
+                        Issue(
+                            f"{at}{name}",
+                            None,
+                            "appears twice, or is a chart "
+                            "sheet; keep one sheet of cells by this name",
+                        )
+                    )
+                    continue
+                rows[name] = read_table(
+                    wb,
+                    ws,
+                    f"{at}{name}",
+                    issues,
+                    refused,
+                    numeric=NUMERIC_COLUMNS,
+                    convert=_cell,
+                    placeholder=_REFUSED if name in _TABLE_SHEETS else None,
+                )
+        finally:
+            wb.close()
+    lost = {where for where, _ in refused}
+    for sheet in _PAIR_SHEETS:
+        kept = []
+        for n, rec in rows.get(sheet, []):
+            if f"{at}{sheet}!row {n}" not in lost:
+                kept.append((n, rec))
+            elif sheet == "metadata" and isinstance(rec.get("key"), str):
+                refused.add((origin, rec["key"]))  # "missing schema version" would follow
+        rows[sheet] = kept
+    budget = [MAX_YAML_NODES]  # one alias-expansion budget for all YAML cells of the workbook
     doc: dict[str, Any] = {}
-    _metadata(rows.get("metadata", []), at, doc, issues)
+    _metadata(rows.get("metadata", []), at, doc, issues, budget)
     lines: dict[str, list[int]] = {}
     for section in ("items", "sites", "suppliers"):
         if section in rows:
-            doc[section] = _table(rows[section], section, at, lines, issues)
-    _attach(rows.get("inputs", []), "inputs", at, doc.get("items", []), issues)
-    _attach(rows.get("price_tiers", []), "price_tiers", at, doc.get("suppliers", []), issues)
+            doc[section] = _table(rows[section], section, at, lines, issues, budget)
+    _attach(rows.get("inputs", []), "inputs", at, rows.get("items", []), issues, refused)
+    _attach(
+        rows.get("price_tiers", []), "price_tiers", at, rows.get("suppliers", []), issues, refused
+    )
     if "rules" in rows:
         lines["rules"] = [n for n, _ in rows["rules"]]
         doc["rules"] = _rules(rows["rules"])
     for sheet in ("blocs", "tariffs", "variants", "scenarios"):
         if rows.get(sheet):
-            doc[sheet] = _pairs(rows[sheet], sheet, at, issues)
-    return doc, lines, issues
+            doc[sheet] = _pairs(rows[sheet], sheet, at, issues, budget)
+    return _Book(doc, lines, issues, refused)
+
+
+def _repeats(issue: Issue, refused: set[tuple[str, str]]) -> bool:
+    """True if ``issue`` is the validator's complaint about a cell already refused."""
+    where = issue.location.split(" (")[0]  # without the entry's id
+    name = issue.field or ""
+    return (where, name) in refused or (where, re.split(r"[.\[]", name)[0]) in refused
+
+
+def document_from_workbook(
+    path: str | Path,
+) -> tuple[dict[str, Any], dict[str, list[int]], list[Issue]]:
+    """The schema-1 document of a workbook, the sheet row of each table entry, sheet problems.
+
+    A refused cell (see :func:`load_workbook`) is reported among the problems; in the document
+    it holds a placeholder text, or its row is left out.
+
+    Raises:
+        InstanceError: if the file cannot be read at all (missing, too large, not a workbook).
+    """
+    book = _read_book(Path(path))
+    return book.doc, book.lines, book.issues
 
 
 def load_workbook(path: str | Path) -> Any:
@@ -307,23 +442,29 @@ def load_workbook(path: str | Path) -> Any:
         The validated :class:`~trustsource.Instance`.
 
     Raises:
-        InstanceError: every problem, located by sheet, row and column.
+        InstanceError: every problem, located by sheet, row and column (or cell).
     """
     path = Path(path)
     origin = path.name
-    doc, lines, issues = document_from_workbook(path)
+    book = _read_book(path)
     try:
-        inst = instance_from_document(doc, path.parent, origin)
+        inst = instance_from_document(book.doc, path.parent, origin)
     except InstanceError as exc:
-        raise InstanceError(issues + [Issue(_relocate(i.location, origin, lines), i.field,
-                                            i.message, i.kind) for i in exc.issues]) from None
-    if issues:
-        raise InstanceError(issues)
-    inst._locator = SheetLocator(document=origin, ids=ids_of(doc), sheet_rows=lines)
+        found = [
+            Issue(_relocate(i.location, origin, book.lines), i.field, i.message, i.kind)
+            for i in exc.issues
+        ]
+        raise InstanceError(
+            book.issues + [i for i in found if not _repeats(i, book.refused)]
+        ) from None
+    if book.issues:
+        raise InstanceError(book.issues)
+    inst._locator = SheetLocator(document=origin, ids=ids_of(book.doc), sheet_rows=book.lines)
     return inst
 
 
 # --- writing ------------------------------------------------------------------------------------
+
 
 def _cell_value(key: str, value: Any) -> Any:
     if isinstance(value, (list, tuple)):
@@ -333,26 +474,70 @@ def _cell_value(key: str, value: Any) -> Any:
     return value
 
 
-def _append(ws: Any, values: list[Any]) -> None:
-    ws.append(values)
-    for cell in ws[ws.max_row]:
-        if isinstance(cell.value, str) and cell.value.startswith("="):
-            cell.data_type = "s"  # text, not a formula
+def _text_problem(text: str) -> str | None:
+    """Why ``text`` cannot be stored in a cell and read back unchanged, or ``None``."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    if len(text) > MAX_CELL_CHARS:
+        return (
+            f"is {len(text):,} characters long; a workbook cell is read back only up to "
+            f"{MAX_CELL_CHARS:,}; keep this instance in YAML, JSON or a CSV folder"
+        )
+    bad = ILLEGAL_CHARACTERS_RE.search(text)
+    if bad is not None:
+        return (
+            f"contains the control character U+{ord(bad.group()):04X}, which an Excel "
+            "workbook cannot hold; remove it, or keep this instance in YAML or JSON"
+        )
+    return None
 
 
-def _sheet(wb: Any, name: str, records: list[dict[str, Any]]) -> Any:
+def _label(rec: dict[str, Any]) -> str:
+    for key in ("id", "name", "supplier", "item", "bloc", "country", "key"):
+        if isinstance(rec.get(key), str):
+            return f" ({cut(rec[key], 40)})"
+    return ""
+
+
+def _sheet(
+    wb: Any, name: str, records: list[dict[str, Any]], issues: list[Issue] | None = None
+) -> Any:
+    """Sheet ``name`` with a header row and one row per record.
+
+    Text is written as string cells: openpyxl would otherwise make ``=...`` a formula and
+    ``#N/A`` an error value. Cells are set by row number: ``ws.append`` followed by a look-up of
+    the new row costs a scan of the whole sheet per row (quadratic: minutes for 10 000 rows).
+
+    Raises:
+        InstanceError: text a cell cannot hold, when ``issues`` is not given (otherwise the
+            problems are appended to it and the cells left empty).
+    """
     from openpyxl.styles import Font
 
+    problems: list[Issue] = [] if issues is None else issues
     ws = wb.create_sheet(name)
     cols = COLUMNS[name]
     ws.append(list(cols))
     for cell in ws[1]:
         cell.font = Font(bold=True)
     ws.freeze_panes = "A2"
-    for rec in records:
-        _append(ws, [_cell_value(c, rec.get(c)) for c in cols])
-    for k, col in enumerate(cols):
-        ws.column_dimensions[ws.cell(1, k + 1).column_letter].width = max(10, len(col) + 2)
+    for n, rec in enumerate(records, start=2):
+        for k, col in enumerate(cols, start=1):
+            value = _cell_value(col, rec.get(col))
+            if value is None:
+                continue
+            if isinstance(value, str):
+                problem = _text_problem(value)
+                if problem is not None:
+                    problems.append(Issue(f"{name}!{coordinate(n, k)}{_label(rec)}", col, problem))
+                    continue
+            cell = ws.cell(row=n, column=k, value=value)
+            if isinstance(value, str):
+                cell.data_type = "s"  # text, never a formula or an error value
+    for k, col in enumerate(cols, start=1):
+        ws.column_dimensions[coordinate(1, k)[:-1]].width = max(10, len(col) + 2)
+    if issues is None and problems:
+        raise InstanceError(problems)
     return ws
 
 
@@ -363,35 +548,50 @@ def workbook_tables(doc: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
     items, inputs = [], []
     for it in doc.get("items", ()):
         items.append(it)
-        inputs += [{"item": it["id"], "input": j, "quantity": q}
-                   for j, q in it.get("inputs", {}).items()]
+        inputs += [
+            {"item": it["id"], "input": j, "quantity": q} for j, q in it.get("inputs", {}).items()
+        ]
     tiers = []
     for s in doc.get("suppliers", ()):
         pt = s.get("price_tiers")
         if pt:
             tiers += [{"supplier": s["id"], "mode": pt["mode"], **b} for b in pt["breaks"]]
     return {
-        "metadata": meta, "items": items, "inputs": inputs, "sites": list(doc.get("sites", ())),
-        "suppliers": list(doc.get("suppliers", ())), "price_tiers": tiers,
-        "blocs": [{"bloc": b, "country": c} for b, cs in doc.get("blocs", {}).items()
-                  for c in cs],
+        "metadata": meta,
+        "items": items,
+        "inputs": inputs,
+        "sites": list(doc.get("sites", ())),
+        "suppliers": list(doc.get("suppliers", ())),
+        "price_tiers": tiers,
+        "blocs": [{"bloc": b, "country": c} for b, cs in doc.get("blocs", {}).items() for c in cs],
         "tariffs": [{"country": c, "rate": r} for c, r in doc.get("tariffs", {}).items()],
         "rules": list(doc.get("rules", ())),
-        "variants": [{"name": n, "yaml": yaml.safe_dump(v, sort_keys=False, allow_unicode=True)}
-                     for n, v in doc.get("variants", {}).items()],
-        "scenarios": [{"name": n, "yaml": yaml.safe_dump(v, sort_keys=False, allow_unicode=True)}
-                      for n, v in doc.get("scenarios", {}).items()],
+        "variants": [
+            {"name": n, "yaml": yaml.safe_dump(v, sort_keys=False, allow_unicode=True)}
+            for n, v in doc.get("variants", {}).items()
+        ],
+        "scenarios": [
+            {"name": n, "yaml": yaml.safe_dump(v, sort_keys=False, allow_unicode=True)}
+            for n, v in doc.get("scenarios", {}).items()
+        ],
     }
 
 
 def write_workbook(instance: Any, path: str | Path) -> Path:
-    """Write ``instance`` as a workbook; :func:`load_workbook` reads back an equal instance."""
+    """Write ``instance`` as a workbook; :func:`load_workbook` reads back an equal instance.
+
+    Raises:
+        InstanceError: text that a workbook cell cannot hold unchanged (nothing is written).
+    """
     import openpyxl
 
     wb = openpyxl.Workbook()
     wb.remove(wb.active)
+    issues: list[Issue] = []
     for name, records in workbook_tables(instance.to_dict()).items():
-        _sheet(wb, name, records)
+        _sheet(wb, name, records, issues)
+    if issues:
+        raise InstanceError(issues)
     path = Path(path)
     wb.save(path)
     return path
