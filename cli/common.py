@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import sys
+import time
 import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import click
-from trustsource.cli.guard import Interrupted, StopFlag, stop_on_signals
+from trustsource.cli.guard import Interrupted, StopFlag
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INVALID, EXIT_INFEASIBLE, EXIT_NO_SOLUTION = 0, 1, 2, 3, 4
 EXIT_OUTPUT = 5  # an output file or folder could not be written (disk full, permissions)
@@ -44,23 +46,32 @@ def _echo_json(doc: dict[str, Any], after_output_possible: bool = False) -> None
         click.echo(json.dumps(doc, indent=2))
 
 
+def stop_flag(polled: bool) -> StopFlag:
+    """The command's stop flag (installed by ``main``; a fresh one under in-process runners)."""
+    ctx = click.get_current_context(silent=True)
+    obj = ctx.find_root().obj if ctx is not None else None
+    flag = obj.get("stop") if isinstance(obj, dict) else None
+    if not isinstance(flag, StopFlag):
+        flag = StopFlag()
+    flag.polled = polled
+    return flag
+
+
 @contextmanager
-def error_boundary(debug: bool, fmt: str | None = None,
-                   stop: StopFlag | None = None) -> Iterator[StopFlag]:
+def error_boundary(debug: bool, fmt: str | None = None) -> Iterator[None]:
     """Known errors become a short message and an exit code; tracebacks only with --debug.
 
     With ``fmt == "json"`` stdout stays one JSON object whatever happens: invalid input writes
     ``{"status": "invalid", "issues": [...]}``, other failures ``{"status": "error" |
     "interrupted", "message": ...}`` (unless the command already wrote its result). The
-    boundary also owns SIGINT/SIGTERM for the command (see :func:`stop_on_signals`): pass
-    ``stop`` when the command polls the flag and reports partial results itself.
+    boundary also ends a command stopped by SIGINT/SIGTERM (:class:`Interrupted`) with
+    128 + the signal number.
     """
     from trustsource.errors import InstanceError, OutputError
 
     as_json = fmt == "json"
     try:
-        with stop_on_signals(stop) as flag:
-            yield flag
+        yield
     except InstanceError as exc:
         if debug:
             traceback.print_exc()
@@ -107,10 +118,49 @@ _format = click.option("--format", "fmt", type=click.Choice(["table", "json", "c
                        default="table", show_default=True, help="Output format on stdout.")
 
 
+def time_left(time_limit: float | None) -> float | None:
+    """Seconds left of a ``--time-limit`` that counts from the start of the command.
+
+    The limit is a wall-clock promise for the whole command (reading, building, solving,
+    writing), so what the solver gets is what remains after reading the instance.
+    """
+    if time_limit is None:
+        return None
+    obj = click.get_current_context().find_root().obj
+    started = obj.get("started") if isinstance(obj, dict) else None
+    used = 0.0 if started is None else time.perf_counter() - started
+    return max(time_limit - used, 0.0)
+
+
+def exit_after(plan: Any, failure: Failure | None) -> None:
+    """Raise ``failure`` (or return), but end the process at once if HiGHS was abandoned.
+
+    A HiGHS thread that ignored an interrupt is still running C++ code; letting the
+    interpreter shut down around it can abort the process. The results are already written,
+    so flush and leave without the interpreter's shutdown.
+    """
+    if not getattr(plan, "abandoned", False):
+        if failure is not None:
+            raise failure
+        return
+    if failure is not None and str(failure):
+        click.echo(str(failure), err=True)
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    from trustsource.cli.guard import _flush_c_stdio
+
+    _flush_c_stdio()
+    os._exit(EXIT_OK if failure is None else failure.code)
+
+
 def time_limit_option(what: str = "the solver") -> Any:
     """``--time-limit`` in seconds (None: no limit)."""
     return click.option("--time-limit", type=click.FloatRange(min=0), default=None,
-                        help=f"Seconds for {what} (default: no limit).")
+                        help=f"Seconds for {what} (default: no limit); for solve, wall-clock "
+                             "seconds for the whole command.")
 
 
 def mip_gap_option(what: str = "the solver") -> Any:

@@ -95,11 +95,16 @@ def guarded_stdout(argv: list[str]) -> Iterator[None]:
 
 
 class StopFlag:
-    """Set by SIGINT/SIGTERM; polled by the solver through ``stop=flag.is_set``."""
+    """Raised by SIGINT/SIGTERM; polled by the solver through ``stop=flag.is_set``.
 
-    def __init__(self) -> None:
+    ``polled``: the running command checks the flag itself and reports partial results (solve);
+    otherwise the first signal raises :class:`Interrupted` at once.
+    """
+
+    def __init__(self, polled: bool = False) -> None:
         self._event = threading.Event()
         self.signum: int | None = None
+        self.polled = polled
 
     def is_set(self) -> bool:
         """True once a stop signal arrived."""
@@ -126,32 +131,30 @@ class Interrupted(Exception):
 
 
 @contextmanager
-def stop_on_signals(flag: StopFlag | None = None) -> Iterator[StopFlag]:
-    """Handle SIGINT and SIGTERM for the duration of a command.
+def stop_on_signals(flag: StopFlag) -> Iterator[StopFlag]:
+    """Handle SIGINT and SIGTERM for the whole command, from its first line.
 
-    With ``flag`` given (a command that can report a partial result, e.g. ``solve``), a signal
-    only raises the flag and the solver stops at its next interrupt check. Without, the first
-    signal raises :class:`Interrupted` in the main thread, which the solver's wait loop turns
-    into an interrupted HiGHS run before it propagates. A second signal while stopping raises
-    :class:`Interrupted` in both modes, so a user is never stuck.
+    In ``polled`` mode a signal only raises the flag and the solver stops at its next check
+    (HiGHS is interrupted through its callbacks). Otherwise the signal raises
+    :class:`Interrupted` in the main thread; the solver's wait loop turns that into an
+    interrupted HiGHS run before it propagates. A second signal always raises, so a user is
+    never stuck.
     """
-    target = flag if flag is not None else StopFlag()
-    polled = flag is not None
 
     def handler(signum: int, frame: FrameType | None) -> None:
-        first = not target.is_set()
-        target.set(signum)
-        if not (polled and first):
+        first = not flag.is_set()
+        flag.set(signum)
+        if not (flag.polled and first):
             raise Interrupted(signum)
 
     if threading.current_thread() is not threading.main_thread():
-        yield target  # signal handlers can only be installed from the main thread
+        yield flag  # signal handlers can only be installed from the main thread
         return
     old = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
     for s in old:
         signal.signal(s, handler)
     try:
-        yield target
+        yield flag
     finally:
         for s, h in old.items():
             signal.signal(s, h)

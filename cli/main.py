@@ -21,8 +21,11 @@ from trustsource.cli.common import (
     Failure,
     _debug,
     error_boundary,
+    exit_after,
     issue_records,
     mip_gap_option,
+    stop_flag,
+    time_left,
     time_limit_option,
     variant_option,
 )
@@ -98,7 +101,8 @@ def validate(file: str, fmt: str, debug: bool) -> None:
               show_default=True,
               help="Formulation of exit rules: dense rows per lost unit, or an auxiliary total "
                    "(auto: dense for countries and sites, aux for suppliers).")
-@click.option("--solver-log", is_flag=True, help="Show the HiGHS log (on stdout).")
+@click.option("--solver-log", is_flag=True,
+              help="Show the HiGHS log (on stderr; stdout keeps the result only).")
 @click.option("--progress/--no-progress", default=None,
               help="Show a progress line on stderr (default: when stderr is a terminal).")
 @click.option("--write-lp", type=click.Path(dir_okay=False), default=None,
@@ -120,6 +124,7 @@ def solve(file: str, fmt: str, out_dir: str | None, time_limit: float | None, mi
     )
     from trustsource.status import Status
 
+    flag = stop_flag(polled=True)
     with error_boundary(debug, fmt):
         if fmt == "xlsx" and out_dir is None:
             raise click.UsageError("--format xlsx writes plan.xlsx into a folder: add --out DIR")
@@ -130,14 +135,11 @@ def solve(file: str, fmt: str, out_dir: str | None, time_limit: float | None, mi
             from trustsource import build_model
 
             build_model(inst, exit_form=exit_form).write_lp(write_lp)  # type: ignore[arg-type]
-        plan = solve_instance(inst, time_limit=time_limit, mip_rel_gap=mip_gap, threads=threads,
-                              backend=backend, log=solver_log,  # type: ignore[arg-type]
-                              exit_form=exit_form,  # type: ignore[arg-type]
-                              progress=progress_line(progress, solver_log))
+        plan = solve_instance(inst, time_limit=time_left(time_limit), mip_rel_gap=mip_gap,
+                              threads=threads, backend=backend,  # type: ignore[arg-type]
+                              log=solver_log, exit_form=exit_form,  # type: ignore[arg-type]
+                              progress=progress_line(progress, solver_log), stop=flag.is_set)
         clear_progress(progress, solver_log)
-        if plan.violations:
-            raise Failure("internal error: the plan failed independent verification:\n" +
-                          "\n".join(f"  - {v.message}" for v in plan.violations), EXIT_INTERNAL)
         if out_dir is not None:
             write_out_dir(plan, out_dir, xlsx=fmt == "xlsx")
         if fmt == "xlsx":
@@ -151,6 +153,14 @@ def solve(file: str, fmt: str, out_dir: str | None, time_limit: float | None, mi
         code = {Status.OPTIMAL: EXIT_OK, Status.FEASIBLE: EXIT_OK,
                 Status.INFEASIBLE: EXIT_INFEASIBLE, Status.UNBOUNDED: EXIT_INFEASIBLE,
                 Status.NO_SOLUTION: EXIT_NO_SOLUTION}.get(plan.status, EXIT_INTERNAL)
+        if flag.is_set():
+            # A stop signal: the best plan so far was reported (or no_solution); the exit code
+            # says the command was stopped, as shells expect.
+            exit_after(plan, Failure(f"interrupted: {plan.message}", flag.exit_code))
+        if plan.violations:
+            exit_after(plan, Failure(
+                "internal error: the plan failed independent verification (status error):\n"
+                + "\n".join(f"  - {v.message}" for v in plan.violations), EXIT_INTERNAL))
         if code != EXIT_OK:
             hint = ""
             if plan.status is Status.INFEASIBLE:
@@ -158,7 +168,8 @@ def solve(file: str, fmt: str, out_dir: str | None, time_limit: float | None, mi
                     f" --variant {variant}" if variant else "")
                 hint = (f" (the rules conflict or capacity is short); run `{command}` to see "
                         "which rules to relax and by how much")
-            raise Failure(f"status: {plan.status.value}{hint}", code)
+            exit_after(plan, Failure(f"status: {plan.status.value}{hint}", code))
+        exit_after(plan, None)
 
 
 # The analysis commands live in their own modules.
@@ -176,12 +187,20 @@ cli.add_command(sweep_command)
 def main(argv: list[str] | None = None) -> Any:
     """Console-script entry point: the command runs with stdout guarded (see cli/guard.py)."""
     import sys
+    import time
 
-    from trustsource.cli.guard import guarded_stdout
+    from trustsource.cli.guard import Interrupted, StopFlag, guarded_stdout, stop_on_signals
 
+    started = time.perf_counter()
     args = sys.argv[1:] if argv is None else argv
-    with guarded_stdout(args):
-        return cli.main(args=args, prog_name="trustsource")
+    flag = StopFlag()
+    try:
+        with guarded_stdout(args), stop_on_signals(flag):
+            return cli.main(args=args, prog_name="trustsource",
+                            obj={"started": started, "stop": flag})
+    except Interrupted as exc:  # a signal outside any command's error boundary (start-up)
+        sys.stderr.write(f"interrupted: stopped by {exc}\n")
+        sys.exit(exc.code)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -62,6 +62,8 @@ class Plan:
     findings: list[Issue] = field(default_factory=list)
     violations: list[Any] = field(default_factory=list)
     message: str = ""
+    stopped_by: str | None = None  # "interrupt" or "time limit" when the solve was stopped
+    abandoned: bool = False  # HiGHS ignored the stop and still runs in a background thread
 
     @property
     def has_solution(self) -> bool:
@@ -80,9 +82,7 @@ class Plan:
         return self
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict (the machine contract of DESIGN §7)."""
-
-
+        """JSON-ready dict (the machine contract: docs/cli.md)."""
         return {
             "status": self.status.value,
             "objective": json_value(self.objective),
@@ -95,6 +95,7 @@ class Plan:
             "backend": self.backend,
             "highs_status": self.highs_status,
             "hhi_iterations": self.hhi_iterations,
+            "stopped_by": self.stopped_by,
             "message": self.message,
             "timings": {k: round(v, 6) for k, v in self.timings.items()},
             "model": self.model_stats,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from typing import Any, Literal
 
 import highspy
@@ -35,6 +36,20 @@ _NEXT_STEPS = {
 }
 
 
+_STOPPED = {
+    True: "Interrupted: this is the best plan found so far; the gap says how far from optimal "
+          "it may be.",
+    False: "Interrupted before any plan was found.",
+}
+
+
+def _message(answer: HighsAnswer) -> str:
+    """Next steps for a status, or what an interrupt left."""
+    if answer.stopped_by == "interrupt":
+        return _STOPPED[answer.col_value is not None]
+    return _NEXT_STEPS.get(answer.status, "")
+
+
 def solver_version() -> str:
     """``HiGHS x.y.z``."""
     h = highspy.Highs()
@@ -54,12 +69,16 @@ def solve(
     exit_form: ExitForm = "auto",
     max_hhi_iterations: int = 200,
     progress: Progress | None = None,
+    stop: Callable[[], bool] | None = None,
 ) -> Plan:
     """Find the cheapest plan that meets demand and every rule of ``instance``.
 
     Args:
         instance: a validated instance.
-        time_limit: seconds for HiGHS (None: no limit).
+        time_limit: seconds of wall-clock time for the whole solve, building and re-solves
+            included (None: no limit). HiGHS gets what is left; when it overruns (it does not
+            check its clock everywhere) it is interrupted, and the best plan so far is returned
+            as ``feasible`` with its gap, or ``no_solution``.
         mip_rel_gap: relative MIP gap at which HiGHS may stop and report optimal (0: prove it).
         threads: HiGHS threads (None: HiGHS default).
         backend: ``highspy`` (default: pass the block matrix directly) or ``pyomo`` (build the
@@ -72,11 +91,15 @@ def solve(
         progress: called with a dict (``stage``: build, solve, hhi, verify; and for solve the
             time, incumbent ``objective``, ``bound`` and ``gap``) as the solve advances; the CLI
             uses it for its progress line. HiGHS calls it from inside its run: keep it quick.
+        stop: polled about 20 times a second while HiGHS runs; once it returns True the solve
+            stops like at a time limit (``plan.stopped_by == "interrupt"``). The CLI passes
+            its SIGINT/SIGTERM flag; a thread or a UI's cancel button can do the same.
 
     Returns:
         A :class:`Plan`. Infeasibility is a status, not an exception.
     """
     t_start = time.perf_counter()
+    deadline = None if time_limit is None else t_start + time_limit
     options = {"time_limit": time_limit, "mip_rel_gap": mip_rel_gap, "threads": threads,
                "backend": backend, "exit_form": exit_form,
                "max_hhi_iterations": max_hhi_iterations}
@@ -91,6 +114,10 @@ def solve(
                     message="; ".join(f.message for f in findings),
                     timings={"total": time.perf_counter() - t_start}, **base)
 
+    if stop is not None and stop():
+        return Plan(status=Status.NO_SOLUTION, stopped_by="interrupt",
+                    message=_STOPPED[False], timings={"total": time.perf_counter() - t_start},
+                    **base)
     if progress is not None:
         progress({"stage": "build"})
     model = build_model(instance, exit_form=exit_form)
@@ -108,8 +135,9 @@ def solve(
         raise ValueError(f"unknown backend {backend!r}; use 'pyomo' or 'highspy'")
     timings["handoff"] = time.perf_counter() - t0
     is_mip = model.stats["integers"] > 0
-    answer = run(h, is_mip=is_mip, time_limit=time_limit, mip_rel_gap=mip_rel_gap,
-                 threads=threads, log=log, options=highs_options, progress=progress)
+    answer = run(h, is_mip=is_mip, time_limit=None, mip_rel_gap=mip_rel_gap,
+                 threads=threads, log=log, options=highs_options, progress=progress,
+                 stop=stop, deadline=deadline)
     solve_seconds = answer.run_seconds
     # hhi_cap: add tangent cuts at plans above the cap and solve again (outer approximation).
     iterations = 0
@@ -119,10 +147,10 @@ def solve(
         if not cuts:
             break
         worst = max(cuts, key=lambda c: c.hhi)
-        left = None if time_limit is None else time_limit - solve_seconds
-        if iterations >= max_hhi_iterations or (left is not None and left <= 0):
-            why = "time limit" if left is not None and left <= 0 else (
-                f"{max_hhi_iterations} re-solves (max_hhi_iterations)")
+        out_of_time = deadline is not None and time.perf_counter() >= deadline
+        if iterations >= max_hhi_iterations or out_of_time or answer.stopped_by:
+            why = answer.stopped_by or ("time limit" if out_of_time else
+                                        f"{max_hhi_iterations} re-solves (max_hhi_iterations)")
             unconverged = (f"the HHI cap was not reached within the {why}: {worst.item} is at "
                            f"HHI {worst.hhi:,.0f} under `{worst.rule}`")
             break
@@ -131,20 +159,23 @@ def solve(
         if progress is not None:
             progress({"stage": "hhi", "iteration": iterations, "hhi": worst.hhi,
                       "item": worst.item})
-        answer = run(h, is_mip=is_mip, time_limit=left, mip_rel_gap=mip_rel_gap,
-                     threads=threads, log=log, options=highs_options, progress=progress)
+        answer = run(h, is_mip=is_mip, time_limit=None, mip_rel_gap=mip_rel_gap,
+                     threads=threads, log=log, options=highs_options, progress=progress,
+                     stop=stop, deadline=deadline)
         solve_seconds += answer.run_seconds
     timings["solve"] = solve_seconds
     if unconverged:
         # Never report a plan above the cap: no plan, and say why.
-        status = Status.NO_SOLUTION if "time limit" in unconverged else Status.ERROR
+        status = Status.ERROR if "max_hhi_iterations" in unconverged else Status.NO_SOLUTION
         answer = HighsAnswer(status, answer.highs_status, None, None, answer.bound, None,
-                             answer.run_seconds, answer.node_count)
+                             answer.run_seconds, answer.node_count, answer.stopped_by,
+                             answer.abandoned)
     plan = Plan(status=answer.status, objective=answer.objective, bound=answer.bound,
                 mip_gap=answer.mip_gap, highs_status=answer.highs_status,
                 node_count=answer.node_count, model_stats=model.stats,
-                hhi_iterations=iterations,
-                message=unconverged or _NEXT_STEPS.get(answer.status, ""), **base)
+                hhi_iterations=iterations, stopped_by=answer.stopped_by,
+                abandoned=answer.abandoned,
+                message=unconverged or _message(answer), **base)
     if answer.col_value is not None:
         t2 = time.perf_counter()
         col = _global_solution(model, answer.col_value, col_index)
@@ -160,8 +191,12 @@ def solve(
             plan.violations = verify_plan(instance, plan)
             timings["verify"] = time.perf_counter() - t3
             if plan.violations:
+                # Never pass off a plan the verifier rejects: status error, violations listed.
                 logger.error("plan failed verification: %s",
                              "; ".join(v.message for v in plan.violations))
+                plan.status = Status.ERROR
+                plan.message = ("The plan failed independent verification (see violations); "
+                                "please report this instance.")
     timings["total"] = time.perf_counter() - t_start
     plan.timings = timings
     return plan

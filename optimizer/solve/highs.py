@@ -15,9 +15,10 @@ Two routes describe the same matrix (tests compare their objectives):
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import highspy
@@ -43,6 +44,8 @@ class HighsAnswer:
     mip_gap: float | None
     run_seconds: float
     node_count: int
+    stopped_by: str | None = None  # "interrupt" or "time limit" when we stopped HiGHS
+    abandoned: bool = False  # HiGHS ignored the stop: its thread still runs (see run())
 
 
 def round15(values: np.ndarray) -> np.ndarray:
@@ -151,14 +154,97 @@ def _watch(h: highspy.Highs, progress: Progress) -> None:
     h.cbMipLogging.subscribe(report)
 
 
+# After asking HiGHS to stop, how long to wait for it before answering without it. HiGHS polls
+# its interrupt callbacks in every simplex and IPM iteration and MIP node, but not everywhere
+# (long root separation rounds were seen to overrun a 60 s limit by 90-130 s).
+STOP_GRACE = 1.0
+_POLL = 0.05  # seconds between checks of the stop flag and the deadline
+
+
+@dataclass
+class _Watch:
+    """What the callbacks of one run share with the waiting thread."""
+
+    requested: threading.Event = field(default_factory=threading.Event)
+    solution: np.ndarray | None = None
+    objective: float | None = None
+    bound: float | None = None
+    nodes: int = 0
+
+
+def _subscribe(h: highspy.Highs, watch: _Watch, is_mip: bool) -> None:
+    """Interrupt HiGHS when asked; keep the latest incumbent in case HiGHS must be abandoned."""
+
+    def interrupt(event: Any) -> None:
+        if watch.requested.is_set():
+            event.interrupt()
+
+    h.cbSimplexInterrupt.subscribe(interrupt)
+    h.cbIpmInterrupt.subscribe(interrupt)
+    if not is_mip:
+        return
+    h.cbMipInterrupt.subscribe(interrupt)
+
+    def record(event: Any) -> None:
+        out = event.data_out
+        watch.solution = np.array(out.mip_solution, dtype=float)
+        watch.objective = float(out.mip_primal_bound)
+        watch.bound = float(out.mip_dual_bound)
+        watch.nodes = int(out.mip_node_count)
+
+    h.cbMipImprovingSolution.subscribe(record)
+
+
+def _wait(thread: threading.Thread, watch: _Watch, stop: Callable[[], bool] | None,
+          deadline: float | None) -> str | None:
+    """Wait for the HiGHS thread; on a stop request or the deadline, interrupt it.
+
+    Returns why HiGHS was stopped (None if it finished by itself). A KeyboardInterrupt or any
+    other exception raised in this (main) thread interrupts HiGHS and propagates.
+    """
+    reason: str | None = None
+    try:
+        while thread.is_alive():
+            thread.join(_POLL)
+            if reason is None and stop is not None and stop():
+                reason = "interrupt"
+            elif reason is None and deadline is not None and time.perf_counter() >= deadline:
+                reason = "time limit"
+            if reason is not None:
+                watch.requested.set()
+                thread.join(STOP_GRACE)
+                break
+    except BaseException:
+        watch.requested.set()
+        thread.join(STOP_GRACE)
+        raise
+    return reason
+
+
 def run(h: highspy.Highs, *, is_mip: bool, time_limit: float | None, mip_rel_gap: float,
         threads: int | None, log: bool = False, options: dict[str, Any] | None = None,
-        progress: Progress | None = None) -> HighsAnswer:
+        progress: Progress | None = None, stop: Callable[[], bool] | None = None,
+        deadline: float | None = None) -> HighsAnswer:
     """Run HiGHS with our options and map its answer through the status table.
+
+    HiGHS runs in a worker thread (it releases the GIL) while this thread waits, so a stop
+    request is seen within ``_POLL`` seconds even when HiGHS is deep in its own code:
+
+    * ``stop``: polled; when it returns True HiGHS is interrupted (its interrupt callbacks)
+      and the best plan so far is returned as ``feasible`` (or ``no_solution``).
+    * ``deadline``: a ``time.perf_counter()`` instant; HiGHS's own ``time_limit`` is set to
+      the time left, and the deadline is enforced through the interrupt callbacks when HiGHS
+      overruns its limit.
+    * If HiGHS does not honour the interrupt within ``STOP_GRACE`` seconds, the answer is built
+      from the last incumbent its callbacks reported and ``abandoned`` is set: the HiGHS thread
+      is left to finish on its own (a daemon; a command-line process should exit promptly).
 
     ``progress``, if given, is called with a dict (stage, time, objective, bound, gap) on each
     improving MIP solution and each MIP log line.
     """
+    if deadline is not None:
+        left = max(deadline - time.perf_counter(), 0.0)
+        time_limit = left if time_limit is None else min(time_limit, left)
     h.setOptionValue("output_flag", bool(log))
     h.setOptionValue("mip_rel_gap", float(mip_rel_gap))
     if time_limit is not None:
@@ -169,9 +255,15 @@ def run(h: highspy.Highs, *, is_mip: bool, time_limit: float | None, mip_rel_gap
         h.setOptionValue(key, value)
     if progress is not None and is_mip:
         _watch(h, progress)
+    watch = _Watch()
+    _subscribe(h, watch, is_mip)
     t0 = time.perf_counter()
-    h.run()
+    worker = threading.Thread(target=h.run, name="highs", daemon=True)
+    worker.start()
+    reason = _wait(worker, watch, stop, deadline)
     seconds = time.perf_counter() - t0
+    if worker.is_alive():
+        return _abandoned(watch, reason or "interrupt", seconds)
     ms = h.getModelStatus()
     info = h.getInfo()
     has_sol = info.primal_solution_status == _FEASIBLE_SOLUTION
@@ -189,4 +281,20 @@ def run(h: highspy.Highs, *, is_mip: bool, time_limit: float | None, mip_rel_gap
     logger.info("HiGHS %s -> %s in %.3fs (objective %s, gap %s)", h.modelStatusToString(ms),
                 status.value, seconds, objective, gap)
     return HighsAnswer(status, h.modelStatusToString(ms), col_value, objective, bound, gap,
-                       seconds, nodes)
+                       seconds, nodes, stopped_by=reason)
+
+
+def _abandoned(watch: _Watch, reason: str, seconds: float) -> HighsAnswer:
+    """The answer when HiGHS did not stop in time: its last reported incumbent, if any."""
+    logger.warning("HiGHS did not stop within %.1f s of the %s; using its last incumbent",
+                   STOP_GRACE, reason)
+    text = f"stopped ({reason}); HiGHS did not stop within {STOP_GRACE:.0f} s"
+    if watch.solution is None or watch.objective is None:
+        return HighsAnswer(Status.NO_SOLUTION, text, None, None, None, None, seconds,
+                           watch.nodes, stopped_by=reason, abandoned=True)
+    bound = watch.bound if watch.bound is not None and np.isfinite(watch.bound) else None
+    gap = None
+    if bound is not None:
+        gap = abs(watch.objective - bound) / max(abs(watch.objective), 1e-9)
+    return HighsAnswer(Status.FEASIBLE, text, watch.solution, watch.objective, bound, gap,
+                       seconds, watch.nodes, stopped_by=reason, abandoned=True)
