@@ -266,6 +266,54 @@ def test_stale_dimension_record_does_not_truncate_the_sheet(tmp_path: Path) -> N
     assert inst.content_hash == load(GALLIUM).content_hash
 
 
+def _shared_strings(path: Path) -> int:
+    """Rewrite the workbook's text cells as Excel stores them: indexes into sharedStrings.xml
+    (openpyxl writes inline strings). Returns the number of text cells moved."""
+    with zipfile.ZipFile(path) as z:
+        entries = {info.filename: z.read(info.filename) for info in z.infolist()}
+    table: list[str] = []
+
+    def shared(m: re.Match[str]) -> str:
+        table.append(m.group(3))
+        return f'<c r="{m.group(1)}"{m.group(2)} t="s"><v>{len(table) - 1}</v></c>'
+
+    inline = r'<c r="([A-Z]+\d+)"((?: s="\d+")?) t="inlineStr"><is><t[^>]*>(.*?)</t></is></c>'
+    for name in [n for n in entries if n.startswith("xl/worksheets/")]:
+        xml = re.sub(inline, shared, entries[name].decode("utf-8"), flags=re.S)
+        entries[name] = xml.encode("utf-8")
+    ns = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    items = "".join(f'<si><t xml:space="preserve">{text}</t></si>' for text in table)
+    sst = f'<sst xmlns="{ns}" count="{len(table)}" uniqueCount="{len(table)}">{items}</sst>'
+    entries["xl/sharedStrings.xml"] = sst.encode("utf-8")
+    kind = "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
+    override = f'<Override PartName="/xl/sharedStrings.xml" ContentType="{kind}"/>'
+    types = entries["[Content_Types].xml"].decode()
+    entries["[Content_Types].xml"] = types.replace("</Types>", override + "</Types>").encode()
+    rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings"
+    link = f'<Relationship Id="rIdSST" Type="{rel}" Target="sharedStrings.xml"/>'
+    rels = entries["xl/_rels/workbook.xml.rels"].decode()
+    entries["xl/_rels/workbook.xml.rels"] = rels.replace(
+        "</Relationships>", link + "</Relationships>"
+    ).encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in entries.items():
+            z.writestr(name, data)
+    return len(table)
+
+
+def test_shared_strings_as_excel_writes_them_with_a_stale_dimension(tmp_path: Path) -> None:
+    path = _book(tmp_path)
+    assert _shared_strings(path) > 100
+    _edit(
+        path,
+        "suppliers",
+        lambda xml: re.sub(r'<dimension ref="[^"]*"\s*/>', '<dimension ref="A1:A1"/>', xml),
+    )
+    with zipfile.ZipFile(path) as z:
+        assert b"inlineStr" not in z.read(_sheet_part(path, "suppliers"))
+    assert load_workbook(path).content_hash == load(GALLIUM).content_hash
+
+
 def test_missing_dimension_record_reads_every_row(tmp_path: Path) -> None:
     path = _book(tmp_path)
     _edit(path, "suppliers", lambda xml: re.sub(r'<dimension ref="[^"]*"\s*/>', "", xml))
