@@ -118,6 +118,13 @@ _format = click.option("--format", "fmt", type=click.Choice(["table", "json", "c
                        default="table", show_default=True, help="Output format on stdout.")
 
 
+def csv_stdout(df: Any) -> str:
+    """A table as CSV for stdout, formula-like text neutralised (see ``io.exports``)."""
+    from trustsource.io.exports import csv_text
+
+    return csv_text(df)
+
+
 def time_left(time_limit: float | None) -> float | None:
     """Seconds left of a ``--time-limit`` that counts from the start of the command.
 

@@ -24,6 +24,7 @@ from trustsource.cli.common import (
     Failure,
     _debug,
     _format,
+    csv_stdout,
     error_boundary,
     mip_gap_option,
     time_limit_option,
@@ -88,7 +89,7 @@ def compare_command(file: str, variants: str | None, fmt: str, workers: int | No
         if fmt == "json":
             click.echo(json.dumps(cmp.to_dict(), indent=2))
         elif fmt == "csv":
-            click.echo(cmp.summary.to_csv(index=False), nl=False)
+            click.echo(csv_stdout(cmp.summary), nl=False)
         else:
             click.echo(render_comparison(cmp))
         _check_baseline(cmp.baseline, file)
@@ -149,7 +150,7 @@ def stress_command(file: str, lose: str, use_scenarios: bool, variant: str | Non
         if fmt == "json":
             click.echo(json.dumps(res.to_dict(), indent=2))
         elif fmt == "csv":
-            click.echo(res.summary.to_csv(index=False), nl=False)
+            click.echo(csv_stdout(res.summary), nl=False)
         else:
             click.echo(render_stress(res))
         _check_baseline(res.plan, file)

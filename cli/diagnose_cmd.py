@@ -16,6 +16,7 @@ from trustsource.cli.common import (
     EXIT_NO_SOLUTION,
     Failure,
     _debug,
+    csv_stdout,
     error_boundary,
     time_limit_option,
     variant_option,
@@ -85,7 +86,7 @@ def diagnose_command(file: str, fmt: str, time_limit: float | None, variant: str
         if fmt == "json":
             click.echo(json.dumps(diag.to_dict(), indent=2))
         elif fmt == "csv":
-            click.echo(diag.relaxations.to_csv(index=False), nl=False)
+            click.echo(csv_stdout(diag.relaxations), nl=False)
         else:
             click.echo(render_diagnosis(diag))
         if diag.status == "unknown":

@@ -22,6 +22,7 @@ from trustsource.cli.common import (
     Failure,
     _debug,
     _format,
+    csv_stdout,
     error_boundary,
     mip_gap_option,
     time_limit_option,
@@ -69,7 +70,7 @@ def explain_command(file: str, fmt: str, table: str, time_limit: float | None, m
         if fmt == "json":
             click.echo(json.dumps(exp.to_dict(), indent=2))
         elif fmt == "csv":
-            click.echo(getattr(exp, table).to_csv(index=False), nl=False)
+            click.echo(csv_stdout(getattr(exp, table)), nl=False)
         else:
             click.echo(render_explanation(exp))
         status = exp.base.status

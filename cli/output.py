@@ -29,7 +29,7 @@ def render_table(plan: Any, inst: Any) -> str:
         lines.extend(f"  - {f.message}" for f in plan.findings)
     elif plan.message:
         lines.append(plan.message)
-    if not plan.has_solution:
+    if not plan.has_solution or "item" not in plan.items:
         return "\n".join(lines)
     alloc = plan.allocations
     lines.append("")
@@ -110,31 +110,43 @@ def _indent(text: str, pad: str = "  ") -> str:
 
 
 def render_csv(plan: Any) -> str:
-    """The allocations as CSV (the table a buyer imports back into a spreadsheet)."""
+    """The allocations as CSV (the table a buyer imports back into a spreadsheet).
+
+    Text that a spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@``) is neutralised.
+    """
+    from trustsource.io.exports import csv_text
+
     if not plan.has_solution:
-        return pd.DataFrame(columns=["supplier", "item", "quantity"]).to_csv(index=False)
-    return str(plan.allocations.to_csv(index=False))
+        return csv_text(pd.DataFrame(columns=["supplier", "item", "quantity"]))
+    return csv_text(plan.allocations)
+
+
+# What an --out folder of ``solve`` holds: an earlier run's folder may be replaced whole.
+OUT_FILES = ("plan.json", "summary.*", *(f"{t}.*" for t in TABLES), "plan.xlsx")
 
 
 def write_out_dir(plan: Any, out_dir: str, xlsx: bool = False) -> None:
-    """Write plan.json, the plan tables and a KPI summary; each file whole or not at all.
+    """Write plan.json, the plan tables and a KPI summary: the whole folder or nothing.
 
     CSV always; Parquet too where pyarrow is installed; ``plan.xlsx`` (a sheet per table) with
-    ``xlsx``. A plan without a solution writes only plan.json (its status and message).
+    ``xlsx``. A plan without a solution writes only plan.json (its status and message). The
+    folder is built next to ``out_dir`` and renamed into place (see ``atomic_folder``).
     """
-    from trustsource.io.exports import atomic_write_text, write_plan
+    from trustsource.io.exports import atomic_folder, atomic_write_text, write_plan
 
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(out / "plan.json", json.dumps(plan.to_dict(), indent=2))
-    if not plan.has_solution:
-        return
     formats = ["csv"]
     if importlib.util.find_spec("pyarrow") is not None:
         formats.append("parquet")
     if xlsx:
         formats.append("xlsx")
-    write_plan(plan, out, formats=formats)
+
+    def fill(tmp: Path) -> list[Path]:
+        paths = [atomic_write_text(tmp / "plan.json", json.dumps(plan.to_dict(), indent=2))]
+        if plan.has_solution:
+            paths += write_plan(plan, tmp, formats=formats)
+        return paths
+
+    atomic_folder(out_dir, fill, owned=OUT_FILES)
 
 
 def _show_progress(flag: bool | None, solver_log: bool) -> bool:

@@ -20,6 +20,7 @@ from trustsource.cli.common import (
     Failure,
     _debug,
     _format,
+    csv_stdout,
     error_boundary,
     mip_gap_option,
     time_limit_option,
@@ -100,7 +101,7 @@ def sweep_command(file: str, rule: str | None, param: str, start: float, stop: f
         if fmt == "json":
             click.echo(json.dumps(result.to_dict(), indent=2))
         elif fmt == "csv":
-            click.echo(result.table.to_csv(index=False), nl=False)
+            click.echo(csv_stdout(result.table), nl=False)
         else:
             click.echo(render_sweep(result))
 

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from trustsource.checks import required_supply
 from trustsource.errors import Issue
+from trustsource.limits import WIDE_RANGE
 
 if TYPE_CHECKING:
     from trustsource.instance import Instance
@@ -169,11 +170,6 @@ def all_findings(inst: Instance, loc: Locator) -> list[Issue]:
 
 
 # --- warnings ---------------------------------------------------------------------------------
-
-WIDE_RANGE = 1e9
-"""Ratio of the largest to the smallest non-zero cost (or quantity) above which a warning is
-given: HiGHS's tolerances (1e-7 feasibility, 1e-9 for dropping entries) are absolute, so values
-nine orders of magnitude apart cannot all be honoured to their last digit."""
 
 _Extreme = tuple[float, str, int, str]  # value, section, row, field
 

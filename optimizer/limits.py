@@ -18,6 +18,7 @@ Why these numbers:
 
 from __future__ import annotations
 
+import reprlib
 from typing import Any
 
 MIB = 1024 * 1024
@@ -50,13 +51,28 @@ MIN_COEFFICIENT = 1e-6
 MAX_COEFFICIENT = 1e6
 """Largest bill-of-materials coefficient (use a larger unit for the input)."""
 
+MAX_TARIFF = 100.0
+"""Largest tariff rate (100 = +10,000 %); rates are fractions, 0.25 = +25 %."""
+WIDE_RANGE = 1e9
+"""Ratio between the largest and smallest non-zero cost (or quantity) above which validation
+warns: HiGHS's tolerances are absolute, so such ranges can hurt the solve."""
+
 SHOWN_CHARS = 80
 """Characters of a value quoted in an error message."""
 
 
 def clip(value: Any, limit: int = SHOWN_CHARS) -> str:
-    """``repr`` of a value, cut to ``limit`` characters so messages never echo whole files."""
-    text = repr(value)
+    """``repr`` of a value, cut to ``limit`` characters so messages never echo whole files.
+
+    Containers go through :mod:`reprlib`, which abbreviates them as it goes, so a huge (or
+    alias-shared) structure is never rendered in full just to be cut.
+    """
+    if isinstance(value, (list, tuple, dict, set, frozenset)):
+        short = reprlib.Repr()
+        short.maxlevel, short.maxlist, short.maxdict, short.maxstring = 3, 6, 6, limit
+        text = short.repr(value)
+    else:
+        text = repr(value)
     if len(text) <= limit:
         return text
     return text[: limit - 3] + "..." + f" ({len(text)} characters)"

@@ -28,15 +28,13 @@ from trustsource.limits import (
     MAX_COST,
     MAX_QUANTITY,
     MAX_ROWS,
+    MAX_TARIFF,
     MIN_COEFFICIENT,
     clip,
 )
 
 K = TypeVar("K")
 V = TypeVar("V")
-
-MAX_TARIFF = 100.0
-"""Largest tariff rate (100 = +10,000 %); any real ad-valorem tariff is far below it."""
 
 
 def frozendict(mapping: Any = ()) -> MappingProxyType[Any, Any]:

@@ -39,6 +39,7 @@ from typing import Any, Literal
 import pandas as pd
 from trustsource.analysis.parallel import _pick_workers, _run_all
 from trustsource.instance import Instance
+from trustsource.limits import MAX_COST
 from trustsource.results.plan import Plan, json_records, json_value
 from trustsource.solve import solve
 from trustsource.status import Status
@@ -190,7 +191,8 @@ def default_penalties(instance: Instance) -> dict[str, float]:
     """Shortfall penalty per unit of each item (its own ``shortfall_penalty`` when set).
 
     ``10 x (highest unit price x (1 + largest tariff) + largest fixed cost of an offer plus its
-    site)``, plus the penalties of the item's inputs per unit; at least 1.
+    site)``, plus the penalties of the item's inputs per unit; at least 1 and at most
+    ``limits.MAX_COST``.
     """
     tariff = 1.0 + max(instance.tariffs.values(), default=0.0)
     site_fixed = {s.id: s.fixed_cost for s in instance.sites}
@@ -209,7 +211,8 @@ def default_penalties(instance: Instance) -> dict[str, float]:
             own = items[i].shortfall_penalty
             base = PENALTY_FACTOR * (price[i] + fixed[i]) + sum(
                 q * pen(j) for j, q in items[i].inputs.items())
-            out[i] = own if own is not None else max(base, 1.0)
+            # Capped at the largest cost validation accepts: the scenario is itself an instance.
+            out[i] = own if own is not None else min(max(base, 1.0), MAX_COST)
         return out[i]
 
     for i in items:

@@ -92,21 +92,27 @@ class SweepResult:
                 "errors": {str(k): v for k, v in self.errors.items()}}
 
     def write(self, out_dir: str | Path) -> list[Path]:
-        """Write sweep.csv, sweep.json, sweep.png and sweep.svg to ``out_dir``; return paths."""
-        out = Path(out_dir)
-        out.mkdir(parents=True, exist_ok=True)
-        paths = [out / "sweep.csv", out / "sweep.json", out / "sweep.png", out / "sweep.svg"]
-        self.table.to_csv(paths[0], index=False)
-        paths[1].write_text(json.dumps(self.to_dict(), indent=2), encoding="utf-8")
-        fig = self.figure()
-        try:
-            fig.savefig(paths[2], dpi=120)
-            fig.savefig(paths[3])
-        finally:
-            import matplotlib.pyplot as plt
+        """Write sweep.csv, sweep.json, sweep.png and sweep.svg to ``out_dir``; return paths.
 
-            plt.close(fig)
-        return paths
+        The folder is written whole or not at all (``io.exports.atomic_folder``).
+        """
+        from trustsource.io.exports import atomic_folder, csv_text
+
+        def fill(tmp: Path) -> list[Path]:
+            paths = [tmp / "sweep.csv", tmp / "sweep.json", tmp / "sweep.png", tmp / "sweep.svg"]
+            paths[0].write_text(csv_text(self.table), encoding="utf-8")
+            paths[1].write_text(json.dumps(self.to_dict(), indent=2), encoding="utf-8")
+            fig = self.figure()
+            try:
+                fig.savefig(paths[2], dpi=120)
+                fig.savefig(paths[3])
+            finally:
+                import matplotlib.pyplot as plt
+
+                plt.close(fig)
+            return paths
+
+        return atomic_folder(out_dir, fill, owned=("sweep.*",))
 
     def figure(self) -> Any:
         """A matplotlib figure: cost against the parameter; infeasible points banded."""

@@ -337,3 +337,78 @@ def write_plan(
                     )
                 )
     return written
+
+
+def csv_text(df: pd.DataFrame) -> str:
+    """A table as CSV text for people's spreadsheets: formula-like text neutralised."""
+    return str(safe_text_frame(df).to_csv(index=False))
+
+
+def atomic_folder(
+    out_dir: str | os.PathLike[str], fill: Callable[[Path], Iterable[Path]], *, owned: Iterable[str]
+) -> list[Path]:
+    """Write a whole output folder or nothing: ``fill(tmp)`` writes into a temporary sibling,
+    which is then renamed to ``out_dir``.
+
+    An existing ``out_dir`` is replaced only when it holds nothing but files this writer owns
+    (``owned``: names or glob patterns, e.g. the files of an earlier run); otherwise the user's
+    other files are never touched and :class:`OutputError` says so. The old folder is moved
+    aside first and restored if the final rename fails, so a crash leaves the old or the new
+    folder, never a mix.
+
+    Returns:
+        The paths written, inside ``out_dir``.
+
+    Raises:
+        OutputError: the folder cannot be written (path and OS reason); nothing is left behind.
+    """
+    import fnmatch
+    import shutil
+
+    out = Path(out_dir)
+    patterns = list(owned)
+    if out.exists() and not out.is_dir():
+        raise OutputError(str(out), "it is a file, not a folder")
+    if out.is_dir():
+        foreign = sorted(p.name for p in out.iterdir()
+                         if not any(fnmatch.fnmatch(p.name, pat) for pat in patterns))
+        if foreign:
+            shown = ", ".join(foreign[:5]) + (" ..." if len(foreign) > 5 else "")
+            raise OutputError(str(out), f"the folder exists and holds other files ({shown}); "
+                              "choose a new or empty folder")
+    _make_folder(out.parent, out)
+    try:
+        tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp"))
+    except OSError as exc:
+        raise OutputError(str(out), _reason(exc)) from exc
+    old: Path | None = None
+    try:
+        written = [out / Path(p).relative_to(tmp) for p in fill(tmp)]
+        os.chmod(tmp, 0o777 & ~_umask())
+        if out.is_dir():
+            old = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.", suffix=".old"))
+            os.rmdir(old)
+            os.replace(out, old)
+        try:
+            os.replace(tmp, out)
+        except OSError:
+            if old is not None:
+                os.replace(old, out)
+                old = None
+            raise
+    except BaseException as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if isinstance(exc, OutputError):
+            raise OutputError(str(out), exc.reason) from exc
+        if isinstance(exc, OSError):
+            raise OutputError(str(out), _reason(exc)) from exc
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+    return written
+
+
+def _umask() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return umask
