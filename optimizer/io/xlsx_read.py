@@ -6,7 +6,8 @@ range keeps its value in one cell only; read-only mode trusts the sheet's ``<dim
 and silently drops the rows below a stale one; an error value (``#REF!``) reads as its text.
 Here, in one streaming pass per sheet:
 
-* the file is a regular file of at most :data:`~trustsource.limits.MAX_XLSX_BYTES`; it is a zip
+* the file is a regular file of at most :data:`~trustsource.limits.MAX_XLSX_BYTES`, read once
+  into memory (a file swapped while it is read cannot matter); it is a zip
   archive (an ``.xls`` or password-protected workbook, or a renamed text file, gets its own
   message) whose entries declare at most :data:`~trustsource.limits.MAX_XLSX_UNPACKED_BYTES` in
   total. That is checked with :mod:`zipfile` before openpyxl opens the archive, so a zip bomb is
@@ -17,6 +18,10 @@ Here, in one streaming pass per sheet:
 * an error value (``#REF!``, ``#DIV/0!``, ``#N/A``, ...) is refused;
 * a text cell longer than :data:`~trustsource.limits.MAX_CELL_CHARS` characters is refused;
 * the sheet's merged ranges are listed, for the caller to refuse in data sheets.
+
+:func:`read_table` reads a sheet as a table on top of that: a header naming each column once, a
+yes/no value refused in a numeric column, at most :data:`~trustsource.limits.MAX_ROWS` rows, and
+merged ranges refused (the cells they hide are not blamed a second time).
 
 The cells come from openpyxl's own streaming sheet parser (the one its read-only worksheets use),
 extended by a formula flag: the public read-only API cannot tell a formula without a saved value
