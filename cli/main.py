@@ -58,15 +58,17 @@ def validate(file: str, fmt: str, debug: bool) -> None:
         try:
             inst = load(file)
             issues = inst.findings
+            warnings = inst.warnings
         except InstanceError as exc:
             if debug:
                 traceback.print_exc()
             issues = exc.issues
+            warnings = []
             inst = None
         if fmt == "json":
             click.echo(json.dumps({"status": "invalid" if issues else "valid",
-                                   "valid": not issues, "issues": issue_records(issues)},
-                                  indent=2))
+                                   "valid": not issues,
+                                   "issues": issue_records(issues + warnings)}, indent=2))
         elif issues:
             n = len(issues)
             click.echo(f"{file}: {n} problem{'s' if n != 1 else ''}", err=True)
@@ -78,6 +80,9 @@ def validate(file: str, fmt: str, debug: bool) -> None:
             click.echo(f"ok: {inst!r}")
             if inst.variants:
                 click.echo(f"variants: {', '.join(inst.variants)}")
+        if fmt != "json":
+            for w in warnings:  # valid, but the solve may suffer: say so, do not fail
+                click.echo(f"warning: {w}", err=True)
         if issues:
             raise Failure("", EXIT_INVALID)
 
@@ -140,6 +145,8 @@ def solve(file: str, fmt: str, out_dir: str | None, time_limit: float | None, mi
                               log=solver_log, exit_form=exit_form,  # type: ignore[arg-type]
                               progress=progress_line(progress, solver_log), stop=flag.is_set)
         clear_progress(progress, solver_log)
+        for w in plan.warnings:
+            click.echo(f"warning: {w}", err=True)
         if out_dir is not None:
             write_out_dir(plan, out_dir, xlsx=fmt == "xlsx")
         if fmt == "xlsx":

@@ -139,3 +139,26 @@ def test_solver_log_goes_to_stderr() -> None:
     assert proc.returncode == 0, proc.stderr
     json.loads(proc.stdout)
     assert "HiGHS" in proc.stderr  # the log the user asked for, where it cannot break parsing
+
+
+WIDE = """\
+trustsource: 1
+items:
+  - {id: a, demand: 100}
+suppliers:
+  - {id: s1, item: a, country: US, unit_cost: 0.0001, capacity: 1000}
+  - {id: s2, item: a, country: CN, unit_cost: 1.0e8, capacity: 1000}
+"""
+
+
+def test_wide_ranges_warn_but_do_not_block() -> None:
+    proc = run_cli("validate", "-", "--format", "json", stdin=WIDE)
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads(proc.stdout)
+    assert doc["status"] == "valid"
+    assert [i["kind"] for i in doc["issues"]] == ["warning"]
+    assert "ratio of 1.0e+12" in doc["issues"][0]["message"]
+    proc = run_cli("solve", "-", "--format", "json", stdin=WIDE)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["warnings"]
+    assert "warning:" in proc.stderr

@@ -60,6 +60,7 @@ class Plan:
     currency: str = ""
     options: dict[str, Any] = field(default_factory=dict)
     findings: list[Issue] = field(default_factory=list)
+    warnings: list[Issue] = field(default_factory=list)  # valid input that may hurt the solve
     violations: list[Any] = field(default_factory=list)
     message: str = ""
     stopped_by: str | None = None  # "interrupt" or "time limit" when the solve was stopped
@@ -101,6 +102,7 @@ class Plan:
             "model": self.model_stats,
             "options": self.options,
             "findings": [str(f) for f in self.findings],
+            "warnings": [str(w) for w in self.warnings],
             "violations": [v.message for v in self.violations],
             "allocations": json_records(self.allocations),
             "items": json_records(self.items),

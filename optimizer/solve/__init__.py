@@ -105,7 +105,7 @@ def solve(
                "max_hhi_iterations": max_hhi_iterations}
     base = {"instance_name": instance.name, "instance_hash": instance.content_hash,
             "currency": instance.currency, "solver": solver_version(), "backend": backend,
-            "options": options}
+            "options": options, "warnings": instance.warnings}
     findings = instance.findings
     t_checked = time.perf_counter()
     if findings:
