@@ -1,7 +1,7 @@
 """``trustsource`` commands: ``validate`` and ``solve``.
 
 The CLI parses options, calls the library and writes output; all printing happens here. Exit
-codes (DESIGN §7): 0 ok, 1 internal error, 2 invalid input, 3 infeasible or unbounded, 4 no
+codes (docs/cli.md): 0 ok, 1 internal error, 2 invalid input, 3 infeasible or unbounded, 4 no
 solution within the time limit.
 """
 

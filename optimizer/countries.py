@@ -7,7 +7,7 @@ from functools import lru_cache
 
 import pycountry
 
-# ISO 3166-1 reserves these alpha-2 codes for private use; DESIGN §2 accepts them for custom
+# ISO 3166-1 reserves these alpha-2 codes for private use; trustsource accepts them for custom
 # regions (a "rest of world" bucket, a trading zone, an anonymised supplier country).
 _USER_ASSIGNED = frozenset(
     ["AA", "ZZ"]

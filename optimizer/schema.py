@@ -475,7 +475,7 @@ RuleSpec = Annotated[
 ]
 RULE_KINDS = ("country_cap", "bloc_share", "ban", "supplier_cap", "exit_clause",
               "min_suppliers", "max_suppliers", "min_countries", "exit", "hhi_cap")
-# Rule kinds of DESIGN §3 that this release does not enforce yet: rejected, never ignored.
+# Rule kinds of the schema that this release does not enforce yet: rejected, never ignored.
 PLANNED_RULE_KINDS: tuple[str, ...] = ()
 
 class VariantSpec(Spec):

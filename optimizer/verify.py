@@ -3,7 +3,7 @@
 This module deliberately shares no code with the model builder (:mod:`trustsource.model`), the
 solver driver or the result tables. It reads the validated :class:`~trustsource.Instance` and a
 plan's numbers (quantities, qualified suppliers, open sites, shortfalls, objective) and re-derives
-every constraint of DESIGN sections 3-4 straight from their definitions: bounds, capacities,
+every constraint of the instance format and the model straight from their definitions: bounds, capacities,
 minimum orders, the bill-of-materials balance, each trust rule, and the objective recomputed from
 prices, tiers, tariffs, fixed costs and penalties. A bug in the model builder therefore cannot
 hide itself by being repeated here; the verifier is the second opinion every solve and every test
@@ -15,7 +15,7 @@ violation while a real one, however small relative to the plan, does. Rule kinds
 not know are reported as ``unsupported_rule`` rather than passed silently. The rule checks
 themselves live in :mod:`trustsource.verify_rules`.
 
-Qualification follows DESIGN section 4: a qualified supplier pays its fixed cost and counts towards
+Qualification: a qualified supplier pays its fixed cost and counts towards
 exit coverage even with no award (a standby); a minimum order binds only an awarded quantity. A
 supplier whose qualification the plan does not state is qualified if it is awarded, or if
 qualifying it is free: no fixed cost, and no site or a site that is open or has no fixed cost.

@@ -1,6 +1,6 @@
 """The ``trustsource`` command line: exit codes, located messages, formats and the JSON contract.
 
-DESIGN §7: ``validate`` exits 0 for a valid instance and 2 with located messages otherwise;
+docs/cli.md: ``validate`` exits 0 for a valid instance and 2 with located messages otherwise;
 ``solve`` exits 0 with a plan, 2 on invalid input, 3 when infeasible, 4 without a solution in the
 time limit (not provoked here: it cannot be triggered reliably), and 1 on internal errors. Errors
 are one-line messages without a traceback unless ``--debug``. ``solve --format json`` writes one

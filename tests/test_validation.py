@@ -2,7 +2,7 @@
 
 Each file in ``tests/data/invalid/`` is named after its defect. Loading it must raise one
 :class:`trustsource.InstanceError` whose issues name where (file and line, or key path), which
-field, and what is wrong (DESIGN §3). A well-formed instance the model cannot honour loads, and
+field, and what is wrong. A well-formed instance the model cannot honour loads, and
 reports its problem as a *finding* instead.
 """
 
@@ -157,7 +157,7 @@ def test_several_errors_are_all_reported_in_one_run() -> None:
 
 
 def test_entry_and_reference_errors_are_reported_together() -> None:
-    """DESIGN §3: all errors in a file at once, also across the two validation passes."""
+    """All errors in a file at once, also across the two validation passes."""
     err = _load_error(INVALID / "schema_and_reference_errors.yaml")
     for loc, fld, msg in SCHEMA_AND_REFERENCE_ERRORS:
         _assert_reported(err.issues, loc, fld, msg)
@@ -297,7 +297,7 @@ def test_from_dict_errors_are_collected_and_located() -> None:
 
 
 def test_constructor_errors_are_instance_errors() -> None:
-    """``trustsource.Instance(...)`` (DESIGN §7) reports bad input like every other route."""
+    """``trustsource.Instance(...)`` reports bad input like every other route."""
     with pytest.raises(InstanceError) as info:
         Instance(items=[{"id": "Ga CN", "demand": 1}])
     _assert_reported(info.value.issues, r"items\[0\]", "id", r"not a valid id")

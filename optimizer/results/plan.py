@@ -1,4 +1,4 @@
-"""The :class:`Plan`: what a solve returns (DESIGN §5).
+"""The :class:`Plan`: what a solve returns.
 
 Status, objective, gap and bound, timings and solver version, and pandas DataFrames: the
 allocations (who supplies how much at what cost), per-item KPIs, the rule report, sites, and a

@@ -11,7 +11,7 @@ capacity of the *qualified* suppliers outside u covers ``coverage`` of the item'
 :math:`\theta_s` is s's qualification: its ``qualified`` binary if it has a fixed cost, else its
 site's ``site_open`` binary, else the constant 1 (a supplier without onboarding cost is always
 available). Qualification is separate from award, so a buyer may pay to keep a standby.
-Suppliers excluded by a ``ban`` never count. Following DESIGN §4, an offer counts
+Suppliers excluded by a ``ban`` never count. An offer counts
 :math:`\bar K_s = \min(\text{own}, \text{site})` capacity; two offers of the *same* item at one
 site therefore each count up to the site's capacity (an optimistic reading when a site makes one
 item under two contracts).
