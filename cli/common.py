@@ -133,10 +133,15 @@ def time_left(time_limit: float | None) -> float | None:
     """
     if time_limit is None:
         return None
+    from trustsource.solve.highs import STOP_GRACE
+
     obj = click.get_current_context().find_root().obj
     started = obj.get("started") if isinstance(obj, dict) else None
     used = 0.0 if started is None else time.perf_counter() - started
-    return max(time_limit - used, 0.0)
+    # Keep back what stopping costs (HiGHS's grace to honour the interrupt, writing the
+    # result), up to a tenth of the limit, so the command as a whole ends within the limit.
+    reserve = min(STOP_GRACE + 0.5, 0.1 * time_limit)
+    return max(time_limit - used - reserve, 0.0)
 
 
 def exit_after(plan: Any, failure: Failure | None) -> None:

@@ -41,6 +41,23 @@ def _flush_c_stdio() -> None:
         pass
 
 
+def process_age() -> float:
+    """Seconds since this process started (Linux: from /proc; elsewhere 0).
+
+    The interpreter and the imports run before any of our code: a wall-clock limit for the
+    whole command counts them too.
+    """
+    try:
+        with open("/proc/self/stat", encoding="ascii") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+        with open("/proc/uptime", encoding="ascii") as fh:
+            uptime = float(fh.read().split()[0])
+        start_ticks = int(fields[19])  # field 22 of stat(5), counted after the command name
+        return max(uptime - start_ticks / os.sysconf("SC_CLK_TCK"), 0.0)
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
 class MachineOutput(io.TextIOWrapper):
     """The real stdout, remembering whether anything was written (so errors are not doubled)."""
 

@@ -196,9 +196,15 @@ def main(argv: list[str] | None = None) -> Any:
     import sys
     import time
 
-    from trustsource.cli.guard import Interrupted, StopFlag, guarded_stdout, stop_on_signals
+    from trustsource.cli.guard import (
+        Interrupted,
+        StopFlag,
+        guarded_stdout,
+        process_age,
+        stop_on_signals,
+    )
 
-    started = time.perf_counter()
+    started = time.perf_counter() - process_age()
     args = sys.argv[1:] if argv is None else argv
     flag = StopFlag()
     try:
