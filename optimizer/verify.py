@@ -3,12 +3,11 @@
 This module deliberately shares no code with the model builder (:mod:`trustsource.model`), the
 solver driver or the result tables. It reads the validated :class:`~trustsource.Instance` and a
 plan's numbers (quantities, qualified suppliers, open sites, shortfalls, objective) and re-derives
-every constraint of the instance format and the model straight from their definitions:
-bounds, capacities,
-minimum orders, the bill-of-materials balance, each trust rule, and the objective recomputed from
-prices, tiers, tariffs, fixed costs and penalties. A bug in the model builder therefore cannot
-hide itself by being repeated here; the verifier is the second opinion every solve and every test
-relies on.
+every constraint of the instance format and the model straight from their definitions: bounds,
+capacities, minimum orders, the bill-of-materials balance, each trust rule, and the objective
+recomputed from prices, tiers, tariffs, fixed costs and penalties. A bug in the model builder
+therefore cannot hide itself by being repeated here; the verifier is the second opinion every
+solve and every test relies on.
 
 A check fails when ``lhs > rhs + tol * max(1, |rhs|, scale)``, ``scale`` being the item's total
 supply (or the natural size of the quantity compared), so solver round-off never reports a

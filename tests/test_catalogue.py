@@ -74,9 +74,9 @@ def test_exit_standby_is_qualified_without_award(exit_form: str) -> None:
 
 
 # Found while extending the catalogue: with min_share_each 0 the floor row x_s >= 0 * T let a
-# supplier (country) with no supply count, while the verifier (and the instance format:
-# "suppliers ... each receive") counts only real awards. Fixed by the schema rejecting min_share_each 0; a model that
-# required an award instead would pass this test too.
+# supplier (country) with no supply count, while the verifier (and the instance format: "suppliers
+# ... each receive") counts only real awards. Fixed by the schema rejecting min_share_each 0; a
+# model that required an award instead would pass this test too.
 @pytest.mark.parametrize("kind", ["min_suppliers", "min_countries"])
 def test_count_rule_with_zero_share_counts_only_real_awards(kind: str) -> None:
     d = doc([{"id": "a", "demand": 100}],
