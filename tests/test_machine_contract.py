@@ -162,3 +162,11 @@ def test_wide_ranges_warn_but_do_not_block() -> None:
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["warnings"]
     assert "warning:" in proc.stderr
+
+
+def test_worker_processes_print_nothing_either() -> None:
+    """Worker processes inherit the guarded descriptor: no banner per worker, anywhere."""
+    proc = run_cli("stress", BASIC, "--format", "json", "--workers", "2", *FAST)
+    assert proc.returncode == 0, proc.stderr
+    json.loads(proc.stdout)
+    assert "Running HiGHS" not in proc.stdout + proc.stderr
