@@ -1,21 +1,13 @@
 """Deterministic mutations of valid instances in every form trustsource reads (issue 10, point 8).
 
-A mutation is named by a :class:`Spec` (form, kind, base instance, seed) and built by
-:func:`build` into a :class:`Mutant`: a file to load, or bytes for stdin, plus what changed and
-whether the change is *known* to make the input invalid (a negative capacity, an unknown item, a
-duplicate id, a boolean where a number belongs...). Each spec seeds its own ``random.Random``
-from its id, so a failing case is rebuilt exactly from its id.
-
-Forms and their sources:
-
-* ``yaml``, ``json``, ``stdin``: the inline document of a base (``Instance.to_dict()``) mutated
-  as data and written with ``yaml.safe_dump`` or ``json.dumps``; or, for the byte kinds, that
-  document or the original file (the bundled ``instances/*.yaml`` with their CSV folders,
-  ``tests/data/valid/basic.*``) truncated, bit-flipped or with characters inserted;
-* ``csv``: a CSV folder, written by :func:`trustsource.io.convert.convert` or the original one,
-  whose table files are mutated as CSV (rows, cells, columns, header) or as bytes;
-* ``xlsx``: a workbook written by :func:`~trustsource.io.convert.convert`, mutated with openpyxl
-  (cells, formulas, merged cells, rows) or as bytes.
+A :class:`Spec` (form, kind, base instance, seed) names a mutation; :func:`build` makes it into a
+:class:`Mutant`, a file or stdin bytes plus what changed and whether the change is *known* to make
+the input invalid. Each spec seeds its own ``random.Random`` from its id, so a failing case is
+rebuilt exactly from its id. YAML, JSON and stdin mutate the base's inline document
+(``Instance.to_dict()``) as data, or its text (or the original file: the bundled
+``instances/*.yaml`` with their CSV folders, ``tests/data/valid/basic.*``) as bytes; CSV folders
+(written by :func:`trustsource.io.convert.convert`, or the originals) are mutated as tables or
+bytes; workbooks (written by ``convert``) with openpyxl or as bytes.
 """
 
 from __future__ import annotations
@@ -53,7 +45,7 @@ CSV_KINDS = tuple(
 )
 XLSX_KINDS = tuple(
     "xlsx_cell xlsx_bad_number xlsx_formula xlsx_merge xlsx_dup_row xlsx_delete_row "
-    "xlsx_unknown_ref".split()
+    "xlsx_unknown_ref xlsx_header xlsx_sheets".split()
 )
 KINDS: dict[str, tuple[str, ...]] = {
     "yaml": DOC_KINDS + BYTE_KINDS,
@@ -140,17 +132,10 @@ class Spec:
 
 @dataclass
 class Mutant:
-    """A built mutation: where to read it, what changed, and what it must give.
-
-    Attributes:
-        path: the file to load (``None`` for stdin).
-        stdin: the bytes to send on stdin (``None`` for a file).
-        cwd: the folder to run in (stdin confines CSV tables to it).
-        note: what was changed, for failure messages.
-        invalid: the change is known to make the input invalid: it must be refused.
-        same_plan: the change cannot alter the optimum (a reordering): same cost as the base.
-        long_value: a long text put in the input, which no message may quote whole.
-    """
+    """A built mutation: a file (``path``) or stdin bytes run in ``cwd`` (stdin confines CSV
+    tables to it); what changed (``note``); whether it must be refused (``invalid``), must keep
+    the base's optimum (``same_plan``: a reordering), or holds a long text no message may quote
+    whole (``long_value``)."""
 
     spec: Spec
     path: Path | None
@@ -173,13 +158,10 @@ def specs() -> list[Spec]:
 
 
 class Workspace:
-    """The bases in every form, made once under ``root`` and then only read."""
+    """The bases in every form, made once under ``root``, then only read (threads share it)."""
 
     def __init__(self, root: Path) -> None:
-        self.root = root
         self.orig = root / "orig"  # the original files, CSV folders beside them
-        self._docs: dict[str, dict[str, Any]] = {}
-        self._xlsx: dict[str, bytes] = {}
         self.orig.mkdir(parents=True)
         bundled = files("trustsource.instances")
         for name in BASES[1:]:
@@ -190,40 +172,25 @@ class Workspace:
                     (self.orig / name / table.name).write_bytes(table.read_bytes())
         for name in ("basic.yaml", "basic.json", "items.csv", "suppliers.csv"):
             shutil.copyfile(VALID / name, self.orig / name)
-
-    def prepare(self) -> Workspace:
-        """Make every base in every form now, so that threads can share the workspace."""
+        self.docs: dict[str, dict[str, Any]] = {}  # plain lists and dicts, as json gives them
+        self.csv: dict[str, Path] = {}  # CSV folders written by convert
+        self.xlsx: dict[str, bytes] = {}  # workbooks written by convert
         for base in BASES:
-            self.doc(base)
-            self.csv_folder(base)
-        for base in SMALL_BASES:
-            self.xlsx(base)
-        return self
+            self.docs[base] = json.loads(
+                json.dumps(trustsource.load(self.original(base)).to_dict())
+            )
+            self.csv[base] = root / "csv" / base
+            convert(self.original(base), self.csv[base])
+            if base in SMALL_BASES:
+                convert(self.original(base), root / f"{base}.xlsx")
+                self.xlsx[base] = (root / f"{base}.xlsx").read_bytes()
 
     def original(self, base: str, suffix: str = ".yaml") -> Path:
         return self.orig / f"{base}{suffix}"
 
     def doc(self, base: str) -> dict[str, Any]:
-        """The base as one inline document of plain lists and dicts (a fresh copy)."""
-        if base not in self._docs:
-            inst = trustsource.load(self.original(base))
-            self._docs[base] = json.loads(json.dumps(inst.to_dict()))
-        return copy.deepcopy(self._docs[base])
-
-    def csv_folder(self, base: str) -> Path:
-        """The base as a CSV folder written by ``convert``."""
-        folder = self.root / "csv" / base
-        if not folder.exists():
-            convert(self.original(base), folder)
-        return folder
-
-    def xlsx(self, base: str) -> bytes:
-        """The base as a workbook written by ``convert``."""
-        if base not in self._xlsx:
-            path = self.root / "xlsx" / f"{base}.xlsx"
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self._xlsx[base] = convert(self.original(base), path) and path.read_bytes()
-        return self._xlsx[base]
+        """The base as one inline document (a fresh copy to mutate)."""
+        return copy.deepcopy(self.docs[base])
 
 
 # --- document mutations: (note, known invalid[, long value]) -------------------------------------
@@ -266,15 +233,13 @@ def _type(value: Any) -> str:
 
 
 def _not_a_number(value: Any) -> bool:
-    if isinstance(value, (bool, list, dict)):
-        return True
-    if not isinstance(value, str) or not value.strip():
-        return False
-    try:
-        float(value)
-    except ValueError:
-        return True
-    return False
+    """Whether no number parser reads ``value`` ('12' and empty text stay undecided)."""
+    if isinstance(value, str) and value.strip():
+        try:
+            float(value)
+        except ValueError:
+            return True
+    return isinstance(value, (bool, list, dict))
 
 
 def _row(doc: dict[str, Any], table: str, rng: random.Random) -> int:
@@ -525,6 +490,27 @@ def xlsx_mutation(kind: str, wb: Any, rng: random.Random) -> tuple[str, bool]:
     header = [c.value for c in ws[1]]
     r = rng.randrange(2, ws.max_row + 1)
     letter = openpyxl.utils.get_column_letter
+    if kind == "xlsx_sheets":  # a sheet lost (a table left empty), renamed or added
+        how, old = rng.randrange(3), ws.title
+        if how == 0:
+            wb.remove(ws)
+            return f"sheet {old!r} removed", False
+        if how == 1:
+            ws.title = old.capitalize()
+            return f"sheet {old!r} renamed {ws.title!r}", True
+        return f"sheet {wb.create_sheet('Sheet1').title!r} added", True
+    if kind == "xlsx_header":
+        j = rng.randrange(len(header))
+        others = [h for h in header if h != header[j]]
+        value = rng.choice(
+            (None, "colour", rng.choice(others), f" {header[j]} ", f"{header[j]}".upper())
+        )
+        filled = any(
+            ws.cell(row=i, column=j + 1).value is not None for i in range(2, ws.max_row + 1)
+        )
+        ws.cell(row=1, column=j + 1, value=value)
+        note = f"{ws.title}!{letter(j + 1)}1 header {header[j]!r} -> {value!r}"
+        return note, filled and (value == "colour" or value in others)
     if kind == "xlsx_merge":
         j = rng.randrange(1, len(header))
         ws.merge_cells(start_row=r, start_column=j, end_row=r, end_column=j + 1)
@@ -598,7 +584,7 @@ def _yaml(doc: dict[str, Any]) -> str:
 
 def _build_csv(spec: Spec, ws: Workspace, folder: Path, rng: random.Random) -> Mutant:
     converted = spec.seed % 2 == 0
-    source = ws.csv_folder(spec.base) / "instance.yaml" if converted else ws.original(spec.base)
+    source = ws.csv[spec.base] / "instance.yaml" if converted else ws.original(spec.base)
     doc_path = _copy_folder(source, folder)
     tables = _csv_tables(doc_path)
     layout = "converted " if converted else "original "
@@ -615,10 +601,10 @@ def _build_xlsx(spec: Spec, ws: Workspace, folder: Path, rng: random.Random) -> 
     folder.mkdir(parents=True)
     path = folder / "instance.xlsx"
     if spec.kind in BYTE_KINDS:
-        data, note = mutate_bytes(spec.kind, ws.xlsx(spec.base), rng)
+        data, note = mutate_bytes(spec.kind, ws.xlsx[spec.base], rng)
         path.write_bytes(data)
         return Mutant(spec, path, None, folder, note)
-    wb = openpyxl.load_workbook(io.BytesIO(ws.xlsx(spec.base)))
+    wb = openpyxl.load_workbook(io.BytesIO(ws.xlsx[spec.base]))
     note, invalid = xlsx_mutation(spec.kind, wb, rng)
     wb.save(path)
     return Mutant(spec, path, None, folder, note, invalid)

@@ -1,24 +1,18 @@
-"""Fuzz suite: hostile files and 600 mutations never crash, hang or pass as valid (issue 10).
+"""Fuzz suite: hostile files and 620 mutations never crash, hang or pass as valid (issue 10).
 
-Two sources of input:
+Inputs: the corpus ``tests/data/bad/`` (each case's expected outcome in ``expected.yaml``), and
+deterministic mutations (``tests/fuzz_mutations.py``) of the bundled instances and
+``tests/data/valid`` as YAML, JSON, stdin, CSV folders and workbooks. The oracle: loading gives
+an Instance or an InstanceError whose every issue is located and quotes no long value whole (any
+other exception fails); a mutation known to break the input (a negative capacity, an unknown
+item, a duplicate id, a boolean where a number belongs...) is refused; a plan's status is
+optimal, feasible, infeasible or no_solution, a plan has no violations, and a reordering keeps
+the optimum. Through the installed console script: exit 0, 2, 3 or 4, never 1; stdout one JSON
+object; no traceback; no hang (timeouts everywhere); the library's verdict.
 
-* the corpus ``tests/data/bad/`` (each case's expected outcome in ``expected.yaml``): the hostile
-  and broken files of issue 10 as YAML, JSON, CSV folders, workbooks and stdin;
-* deterministic mutations (``tests/fuzz_mutations.py``) of the bundled instances and
-  ``tests/data/valid`` in every form: YAML, JSON, stdin, CSV folder, xlsx.
-
-The oracle: loading gives an Instance or an InstanceError whose every issue is located and
-quotes no long value whole (any other exception fails); a mutation known to break the input (a
-negative capacity, an unknown item, a duplicate id, a boolean where a number belongs...) is
-refused; a loaded instance solves to optimal, feasible, infeasible or no_solution, a plan with a
-solution has no violations, and a reordering keeps the optimal cost. Through the installed
-console script (a subprocess): exit 0, 2, 3 or 4, never 1; stdout one JSON object; no traceback;
-no hang (every run has a timeout); the same verdict as the library.
-
-The bulk runs in-process. A sample covering every form and mutation kind, and the corpus cases
-marked ``console``, run through the console script in a thread pool that starts first and
-overlaps the in-process work. Known defects are strict xfails: :data:`KNOWN_DEFECTS` for
-mutations, ``xfail`` in ``expected.yaml`` for the corpus.
+The bulk runs in-process; a sample covering every form and kind, and the corpus cases marked
+``console``, run as subprocesses in a thread pool that starts first and overlaps the in-process
+work. Known defects are strict xfails (:data:`KNOWN_DEFECTS`, ``xfail`` in ``expected.yaml``).
 """
 
 from __future__ import annotations
@@ -31,7 +25,6 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 import traceback
 from collections import Counter
@@ -101,10 +94,7 @@ class Hang(Exception):
 
 @contextlib.contextmanager
 def deadline(seconds: float) -> Iterator[None]:
-    """Raise :class:`Hang` if the block runs longer than ``seconds`` (main thread only)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
+    """Raise :class:`Hang` if the block runs longer than ``seconds`` (in the main thread)."""
 
     def alarm(signum: int, frame: Any) -> None:
         raise Hang(f"no answer within {seconds:g} s")
@@ -162,7 +152,6 @@ class Outcome:
     findings: bool = False
     status: str | None = None
     failure: str | None = None
-    seconds: float = 0.0
 
     def describe(self) -> str:
         return f"{self.mutant.spec.id}: {self.mutant.note}\n    -> {self.failure}"
@@ -176,7 +165,7 @@ def _crash(exc: BaseException) -> str:
 
 def check_in_process(m: Mutant, solve: bool, optimum: float | None = None) -> Outcome:
     """Load (and maybe solve) one mutant; ``failure`` says how it broke the oracle, if it did."""
-    out, started = Outcome(m), time.perf_counter()
+    out = Outcome(m)
     try:
         with deadline(LOAD_SECONDS):
             inst = load_input(m.path, m.stdin, m.cwd)
@@ -193,7 +182,6 @@ def check_in_process(m: Mutant, solve: bool, optimum: float | None = None) -> Ou
         out.failure = "; ".join(issue_problems(exc.issues, m.long_value)) or None
     except Exception as exc:  # noqa: BLE001 - any other exception is what we hunt
         out.failure = f"raised {_crash(exc)}"
-    out.seconds = time.perf_counter() - started
     return out
 
 
@@ -215,7 +203,7 @@ class FuzzRun:
     """Builds and checks each mutant once, on demand; knows the bases' own optima."""
 
     def __init__(self, root: Path) -> None:
-        self.ws = Workspace(root / "bases").prepare()
+        self.ws = Workspace(root / "bases")
         self.out = root / "mutants"
         self.outcomes: dict[str, Outcome] = {}
         self.seconds: dict[str, float] = {}
@@ -338,10 +326,15 @@ def _workbook(tmp: Path, edit: Callable[[Any], Any]) -> Path:
     return tmp / "instance.xlsx"
 
 
-def _text_cell(wb: Any) -> None:
-    cell = wb["items"]["E2"]  # description
-    cell.value = '=WEBSERVICE("https://attacker.example")'
-    cell.data_type = "s"  # text that only looks like a formula
+def _cell(sheet: str, ref: str, value: Any, text: bool = False) -> Callable[[Path], Path]:
+    """A builder of the workbook with one cell set (``text``: a string cell, even "=...")."""
+
+    def edit(wb: Any) -> None:
+        wb[sheet][ref] = value
+        if text:
+            wb[sheet][ref].data_type = "s"
+
+    return lambda tmp: _workbook(tmp, edit)
 
 
 def _file(tmp: Path, name: str, data: bytes) -> Path:
@@ -362,16 +355,12 @@ BUILDERS: dict[str, Callable[[Path], Path]] = {
     "no_solution_in_time": lambda tmp: _file(
         tmp, "instance.json", (VALID / "basic.json").read_bytes()
     ),
-    "xlsx_formula_without_value": lambda tmp: _workbook(
-        tmp, lambda wb: wb["items"].cell(row=2, column=3, value="=1+1")
-    ),
-    "xlsx_bool_in_number": lambda tmp: _workbook(
-        tmp, lambda wb: wb["items"].cell(row=2, column=3, value=True)
-    ),
+    "xlsx_formula_without_value": _cell("items", "C2", "=1+1"),  # C: demand
+    "xlsx_bool_in_number": _cell("items", "C2", True),
     "xlsx_merged_cells": lambda tmp: _workbook(
         tmp, lambda wb: wb["suppliers"].merge_cells("A2:B2")
     ),
-    "xlsx_formula_text_as_text": lambda tmp: _workbook(tmp, _text_cell),
+    "xlsx_formula_text_as_text": _cell("items", "E2", '=WEBSERVICE("https://x.example")', True),
     "xlsx_truncated": lambda tmp: _file(
         tmp, "instance.xlsx", _workbook(tmp, lambda wb: None).read_bytes()[:2000]
     ),
@@ -402,16 +391,12 @@ def materialize(name: str, exp: dict[str, Any], tmp: Path) -> Target:
 
 
 def _corpus(console_only: bool = False) -> list[Any]:
-    return [
-        pytest.param(
-            name,
-            exp,
-            id=name,
-            marks=[pytest.mark.xfail(strict=True, reason=exp["xfail"])] if "xfail" in exp else [],
-        )
-        for name, exp in CORPUS.items()
-        if exp.get("console") or not console_only
-    ]
+    out = []
+    for name, exp in CORPUS.items():
+        xfail = [pytest.mark.xfail(strict=True, reason=exp["xfail"])] if "xfail" in exp else []
+        if exp.get("console") or not console_only:
+            out.append(pytest.param(name, exp, id=name, marks=xfail))
+    return out
 
 
 def expect_issues(issues: list[Any], exp: dict[str, Any]) -> None:
@@ -550,18 +535,14 @@ def contract_problems(run: Run) -> list[str]:
 
 
 def console_sample() -> list[Spec]:
-    """About 40 mutations covering every kind of every form (CSV and workbook kinds all run;
-    document and byte kinds, shared by three forms, once in YAML or JSON and mostly on stdin)."""
-    picked = {
-        "yaml": lambda k: k % 3 == 0,
-        "json": lambda k: k % 3 == 1,
-        "stdin": lambda k: k % 3 != 1,
-    }
+    """About 40 mutations covering every kind of every form: CSV and workbook kinds all run;
+    document and byte kinds, shared by three forms, once in YAML or JSON and mostly on stdin."""
+    thirds = {"yaml": (0,), "json": (1,), "stdin": (0, 2)}  # kind index mod 3, by form
     return [
         s
         for s in specs()
-        if s.seed == KINDS[s.form].index(s.kind) % SEEDS
-        and picked.get(s.form, lambda k: True)(KINDS[s.form].index(s.kind))
+        if s.seed == (k := KINDS[s.form].index(s.kind)) % SEEDS
+        and k % 3 in thirds.get(s.form, (0, 1, 2))
     ]
 
 
@@ -571,15 +552,16 @@ CONSOLE_SAMPLE = console_sample()
 class Console:
     """The console-script runs, in a thread pool started before the in-process work."""
 
-    def __init__(self, fuzz: FuzzRun, root: Path) -> None:
+    def __init__(self, fuzz: FuzzRun, root: Path, wanted: set[str]) -> None:
         self.pool = ThreadPoolExecutor(WORKERS)
         self.runs: dict[str, Future[Any]] = {}
         for name, exp in CORPUS.items():
-            if exp.get("console"):
+            if exp.get("console") and name in wanted:
                 (root / name).mkdir(parents=True)
                 self.runs[name] = self.pool.submit(self._corpus, name, exp, root / name)
         for spec in CONSOLE_SAMPLE:
-            self.runs[spec.id] = self.pool.submit(self._mutant, spec, fuzz.ws, root / "sample")
+            if spec.id in wanted:
+                self.runs[spec.id] = self.pool.submit(self._mutant, spec, fuzz.ws, root / "sample")
 
     @staticmethod
     def _corpus(name: str, exp: dict[str, Any], folder: Path) -> Run:
@@ -600,8 +582,17 @@ class Console:
 
 
 @pytest.fixture(scope="session")
-def console(fuzz: FuzzRun, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
-    runs = Console(fuzz, tmp_path_factory.mktemp("console"))
+def console(
+    fuzz: FuzzRun, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Iterator[Console]:
+    """Starts the runs of the selected console-script tests (all of them in a full run)."""
+    tests = ("test_corpus_console_script", "test_console_script_sample")
+    wanted = {
+        item.callspec.id
+        for item in request.session.items
+        if getattr(item, "originalname", None) in tests and hasattr(item, "callspec")
+    }
+    runs = Console(fuzz, tmp_path_factory.mktemp("console"), wanted)
     yield runs
     runs.pool.shutdown(wait=True, cancel_futures=True)
 
