@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import TypeAdapter, ValidationError
 from trustsource.countries import is_country
 from trustsource.errors import InstanceError, Issue, did_you_mean
-from trustsource.limits import MAX_COST, MAX_QUANTITY
+from trustsource.limits import MAX_COST, MAX_QUANTITY, clip
 from trustsource.schema import (
     ID_PATTERN,
     ItemSpec,
@@ -75,15 +75,16 @@ def check_instance(
     for name, members in inst.blocs.items():
         for c in members:
             if not is_country(c):
-                issues.append(Issue(f"{doc}: blocs.{name}", None, f"unknown country code '{c}'"))
+                issues.append(Issue(f"{doc}: blocs.{name}", None,
+                                    f"unknown country code {clip(c)}"))
     for c in inst.tariffs:
         if not is_country(c):
-            issues.append(Issue(f"{doc}: tariffs", c, f"unknown country code '{c}'"))
+            issues.append(Issue(f"{doc}: tariffs", c, f"unknown country code {clip(c)}"))
 
     def country_ok(code: str | None, where: str, fld: str) -> None:
         if code is not None and not is_country(code):
             hint = " (codes are upper-case ISO 3166-1 alpha-2)" if code.upper() != code else ""
-            issues.append(Issue(where, fld, f"unknown country code '{code}'{hint}"))
+            issues.append(Issue(where, fld, f"unknown country code {clip(code)}{hint}"))
 
     for k, s in enumerate(inst.sites):
         country_ok(s.country, loc.where("sites", k), "country")

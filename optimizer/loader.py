@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import contextvars
 import io
+import json
 import math
+import re
 import reprlib
 import sys
 from collections.abc import Mapping
@@ -232,11 +234,30 @@ def parse_document(text: str, origin: str, raw: bytes | None = None) -> dict[str
         doc = load_json(text, origin, raw)
     else:
         doc, _ = load_yaml(text, origin)
+    if _SURROGATE_ESCAPE.search(text):
+        _refuse_lone_surrogates(doc, text, origin)
     if not isinstance(doc, dict):
         raise InstanceError(
             [Issue(origin, None, f"expected a mapping at the top level, got {type(doc).__name__}")]
         )
     return doc
+
+
+# A \uD800-\uDFFF escape: paired, it is one character; alone, it is not text at all (no UTF-8
+# form), and would fail only later, when a plan or export is written.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+
+
+def _refuse_lone_surrogates(doc: Any, text: str, origin: str) -> None:
+    try:
+        json.dumps(doc, ensure_ascii=False, default=str).encode("utf-8")
+    except UnicodeEncodeError:
+        first = _SURROGATE_ESCAPE.search(text)
+        line = text.count("\n", 0, first.start()) + 1 if first else 1
+        raise InstanceError([Issue(
+            f"{origin}:{line}", None,
+            "a \\u escape encodes half of a character (a lone UTF-16 surrogate), which is not "
+            "text; write the character itself or its full escape pair")]) from None
 
 
 def records_from_frame(frame: Any) -> list[dict[str, Any]]:

@@ -36,6 +36,9 @@ class _Seen:
     constants: bool = False
 
 
+_LONG_DIGITS = re.compile(r"\d{1000,}")
+
+
 def load_json(
     text: str,
     origin: str,
@@ -78,6 +81,13 @@ def load_json(
         ) from None
     except RecursionError:
         doc, too_deep = None, True
+    except ValueError:  # an integer beyond Python's digit limit (int_max_str_digits)
+        match = _LONG_DIGITS.search(text)
+        line = text.count("\n", 0, match.start()) + 1 if match else None
+        raise InstanceError([Issue(
+            origin if line is None else f"{origin}:{line}", None,
+            "a number with thousands of digits; no quantity or cost needs more than a dozen")]
+        ) from None
     if raw is None:
         raw = text.encode("utf-8", "surrogatepass")
     suspect = (

@@ -81,11 +81,16 @@ class StrictLoader(_BASE):  # type: ignore[misc,valid-type]
         value = self.construct_scalar(node)
         if not _INT.match(value):
             raise ConstructorError(None, None, f"{clip(value)} is not an integer", node.start_mark)
-        if value.startswith("0o"):
-            return int(value[2:], 8)
-        if value.startswith("0x"):
-            return int(value[2:], 16)
-        return int(value)
+        try:
+            if value.startswith("0o"):
+                return int(value[2:], 8)
+            if value.startswith("0x"):
+                return int(value[2:], 16)
+            return int(value)
+        except ValueError:  # beyond Python's digit limit (int_max_str_digits)
+            raise ConstructorError(
+                None, None, f"an integer of {len(value)} digits; no quantity or cost needs "
+                "more than a dozen", node.start_mark) from None
 
     def construct_yaml_float(self, node: Node) -> float:
         """A YAML 1.2 float: ``1.5``, ``-2e3``, ``.inf``, ``.nan`` (no ``_``)."""
