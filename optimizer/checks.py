@@ -67,7 +67,7 @@ def check_instance(
         seen: set[str] = set()
         for k, i in enumerate(ids):
             if i is not None and counts[i] > 1 and i in seen:
-                issues.append(Issue(loc.where(section, k), "id", f"duplicate id '{i}'"))
+                issues.append(Issue(loc.where(section, k), "id", f"duplicate id {clip(i)}"))
             seen.add(i)
 
     # Blocs and tariffs.
@@ -95,10 +95,10 @@ def check_instance(
         for j in it.inputs:
             if j == it.id:
                 issues.append(Issue(loc.where("items", k), "inputs",
-                                    f"item '{j}' cannot be an input of itself"))
+                                    f"item {clip(j)} cannot be an input of itself"))
             elif known_items is not None and j not in known_items:
                 issues.append(Issue(loc.where("items", k), "inputs",
-                                    f"unknown item '{j}'{_hint(j, item_ids)}"))
+                                    f"unknown item {clip(j)}{_hint(j, item_ids)}"))
 
     # Suppliers: references, and country/owner resolved from the site. Locations are built
     # only for rows with a problem: this loop runs once per supplier (100k in benchmarks).
@@ -106,23 +106,24 @@ def check_instance(
     for k, s in enumerate(inst.suppliers):
         if known_items is not None and s.item is not None and s.item not in known_items:
             issues.append(Issue(loc.where("suppliers", k), "item",
-                                f"unknown item '{s.item}'{_hint(s.item, item_ids)}"))
+                                f"unknown item {clip(s.item)}{_hint(s.item, item_ids)}"))
         country, owner = s.country, s.owner
         if s.site is not None:
             site = sites.get(s.site)
             if site is None:
                 issues.append(Issue(loc.where("suppliers", k), "site",
-                                    f"unknown site '{s.site}'{_hint(s.site, site_ids)}"))
+                                    f"unknown site {clip(s.site)}{_hint(s.site, site_ids)}"))
             else:
                 site_owner = site.owner or site.country
                 if country is not None and country != site.country:
                     issues.append(Issue(loc.where("suppliers", k), "country",
-                                        f"'{country}' contradicts site '{site.id}' (country "
-                                        f"'{site.country}'); omit it to inherit the site's"))
+                                        f"{clip(country)} contradicts site {clip(site.id)} "
+                                        f"(country {clip(site.country)}); omit it to inherit "
+                                        "the site's"))
                 if owner is not None and site.owner is not None and owner != site_owner:
                     issues.append(Issue(loc.where("suppliers", k), "owner",
-                                        f"'{owner}' contradicts site '{site.id}' (owner "
-                                        f"'{site_owner}'); omit it to inherit the site's"))
+                                        f"{clip(owner)} contradicts site {clip(site.id)} (owner "
+                                        f"{clip(site_owner)}); omit it to inherit the site's"))
                 country = country or site.country
                 owner = owner or (site.owner or country)
         owner = owner or country
@@ -150,7 +151,7 @@ def check_instance(
         for key in scenario.capacity:
             if key not in known_units and not is_country(key):
                 issues.append(Issue(f"{loc.document}: scenarios.{sname}", "capacity",
-                                    f"'{key}' is no country, bloc, site or supplier"
+                                    f"{clip(key)} is no country, bloc, site or supplier"
                                     f"{_hint(key, sorted(known_units))}"))
 
     if issues:
@@ -245,7 +246,7 @@ def _check_rules(rules: Any, where_of: Any, issues: list[Issue], known_items: se
         where = where_of(k) if r.name else f"{where_of(k)} ({name})"
         for i in r.items or ():
             if known_items is not None and i not in known_items:
-                issues.append(Issue(where, "items", f"unknown item '{i}'{_hint(i, item_ids)}"))
+                issues.append(Issue(where, "items", f"unknown item {clip(i)}{_hint(i, item_ids)}"))
         selectors: list[tuple[str, str]] = []
         for fld in ("countries", "except_", "bloc"):
             val = getattr(r, fld, None)
@@ -255,13 +256,13 @@ def _check_rules(rules: Any, where_of: Any, issues: list[Issue], known_items: se
                 selectors.append((fld.rstrip("_"), sel))
         for fld, sel in selectors:
             if sel not in bloc_names and not is_country(sel):
-                issues.append(Issue(where, fld, f"unknown bloc or country '{sel}'"
+                issues.append(Issue(where, fld, f"unknown bloc or country {clip(sel)}"
                                     f"{_hint(sel, sorted(bloc_names))}"))
         out.append(r.model_copy(update={"name": name}) if r.name is None else r)
     for name, n in Counter(names).items():
         if n > 1:
             k = names.index(name, names.index(name) + 1)
-            issues.append(Issue(where_of(k), "name", f"duplicate rule name '{name}'"))
+            issues.append(Issue(where_of(k), "name", f"duplicate rule name {clip(name)}"))
     return out
 
 
@@ -276,21 +277,21 @@ def _check_variants(inst: Instance, rules: list[Any], loc: Locator, issues: list
         for which, listed in (("drop", drop), ("change", list(variant.change))):
             for rname in listed:
                 if rname not in names:
-                    issues.append(Issue(base, which, f"no rule named '{rname}'"
+                    issues.append(Issue(base, which, f"no rule named {clip(rname)}"
                                         f"{_hint(rname, [n for n in names if n])}"))
         added = _check_rules(variant.add, lambda k, base=base: f"{base}.add[{k}]", issues,
                              known_items, item_ids, bloc_names)
         kept = {n for n in names if n not in drop and variant.drop != "all"}
         for k, r in enumerate(added):
             if r.name in kept:
-                issues.append(Issue(f"{base}.add[{k}]", "name", f"rule '{r.name}' already "
+                issues.append(Issue(f"{base}.add[{k}]", "name", f"rule {clip(r.name)} already "
                                     "exists; drop it first or use change"))
         for rname, update in variant.change.items():
             rule = next((r for r in rules if r.name == rname), None)
             if rule is None or isinstance(rule, _RuleRefs):
                 continue  # unknown (reported above), or invalid itself (reported already)
             if variant.drop == "all" or rname in drop:
-                issues.append(Issue(f"{base}.change.{rname}", None, f"rule '{rname}' is also "
+                issues.append(Issue(f"{base}.change.{rname}", None, f"rule {clip(rname)} is also "
                                     "dropped by this variant; drop it or change it, not both"))
                 continue
             try:
