@@ -62,8 +62,10 @@ def round15(values: np.ndarray) -> np.ndarray:
     if not len(idx):
         return out
     v = a[idx]
-    scale = 10.0 ** (14 - np.floor(np.log10(np.abs(v))))
-    fast = np.round(v * scale) / scale
+    # Subnormal values (1e-320) overflow the scale; they fall to the exact path below.
+    with np.errstate(over="ignore", invalid="ignore"):
+        scale = 10.0 ** (14 - np.floor(np.log10(np.abs(v))))
+        fast = np.round(v * scale) / scale
     exact = fast == v  # already short (integers, prices with few decimals): nothing to do
     slow = idx[~exact]
     if len(slow):
