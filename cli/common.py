@@ -162,9 +162,9 @@ def exit_after(plan: Any, failure: Failure | None) -> None:
             stream.flush()
         except (OSError, ValueError):
             pass
-    from trustsource.cli.guard import _flush_c_stdio
+    from trustsource.cli.guard import flush_c_stdio
 
-    _flush_c_stdio()
+    flush_c_stdio()
     os._exit(EXIT_OK if failure is None else failure.code)
 
 

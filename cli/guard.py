@@ -29,7 +29,7 @@ from types import FrameType
 _VERBOSE_FLAGS = ("--solver-log", "--debug")
 
 
-def _flush_c_stdio() -> None:
+def flush_c_stdio() -> None:
     """Flush C stdio buffers, so text a library printed reaches the descriptor it was meant for.
 
     Output to a pipe is block-buffered in C; without this, a banner buffered while descriptor 1
@@ -105,7 +105,7 @@ def guarded_stdout(argv: list[str]) -> Iterator[None]:
             out.flush()
         except (BrokenPipeError, OSError):
             pass
-        _flush_c_stdio()
+        flush_c_stdio()
         sys.stdout = saved_stdout
         os.dup2(real, 1)
         os.close(real)

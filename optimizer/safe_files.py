@@ -124,12 +124,7 @@ def read_regular(
         Refused: not a regular file, larger than ``limit``, or unreadable (message names it).
         FileNotFoundError: ``path`` does not exist.
     """
-    try:
-        info = os.stat(path)
-    except FileNotFoundError:
-        raise
-    except OSError as exc:
-        raise Refused(f"cannot read {what} {shown!r}: {exc.strerror}") from None
+    info = _stat(path, f"cannot read {what} {shown!r}")
     _check(info, limit, shown, what)
     try:
         fd = os.open(path, _OPEN_FLAGS | (0 if follow else getattr(os, "O_NOFOLLOW", 0)))
@@ -143,6 +138,16 @@ def read_regular(
     if len(data) > limit:
         raise Refused(_too_big(shown, what, limit))
     return data
+
+
+def _stat(path: Path, failure: str) -> os.stat_result:
+    """``os.stat``; a missing file propagates, any other failure is :class:`Refused`."""
+    try:
+        return os.stat(path)
+    except FileNotFoundError:
+        raise
+    except OSError as exc:
+        raise Refused(f"{failure}: {exc.strerror}") from None
 
 
 def _check(info: os.stat_result, limit: int, shown: str, what: str) -> None:
@@ -175,12 +180,7 @@ def read_document(path: Path, limit: int) -> bytes:
         FileNotFoundError: ``path`` does not exist.
     """
     shown = shown_path(str(path))
-    try:
-        info = os.stat(path)
-    except FileNotFoundError:
-        raise
-    except OSError as exc:
-        raise Refused(f"cannot read file: {exc.strerror}") from None
+    info = _stat(path, "cannot read file")
     if stat.S_ISDIR(info.st_mode):
         raise Refused("is a folder; name the instance document (.yaml, .json or .xlsx) in it")
     if stat.S_ISREG(info.st_mode):

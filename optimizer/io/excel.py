@@ -24,6 +24,7 @@ numbers stay numbers. Text a workbook cannot hold (a control character, more tha
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import warnings
@@ -148,10 +149,9 @@ def _metadata(
             )
         elif key == "sources":
             if isinstance(value, str) and value.lstrip().startswith("{"):
-                try:
+                # Not a mapping after all: then the source is this text, kept as written.
+                with contextlib.suppress(InstanceError):
                     value = _yaml_cell(value, where, budget)
-                except InstanceError:
-                    pass  # not a mapping after all: the source is this text
             if value is not None:
                 sources.append(value)
         elif key in doc:
