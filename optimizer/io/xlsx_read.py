@@ -27,7 +27,7 @@ The cells come from openpyxl's own streaming sheet parser (the one its read-only
 extended by a formula flag: the public read-only API cannot tell a formula without a saved value
 from an empty cell, nor list merged ranges, and normal mode could, but holds the whole workbook
 in memory twice (once for values, once for formulas). That parser is an internal of openpyxl;
-``tests/test_excel_hostile.py`` pins the behaviour relied on.
+``tests/test_excel_strict_read.py`` pins the behaviour relied on.
 """
 
 from __future__ import annotations
