@@ -29,8 +29,10 @@ class Failure(Exception):
 
 def issue_records(issues: list[Any]) -> list[dict[str, Any]]:
     """Located issues as JSON records (the ``issues`` list of the machine contract)."""
-    return [{"location": i.location, "field": i.field, "message": i.message, "kind": i.kind}
-            for i in issues]
+    return [
+        {"location": i.location, "field": i.field, "message": i.message, "kind": i.kind}
+        for i in issues
+    ]
 
 
 def _echo_json(doc: dict[str, Any], after_output_possible: bool = False) -> None:
@@ -114,8 +116,14 @@ def error_boundary(debug: bool, fmt: str | None = None) -> Iterator[None]:
 
 
 _debug = click.option("--debug", is_flag=True, help="Show tracebacks on errors.")
-_format = click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]),
-                       default="table", show_default=True, help="Output format on stdout.")
+_format = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "csv"]),
+    default="table",
+    show_default=True,
+    help="Output format on stdout.",
+)
 
 
 def csv_stdout(df: Any) -> str:
@@ -170,19 +178,57 @@ def exit_after(plan: Any, failure: Failure | None) -> None:
 
 def time_limit_option(what: str = "the solver") -> Any:
     """``--time-limit`` in seconds (None: no limit)."""
-    return click.option("--time-limit", type=click.FloatRange(min=0), default=None,
-                        help=f"Seconds for {what} (default: no limit); for solve, wall-clock "
-                             "seconds for the whole command.")
+    return click.option(
+        "--time-limit",
+        type=click.FloatRange(min=0),
+        default=None,
+        help=f"Seconds for {what} (default: no limit); for solve, wall-clock "
+        "seconds for the whole command.",
+    )
 
 
 def mip_gap_option(what: str = "the solver") -> Any:
     """``--mip-gap``: the relative gap at which HiGHS may stop."""
-    return click.option("--mip-gap", type=click.FloatRange(min=0), default=1e-4,
-                        show_default=True,
-                        help=f"Relative MIP gap for {what} (0: prove optimality).")
+    return click.option(
+        "--mip-gap",
+        type=click.FloatRange(min=0),
+        default=1e-4,
+        show_default=True,
+        help=f"Relative MIP gap for {what} (0: prove optimality).",
+    )
 
 
 def variant_option(verb: str = "Solve") -> Any:
     """``--variant NAME``: apply one of the instance's named overlays first."""
-    return click.option("--variant", default=None,
-                        help=f"{verb} the instance's named variant (an overlay on its rules).")
+    return click.option(
+        "--variant",
+        default=None,
+        help=f"{verb} the instance's named variant (an overlay on its rules).",
+    )
+
+
+def base_dir_option() -> Any:
+    """``--base-dir DIR``: the folder relative CSV paths of the instance resolve against.
+
+    A document read from stdin has no folder of its own, so its ``items: chips/items.csv``
+    resolves against the working directory unless this says otherwise; the tables must still
+    lie inside that folder (see ``trustsource.safe_files``).
+    """
+    return click.option(
+        "--base-dir",
+        "base_dir",
+        type=click.Path(file_okay=False),
+        default=None,
+        help="Folder that relative CSV paths in the instance resolve against, and must stay "
+        "inside (default: the instance document's folder; for '-', stdin, the working "
+        "directory).",
+    )
+
+
+def load_instance(file: str, base_dir: str | None = None, variant: str | None = None) -> Any:
+    """The instance FILE names (a document, a folder holding one, or '-' for stdin), with
+    ``--base-dir`` applied and, if named, ``--variant`` (both errors exit 2 in the boundary)."""
+    from trustsource import load
+
+    inst = load(file, base_dir=base_dir)
+    return inst if variant is None else inst.variant(variant)

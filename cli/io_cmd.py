@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 
 import click
-from trustsource.cli.common import EXIT_INVALID, Failure, _debug, error_boundary
+from trustsource.cli.common import EXIT_INVALID, Failure, _debug, base_dir_option, error_boundary
 
 _force = click.option(
     "--force", is_flag=True, help="Replace OUT if it exists (default: refuse, exit 2)."
@@ -26,23 +26,28 @@ def _exists_failure(path: str) -> Failure:
 @click.argument("src", metavar="IN", type=str)
 @click.argument("dst", metavar="OUT", type=str)
 @_force
+@base_dir_option()
 @_debug
-def convert_command(src: str, dst: str, force: bool, debug: bool) -> None:
+def convert_command(src: str, dst: str, force: bool, base_dir: str | None, debug: bool) -> None:
     """Validate IN and write it as OUT, losslessly.
 
     Forms by path: .yaml/.yml, .json, .xlsx, or a directory (CSV folder: instance.yaml plus
     items.csv, sites.csv, suppliers.csv; a table whose text a spreadsheet would run as a formula
-    stays inline in instance.yaml). Exit 2 with located messages if IN is invalid, or if OUT
-    exists and --force is not given; --force replaces a file, or a CSV folder holding only
-    those files. Exit 5 if OUT cannot be written (nothing is left half-way).
+    stays inline in instance.yaml). IN may also be '-' (stdin; CSV paths resolve against
+    --base-dir). Exit 2 with located messages if IN is invalid, or if OUT exists and --force is
+    not given; --force replaces a file, or a CSV folder holding only those files. Exit 5 if OUT
+    cannot be written (nothing is left half-way).
     """
-    from trustsource.io.convert import convert
+    from trustsource.cli.common import load_instance
+    from trustsource.io.convert import form_of, save
 
     with error_boundary(debug):
         if not force and os.path.lexists(dst):
             raise _exists_failure(dst)
+        form_of(dst)  # an unknown OUT form is refused before IN is read
+        inst = load_instance(src, base_dir)
         try:
-            inst = convert(src, dst, overwrite=force)
+            save(inst, dst, overwrite=force)
         except FileExistsError:
             raise _exists_failure(dst) from None
         click.echo(f"wrote {dst}: {inst!r}")

@@ -20,9 +20,11 @@ from trustsource.cli.common import (
     EXIT_OK,
     Failure,
     _debug,
+    base_dir_option,
     error_boundary,
     exit_after,
     issue_records,
+    load_instance,
     mip_gap_option,
     stop_flag,
     time_left,
@@ -46,17 +48,24 @@ def cli() -> None:
 
 @cli.command()
 @click.argument("file", type=str)
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
-              show_default=True, help="Output format.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+    help="Output format.",
+)
+@base_dir_option()
 @_debug
-def validate(file: str, fmt: str, debug: bool) -> None:
-    """Check an instance FILE (YAML/JSON, '-' for stdin); exit 2 with located messages if bad."""
+def validate(file: str, fmt: str, base_dir: str | None, debug: bool) -> None:
+    """Check an instance FILE (YAML, JSON, .xlsx, a folder holding one instance document, or
+    '-' for stdin); exit 2 with located messages if bad."""
     from trustsource.errors import InstanceError
-    from trustsource.loader import load
 
     with error_boundary(debug, fmt):
         try:
-            inst = load(file)
+            inst = load_instance(file, base_dir)
             issues = inst.findings
             warnings = inst.warnings
         except InstanceError as exc:
@@ -66,9 +75,16 @@ def validate(file: str, fmt: str, debug: bool) -> None:
             warnings = []
             inst = None
         if fmt == "json":
-            click.echo(json.dumps({"status": "invalid" if issues else "valid",
-                                   "valid": not issues,
-                                   "issues": issue_records(issues + warnings)}, indent=2))
+            click.echo(
+                json.dumps(
+                    {
+                        "status": "invalid" if issues else "valid",
+                        "valid": not issues,
+                        "issues": issue_records(issues + warnings),
+                    },
+                    indent=2,
+                )
+            )
         elif issues:
             n = len(issues)
             click.echo(f"{file}: {n} problem{'s' if n != 1 else ''}", err=True)
@@ -89,36 +105,82 @@ def validate(file: str, fmt: str, debug: bool) -> None:
 
 @cli.command()
 @click.argument("file", type=str)
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv", "xlsx"]),
-              default="table", show_default=True,
-              help="Output format on stdout; xlsx writes plan.xlsx into --out instead.")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
-              help="Write plan.json, the plan tables (CSV; Parquet too where pyarrow is "
-                   "installed) and a KPI summary into this folder.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "csv", "xlsx"]),
+    default="table",
+    show_default=True,
+    help="Output format on stdout; xlsx writes plan.xlsx into --out instead.",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Write plan.json, the plan tables (CSV; Parquet too where pyarrow is "
+    "installed) and a KPI summary into this folder.",
+)
 @time_limit_option()
 @mip_gap_option()
-@click.option("--threads", type=click.IntRange(min=1), default=None,
-              help="Solver threads (default: HiGHS's choice).")
-@click.option("--backend", type=click.Choice(["highspy", "pyomo"]), default="highspy",
-              show_default=True, help="Model hand-off route to HiGHS.")
+@click.option(
+    "--threads",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Solver threads (default: HiGHS's choice).",
+)
+@click.option(
+    "--backend",
+    type=click.Choice(["highspy", "pyomo"]),
+    default="highspy",
+    show_default=True,
+    help="Model hand-off route to HiGHS.",
+)
 @variant_option("Solve")
-@click.option("--exit-form", type=click.Choice(["auto", "dense", "aux"]), default="auto",
-              show_default=True,
-              help="Formulation of exit rules: dense rows per lost unit, or an auxiliary total "
-                   "(auto: dense for countries and sites, aux for suppliers).")
-@click.option("--solver-log", is_flag=True,
-              help="Show the HiGHS log (on stderr; stdout keeps the result only).")
-@click.option("--progress/--no-progress", default=None,
-              help="Show a progress line on stderr (default: when stderr is a terminal).")
-@click.option("--write-lp", type=click.Path(dir_okay=False), default=None,
-              help="Also write the model as an LP file with rule names (via Pyomo).")
+@click.option(
+    "--exit-form",
+    type=click.Choice(["auto", "dense", "aux"]),
+    default="auto",
+    show_default=True,
+    help="Formulation of exit rules: dense rows per lost unit, or an auxiliary total "
+    "(auto: dense for countries and sites, aux for suppliers).",
+)
+@click.option(
+    "--solver-log",
+    is_flag=True,
+    help="Show the HiGHS log (on stderr; stdout keeps the result only).",
+)
+@click.option(
+    "--progress/--no-progress",
+    default=None,
+    help="Show a progress line on stderr (default: when stderr is a terminal).",
+)
+@click.option(
+    "--write-lp",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Also write the model as an LP file with rule names (via Pyomo).",
+)
+@base_dir_option()
 @_debug
-def solve(file: str, fmt: str, out_dir: str | None, time_limit: float | None, mip_gap: float,
-          threads: int | None, backend: str, variant: str | None, exit_form: str,
-          solver_log: bool, progress: bool | None, write_lp: str | None,
-          debug: bool) -> None:
-    """Find the cheapest compliant plan for instance FILE ('-' for stdin)."""
-    from trustsource import load
+def solve(
+    file: str,
+    fmt: str,
+    out_dir: str | None,
+    time_limit: float | None,
+    mip_gap: float,
+    threads: int | None,
+    backend: str,
+    variant: str | None,
+    exit_form: str,
+    solver_log: bool,
+    progress: bool | None,
+    write_lp: str | None,
+    base_dir: str | None,
+    debug: bool,
+) -> None:
+    """Find the cheapest compliant plan for instance FILE (a document, a folder holding one,
+    or '-' for stdin)."""
     from trustsource import solve as solve_instance
     from trustsource.cli.output import (
         clear_progress,
@@ -133,17 +195,22 @@ def solve(file: str, fmt: str, out_dir: str | None, time_limit: float | None, mi
     with error_boundary(debug, fmt):
         if fmt == "xlsx" and out_dir is None:
             raise click.UsageError("--format xlsx writes plan.xlsx into a folder: add --out DIR")
-        inst = load(file)
-        if variant is not None:
-            inst = inst.variant(variant)
+        inst = load_instance(file, base_dir, variant)
         if write_lp is not None:
             from trustsource import build_model
 
             build_model(inst, exit_form=exit_form).write_lp(write_lp)  # type: ignore[arg-type]
-        plan = solve_instance(inst, time_limit=time_left(time_limit), mip_rel_gap=mip_gap,
-                              threads=threads, backend=backend,  # type: ignore[arg-type]
-                              log=solver_log, exit_form=exit_form,  # type: ignore[arg-type]
-                              progress=progress_line(progress, solver_log), stop=flag.is_set)
+        plan = solve_instance(
+            inst,
+            time_limit=time_left(time_limit),
+            mip_rel_gap=mip_gap,
+            threads=threads,
+            backend=backend,  # type: ignore[arg-type]
+            log=solver_log,
+            exit_form=exit_form,  # type: ignore[arg-type]
+            progress=progress_line(progress, solver_log),
+            stop=flag.is_set,
+        )
         clear_progress(progress, solver_log)
         for w in plan.warnings:
             click.echo(f"warning: {w}", err=True)
@@ -157,24 +224,38 @@ def solve(file: str, fmt: str, out_dir: str | None, time_limit: float | None, mi
             click.echo(render_csv(plan), nl=False)
         else:
             click.echo(render_table(plan, inst))
-        code = {Status.OPTIMAL: EXIT_OK, Status.FEASIBLE: EXIT_OK,
-                Status.INFEASIBLE: EXIT_INFEASIBLE, Status.UNBOUNDED: EXIT_INFEASIBLE,
-                Status.NO_SOLUTION: EXIT_NO_SOLUTION}.get(plan.status, EXIT_INTERNAL)
+        code = {
+            Status.OPTIMAL: EXIT_OK,
+            Status.FEASIBLE: EXIT_OK,
+            Status.INFEASIBLE: EXIT_INFEASIBLE,
+            Status.UNBOUNDED: EXIT_INFEASIBLE,
+            Status.NO_SOLUTION: EXIT_NO_SOLUTION,
+        }.get(plan.status, EXIT_INTERNAL)
         if flag.is_set():
             # A stop signal: the best plan so far was reported (or no_solution); the exit code
             # says the command was stopped, as shells expect.
             exit_after(plan, Failure(f"interrupted: {plan.message}", flag.exit_code))
         if plan.violations:
-            exit_after(plan, Failure(
-                "internal error: the plan failed independent verification (status error):\n"
-                + "\n".join(f"  - {v.message}" for v in plan.violations), EXIT_INTERNAL))
+            exit_after(
+                plan,
+                Failure(
+                    "internal error: the plan failed independent verification (status error):\n"
+                    + "\n".join(f"  - {v.message}" for v in plan.violations),
+                    EXIT_INTERNAL,
+                ),
+            )
         if code != EXIT_OK:
             hint = ""
             if plan.status is Status.INFEASIBLE:
-                command = f"trustsource diagnose {file}" + (
-                    f" --variant {variant}" if variant else "")
-                hint = (f" (the rules conflict or capacity is short); run `{command}` to see "
-                        "which rules to relax and by how much")
+                command = (
+                    f"trustsource diagnose {file}"
+                    + (f" --variant {variant}" if variant else "")
+                    + (f" --base-dir {base_dir}" if base_dir else "")
+                )
+                hint = (
+                    f" (the rules conflict or capacity is short); run `{command}` to see "
+                    "which rules to relax and by how much"
+                )
             exit_after(plan, Failure(f"status: {plan.status.value}{hint}", code))
         exit_after(plan, None)
 
@@ -209,8 +290,9 @@ def main(argv: list[str] | None = None) -> Any:
     flag = StopFlag()
     try:
         with guarded_stdout(args), stop_on_signals(flag):
-            return cli.main(args=args, prog_name="trustsource",
-                            obj={"started": started, "stop": flag})
+            return cli.main(
+                args=args, prog_name="trustsource", obj={"started": started, "stop": flag}
+            )
     except Interrupted as exc:  # a signal outside any command's error boundary (start-up)
         sys.stderr.write(f"interrupted: stopped by {exc}\n")
         sys.exit(exc.code)

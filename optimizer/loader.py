@@ -28,6 +28,7 @@ from typing import Any
 from pydantic import ValidationError
 from trustsource.csv_table import decode_csv, read_table
 from trustsource.errors import InstanceError, Issue, did_you_mean
+from trustsource.instance_folder import base_folder, document_in_folder
 from trustsource.limits import (
     MAX_CSV_BYTES,
     MAX_JSON_BYTES,
@@ -119,8 +120,14 @@ class Locator:
         return f"{self.document}: {section}[{index}]{suffix}"
 
 
-def load(source: str | Path | io.TextIOBase, *, root: str | Path | None = None) -> Any:
-    """Load and validate an instance: ``.yaml``, ``.yml``, ``.json``, ``.xlsx`` or ``-`` (stdin).
+def load(
+    source: str | Path | io.TextIOBase,
+    *,
+    base_dir: str | Path | None = None,
+    root: str | Path | None = None,
+) -> Any:
+    """Load and validate an instance: ``.yaml``, ``.yml``, ``.json``, ``.xlsx``, ``-`` (stdin),
+    or a folder holding exactly one instance document (the CSV folder ``convert`` writes).
 
     Reading is strict and bounded (see :mod:`trustsource.safe_yaml`,
     :mod:`trustsource.safe_json`, :mod:`trustsource.csv_table` and :mod:`trustsource.limits`):
@@ -130,13 +137,16 @@ def load(source: str | Path | io.TextIOBase, *, root: str | Path | None = None) 
 
     CSV tables named by the document (``items: items.csv``) must be regular files of at most
     ``MAX_CSV_BYTES`` bytes that resolve, symbolic links followed, inside the *root*: by default
-    the document's folder (the current folder for stdin). ``root`` widens it explicitly; without
-    it the environment variable ``TRUSTSOURCE_DATA_ROOT`` does. With an explicit root a table
-    path may also be absolute, if it lies inside the root.
+    the base folder they are written relative to. ``root`` widens it explicitly; without it the
+    environment variable ``TRUSTSOURCE_DATA_ROOT`` does. With an explicit root a table path may
+    also be absolute, if it lies inside the root.
 
     Args:
         source: a path, ``"-"`` for stdin, or an open text stream.
-        root: the folder CSV tables must lie in (default: the document's folder, or
+        base_dir: the folder relative CSV table paths are resolved against (and, without
+            ``root``, confined to). Default: the document's folder; for stdin or a stream,
+            which has no folder, the current working directory.
+        root: the folder CSV tables must lie in (default: the base folder, or
             ``TRUSTSOURCE_DATA_ROOT`` when set).
 
     Returns:
@@ -145,6 +155,8 @@ def load(source: str | Path | io.TextIOBase, *, root: str | Path | None = None) 
     Raises:
         InstanceError: with every located problem, if the file is missing, unparsable or invalid.
     """
+    if isinstance(source, (str, Path)) and source != "-" and Path(source).is_dir():
+        source = document_in_folder(Path(source))
     if isinstance(source, (str, Path)) and str(source).lower().endswith(".xlsx"):
         from trustsource.io.excel import load_workbook  # Excel: its own reader, same checks
 
@@ -169,6 +181,8 @@ def load(source: str | Path | io.TextIOBase, *, root: str | Path | None = None) 
             raise InstanceError(
                 [Issue(f"{origin}:{line}", None, "not UTF-8 text; save the file as UTF-8")]
             ) from None
+    if base_dir is not None:
+        base = base_folder(base_dir)
     doc = parse_document(text, origin, raw)
     return instance_from_document(doc, base, origin, root=root)
 
@@ -254,10 +268,16 @@ def _refuse_lone_surrogates(doc: Any, text: str, origin: str) -> None:
     except UnicodeEncodeError:
         first = _SURROGATE_ESCAPE.search(text)
         line = text.count("\n", 0, first.start()) + 1 if first else 1
-        raise InstanceError([Issue(
-            f"{origin}:{line}", None,
-            "a \\u escape encodes half of a character (a lone UTF-16 surrogate), which is not "
-            "text; write the character itself or its full escape pair")]) from None
+        raise InstanceError(
+            [
+                Issue(
+                    f"{origin}:{line}",
+                    None,
+                    "a \\u escape encodes half of a character (a lone UTF-16 surrogate), "
+                    "which is not text; write the character itself or its full escape pair",
+                )
+            ]
+        ) from None
 
 
 def records_from_frame(frame: Any) -> list[dict[str, Any]]:
