@@ -273,7 +273,7 @@ def solve_elastic(em: ElasticModel, *, time_limit: float | None = None,
             break
         for cut, slack in cuts:
             cols = np.concatenate([cut.cols, [slack.col]]).astype(np.int32)
-            vals = np.concatenate([cut.vals, [-1.0]]).astype(np.float64)
+            vals = np.concatenate([cut.vals, [-1.0 / cut.scale]]).astype(np.float64)
             h.addRow(-highspy.kHighsInf, 0.0, len(cols), cols, vals)
         rounds += 1
         answer = run(h, is_mip=is_mip, time_limit=left, mip_rel_gap=mip_rel_gap,

@@ -2,6 +2,15 @@
 
 After each solve, compute every capped item's true HHI from the plan; where it exceeds the cap by
 more than the rule's tolerance, add the tangent cut at that plan and solve again.
+
+Cut rows are written in share units wherever quantity units would be looser. HiGHS accepts a
+row within an absolute feasibility tolerance (1e-7); in quantity units that is a share error of
+1e-7 / T, which on an item of demand 0.001 is 1e-4, an HHI error near a point: more than a
+``tolerance: 0.01`` allows, so the loop kept cutting at the same plan until it gave up. Divided
+by the item's supply scale (the most supply it can need) when that scale is below 1, the row's
+violation is a share, and HiGHS's tolerance is 1e-7 of a share whatever the unit. Above 1 the
+quantity row is already at least as tight, and dividing would push coefficients of a 1e9-unit
+item below HiGHS's ``small_matrix_value`` (1e-9), where they are dropped.
 """
 
 from __future__ import annotations
@@ -15,13 +24,24 @@ from trustsource.model.build import BuiltModel
 
 @dataclass
 class Cut:
-    """One tangent cut ``sum coef * x - root * T_i <= 0`` in global column indices."""
+    """One tangent cut ``(sum coef * x - root * T_i) / scale <= 0`` in global column indices.
+
+    ``vals`` already carry the division by ``scale``: a caller adding a column of its own to the
+    row (the elastic model's slack, in quantity units q) gives it the coefficient ``-q / scale``,
+    and a row dual ``y`` is worth ``y / scale`` per unit of the unscaled row.
+    """
 
     rule: str
     item: str
     hhi: float
     cols: np.ndarray
     vals: np.ndarray
+    scale: float = 1.0
+
+
+def row_scale(most: float) -> float:
+    """The divisor of an item's cut rows: its supply scale when below 1, else 1 (see above)."""
+    return most if 0 < most < 1 else 1.0
 
 
 def hhi_cuts(model: BuiltModel, col: np.ndarray) -> list[Cut]:
@@ -37,20 +57,22 @@ def hhi_cuts(model: BuiltModel, col: np.ndarray) -> list[Cut]:
         group_item = np.asarray(uniq.get_level_values(0), dtype=np.int64)
         supply_g = np.bincount(group, weights=x[members], minlength=len(uniq))
         total = np.bincount(group_item, weights=supply_g, minlength=len(ctx.item_ids))
-        share = np.divide(supply_g, total[group_item], out=np.zeros(len(uniq)),
-                          where=total[group_item] > 0)
+        share = np.divide(
+            supply_g, total[group_item], out=np.zeros(len(uniq)), where=total[group_item] > 0
+        )
         hhi = np.bincount(group_item, weights=share**2, minlength=len(ctx.item_ids)) * 10_000
         for i in np.flatnonzero(hhi > spec["max_hhi"] + spec["tolerance"]):
             mine = items == i
             cols = np.concatenate([ctx.x[members[mine]], [ctx.supply[i]]])
             in_item = group_item == i
+            scale = row_scale(float(ctx.most[i]))
             for point in _cut_points(supply_g[in_item], total[i], spec["root"]):
                 # Coefficient of x_s: the cut direction's component for s's country.
                 direction = np.zeros(len(uniq))
                 direction[in_item] = point / np.linalg.norm(point)
                 coef = direction[group[mine]]
-                cuts.append(Cut(spec["rule"], ctx.item_ids[i], float(hhi[i]), cols,
-                                np.concatenate([coef, [-spec["root"]]])))
+                vals = np.concatenate([coef, [-spec["root"]]]) / scale
+                cuts.append(Cut(spec["rule"], ctx.item_ids[i], float(hhi[i]), cols, vals, scale))
     return cuts
 
 
