@@ -75,8 +75,9 @@ def _check_baseline(plan: Any, file: str) -> None:
 @_debug
 def compare_command(file: str, variants: str | None, fmt: str, workers: int | None,
                     time_limit: float | None, mip_gap: float, debug: bool) -> None:
-    """Solve instance FILE under its own rules and each named variant, side by side: cost and
-    its difference from the baseline, concentration, binding rules ('-' reads stdin)."""
+    """Solve instance FILE under its own rules and each named variant, side by side: cost split
+    into purchase and shortfall penalty, unmet demand, the difference from the baseline,
+    concentration, binding rules ('-' reads stdin)."""
     from trustsource import load
     from trustsource.analysis.compare import compare
 
@@ -96,19 +97,51 @@ def compare_command(file: str, variants: str | None, fmt: str, workers: int | No
 
 
 def render_comparison(cmp: Any) -> str:
-    """The comparison for a terminal: one row per scenario, then the binding rules."""
+    """The comparison for a terminal: one row per scenario (cost split into purchase and
+    shortfall penalty), then the unmet demand per scenario and the binding rules."""
+    from trustsource.results.plan import compact_money
+
     s = cmp.summary
     lines = [f"{cmp.instance_name}: baseline and {len(s) - 1} variants ({cmp.currency})"]
     shown = pd.DataFrame({
-        "variant": s["variant"], "status": s["status"], "cost": s["cost"].map(_m),
+        "variant": s["variant"],
+        # A plan that leaves demand unmet is never a bare "optimal".
+        "status": [f"{st}, {compact_money(p)} penalty" if n else st
+                   for st, n, p in zip(s["status"], s["shortfall_items"],
+                                       s["shortfall_penalty"])],
+        "cost": s["cost"].map(_m),
+        "purchase": s["purchase_cost"].map(_m),
+        "shortfall penalty": s["shortfall_penalty"].map(_m),
+        "worst shortfall": [f"{i} {_p(v)}" if isinstance(i, str) else
+                            ("-" if v != v else "none")
+                            for i, v in zip(s["worst_shortfall_item"],
+                                            s["worst_shortfall_share"])],
         "vs baseline": s["diff"].map(lambda v: _m(v, True)),
         "%": s["diff_pct"].map(lambda v: _p(v, True)),
+        "purchase vs baseline": s["purchase_diff"].map(lambda v: _m(v, True)),
+    })
+    lines.append(_indent(shown.to_string(index=False)))
+    concentration = pd.DataFrame({
+        "variant": s["variant"],
         "max HHI": s["max_hhi"].map(lambda v: "-" if math.isnan(v) else f"{v:,.0f}"),
         "top share": [f"{c} {_p(v)} ({i})" if isinstance(c, str) else "-"
                       for c, v, i in zip(s["top_country"], s["max_top_share"], s["top_item"])],
         "awarded": s["n_awarded"],
     })
-    lines.append(_indent(shown.to_string(index=False)))
+    lines += ["", "concentration:", _indent(concentration.to_string(index=False))]
+    short = [r for r in s.itertuples() if r.shortfall_items]
+    lines += [""]
+    if not short:
+        lines.append("unmet demand: none (every plan found meets all demand)")
+    else:
+        lines.append("unmet demand (shortfall; the penalty is part of the cost above):")
+        for r in short:
+            lines.append(f"  {r.variant}: {cmp.plans[r.variant].status_text}")
+            its = cmp.items[(cmp.items["variant"] == r.variant) & (cmp.items["shortfall"] > 0)]
+            its = its.sort_values("shortfall_share", ascending=False, kind="stable")
+            lines += [f"    {i.item}: {i.shortfall:,.6g} of {i.demand:,.6g} {i.unit} short "
+                      f"({_p(i.shortfall_share)}), penalty {_m(i.shortfall_penalty)}"
+                      for i in its.itertuples()]
     lines += ["", "binding rules:"]
     lines += [f"  {r.variant}: {r.binding_rules or '-'}" for r in s.itertuples()]
     return "\n".join(lines)

@@ -21,10 +21,16 @@ def _money(v: float | None, currency: str) -> str:
 
 def render_table(plan: Any, inst: Any) -> str:
     """A summary a buyer can read: status, cost, awards, country shares, binding rules."""
-    lines = [f"{plan.instance_name}: {plan.status.value}"]
+    lines = [f"{plan.instance_name}: {plan.status_text}"]
     if plan.objective is not None:
         gap = "" if plan.mip_gap is None else f"  (MIP gap {plan.mip_gap:.4%})"
         lines.append(f"total cost: {_money(plan.objective, plan.currency)}{gap}")
+        if plan.has_shortfall:
+            # The objective mixes what is bought with what is charged for not buying: split it.
+            lines.append(f"  purchase cost: {_money(plan.purchase_cost, plan.currency)}")
+            lines.append(f"  shortfall penalty: {_money(plan.shortfall_penalty, plan.currency)}"
+                         " (for unmet demand)")
+            lines.extend(_shortfall_lines(plan))
     if plan.findings:
         lines.extend(f"  - {f.message}" for f in plan.findings)
     elif plan.message:
@@ -87,6 +93,13 @@ def render_table(plan: Any, inst: Any) -> str:
     return "\n".join(lines)
 
 
+def _shortfall_lines(plan: Any) -> list[str]:
+    """One line per item left short: quantity, share of demand, penalty."""
+    return [f"  shortfall: {r.item} {r.shortfall:,.6g} of {r.demand:,.6g} {r.unit} "
+            f"({r.shortfall_share:.1%} of demand), penalty {_money(r.penalty, plan.currency)}"
+            for r in plan.shortfalls.itertuples()]
+
+
 def _binding_text(r: Any) -> str:
     """A binding rule row in words, in the rule's own unit (share, count, points)."""
     if r.kind == "ban":
@@ -112,13 +125,27 @@ def _indent(text: str, pad: str = "  ") -> str:
 def render_csv(plan: Any) -> str:
     """The allocations as CSV (the table a buyer imports back into a spreadsheet).
 
-    Text that a spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@``) is neutralised.
+    When the plan leaves demand unmet, a last column ``kind`` is added (``supplier`` for the
+    allocation rows) and one ``shortfall`` row per item short follows them: empty supplier,
+    ``quantity`` the quantity short, ``unit_cost`` the penalty per unit, ``cost`` the penalty,
+    ``share`` the share of the item's demand left unmet. The ``cost`` column then sums to the
+    objective. Text that a spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@``) is
+    neutralised.
     """
     from trustsource.io.exports import csv_text
 
     if not plan.has_solution:
         return csv_text(pd.DataFrame(columns=["supplier", "item", "quantity"]))
-    return csv_text(plan.allocations)
+    sh = plan.shortfalls
+    if not len(sh):
+        return csv_text(plan.allocations)
+    alloc = plan.allocations.assign(kind="supplier")
+    short = pd.DataFrame({
+        "supplier": None, "item": sh["item"], "quantity": sh["shortfall"],
+        "unit_cost": sh["penalty"] / sh["shortfall"], "variable_cost": sh["penalty"],
+        "fixed_cost": 0.0, "cost": sh["penalty"], "share": sh["shortfall_share"],
+        "kind": "shortfall"}, columns=alloc.columns)
+    return csv_text(pd.concat([alloc, short], ignore_index=True))
 
 
 # What an --out folder of ``solve`` holds: an earlier run's folder may be replaced whole.

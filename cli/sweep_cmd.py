@@ -9,12 +9,14 @@ sweep.svg. Exit codes: 0 when the sweep ran (infeasible points are results, not 
 from __future__ import annotations
 
 import json
+import math
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import click
+import pandas as pd
 from trustsource.cli.common import (
     EXIT_INVALID,
     Failure,
@@ -26,9 +28,6 @@ from trustsource.cli.common import (
     time_limit_option,
     variant_option,
 )
-
-_SUMMARY = ["value", "status", "cost", "max_hhi", "top_share", "top_country", "binding",
-            "solve_seconds"]
 
 
 @contextmanager
@@ -73,8 +72,9 @@ def sweep_command(file: str, rule: str | None, param: str, start: float, stop: f
                   fmt: str, variant: str | None, time_limit: float | None, mip_gap: float,
                   debug: bool) -> None:
     """Solve instance FILE at each value of one parameter from --from to --to by --step and
-    report cost, concentration and binding rules per value, and the breaking point (the first
-    infeasible value) ('-' reads stdin)."""
+    report cost (purchase and shortfall penalty), unmet demand, concentration and binding rules
+    per value, and the breaking point (the first value with shortfall or no feasible plan,
+    and which) ('-' reads stdin)."""
     from trustsource import load
     from trustsource.analysis.sweep import sweep, sweep_values
 
@@ -107,25 +107,51 @@ def sweep_command(file: str, rule: str | None, param: str, start: float, stop: f
 
 
 def render_sweep(result: Any) -> str:
-    """The readable summary: one line per value, then the breaking point."""
+    """The readable summary: one line per value (cost split into purchase and shortfall
+    penalty, the worst item short), then the breaking point and what broke."""
+    from trustsource.results.plan import compact_money
+
     t = result.table
-    cols = [c for c in _SUMMARY if c in t.columns]
-    view = t[cols].copy()
-    if "cost" in view:
-        view["cost"] = view["cost"].map(lambda v: "-" if v != v else f"{v:,.2f}")
-    for c in ("top_share",):
-        if c in view:
-            view[c] = view[c].map(lambda v: "-" if v != v else f"{v:.1%}")
-    if "max_hhi" in view:
-        view["max_hhi"] = view["max_hhi"].map(lambda v: "-" if v != v else f"{v:,.0f}")
-    if "solve_seconds" in view:
-        view["solve_seconds"] = view["solve_seconds"].map(lambda v: f"{v:.2f}")
+    view = pd.DataFrame({"value": t["value"]})
+    # A plan that leaves demand unmet is never a bare "optimal": the penalty goes with it.
+    short = (pd.to_numeric(t["shortfall_items"], errors="coerce").fillna(0) > 0
+             if "shortfall_items" in t else pd.Series(False, index=t.index))
+    pen = t["shortfall_penalty"] if "shortfall_penalty" in t else pd.Series(math.nan, t.index)
+    view["status"] = [f"{st}, {compact_money(p)} penalty" if sh else st
+                      for st, sh, p in zip(t["status"], short, pen)]
+    for col, name in (("cost", "cost"), ("purchase_cost", "purchase"),
+                      ("shortfall_penalty", "shortfall penalty")):
+        if col in t:
+            view[name] = t[col].map(_money)
+    if "worst_shortfall_item" in t:
+        view["worst shortfall"] = [
+            f"{i} {v:.1%}" if isinstance(i, str) else ("-" if v != v else "none")
+            for i, v in zip(t["worst_shortfall_item"], t["worst_shortfall_share"])]
+    if "max_hhi" in t:
+        view["max_hhi"] = t["max_hhi"].map(lambda v: "-" if v != v else f"{v:,.0f}")
+    if "top_share" in t:
+        view["top_share"] = t["top_share"].map(lambda v: "-" if v != v else f"{v:.1%}")
+    for col in ("top_country", "binding"):
+        if col in t:
+            view[col] = t[col]
+    if "solve_seconds" in t:
+        view["solve_seconds"] = t["solve_seconds"].map(lambda v: f"{v:.2f}")
     view = view.fillna("-")
     lines = [f"{result.instance_name}: sweep of {result.label} ({len(t)} points, "
-             f"{result.wall_seconds:.2f} s)", "", view.to_string(index=False), ""]
+             f"{result.wall_seconds:.2f} s; {result.currency})", "",
+             view.to_string(index=False), ""]
     bp = result.breaking_point
-    lines.append(f"breaking point: {result.label} = {bp:g} (first infeasible value)"
-                 if bp is not None else "breaking point: none (every point feasible)")
+    if bp is None:
+        lines.append("breaking point: none (every point has a plan that meets all demand)")
+    else:
+        lines.append(f"breaking point: {result.label} {bp:g} \u2014 {result.breaking_detail}")
+        later = result.first_infeasible
+        if result.breaking_reason == "shortfall":
+            lines.append(f"first infeasible value: {'none' if later is None else f'{later:g}'}")
     for value, err in result.errors.items():
         lines.append(f"  error at {value:g}: {err.splitlines()[0] if err else ''}")
     return "\n".join(lines)
+
+
+def _money(v: Any) -> str:
+    return "-" if v is None or v != v else f"{v:,.2f}"

@@ -4,10 +4,16 @@
 every variant the instance defines) with the same solver options, serially or in spawned worker
 processes (:mod:`trustsource.analysis.parallel`), and returns a :class:`Comparison`:
 
-* ``summary``: one row per scenario (baseline first): status, cost, difference from the baseline
-  (absolute and relative), the largest HHI over items, the largest top-country share (and its
-  item and country), the binding rules and the number of awarded suppliers;
-* ``items``: one row per (scenario, item): supply, shortfall, HHI, top country and its share;
+* ``summary``: one row per scenario (baseline first): status, the status in words
+  (``status_text``: "optimal, 8.59 bn USD penalty for unmet demand (...)" when demand is left
+  unmet), cost split into ``purchase_cost`` (what is bought) and ``shortfall_penalty`` (what unmet
+  demand is charged), the items short and the worst of them (``shortfall_items``,
+  ``worst_shortfall_item``, ``worst_shortfall``, ``worst_shortfall_share``), difference from the
+  baseline (absolute and relative, and of the purchase cost alone), the largest HHI over items,
+  the largest top-country share (and its item and country), the binding rules and the number of
+  awarded suppliers;
+* ``items``: one row per (scenario, item): demand, supply, shortfall (quantity, share of demand
+  and penalty), HHI, top country and its share;
 * ``plans``: every :class:`~trustsource.results.plan.Plan`, by scenario name.
 
 A variant whose plan has no solution (for example infeasible) keeps its status and has no cost
@@ -29,9 +35,15 @@ from trustsource.solve import solve
 
 BASELINE = "baseline"
 
-SUMMARY_COLUMNS = ["variant", "status", "cost", "diff", "diff_pct", "max_hhi", "max_hhi_item",
-                   "max_top_share", "top_item", "top_country", "binding_rules", "n_binding",
-                   "n_awarded", "n_rules", "description"]
+SUMMARY_COLUMNS = ["variant", "status", "status_text", "cost", "purchase_cost",
+                   "shortfall_penalty", "shortfall_items", "worst_shortfall_item",
+                   "worst_shortfall", "worst_shortfall_share", "diff", "diff_pct",
+                   "purchase_diff", "max_hhi", "max_hhi_item", "max_top_share", "top_item",
+                   "top_country", "binding_rules", "n_binding", "n_awarded", "n_rules",
+                   "description"]
+ITEM_COLUMNS = ["item", "unit", "demand", "supply", "shortfall", "shortfall_share",
+                "shortfall_penalty", "hhi", "top_country", "top_share", "n_suppliers",
+                "n_countries"]
 
 
 @dataclass
@@ -68,8 +80,10 @@ class Comparison:
                 lines.append(f"  {r.variant}: {r.status}")
                 continue
             diff = "" if r.variant == BASELINE else f" ({_signed(r.diff)}, {_pct(r.diff_pct)})"
-            lines.append(f"  {r.variant}: {r.status}, cost {r.cost:,.2f}{diff}, max HHI "
-                         f"{r.max_hhi:,.0f}, top {r.top_country} {r.max_top_share:.0%} "
+            split = (f" = purchase {r.purchase_cost:,.2f} + shortfall penalty "
+                     f"{r.shortfall_penalty:,.2f}" if r.shortfall_items else "")
+            lines.append(f"  {r.variant}: {r.status_text}, cost {r.cost:,.2f}{split}{diff}, "
+                         f"max HHI {r.max_hhi:,.0f}, top {r.top_country} {r.max_top_share:.0%} "
                          f"({r.top_item}), {r.n_awarded} awarded, binding: "
                          f"{r.binding_rules or '-'}")
         return "\n".join(lines)
@@ -113,8 +127,10 @@ def compare(instance: Instance, variants: list[str] | None = None, *, workers: i
 
 def _summary_row(name: str, plan: Plan, base: Plan, description: str) -> dict[str, Any]:
     n_rules = int(plan.rules["rule"].nunique()) if len(plan.rules) else 0
-    row: dict[str, Any] = {"variant": name, "status": plan.status.value, "cost": math.nan,
-                           "diff": math.nan, "diff_pct": math.nan, "max_hhi": math.nan,
+    row: dict[str, Any] = {"variant": name, "status": plan.status.value,
+                           "status_text": plan.status_text, "cost": math.nan,
+                           **plan.shortfall_summary(), "diff": math.nan, "diff_pct": math.nan,
+                           "purchase_diff": math.nan, "max_hhi": math.nan,
                            "max_hhi_item": None, "max_top_share": math.nan, "top_item": None,
                            "top_country": None, "binding_rules": "", "n_binding": 0,
                            "n_awarded": 0, "n_rules": n_rules, "description": description}
@@ -124,6 +140,7 @@ def _summary_row(name: str, plan: Plan, base: Plan, description: str) -> dict[st
     if base.has_solution and base.objective is not None:
         row["diff"] = plan.objective - base.objective
         row["diff_pct"] = row["diff"] / base.objective if base.objective else math.nan
+        row["purchase_diff"] = float(plan.purchase_cost or 0.0) - float(base.purchase_cost or 0.0)
     items = plan.items
     if len(items):
         k = items["hhi"].idxmax()
@@ -140,11 +157,15 @@ def _summary_row(name: str, plan: Plan, base: Plan, description: str) -> dict[st
 
 
 def _item_rows(name: str, plan: Plan) -> pd.DataFrame:
-    cols = ["item", "supply", "shortfall", "hhi", "top_country", "top_share", "n_suppliers",
-            "n_countries"]
     if not plan.has_solution or not len(plan.items):
-        return pd.DataFrame(columns=["variant", *cols])
-    out = plan.items[cols].copy()
+        return pd.DataFrame(columns=["variant", *ITEM_COLUMNS])
+    items = plan.items
+    sh = plan.shortfalls.set_index("item")
+    demand = items["demand"].astype(float)
+    out = items.assign(
+        shortfall_share=(items["shortfall"] / demand.where(demand > 0)).fillna(0.0),
+        shortfall_penalty=items["item"].map(sh["penalty"]).fillna(0.0).astype(float),
+    )[ITEM_COLUMNS].copy()
     out.insert(0, "variant", name)
     return out
 

@@ -4,9 +4,11 @@
 or the demand of every item (``param="demand_scale"``, a multiplier) from ``start`` to ``stop``
 (inclusive) by ``step``, solves each point as an independent instance (through
 :func:`trustsource.analysis.runner.run_many`: serial, local processes or Dask) and tabulates
-status, cost, concentration (HHI, top country share), bloc shares and binding rules per point.
-:attr:`SweepResult.breaking_point` is the first value, in sweep order, whose status is
-infeasible.
+status, cost split into purchase cost and shortfall penalty, unmet demand (items short, the worst
+item's quantity and share of demand), concentration (HHI, top country share), bloc shares and
+binding rules per point. :attr:`SweepResult.breaking_point` is the first value, in sweep order,
+at which the plan leaves demand unmet or no plan exists (infeasible);
+:attr:`SweepResult.breaking_reason` says which.
 
 Model re-use: every point is rebuilt from its document. Measured on
 ``instances/critical-minerals.yaml`` (12 items, 90 suppliers, one rule; 2 CPUs): validation of
@@ -72,11 +74,54 @@ class SweepResult:
     errors: dict[float, str] = field(default_factory=dict)
     wall_seconds: float = 0.0
 
+    def _short(self) -> pd.Series:
+        """Per point: whether its plan leaves demand unmet."""
+        t = self.table
+        if "shortfall_items" not in t:
+            return pd.Series(False, index=t.index)
+        return pd.to_numeric(t["shortfall_items"], errors="coerce").fillna(0) > 0
+
     @property
-    def breaking_point(self) -> float | None:
-        """The first value, in sweep order, at which the status is infeasible (None: never)."""
+    def first_shortfall(self) -> float | None:
+        """The first value whose plan leaves demand unmet (None: never)."""
+        hit = self.table[self._short()]
+        return None if hit.empty else float(hit["value"].iloc[0])
+
+    @property
+    def first_infeasible(self) -> float | None:
+        """The first value whose status is infeasible (None: never)."""
         hit = self.table[self.table["status"] == "infeasible"]
         return None if hit.empty else float(hit["value"].iloc[0])
+
+    @property
+    def breaking_point(self) -> float | None:
+        """The first value, in sweep order, whose plan leaves demand unmet or whose status is
+        infeasible (None: never); :attr:`breaking_reason` says which."""
+        hit = self.table[self._short() | (self.table["status"] == "infeasible")]
+        return None if hit.empty else float(hit["value"].iloc[0])
+
+    @property
+    def breaking_reason(self) -> str | None:
+        """``"shortfall"`` or ``"infeasible"`` at the breaking point (None: no breaking point)."""
+        hit = self.table[self._short() | (self.table["status"] == "infeasible")]
+        if hit.empty:
+            return None
+        return "infeasible" if hit["status"].iloc[0] == "infeasible" else "shortfall"
+
+    @property
+    def breaking_detail(self) -> str | None:
+        """The breaking point in words: ``first shortfall (gallium 12.0% short)`` or
+        ``infeasible`` (None: no breaking point)."""
+        reason = self.breaking_reason
+        if reason != "shortfall":
+            return reason
+        t = self.table
+        r = t[self._short()].iloc[0]
+        more = int(r["shortfall_items"]) - 1
+        others = f", {more} more item{'s' if more > 1 else ''} short" if more > 0 else ""
+        unproven = "" if r["status"] == "optimal" else f"; status {r['status']}, not proven"
+        return (f"first shortfall ({r['worst_shortfall_item']} "
+                f"{r['worst_shortfall_share']:.1%} short{others}{unproven})")
 
     @property
     def label(self) -> str:
@@ -88,6 +133,10 @@ class SweepResult:
         records = json_records(self.table)
         return {"instance": self.instance_name, "rule": self.rule, "param": self.param,
                 "currency": self.currency, "breaking_point": self.breaking_point,
+                "breaking_reason": self.breaking_reason,
+                "breaking_detail": self.breaking_detail,
+                "first_shortfall": self.first_shortfall,
+                "first_infeasible": self.first_infeasible,
                 "wall_seconds": round(self.wall_seconds, 6), "points": records,
                 "errors": {str(k): v for k, v in self.errors.items()}}
 
@@ -115,27 +164,35 @@ class SweepResult:
         return atomic_folder(out_dir, fill, owned=("sweep.*",))
 
     def figure(self) -> Any:
-        """A matplotlib figure: cost against the parameter; infeasible points banded."""
+        """A matplotlib figure: cost against the parameter, split into purchase cost and the
+        shortfall penalty (shaded); points with shortfall banded orange, infeasible or
+        planless points red; the breaking point marked with its reason."""
         import matplotlib
 
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
 
-        t = self.table
+        t = self.table.sort_values("value", kind="stable")
         fig, ax = plt.subplots(figsize=(7.5, 4.5))
         ok = t[t["cost"].notna()]
-        ax.plot(ok["value"], ok["cost"], marker="o", lw=1.5, label="cost")
-        bad = t[t["status"] != "optimal"]
+        ax.plot(ok["value"], ok["cost"], marker="o", lw=1.5, label="total cost")
+        if "purchase_cost" in ok and self._short().any():
+            purchase = ok["purchase_cost"].astype(float)
+            ax.plot(ok["value"], purchase, marker=".", lw=1, ls="--", color="tab:green",
+                    label="purchase cost")
+            ax.fill_between(ok["value"], purchase, ok["cost"].astype(float), color="tab:orange",
+                            alpha=0.25, lw=0, label="shortfall penalty")
         values = sorted(t["value"])
         half = (min(abs(b - a) for a, b in zip(values, values[1:])) / 2
                 if len(values) > 1 else 0.01)
-        labelled = False
-        for r in bad.itertuples():
-            infeasible = r.status == "infeasible"
-            ax.axvspan(r.value - half, r.value + half, color="tab:red" if infeasible
-                       else "tab:orange", alpha=0.15, lw=0,
-                       label=None if labelled else "infeasible / no plan")
-            labelled = True
+        short = t[self._short().reindex(t.index)]
+        for k, r in enumerate(short.itertuples()):
+            ax.axvspan(r.value - half, r.value + half, color="tab:orange", alpha=0.12, lw=0,
+                       label=None if k else "demand left unmet")
+        bad = t[t["cost"].isna()]
+        for k, r in enumerate(bad.itertuples()):
+            ax.axvspan(r.value - half, r.value + half, color="tab:red", alpha=0.15, lw=0,
+                       label=None if k else "infeasible / no plan")
         if len(bad):
             y = ok["cost"].min() if len(ok) else 0.0
             ax.scatter(bad["value"], [y] * len(bad), marker="x", color="tab:red", zorder=3)
@@ -144,7 +201,8 @@ class SweepResult:
                             xytext=(0, 8), ha="center", fontsize=7, color="tab:red", rotation=90)
         bp = self.breaking_point
         if bp is not None:
-            ax.axvline(bp, color="tab:red", ls="--", lw=1, label=f"breaking point {bp:g}")
+            ax.axvline(bp, color="tab:red", ls="--", lw=1,
+                       label=f"breaking point {bp:g} ({self.breaking_reason})")
         ax.set_xlabel(self.label)
         ax.set_ylabel(f"cost ({self.currency})" if self.currency else "cost")
         ax.set_title(f"{self.instance_name}: cost against {self.label}")
@@ -259,7 +317,8 @@ def solve_point(payload: tuple[dict[str, Any], dict[str, Any], list[str]]) -> di
     doc, options, covered = payload
     inst = Instance.from_dict(doc, origin=str(doc.get("name", "<sweep>")))
     plan = solve(inst, **options)
-    row: dict[str, Any] = {"status": plan.status.value, "cost": plan.objective,
+    row: dict[str, Any] = {"status": plan.status.value, "status_text": plan.status_text,
+                           "cost": plan.objective, **plan.shortfall_summary(),
                            "mip_gap": plan.mip_gap}
     items = plan.items
     if plan.has_solution and len(items):
@@ -287,7 +346,7 @@ def solve_point(payload: tuple[dict[str, Any], dict[str, Any], list[str]]) -> di
 def _row(o: Outcome, covered: list[str]) -> dict[str, Any]:
     if o.ok:
         return dict(o.value)
-    return {"status": "error", "cost": None, "solve_seconds": o.seconds,
+    return {"status": "error", "status_text": "error", "cost": None, "solve_seconds": o.seconds,
             "message": o.error.splitlines()[0] if o.error else "error"}
 
 

@@ -3,6 +3,13 @@
 Status, objective, gap and bound, timings and solver version, and pandas DataFrames: the
 allocations (who supplies how much at what cost), per-item KPIs, the rule report, sites, and a
 cost table whose sum is the objective.
+
+The objective mixes two kinds of money: the *purchase cost* (what is bought: unit prices after
+tiers and tariffs, qualification and site fixed costs) and the *shortfall penalty* (what the
+instance charges for demand left unmet, ``shortfall_penalty`` per unit short). A plan that
+leaves demand unmet can be optimal, so the status alone overstates it: :attr:`Plan.status_text`
+says "optimal, 8.59 bn USD penalty for unmet demand (...)" and :attr:`Plan.shortfalls` lists the
+items short, their share of demand and their penalty.
 """
 
 from __future__ import annotations
@@ -28,6 +35,11 @@ def _empty_allocations() -> pd.DataFrame:
     return pd.DataFrame(columns=["supplier", "item", "site", "country", "owner", "qualified",
                                  "quantity", "unit_cost", "variable_cost", "fixed_cost", "cost",
                                  "share", "exit_clause"])
+
+
+SHORTFALL_COLUMNS = ["item", "unit", "demand", "shortfall", "shortfall_share", "penalty"]
+# A shortfall below this share of the item's demand is solver noise, not unmet demand.
+SHORTFALL_SHARE_TOL = 1e-9
 
 
 def _empty_rules() -> pd.DataFrame:
@@ -76,6 +88,85 @@ class Plan:
         """True when a plan exists and the independent verifier found no violation."""
         return self.has_solution and not self.violations
 
+    @property
+    def shortfall_penalty(self) -> float | None:
+        """The penalty paid for unmet demand (the ``shortfall`` rows of :attr:`costs`).
+
+        None when there is no plan.
+        """
+        if not self.has_solution:
+            return None
+        c = self.costs
+        return float(c.loc[c["component"] == "shortfall", "cost"].sum()) if len(c) else 0.0
+
+    @property
+    def purchase_cost(self) -> float | None:
+        """What is bought: supply (unit, tier and tariff costs), qualification and sites.
+
+        The objective minus :attr:`shortfall_penalty`; None when there is no plan.
+        """
+        if not self.has_solution:
+            return None
+        c = self.costs
+        return float(c.loc[c["component"] != "shortfall", "cost"].sum()) if len(c) else 0.0
+
+    @property
+    def shortfalls(self) -> pd.DataFrame:
+        """One row per item left short: item, unit, demand, shortfall (quantity in the item's
+        unit), shortfall_share (of demand) and penalty (paid for it), largest share first."""
+        it = self.items
+        if not self.has_solution or "shortfall" not in it or not len(it):
+            return pd.DataFrame(columns=SHORTFALL_COLUMNS)
+        demand = it["demand"].astype(float)
+        short = it["shortfall"].astype(float)
+        share = (short / demand.where(demand > 0)).fillna(0.0)
+        c = self.costs
+        pen = (c[c["component"] == "shortfall"].groupby("item")["cost"].sum() if len(c)
+               else pd.Series(dtype=float))
+        out = pd.DataFrame({"item": it["item"], "unit": it["unit"], "demand": demand,
+                            "shortfall": short, "shortfall_share": share,
+                            "penalty": it["item"].map(pen).fillna(0.0).astype(float)})
+        out = out[(short > 0) & (share > SHORTFALL_SHARE_TOL)]
+        return out.sort_values("shortfall_share", ascending=False,
+                               kind="stable").reset_index(drop=True)
+
+    @property
+    def has_shortfall(self) -> bool:
+        """Whether the plan leaves any demand unmet."""
+        return bool(len(self.shortfalls))
+
+    def shortfall_summary(self) -> dict[str, Any]:
+        """The cost split and shortfall KPIs as one row (compare and sweep tables).
+
+        Keys: ``purchase_cost``, ``shortfall_penalty``, ``shortfall_items`` (items short),
+        ``worst_shortfall_item``, ``worst_shortfall`` (its quantity short, in its unit) and
+        ``worst_shortfall_share`` (of its demand); NaN / None without a plan, 0 / None without
+        shortfall.
+        """
+        if not self.has_solution:
+            return {"purchase_cost": math.nan, "shortfall_penalty": math.nan,
+                    "shortfall_items": None, "worst_shortfall_item": None,
+                    "worst_shortfall": math.nan, "worst_shortfall_share": math.nan}
+        sh = self.shortfalls
+        return {"purchase_cost": self.purchase_cost, "shortfall_penalty": self.shortfall_penalty,
+                "shortfall_items": len(sh),
+                "worst_shortfall_item": sh.at[0, "item"] if len(sh) else None,
+                "worst_shortfall": float(sh.at[0, "shortfall"]) if len(sh) else 0.0,
+                "worst_shortfall_share": float(sh.at[0, "shortfall_share"]) if len(sh) else 0.0}
+
+    @property
+    def status_text(self) -> str:
+        """The status in words, never a bare "optimal" for a plan that leaves demand unmet:
+        ``optimal, 8.59 bn USD penalty for unmet demand (6 items short; worst lithium 57.1 %)``."""
+        text = self.status.value
+        sh = self.shortfalls
+        if not len(sh):
+            return text
+        money = compact_money(float(sh["penalty"].sum()), self.currency)
+        worst = f"{sh.at[0, 'item']} {sh.at[0, 'shortfall_share']:.1%} short"
+        which = worst if len(sh) == 1 else f"{len(sh)} items short; worst {worst}"
+        return f"{text}, {money} penalty for unmet demand ({which})"
+
     def raise_for_status(self) -> Plan:
         """Return self if optimal; raise :class:`NoOptimalPlanError` with next steps otherwise."""
         if self.status is not Status.OPTIMAL:
@@ -89,6 +180,9 @@ class Plan:
             "objective": json_value(self.objective),
             "mip_gap": json_value(self.mip_gap),
             "bound": json_value(self.bound),
+            "purchase_cost": json_value(self.purchase_cost),
+            "shortfall_penalty": json_value(self.shortfall_penalty),
+            "status_text": self.status_text,
             "currency": self.currency,
             "instance": self.instance_name,
             "instance_hash": self.instance_hash,
@@ -109,13 +203,17 @@ class Plan:
             "rules": json_records(self.rules),
             "sites": json_records(self.sites),
             "costs": json_records(self.costs),
+            "shortfalls": json_records(self.shortfalls),
         }
 
     def __repr__(self) -> str:
-        lines = [f"Plan({self.instance_name!r}: {self.status.value}"]
+        lines = [f"Plan({self.instance_name!r}: {self.status_text}"]
         if self.objective is not None:
             gap = "" if self.mip_gap is None else f", gap {self.mip_gap:.2%}"
             lines[0] += f", cost {self.objective:,.2f} {self.currency}{gap}"
+            if self.has_shortfall:
+                lines[0] += (f" = purchase {self.purchase_cost:,.2f} + shortfall penalty "
+                             f"{self.shortfall_penalty:,.2f}")
         lines[0] += ")"
         if self.has_solution and len(self.allocations):
             awarded = self.allocations[self.allocations["quantity"] > 0]
@@ -129,6 +227,15 @@ class Plan:
         if self.message:
             lines.append(f"  {self.message}")
         return "\n".join(lines)
+
+
+def compact_money(v: float, currency: str = "") -> str:
+    """Money for a sentence: ``8.59 bn USD``, ``12.3 m USD``, ``4,000.00 USD``."""
+    unit = f" {currency}" if currency else ""
+    for scale, name in ((1e9, "bn"), (1e6, "m")):
+        if abs(v) >= scale:
+            return f"{v / scale:,.2f} {name}{unit}"
+    return f"{v:,.2f}{unit}"
 
 
 def json_records(df: pd.DataFrame) -> list[dict[str, Any]]:
