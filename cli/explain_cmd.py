@@ -98,8 +98,45 @@ def _p(v: Any) -> str:
     return f"{100 * v:.1f} %"
 
 
+def _solves(status_a: str, gap_a: Any, status_b: str, gap_b: Any) -> str:
+    """The solves behind a difference, for a table cell: ``optimal`` when both are."""
+    from trustsource.analysis.explain_common import solve_label
+
+    if status_a == "optimal" and status_b in ("optimal", ""):
+        return "optimal"
+    a = solve_label(status_a, _gap(gap_a))
+    return a if not status_b else f"{a} / {solve_label(status_b, _gap(gap_b))}"
+
+
+def _gap(v: Any) -> float | None:
+    return None if v is None or (isinstance(v, float) and math.isnan(v)) else float(v)
+
+
+def _price(point: Any, low: Any, high: Any, proven: Any, scale: Any) -> str:
+    from trustsource.analysis.explain_common import price_cell
+
+    return price_cell(float(point), float(low), float(high), bool(proven),
+                      float(scale) if scale is not None else 0.0, _m)
+
+
+def _share(point: Any, proven: Any, share: Any) -> str:
+    return _p(share) if bool(proven) and not math.isnan(float(point)) and point >= 0 else "-"
+
+
 def render_explanation(exp: Any) -> str:
-    """The explanation for a terminal: headline, prices, effects, families, marginals."""
+    """The explanation for a terminal: headline, prices, effects, families, marginals.
+
+    Every price from solves that are not proven optimal is shown as the interval their bounds
+    allow (``[low, high]``) with the solves' statuses and gaps, and said in words below.
+    """
+    from trustsource.analysis.explain_common import (
+        gap_of,
+        gap_pct,
+        is_plain,
+        range_text,
+        unproven_text,
+    )
+
     cur = exp.currency
     base = exp.base
     lines = [f"{exp.instance_name}: {base.status.value}"]
@@ -109,21 +146,53 @@ def render_explanation(exp: Any) -> str:
         return "\n".join(lines)
     gap = "" if base.mip_gap is None else f"  (MIP gap {base.mip_gap:.4%})"
     lines.append(f"plan cost: {_m(base.objective)} {cur}{gap}")
-    if exp.baseline_cost is not None:
+    if base.status.value != "optimal":
+        low = 0.0 if base.bound is None else max(0.0, base.bound)
+        lines.append(f"not proven optimal: the solve stopped at a {gap_pct(gap_of(base))} gap; "
+                     f"the optimum lies {range_text(low, base.objective, cur)}")
+    if exp.cost_of_trust is not None and is_plain(exp.cost_of_trust, exp.cost_of_trust_proven,
+                                                  base.objective):
         share = exp.cost_of_trust / base.objective if base.objective else float("nan")
         lines.append(f"cost of trust: {_m(exp.cost_of_trust)} {cur} ({_p(share)} of the plan); "
                      f"the cheapest plan without any rule costs {_m(exp.baseline_cost)} {cur}")
+    elif exp.cost_of_trust_low is not None:
+        words = unproven_text([("the plan", base.status.value, gap_of(base)),
+                               ("without any rule", exp.baseline_status, exp.baseline_gap)],
+                              exp.cost_of_trust_low, exp.cost_of_trust_high, cur,
+                              what="cost of trust")
+        lines.append(f"cost of trust: {words}")
     rules = exp.rules
     if len(rules):
         lines += ["", "price of each rule (plan cost minus the cost with the rule dropped, "
-                      f"{cur}):"]
+                      f"{cur}; [low, high] where the solves are not proven optimal):"]
+        binds = [("-" if not items else items) + (" (forces shortfall)" if how else "")
+                 for items, how in zip(rules["binding_items"], rules["binding_text"])]
         shown = pd.DataFrame({
             "rule": rules["rule"], "kind": rules["kind"],
-            "cost without": rules["cost_without"].map(_m), "price": rules["price"].map(_m),
-            "share": rules["price_share"].map(_p),
-            "binds on": rules["binding_items"].replace("", "-"),
+            "cost without": rules["cost_without"].map(_m),
+            "price": [_price(*v) for v in zip(rules["price"], rules["price_low"],
+                                                rules["price_high"], rules["proven"],
+                                                rules["cost_with"])],
+            "share": [_share(*v) for v in zip(rules["price"], rules["proven"],
+                                                rules["price_share"])],
+            "solves": [_solves(*v) for v in zip(rules["status_with"], rules["gap_with"],
+                                                 rules["status_without"], rules["gap_without"])],
+            "binds on": binds,
         })
         lines.append(_indent(shown.to_string(index=False)))
+        unproven = [r for r in rules.itertuples()
+                    if not is_plain(r.price, r.proven, r.cost_with) and not math.isnan(r.price_low)]
+        if unproven:
+            lines += ["", "prices that are not proven:"]
+            lines += [f"  {r.rule}: " + unproven_text(
+                [("with the rule", r.status_with, r.gap_with),
+                 ("without it", r.status_without, r.gap_without)], r.price_low, r.price_high,
+                cur) for r in unproven]
+        how = rules[rules["binding_text"].astype(bool)]
+        if len(how):
+            lines += ["", "how each rule binds:"]
+            lines += [f"  {r.rule} ({r.kind}) {r.binding_text.removeprefix('it ')}"
+                      for r in how.itertuples()]
         effects = rules[rules["effect_without"].astype(bool)]
         if len(effects):
             lines += ["", "what each rule prevents (the cheapest plan without it):"]
@@ -132,10 +201,16 @@ def render_explanation(exp: Any) -> str:
         if len(fam) and len(fam) < len(rules):
             lines += ["", f"price of each rule family (every rule of a kind dropped together, "
                           f"{cur}):"]
-            shown = pd.DataFrame({"kind": fam["kind"], "rules": fam["rules"],
-                                  "cost without": fam["cost_without"].map(_m),
-                                  "price": fam["price"].map(_m),
-                                  "share": fam["price_share"].map(_p)})
+            shown = pd.DataFrame({
+                "kind": fam["kind"], "rules": fam["rules"],
+                "cost without": fam["cost_without"].map(_m),
+                "price": [_price(*v, base.objective) for v in zip(
+                    fam["price"], fam["price_low"], fam["price_high"], fam["proven"])],
+                "share": [_share(*v) for v in zip(fam["price"], fam["proven"],
+                                                    fam["price_share"])],
+                "solves": [_solves(*v) for v in zip(fam["status_with"], fam["gap_with"],
+                                                     fam["status_without"],
+                                                     fam["gap_without"])]})
             lines.append(_indent(shown.to_string(index=False)))
     else:
         lines += ["", "the instance has no rules: nothing to price"]
@@ -149,17 +224,38 @@ def render_explanation(exp: Any) -> str:
             m = marg[moves]
             limit = [f"{a:,.0f} -> {b:,.0f}" if k == "hhi_cap" else f"{_p(a)} -> {_p(b)}"
                      for a, b, k in zip(m["limit"], m["tightened_limit"], m["kind"])]
+            lp = [_m(v) + ("*" if st not in ("", "optimal") and not math.isnan(v) else "")
+                  for v, st in zip(m["lp_marginal_per_pp"], m["lp_status"])]
             shown = pd.DataFrame({
                 "rule": m["rule"], "item": m["item"], "scope": m["scope"], "limit": limit,
-                "LP (integers fixed)": m["lp_marginal_per_pp"].map(_m),
-                "re-solve": m["resolve_marginal_per_pp"].map(_m),
+                "LP (integers fixed)": lp,
+                "re-solve": [_price(*v) for v in zip(
+                    m["resolve_marginal_per_pp"], m["resolve_low"], m["resolve_high"],
+                    m["proven"], m["cost_tightened"])],
+                "solves": [_solves(*v) for v in zip(m["status_plan"], m["gap_plan"],
+                                                     m["status_tightened"],
+                                                     m["gap_tightened"])],
             })
             lines.append(_indent(shown.to_string(index=False)))
-            notes = m[m["note"].astype(bool)]
+            if any(s.endswith("*") for s in lp):
+                st = m["lp_status"].iloc[0]
+                lines.append(f"  * the LP fixes the integers of a plan that is {st}, not proven "
+                             "optimal: its prices are that plan's, not the optimum's")
+            unproven = ~m["proven"].astype(bool) & m["resolve_low"].notna()
+            if unproven.any():
+                lines.append(f"  {int(unproven.sum())} re-solve figures are not proven (solves "
+                             "stopped at the gaps shown): the cost per point lies in [low, high]")
+            # "not proven" is in the solves column already; the other notes say why LP and
+            # re-solve differ.
+            notes = m[m["note"].astype(bool) & ~m["note"].str.startswith("not proven")]
             lines += [f"  note on {r.rule} / {r.item}: {r.note}" for r in notes.itertuples()]
         stuck = ~moves & (marg["limit"] == marg["tightened_limit"])
         rest = int((~moves & ~stuck).sum())
-        if rest:
+        if rest and base.status.value != "optimal":
+            top = marg.loc[~moves & ~stuck, "resolve_high"].max()
+            lines.append(f"  {rest} more (rule, item) pairs are not at their limit; the plan is "
+                         f"not proven optimal, so 1 pp tighter may cost up to {_m(top)} each")
+        elif rest:
             lines.append(f"  {rest} more (rule, item) pairs are not at their limit: 1 pp tighter "
                          "costs nothing")
         if stuck.any():

@@ -23,10 +23,17 @@ Sign conventions: a price is ``cost_with - cost_without`` (>= 0 up to the MIP ga
 rule never makes the optimum dearer); a marginal cost is the extra cost of tightening by 1 pp
 (>= 0; ``inf`` when 1 pp tighter is infeasible). For ``hhi_cap`` "1 pp" is 100 HHI points, one
 percentage point of the 0-10,000 scale.
+
+Proof: every price, the cost of trust and every re-solve marginal carries the statuses and gaps
+of the two solves behind it, and the interval ``[low, high]`` their bounds (incumbent and dual
+bound of each) allow. A difference is *proven* when both solves are optimal (within the
+requested gap); otherwise its point value is NaN (JSON null) and only the interval is reported,
+so a solve stopped by a time limit never shows up as a plain (possibly negative) price.
 """
 from __future__ import annotations
 
 import logging
+import math
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -42,9 +49,16 @@ from trustsource.analysis.explain_common import (
     _ratio,
     _records,
     _rule_sentence,
+    binding_texts,
+    difference,
     display_country,
+    gap_of,
+    gap_pct,
+    is_plain,
     money,
     pct,
+    range_text,
+    unproven_text,
 )
 from trustsource.analysis.marginals import _finish_marginals, _marginal_rows, lp_marginals
 from trustsource.analysis.parallel import _pick_workers, _run_all
@@ -65,20 +79,30 @@ class Explanation:
 
     Attributes:
         base: the plan with every rule (what :func:`trustsource.solve` returns).
-        baseline_cost: the optimal cost with no rule at all (None if not solved).
-        cost_of_trust: ``base.objective - baseline_cost``.
+        baseline_cost: the cost of the plan with no rule at all (None if not solved).
+        cost_of_trust: ``base.objective - baseline_cost`` when both solves are optimal; None
+            when either is not proven (then read ``cost_of_trust_low``/``_high``).
+        cost_of_trust_low, cost_of_trust_high: the interval the bounds of the two solves allow.
+        cost_of_trust_proven: both solves optimal.
+        baseline_status, baseline_gap: the status and gap of the solve with no rule.
         rules: one row per rule: ``rule``, ``kind``, ``cost_with`` (the plan's cost),
-            ``cost_without`` (the optimum with that rule dropped), ``price`` (their difference),
-            ``price_share`` (price / cost_with), ``status_without``, ``binding_items`` (items
-            where the plan meets the rule's limit exactly, comma-separated) and
-            ``effect_without`` (what the plan without the rule does that the rule forbids).
+            ``cost_without`` (the cost with that rule dropped), ``price`` (their difference;
+            NaN unless proven), ``price_share`` (price / cost_with), ``price_low`` and
+            ``price_high`` (the interval the bounds allow), ``proven``, ``status_with``,
+            ``gap_with``, ``status_without``, ``gap_without`` (the two solves),
+            ``binding_items`` (items where the plan meets the rule's limit, comma-separated),
+            ``binding_text`` (how it binds, in words, e.g. that it forces demand to go unmet)
+            and ``effect_without`` (what the plan without the rule does that the rule forbids).
         families: one row per rule kind: ``kind``, ``rules``, ``cost_without`` (all rules of
-            the kind dropped together), ``price``, ``price_share``, ``status_without``.
+            the kind dropped together), ``price``, ``price_share`` and the proof columns.
         marginal: one row per share rule, item and bound: ``rule``, ``kind``, ``item``,
             ``scope`` (the country, supplier or bloc at the limit), ``sense`` (``max``/``min``),
             ``limit``, ``tightened_limit``, ``binding``, ``lp_marginal_per_pp`` (from the duals
-            of the LP with integer decisions fixed), ``resolve_marginal_per_pp`` (from a MIP
-            re-solve, ``inf`` if infeasible), ``cost_tightened``, ``note``.
+            of the LP with integer decisions fixed), ``lp_status``/``lp_gap`` (of the MIP whose
+            integers were fixed), ``resolve_marginal_per_pp`` (from a MIP re-solve, ``inf`` if
+            infeasible, NaN unless proven), ``resolve_low``/``resolve_high``, ``proven``,
+            ``status_plan``/``gap_plan``, ``status_tightened``/``gap_tightened``,
+            ``cost_tightened``, ``note``.
         currency: currency of every cost.
         instance_name: the instance explained.
         options: the options of the analysis.
@@ -89,6 +113,11 @@ class Explanation:
     base: Plan
     baseline_cost: float | None = None
     cost_of_trust: float | None = None
+    cost_of_trust_low: float | None = None
+    cost_of_trust_high: float | None = None
+    cost_of_trust_proven: bool = False
+    baseline_status: str = ""
+    baseline_gap: float | None = None
     rules: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=RULE_COLUMNS))
     families: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=FAMILY_COLUMNS))
     marginal: pd.DataFrame = field(
@@ -112,10 +141,16 @@ class Explanation:
             "currency": self.currency,
             "status": self.base.status.value,
             "cost": _json(self.base.objective),
-            "mip_gap": _json(self.base.mip_gap),
+            "mip_gap": _json(gap_of(self.base)),
+            "bound": _json(self.base.bound),
             "baseline_cost": _json(self.baseline_cost),
+            "baseline_status": self.baseline_status,
+            "baseline_gap": _json(self.baseline_gap),
             "cost_of_trust": _json(self.cost_of_trust),
             "cost_of_trust_share": _json(_ratio(self.cost_of_trust, self.base.objective)),
+            "cost_of_trust_low": _json(self.cost_of_trust_low),
+            "cost_of_trust_high": _json(self.cost_of_trust_high),
+            "cost_of_trust_proven": self.cost_of_trust_proven,
             "message": self.message,
             "options": self.options,
             "timings": {k: round(v, 6) for k, v in self.timings.items()},
@@ -131,11 +166,12 @@ class Explanation:
         if self.base.objective is None:
             return [head, f"  {self.message}"] if self.message else [head]
         lines = [f"{head}, plan cost {money(self.base.objective, cur)}"]
-        if self.baseline_cost is not None and self.cost_of_trust is not None:
-            lines.append(f"  cost of trust {money(self.cost_of_trust, cur)} "
-                         f"({pct(_ratio(self.cost_of_trust, self.base.objective))} of the plan): "
-                         f"without any rule the cheapest plan costs "
-                         f"{money(self.baseline_cost, cur)}")
+        if self.base.status is not Status.OPTIMAL:
+            lo, hi = self.base.bound, self.base.objective
+            lines.append(f"  the plan is not proven optimal: the solve stopped at a "
+                         f"{gap_pct(gap_of(self.base))} gap; the optimum lies "
+                         f"{range_text(0.0 if lo is None else lo, hi, cur)}")
+        lines.extend("  " + t for t in self.cost_of_trust_lines())
         for r in self.rules.itertuples():
             lines.append("  " + _rule_sentence(r, cur))
         shown = self.marginal[self.marginal["binding"].astype(bool)] if len(self.marginal) else []
@@ -146,6 +182,26 @@ class Explanation:
         if self.message:
             lines.append(f"  {self.message}")
         return lines
+
+    def cost_of_trust_lines(self) -> list[str]:
+        """The cost of trust in words: the number when proven, else the interval and why."""
+        cur = self.currency
+        if self.baseline_cost is None and self.cost_of_trust_low is None:
+            return []
+        if self.cost_of_trust is not None and is_plain(self.cost_of_trust,
+                                                       self.cost_of_trust_proven,
+                                                       self.base.objective or 0.0):
+            return [f"cost of trust {money(self.cost_of_trust, cur)} "
+                    f"({pct(_ratio(self.cost_of_trust, self.base.objective))} of the plan): "
+                    f"without any rule the cheapest plan costs {money(self.baseline_cost, cur)}"]
+        if self.cost_of_trust_low is None:
+            return [f"cost of trust unknown: the solve without any rule ended "
+                    f"{self.baseline_status}"]
+        words = unproven_text([("the plan", self.base.status.value, gap_of(self.base)),
+                               ("without any rule", self.baseline_status, self.baseline_gap)],
+                              self.cost_of_trust_low, self.cost_of_trust_high or math.inf, cur,
+                              what="cost of trust")
+        return [f"cost of trust {words}"]
 
     def __repr__(self) -> str:
         return "\n".join(self.summary_lines())
@@ -232,34 +288,43 @@ def explain(
     t2 = time.perf_counter()
     lp: dict[tuple[str, str, str], tuple[float, list[str]]] = {}
     lp_note = ""
+    lp_info: dict[str, Any] = {}
     if marginals and marg_rows:
         lp, lp_note = lp_marginals(instance, base, time_limit=time_limit,
-                                   mip_rel_gap=mip_rel_gap, threads=threads, exit_form=exit_form)
+                                   mip_rel_gap=mip_rel_gap, threads=threads, exit_form=exit_form,
+                                   solve_info=lp_info)
     t_lp = time.perf_counter() - t2
 
     cost = float(base.objective)
     rule_rows = []
     binding = _binding_items(base)
+    how = binding_texts(base)
     for rule, name in zip(rules, names):
         without = results[("drop", frozenset([name]))]
-        rule_rows.append(_price_row(name, rule.kind, cost, without, binding.get(name, ""),
+        rule_rows.append(_price_row(name, rule.kind, base, without, binding.get(name, ""),
+                                    how.get(name, ""),
                                     _effect_without(instance, rule, name, without)))
     fam_rows = []
     for k in kinds:
         without = results[("drop", frozenset(family_names[k]))]
-        row = _price_row(k, k, cost, without, "", "")
+        row = _price_row(k, k, base, without, "", "", "")
         fam_rows.append({"kind": k, "rules": ", ".join(family_names[k]),
                          **{c: row[c] for c in FAMILY_COLUMNS if c in row and c != "kind"}})
-    if names:
-        baseline = results[("drop", frozenset(names))]
-        baseline_cost = baseline.objective
-    else:
-        baseline_cost = cost
-    out.baseline_cost = baseline_cost
-    out.cost_of_trust = None if baseline_cost is None else cost - baseline_cost
+    baseline = results[("drop", frozenset(names))] if names else base
+    out.baseline_cost = baseline.objective if baseline.has_solution else None
+    out.baseline_status = baseline.status.value
+    out.baseline_gap = gap_of(baseline)
+    # Without rules the baseline is the plan itself: the cost of trust is 0, proven or not.
+    trust = difference(base, baseline) if names else {"low": 0.0, "high": 0.0, "proven": True}
+    out.cost_of_trust_proven = bool(trust["proven"])
+    if not math.isnan(trust["low"]):
+        out.cost_of_trust_low, out.cost_of_trust_high = trust["low"], trust["high"]
+    if trust["proven"] and out.baseline_cost is not None:
+        out.cost_of_trust = cost - out.baseline_cost
     out.rules = pd.DataFrame(rule_rows, columns=RULE_COLUMNS)
     out.families = pd.DataFrame(fam_rows, columns=FAMILY_COLUMNS)
-    out.marginal = _finish_marginals(marg_rows, results, lp, lp_note, base, cost)
+    out.marginal = _finish_marginals(marg_rows, results, lp, lp_note, base, cost,
+                                     (lp_info.get("status", ""), lp_info.get("gap")))
     out.timings = {"total": time.perf_counter() - t0, "base": t_base, "resolves": t_resolves,
                    "lp": t_lp, "n_solves": 1 + len(tasks) + (1 if lp or lp_note else 0),
                    "workers": n_workers}
@@ -273,16 +338,22 @@ def _without(doc: dict[str, Any], drop: set[str]) -> dict[str, Any]:
     return out
 
 
-def _price_row(name: str, kind: str, cost: float, without: Plan, binding: str,
+def _price_row(name: str, kind: str, base: Plan, without: Plan, binding: str, how: str,
                effect: str) -> dict[str, Any]:
-    cw = without.objective if without.has_solution else None
-    price = None if cw is None else cost - cw
+    """One priced rule (or family): the two costs, the proven price or only its interval."""
+    cost = float(base.objective) if base.objective is not None else math.nan
+    cw = without.objective if without.has_solution and without.objective is not None else None
+    d = difference(base, without)
+    # A price from unproven solves is not a number anyone should quote: NaN, with its interval.
+    price = cost - cw if d["proven"] and cw is not None else math.nan
     return {"rule": name, "kind": kind, "cost_with": cost,
-            "cost_without": float("nan") if cw is None else cw,
-            "price": float("nan") if price is None else price,
-            "price_share": float("nan") if price is None else (_ratio(price, cost) or 0.0),
-            "status_without": without.status.value, "binding_items": binding,
-            "effect_without": effect}
+            "cost_without": math.nan if cw is None else cw,
+            "price": price,
+            "price_share": math.nan if math.isnan(price) else (_ratio(price, cost) or 0.0),
+            "price_low": d["low"], "price_high": d["high"], "proven": bool(d["proven"]),
+            "status_with": d["status_with"], "gap_with": d["gap_with"],
+            "status_without": d["status_without"], "gap_without": d["gap_without"],
+            "binding_items": binding, "binding_text": how, "effect_without": effect}
 
 
 def _binding_items(plan: Plan) -> dict[str, str]:

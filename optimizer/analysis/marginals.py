@@ -16,6 +16,8 @@ from trustsource.analysis.explain_common import (
     MARGINAL_COLUMNS,
     MARGINAL_KINDS,
     STEP,
+    difference,
+    gap_of,
     money,
 )
 from trustsource.errors import InstanceError
@@ -106,6 +108,7 @@ def lp_marginals(
     mip_rel_gap: float = 1e-4,
     threads: int | None = None,
     exit_form: ExitForm = "auto",
+    solve_info: dict[str, Any] | None = None,
 ) -> tuple[dict[tuple[str, str, str], tuple[float, list[str]]], str]:
     """Marginal cost per percentage point from the LP with integer decisions fixed at the plan.
 
@@ -115,6 +118,10 @@ def lp_marginals(
     ``d cost / d alpha = y T``, so tightening by one point costs ``|y| * 0.01 * T``. For
     ``hhi_cap`` every cut row ``a X - r T <= 0`` (``r = sqrt(H / 10^4)``) counts with the change
     of ``r`` for 100 points fewer.
+
+    If ``solve_info`` is given, it receives the ``status`` and ``gap`` of the MIP whose
+    integer decisions the LP fixes: duals at a plan that is not proven optimal are the prices of
+    that plan, not of the optimum.
 
     Returns:
         ``{(rule, item, sense): (marginal per point, scopes with a nonzero dual)}`` and a note
@@ -143,6 +150,9 @@ def lp_marginals(
         iterations += 1
         answer = run(h, is_mip=is_mip, time_limit=time_limit, mip_rel_gap=mip_rel_gap,
                      threads=threads)
+    if solve_info is not None:
+        solve_info["status"] = answer.status.value
+        solve_info["gap"] = answer.mip_gap if is_mip else 0.0
     if answer.col_value is None:
         return {}, f"the LP could not be set up ({answer.status.value})"
     _, _, _, integer = md.column_arrays()
@@ -152,6 +162,9 @@ def lp_marginals(
         h.changeColsIntegrality(len(idx), idx,
                                 np.full(len(idx), highspy.HighsVarType.kContinuous))
         h.changeColsBounds(len(idx), idx, vals, vals)
+        if time_limit is not None:
+            # HiGHS counts its time limit from the object's first run: give the LP its own.
+            h.setOptionValue("time_limit", float(h.getRunTime()) + float(time_limit))
         h.run()
     sol = h.getSolution()
     info = h.getInfo()
@@ -222,31 +235,53 @@ def _share_blocks(instance: Instance) -> dict[str, tuple[str, str, str]]:
 
 def _finish_marginals(rows: list[dict[str, Any]], results: dict[tuple[Any, ...], Plan],
                       lp: dict[tuple[str, str, str], tuple[float, list[str]]], lp_note: str,
-                      base: Plan, cost: float) -> pd.DataFrame:
+                      base: Plan, cost: float,
+                      lp_solve: tuple[str, float | None] = ("", None)) -> pd.DataFrame:
+    """The marginal table: each re-solve's price (or, unproven, only its interval) and the LP's.
+
+    ``lp_solve``: status and gap of the MIP whose integer decisions the LP fixed.
+    """
+    nan = float("nan")
     out = []
     for row in rows:
         frac = row.pop("step_fraction") or 1.0
         task = row.pop("task")
         resolve = row.pop("resolve")
         note = row.pop("note")
-        tight_cost = cost if resolve == 0.0 else float("nan")
+        tight_cost = nan
         changes = supply_moves = ""
         gap = 0.0  # what the MIP gaps allow the difference of two optimal costs to be off by
+        low = high = nan
+        proven = False
+        tight_status, tight_gap = "", None
         if task is not None:
             plan = results[task]
+            proof = difference(plan, base, frac)
+            low, high, proven = proof["low"], proof["high"], bool(proof["proven"])
+            tight_status, tight_gap = proof["status_with"], proof["gap_with"]
+            resolve = proof["point"]  # NaN unless both solves are optimal; inf if infeasible
             if plan.has_solution and plan.objective is not None:
                 tight_cost = float(plan.objective)
-                resolve = (tight_cost - cost) / frac
                 gap = ((base.mip_gap or 0.0) * abs(cost)
                        + (plan.mip_gap or 0.0) * abs(tight_cost)) / frac
                 changes = _integer_changes(base, plan)
                 supply_moves = _supply_change(base, plan, row["item"])
             elif plan.status is Status.INFEASIBLE:
-                tight_cost = resolve = float("inf")
+                tight_cost = float("inf")
             else:
                 note = f"the re-solve found no plan ({plan.status.value})"
+        elif resolve == 0.0:
+            # The plan meets the tighter limit, so the tighter optimum lies between the plan's
+            # optimum and the plan's cost: the step costs 0 only if the plan is proven optimal.
+            proof = difference(base, base, frac)
+            low, high, proven = proof["low"], proof["high"], bool(proof["proven"])
+            resolve = proof["point"]
+            tight_cost = cost if proven else nan
+        if not note and not proven and not math.isnan(low):
+            who = "the plan" if base.status is not Status.OPTIMAL else "the re-solve"
+            note = f"not proven: {who} stopped before proving optimality"
         key = (row["rule"], row["item"], row["sense"])
-        lp_value, scopes = lp.get(key, (float("nan"), []))
+        lp_value, scopes = lp.get(key, (nan, []))
         if lp and key not in lp:
             lp_value = 0.0  # the rule has no row for this item: it cannot bind there
         if scopes and row["kind"] in ("country_cap", "supplier_cap"):
@@ -256,8 +291,13 @@ def _finish_marginals(rows: list[dict[str, Any]], results: dict[tuple[Any, ...],
             note = _compare(row["kind"], lp_value, resolve, exact, gap, changes, supply_moves,
                             lp_note, base.currency)
         out.append({**row, "lp_marginal_per_pp": lp_value,
-                    "resolve_marginal_per_pp": resolve, "cost_tightened": tight_cost,
-                    "note": note})
+                    "lp_status": lp_solve[0] if lp else "",
+                    "lp_gap": lp_solve[1] if lp else None,
+                    "resolve_marginal_per_pp": resolve, "resolve_low": low,
+                    "resolve_high": high, "proven": proven,
+                    "status_plan": base.status.value, "gap_plan": gap_of(base),
+                    "status_tightened": tight_status, "gap_tightened": tight_gap,
+                    "cost_tightened": tight_cost, "note": note})
     return pd.DataFrame(out, columns=MARGINAL_COLUMNS)
 
 

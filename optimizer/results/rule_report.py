@@ -4,6 +4,13 @@ Computed from the plan's quantities and qualifications (not from model rows), so
 same whatever the formulation. Shares are of the item's total supply; counts are numbers of
 suppliers or countries; exit rules report the worst coverage left after losing one unit; HHI
 caps report points.
+
+A rule can also bind by forcing demand to go unmet: ``min_suppliers`` count 3 with only two
+suppliers allows no supply at all, so the plan pays the shortfall penalty and every share of
+nothing "meets" the rule. Where an item's supply falls short of what it could use, each rule is
+checked against its *ceiling*, the most supply the rule allows given the capacities of the
+item's available suppliers; a rule whose ceiling is below what the suppliers could deliver and
+at which the plan sits binds, and its ``scope`` says so (:data:`SHORTFALL_SCOPE`).
 """
 
 from __future__ import annotations
@@ -18,6 +25,10 @@ from trustsource.model.context import Context
 ZERO = 1e-9
 BINDING_TOL = 1e-6
 COLUMNS = ["rule", "kind", "item", "scope", "sense", "limit", "achieved", "slack", "binding"]
+SHORTFALL_SCOPE = "forces shortfall"
+"""Prefix of the ``scope`` of a row whose rule caps the item's supply below what its suppliers
+could deliver while the plan leaves demand unmet: ``forces shortfall: only 2 suppliers can
+deliver it``."""
 
 
 def site_units(ctx: Context) -> np.ndarray:
@@ -56,22 +67,30 @@ def rules_table(model: BuiltModel, x: np.ndarray, supply: np.ndarray,
     ctx = model.ctx
     inst = ctx.inst
     rows = []
-    for rule in inst.rules:
+    bans = _ban_masks(ctx)
+    for k, rule in enumerate(inst.rules):
         items = rule.items if rule.items is not None else ctx.item_ids
         basis = ctx.basis(rule.basis)
         for item in items:
             i = inst.item_index[item]
             t = float(supply[i])
             mine = ctx.sup_item == i
+            most = float(ctx.most[i])
+            # Supply below what the item could use: demand (or a downstream need) goes unmet.
+            short = t < most - BINDING_TOL * max(1.0, most)
             for sense, scope, limit, got, binding in _entries(ctx, rule, i, t, mine, basis, x,
                                                               qualified):
                 slack = (limit - got) if sense == "max" else (got - limit)
                 if t <= 0:
                     # No supply: every share of nothing meets the rule (as the verifier reads
-                    # it), so nothing is achieved and nothing binds.
+                    # it), so nothing is achieved; it binds only if it forces the shortfall.
                     got, slack, binding = float("nan"), 0.0, False
                 if binding is None:
                     binding = bool(abs(slack) <= BINDING_TOL * max(1.0, abs(limit)))
+                if short:
+                    reason = forced_shortfall(ctx, k, rule, i, sense, basis, t, bans)
+                    if reason:
+                        binding, scope = True, f"{SHORTFALL_SCOPE}: {reason}"
                 rows.append({"rule": rule.name, "kind": rule.kind, "item": item, "scope": scope,
                              "sense": sense, "limit": limit, "achieved": got, "slack": slack,
                              "binding": binding})
@@ -145,3 +164,170 @@ def _entries(ctx: Context, rule: Any, i: int, t: float, mine: np.ndarray, basis:
         top = per.idxmax() if t > 0 and len(per) else None
         return [("max", top, rule.max_hhi, hhi, binding)]
     raise ValueError(f"no report for rule kind {kind!r}")
+
+
+# --- rules that force shortfall --------------------------------------------------------------
+
+
+def _ban_masks(ctx: Context) -> dict[int, np.ndarray]:
+    """Rule index -> mask over suppliers that ban rule excludes (for its items)."""
+    out = {}
+    for k, rule in enumerate(ctx.inst.rules):
+        if rule.kind == "ban":
+            countries = list(ctx.inst.countries_of(rule.countries))
+            out[k] = ctx.item_mask(rule.items) & np.isin(ctx.basis(rule.basis), countries)
+    return out
+
+
+def forced_shortfall(ctx: Context, k: int, rule: Any, i: int, sense: str, basis: np.ndarray,
+                     t: float, bans: dict[int, np.ndarray]) -> str:
+    """Why rule ``k`` holds item ``i``'s supply at ``t`` below what its suppliers could deliver,
+    in words; empty when it does not (its ceiling is not below that, or the plan is under it).
+
+    Suppliers count as available unless a ban excludes them (for a ban rule itself: another
+    ban); capacities are the effective ones (own, site, most the item can use).
+    """
+    other = np.zeros(len(ctx.sup_ids), dtype=bool)
+    for j, mask in bans.items():
+        if j != k:
+            other |= mask
+    avail = (ctx.sup_item == i) & ~other & (ctx.cap_eff > ZERO)
+    most = float(ctx.most[i])
+    free = min(most, _deliverable(ctx, avail))
+    ceiling, reason = _ceiling(ctx, rule, sense, basis, avail, bans.get(k), free)
+    tol = BINDING_TOL * max(1.0, most)
+    if ceiling >= free - tol or t < ceiling - tol:
+        return ""
+    unit = ctx.inst.items[i].unit
+    allows = (f"it allows at most {ceiling:,.6g} of the {free:,.6g} {unit} its suppliers "
+              "could deliver")
+    return f"{reason}; {allows}" if reason and ceiling > tol else (reason or allows)
+
+
+def _deliverable(ctx: Context, mask: np.ndarray) -> float:
+    """Most the suppliers in ``mask`` can deliver together: a shared site counts once."""
+    cap = ctx.cap_eff[mask]
+    site = ctx.sup_site[mask]
+    alone = float(cap[site < 0].sum())
+    if not (site >= 0).any():
+        return alone
+    per_site = pd.Series(cap[site >= 0]).groupby(site[site >= 0]).sum()
+    limit = ctx.site_cap[per_site.index.to_numpy()]
+    return alone + float(np.minimum(per_site.to_numpy(), limit).sum())
+
+
+def _largest_share_supply(caps: np.ndarray, other: float, share: float, free: float) -> float:
+    """Largest ``t <= free`` with ``t <= other + sum(min(caps, share * t))`` (each group at most
+    ``share`` of the total); the right side minus ``t`` is concave and >= 0 at 0."""
+    if share >= 1.0:
+        return free
+
+    def ok(v: float) -> bool:
+        return other + float(np.minimum(caps, share * v).sum()) >= v * (1 - 1e-12)
+
+    if ok(free):
+        return free
+    lo, hi = 0.0, free
+    for _ in range(100):
+        mid = 0.5 * (lo + hi)
+        lo, hi = (mid, hi) if ok(mid) else (lo, mid)
+    return lo
+
+
+def _min_hhi(caps: np.ndarray, t: float) -> float:
+    """The lowest HHI (points) of supplying ``t`` from countries with these capacities."""
+    if t <= 0:
+        return 0.0
+    lo, hi = 0.0, float(caps.max())
+    for _ in range(100):  # water level: every country up to min(capacity, level)
+        mid = 0.5 * (lo + hi)
+        lo, hi = (mid, hi) if np.minimum(caps, mid).sum() < t else (lo, mid)
+    q = np.minimum(caps, hi)
+    return float(((q / q.sum()) ** 2).sum() * 10_000)
+
+
+def _per(values: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    return pd.Series(values, dtype=float).groupby(labels).sum().to_numpy()
+
+
+def _ceiling(ctx: Context, rule: Any, sense: str, basis: np.ndarray, avail: np.ndarray,
+             own_ban: np.ndarray | None, free: float) -> tuple[float, str]:
+    """(most supply the rule allows from the available suppliers, why in words)."""
+    inst = ctx.inst
+    caps = ctx.cap_eff[avail]
+    where = basis[avail]
+    kind = rule.kind
+    if kind in ("min_suppliers", "min_countries"):
+        groups = caps if kind == "min_suppliers" else _per(caps, where)
+        what = "suppliers" if kind == "min_suppliers" else "countries"
+        n, m = int(rule.count), float(rule.min_share_each)
+        if len(groups) < n:
+            one = what[:-1] if what == "suppliers" else "country"
+            k = len(groups)
+            return 0.0, f"only {k} {one if k == 1 else what} can deliver it"
+        if n * m > 1 + 1e-12:
+            return 0.0, f"{n} {what} with {m:.1%} each would need more than all of it"
+        nth = float(np.sort(groups)[::-1][n - 1])
+        return min(free, nth / m), (f"its {n} largest {what} can carry {m:.1%} each of at "
+                                    f"most {nth / m:,.6g}")
+    if kind == "max_suppliers":
+        top = float(np.sort(caps)[::-1][: int(rule.count)].sum())
+        return min(free, top), f"its {int(rule.count)} largest suppliers can deliver {top:,.6g}"
+    if kind in ("country_cap", "supplier_cap"):
+        if kind == "supplier_cap":
+            return _largest_share_supply(caps, 0.0, rule.max_share, free), (
+                f"each supplier may carry at most {rule.max_share:.1%}")
+        scoped = np.ones(len(caps), dtype=bool)
+        if rule.countries is not None:
+            scoped &= np.isin(where, list(inst.countries_of(rule.countries)))
+        if rule.except_:
+            scoped &= ~np.isin(where, list(inst.countries_of(rule.except_)))
+        per = _per(caps[scoped], where[scoped])
+        ceiling = _largest_share_supply(per, float(caps[~scoped].sum()), rule.max_share, free)
+        lone = f"; all of it is in {where[scoped][0]}" if len(per) == 1 and not \
+            (~scoped).any() else ""
+        return ceiling, f"each country may supply at most {rule.max_share:.1%}{lone}"
+    if kind in ("bloc_share", "exit_clause"):
+        if kind == "bloc_share":
+            inside = np.isin(where, list(inst.countries_of([rule.bloc])))
+            name = f"{rule.bloc}"
+        else:
+            inside = ~ctx.exit_clause[avail]
+            name = "suppliers without an exit clause"
+        cap_in, cap_out = float(caps[inside].sum()), float(caps[~inside].sum())
+        if sense == "min":
+            return min(free, cap_in / rule.min_share), (
+                f"{name} must supply at least {rule.min_share:.1%} and can deliver "
+                f"{cap_in:,.6g}")
+        share = rule.max_share if kind == "bloc_share" else rule.max_share_without
+        return _largest_share_supply(np.array([cap_in]), cap_out, share, free), (
+            f"{name} may supply at most {share:.1%}")
+    if kind == "ban":
+        left = avail & ~(own_ban if own_ban is not None else np.zeros_like(avail))
+        return min(free, _deliverable(ctx, left)), (
+            f"the ban on {', '.join(rule.countries)} leaves suppliers who can deliver "
+            f"{_deliverable(ctx, left):,.6g}")
+    if kind == "exit":
+        units = {"country": basis, "site": site_units(ctx),
+                 "supplier": supplier_units(ctx)}[rule.lose][avail]
+        has = np.array([u is not None for u in units], dtype=bool)
+        worst = float(_per(caps[has], units[has]).max()) if has.any() else 0.0
+        kept = float(caps.sum()) - worst
+        if rule.coverage <= 0:
+            return free, ""
+        return min(free, kept / rule.coverage), (
+            f"after losing its largest {rule.lose} the rest can cover {kept:,.6g}")
+    if kind == "hhi_cap":
+        per = _per(caps, where)
+        if not len(per):
+            return 0.0, ""
+        limit = rule.max_hhi + rule.tolerance
+        if _min_hhi(per, free) <= limit:
+            return free, ""
+        lo, hi = 0.0, free
+        for _ in range(60):
+            mid = 0.5 * (lo + hi)
+            lo, hi = (mid, hi) if _min_hhi(per, mid) <= limit else (lo, mid)
+        lone = f"; all of it is in {where[0]}" if len(per) == 1 else ""
+        return lo, f"an HHI of at most {rule.max_hhi:,.0f}{lone}"
+    return free, ""
