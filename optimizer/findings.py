@@ -104,6 +104,7 @@ def rule_findings(inst: Instance, loc: Locator) -> list[Issue]:
     need = required_supply(inst)
     banned = banned_suppliers(inst)
     cap = _capacity(inst)
+    site_cap = {k.id: k.capacity for k in inst.sites}
     offers: dict[str, list[object]] = defaultdict(list)
     for s in inst.suppliers:
         if s.id not in banned:
@@ -131,7 +132,7 @@ def rule_findings(inst: Instance, loc: Locator) -> list[Issue]:
                     msg = (f"allows {rule.count} supplier(s), whose capacity is at most "
                            f"{best:,.6g} {unit} for {least:,.6g} {unit} needed")
             elif rule.kind == "exit":
-                msg = _exit_shortfall(rule, mine, basis, cap, least, unit)
+                msg = _exit_shortfall(rule, mine, basis, cap, site_cap, least, unit)
             if msg:
                 out.append(Issue(loc.where("rules", k), None, f"{item}: {rule.kind} "
                                  f"`{rule.name}` {msg}", kind="finding"))
@@ -139,27 +140,52 @@ def rule_findings(inst: Instance, loc: Locator) -> list[Issue]:
 
 
 def _exit_shortfall(rule: object, mine: list[object], basis: list[str], cap: dict[str, float],
-                    least: float, unit: str) -> str | None:
-    if rule.lose == "country":  # type: ignore[attr-defined]
-        units = basis
-    elif rule.lose == "site":  # type: ignore[attr-defined]
+                    site_cap: dict[str, float | None], least: float, unit: str) -> str | None:
+    """Whether the exit right fails with every offer qualified: what any one loss leaves.
+
+    Counted as the model and the verifier count it: a site delivers at most its capacity per
+    item, however many offers of the item it carries. Offer capacities are cut to the coverage
+    needed (unlimited ones become finite), which changes no amount that falls short of it."""
+    needed = rule.coverage * least  # type: ignore[attr-defined]
+    lose = rule.lose  # type: ignore[attr-defined]
+    if lose == "country":
+        units: list[object] = list(basis)
+    elif lose == "site":
         units = [s.site for s in mine]  # type: ignore[attr-defined]
     else:
         units = [s.id for s in mine]  # type: ignore[attr-defined]
-    per: dict[object, float] = defaultdict(float)
-    total = 0.0
+
+    def limit(k: str) -> float:
+        c = site_cap.get(k)
+        return math.inf if c is None else c
+
+    inside: dict[object, float] = defaultdict(float)  # a unit's capacity without a site
+    at: dict[tuple[object, str], float] = defaultdict(float)  # (unit, site) capacity
+    raw: dict[str, float] = defaultdict(float)  # site: capacity of the item there
+    free = 0.0
     for s, u in zip(mine, units):
-        c = cap[s.id]  # type: ignore[attr-defined]
-        total += c
+        c = min(cap[s.id], needed)  # type: ignore[attr-defined]
+        k = s.site  # type: ignore[attr-defined]
         if u is not None:
-            per[u] += c
-    if not per:
+            inside[u] += 0.0
+        if k is None:
+            free += c
+            if u is not None:
+                inside[u] += c
+        else:
+            raw[k] += c
+            if u is not None:
+                at[(u, k)] += c
+    if not inside:
         return None
-    worst = max(per, key=lambda u: per[u])
-    left = total - per[worst]
-    needed = rule.coverage * least  # type: ignore[attr-defined]
+    cover = {k: min(limit(k), v) for k, v in raw.items()}
+    loss = dict(inside)
+    for (u, k), c in at.items():
+        loss[u] += cover[k] - min(limit(k), max(raw[k] - c, 0.0))
+    worst = max(loss, key=lambda u: loss[u])
+    left = max(free + sum(cover.values()) - loss[worst], 0.0)
     if left < needed * (1 - 1e-9):
-        return (f"needs {needed:,.6g} {unit} of capacity outside any one {rule.lose}, but "  # type: ignore[attr-defined]
+        return (f"needs {needed:,.6g} {unit} of capacity outside any one {lose}, but "
                 f"losing {worst} leaves {left:,.6g} {unit}")
     return None
 

@@ -214,6 +214,11 @@ def _cover_cap(p: _Plan, s: SupplierSpec) -> float:
     return min(own, math.inf if site is None or site.capacity is None else site.capacity)
 
 
+def _site_cap(p: _Plan, site: str) -> float:
+    cap = p.sites[site].capacity
+    return math.inf if cap is None else cap
+
+
 def _lost_key(rule: Any) -> Callable[[SupplierSpec], str | None]:
     if rule.lose == "site":
         return lambda s: s.site
@@ -225,38 +230,55 @@ def _lost_key(rule: Any) -> Callable[[SupplierSpec], str | None]:
 
 
 def _exit(p: _Plan, rule: Any, name: str, it: ItemSpec) -> list[Violation]:
-    """For each country (site, supplier) that could be lost, qualified capacity left outside it
-    covers ``coverage`` of the supply. Unlimited offers are counted apart so that losing the
-    only unlimited one is still seen."""
+    """For each country (site, supplier) that could be lost, what the qualified offers outside it
+    can still deliver covers ``coverage`` of the supply.
+
+    A site delivers at most its capacity, however many qualified offers of the item it carries:
+    losing e leaves ``sum over sites k of min(C_k, capacity of k's qualified offers outside e)``
+    plus the qualified offers without a site outside e. Each offer's capacity is first cut to
+    the coverage needed (an unlimited offer becomes finite): that changes no sum that falls
+    short of the need, so the failures and the capacity they report are exact. Computed for all
+    entities at once: what e takes from a site is the site's coverage less what its other
+    offers still give."""
     t = p.total[it.id]
     if t <= p.tol:
         return []
     key = _lost_key(rule)
-    fin: dict[str, float] = defaultdict(float)  # finite qualified capacity inside each entity
-    inf: dict[str, int] = defaultdict(int)  # unlimited qualified offers inside each entity
-    tot_f, tot_n = 0.0, 0
+    need = rule.coverage * t
+    inside: dict[str, float] = defaultdict(float)  # qualified capacity of e without a site
+    at: dict[tuple[str, str], float] = defaultdict(float)  # (e, site): qualified capacity
+    raw: dict[str, float] = defaultdict(float)  # site: qualified capacity of the item there
+    has: dict[str, bool] = {}  # e -> holds qualified capacity
+    free = 0.0
     for s, usable in zip(p.sups[it.id], p.covers[it.id], strict=True):
         e = key(s)
         if e is not None:
-            fin[e] += 0.0  # every entity present can be lost, qualified capacity or not
+            has.setdefault(e, False)  # every entity present can be lost, qualified or not
         if not usable:
             continue
-        c = _cover_cap(p, s)
-        if math.isinf(c):
-            tot_n += 1
+        c = min(_cover_cap(p, s), need)
+        if e is not None and c > 0:
+            has[e] = True
+        if s.site is None:
+            free += c
             if e is not None:
-                inf[e] += 1
+                inside[e] += c
         else:
-            tot_f += c
+            raw[s.site] += c
             if e is not None:
-                fin[e] += c
-    need = rule.coverage * t
+                at[(e, s.site)] += c
+    cover = {k: min(_site_cap(p, k), v) for k, v in raw.items()}
+    total = free + sum(cover.values())
+    loss = dict(inside)
+    for (e, k), c in at.items():
+        rest = min(_site_cap(p, k), max(raw[k] - c, 0.0))
+        loss[e] = loss.get(e, 0.0) + cover[k] - rest
     floor = need - p.slack(need, t)
     failing: list[tuple[str, float, bool]] = []
-    for e in sorted(fin):
-        left = math.inf if tot_n > inf[e] else tot_f - fin[e]
+    for e in sorted(has):
+        left = max(total - loss.get(e, 0.0), 0.0)
         if left < floor:
-            failing.append((e, left, fin[e] > 0 or inf[e] > 0))
+            failing.append((e, left, has[e]))
     # Losing an entity without qualified capacity fails only if every loss fails: say it once.
     shown = [f for f in failing if f[2]] or failing[:1]
     what = {"country": "", "site": "site ", "supplier": "supplier "}[rule.lose]

@@ -268,8 +268,9 @@ EXIT = [
              [sup("us", "a", "US", unit_cost=1), sup("cn", "a", "CN", unit_cost=1)],
              [{"kind": "ban", "countries": ["CN"]}, {"kind": "exit", "coverage": 0.2}]),
          INFEASIBLE, None,
-         "the only backup (cn) is banned: losing US leaves 0 < 0.2; found by the solver, "
-         "not by a pre-solve finding", findings=False),
+         "the only backup (cn) is banned: losing US leaves 0 < 0.2; a pre-solve finding "
+         "(us is unlimited: counted as the coverage needed, no longer inf - inf)",
+         findings=True),
     Case("exit_location_basis", exit_owned("location"), OPTIMAL, 100,
          "losing XA leaves q 100, losing XB leaves p 100: p 100*1 = 100, r not needed"),
     Case("exit_owner_basis", exit_owned("owner"), OPTIMAL, 160,

@@ -10,13 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from trustsource.model.build import BuiltModel, column_values
-from trustsource.results.rule_report import (
-    ZERO,
-    exit_coverage,
-    rules_table,
-    site_units,
-    supplier_units,
-)
+from trustsource.results.coverage import exit_coverage, site_units, supplier_units
+from trustsource.results.rule_report import ZERO, rules_table
 
 
 def plan_tables(model: BuiltModel, col: np.ndarray) -> dict[str, pd.DataFrame]:
