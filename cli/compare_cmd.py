@@ -48,6 +48,11 @@ def _p(v: Any, signed: bool = False) -> str:
     return f"{100 * v:+.1f} %" if signed else f"{100 * v:.1f} %"
 
 
+def _short(n: Any) -> bool:
+    """Whether a summary's ``shortfall_items`` says items are short (NaN: no plan)."""
+    return isinstance(n, (int, float)) and n == n and n > 0
+
+
 def _check_baseline(plan: Any, file: str) -> None:
     """Raise the exit code of a baseline without a plan."""
     from trustsource.status import Status
@@ -106,7 +111,7 @@ def render_comparison(cmp: Any) -> str:
     shown = pd.DataFrame({
         "variant": s["variant"],
         # A plan that leaves demand unmet is never a bare "optimal".
-        "status": [f"{st}, {compact_money(p)} penalty" if n else st
+        "status": [f"{st}, {compact_money(p)} penalty" if _short(n) else st
                    for st, n, p in zip(s["status"], s["shortfall_items"],
                                        s["shortfall_penalty"])],
         "cost": s["cost"].map(_m),
@@ -129,7 +134,7 @@ def render_comparison(cmp: Any) -> str:
         "awarded": s["n_awarded"],
     })
     lines += ["", "concentration:", _indent(concentration.to_string(index=False))]
-    short = [r for r in s.itertuples() if r.shortfall_items]
+    short = [r for r in s.itertuples() if _short(r.shortfall_items)]
     lines += [""]
     if not short:
         lines.append("unmet demand: none (every plan found meets all demand)")

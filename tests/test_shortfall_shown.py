@@ -50,8 +50,13 @@ variants:
     add:
       - {kind: ban, countries: [DE]}
 """
-# The same without the penalty: capacity 160, so demand scale 2 (200 t) is infeasible.
-STRICT = SMALL.replace(", shortfall_penalty: 10", "")
+# The same without the penalty: capacity 160, so demand scale 2 (200 t) is infeasible, and so
+# is a ban on both countries; without DE all 100 t come from s2 (1,500).
+STRICT = SMALL.replace(", shortfall_penalty: 10", "") + """\
+  no-supply:
+    add:
+      - {kind: ban, countries: [DE, FR]}
+"""
 
 
 @pytest.fixture
@@ -196,6 +201,18 @@ def test_compare_feoc_cli(feoc_api: object) -> None:
     assert "optimal, 8.59 bn penalty" in row
     assert "unmet demand (shortfall" in text
     assert "  feoc: optimal, 8.59 bn USD penalty for unmet demand" in text
+
+
+def test_compare_without_shortfall_or_plan_says_so(tmp_path: Path) -> None:
+    path = tmp_path / "strict.yaml"
+    path.write_text(STRICT, encoding="utf-8")
+    proc = run_cli("compare", path, "--workers", "1", *EXACT)
+    assert proc.returncode == 0, proc.stderr
+    rows = {line.split()[0]: line.split() for line in proc.stdout.splitlines()[2:5]}
+    assert rows["baseline"][1:4] == ["optimal", "750.00", "750.00"]  # cost = purchase
+    assert rows["no-de"][1:4] == ["optimal", "1,500.00", "1,500.00"]
+    assert rows["no-supply"][1:3] == ["infeasible", "-"]  # no plan: no penalty, no cost
+    assert "unmet demand: none (every plan found meets all demand)" in proc.stdout
 
 
 # ---------------------------------------------------------------------------- sweep

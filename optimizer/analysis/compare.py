@@ -81,7 +81,7 @@ class Comparison:
                 continue
             diff = "" if r.variant == BASELINE else f" ({_signed(r.diff)}, {_pct(r.diff_pct)})"
             split = (f" = purchase {r.purchase_cost:,.2f} + shortfall penalty "
-                     f"{r.shortfall_penalty:,.2f}" if r.shortfall_items else "")
+                     f"{r.shortfall_penalty:,.2f}" if r.shortfall_items > 0 else "")
             lines.append(f"  {r.variant}: {r.status_text}, cost {r.cost:,.2f}{split}{diff}, "
                          f"max HHI {r.max_hhi:,.0f}, top {r.top_country} {r.max_top_share:.0%} "
                          f"({r.top_item}), {r.n_awarded} awarded, binding: "
