@@ -1,8 +1,9 @@
-"""``trustsource diagnose FILE``: why an instance is infeasible and which rules to relax.
+"""``trustsource diagnose FILE``: whether an instance is infeasible and which rules to relax.
 
-Exit codes: 0 when diagnosed (infeasible with its relaxation, or feasible: the diagnosis is the
-product), 2 on invalid input, 4 when the elastic re-solve found no answer within
-``--time-limit`` and the arithmetic proves nothing, 1 on internal errors.
+Exit codes: 0 when diagnosed (feasible: solve finds a plan; or infeasible: solve proved it, with
+its relaxation: the diagnosis is the product), 2 on invalid input, 4 when solve ended without
+finding a plan or proving there is none (``--time-limit``, an error): status ``unknown``,
+1 on internal errors.
 """
 
 from __future__ import annotations
@@ -16,8 +17,11 @@ from trustsource.cli.common import (
     EXIT_NO_SOLUTION,
     Failure,
     _debug,
+    base_dir_option,
     csv_stdout,
     error_boundary,
+    load_instance,
+    time_left,
     time_limit_option,
     variant_option,
 )
@@ -38,8 +42,10 @@ def _value(kind: str, v: float) -> str:
 
 
 def render_diagnosis(diag: Any) -> str:
-    """The diagnosis for a terminal: verdict, findings, rules to relax, the numbers."""
+    """The diagnosis for a terminal: verdict, findings, rules to relax, the numbers, the check."""
     lines = [f"{diag.instance_name}: {diag.status}", diag.messages[0] if diag.messages else ""]
+    if diag.feasible and diag.solve_objective is not None:
+        lines.append(f"solve: {diag.solve_status}, objective {diag.solve_objective:,.2f}")
     if diag.findings:
         lines += ["", "pre-solve findings:"]
         lines += [f"  - {f.message}" for f in diag.findings]
@@ -53,36 +59,58 @@ def render_diagnosis(diag: Any) -> str:
         shown["slack"] = [f"{v:,.6g}" for v in frame["slack"]]
         shown["scope"] = [s if len(s) <= 30 else s[:27] + "..." for s in shown["scope"]]
         lines += [""] + ["  " + row for row in shown.to_string(index=False).splitlines()]
-        lines += ["", diag.messages[-1]]
+    # After the verdict, the findings and the relaxation rows: the note and the check.
+    tail = diag.messages[1 + len(diag.findings) + len(frame) :]
+    for message in tail:
+        lines += ["", message]
     lines += ["", f"diagnosed in {diag.seconds:.2f} s"]
     return "\n".join(lines)
 
 
 @click.command("diagnose")
 @click.argument("file", type=str)
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
-              show_default=True,
-              help="Output format on stdout (csv: the relaxations table).")
-@time_limit_option("the elastic re-solve")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "csv"]),
+    default="table",
+    show_default=True,
+    help="Output format on stdout (csv: the relaxations table).",
+)
+@time_limit_option("the whole diagnosis (the solves and the elastic re-solve)")
+@click.option(
+    "--backend",
+    type=click.Choice(["highspy", "pyomo"]),
+    default="highspy",
+    show_default=True,
+    help="Model hand-off route of the solves of the instance (as given and relaxed).",
+)
 @variant_option("Diagnose")
+@base_dir_option()
 @_debug
-def diagnose_command(file: str, fmt: str, time_limit: float | None, variant: str | None,
-                     debug: bool) -> None:
-    """Say why instance FILE ('-' for stdin) is infeasible and which rules to relax by how much.
+def diagnose_command(
+    file: str,
+    fmt: str,
+    time_limit: float | None,
+    backend: str,
+    variant: str | None,
+    base_dir: str | None,
+    debug: bool,
+) -> None:
+    """Say whether instance FILE ('-' for stdin) is infeasible and which rules to relax.
 
-    First the pre-solve arithmetic (capacity left after bans, count and exit shortfalls, bloc
-    floors above what the bloc can supply), then an elastic re-solve in which every rule may
-    give, minimising the total relaxation: one smallest set of rules to relax, in the rules'
-    own terms (the share a cap must allow, the coverage an exit right can reach, ...).
+    First a solve of the instance: if it finds a plan, the instance is feasible and that is the
+    answer. If solve proves it infeasible: the pre-solve arithmetic (capacity left after bans,
+    count and exit shortfalls, bloc floors above what the bloc can supply), then an elastic
+    re-solve in which every rule may give, minimising the total relaxation: one smallest set of
+    rules to relax, in the rules' own terms (the share a cap must allow, the coverage an exit
+    right can reach, ...), checked by solving the instance with those changes applied.
     """
-    from trustsource import load
     from trustsource.analysis.diagnose import diagnose
 
     with error_boundary(debug, fmt):
-        inst = load(file)
-        if variant is not None:
-            inst = inst.variant(variant)
-        diag = diagnose(inst, time_limit=time_limit)
+        inst = load_instance(file, base_dir, variant)
+        diag = diagnose(inst, time_limit=time_left(time_limit), backend=backend)  # type: ignore[arg-type]
         if fmt == "json":
             click.echo(json.dumps(diag.to_dict(), indent=2))
         elif fmt == "csv":
@@ -90,5 +118,8 @@ def diagnose_command(file: str, fmt: str, time_limit: float | None, variant: str
         else:
             click.echo(render_diagnosis(diag))
         if diag.status == "unknown":
-            raise Failure("status: unknown (no diagnosis within the time limit; raise "
-                          "--time-limit)", EXIT_NO_SOLUTION)
+            raise Failure(
+                f"status: unknown (solve ended {diag.solve_status} without finding a plan or "
+                "proving there is none; raise --time-limit)",
+                EXIT_NO_SOLUTION,
+            )

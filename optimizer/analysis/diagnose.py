@@ -1,56 +1,60 @@
 """Diagnose an infeasible instance: which rules to relax, and by how much, in domain words.
 
-:func:`diagnose` answers in two steps:
+:func:`diagnose` answers in four steps:
 
-1. **Pre-solve arithmetic** (``instance.findings``: demand against the capacity left after the
+1. **A solve of the instance as given** (:func:`trustsource.solve`, or a plan passed in for the
+   same instance). If it finds a plan, the instance is feasible and that is the answer; if it
+   ends without proof either way (a time limit, an error), the answer is ``unknown``. Diagnose
+   never contradicts solve: it calls an instance infeasible only when solve has proved it.
+2. **Pre-solve arithmetic** (``instance.findings``: demand against the capacity left after the
    bans, count, single-sourcing and exit shortfalls) plus one check made here: a ``bloc_share``
    floor above what the bloc can supply (the bloc's capacity below ``min_share`` times the
    least supply the item needs).
-2. **An elastic re-solve** (:mod:`trustsource.analysis.elastic`): every rule may give on every
-   item, and every demand may go partly unmet, each at a price; the total is minimised. The
-   rules that give are *one* smallest set to relax, and the slack says by how much: the limit a
-   share rule would need, the quantity a ban would have to let through, the coverage an exit
-   right can reach, how many suppliers or countries a count rule can have, the demand that
-   cannot be met at all. Another relaxation of the same total size may exist; this is one.
+3. **An elastic re-solve** (:mod:`trustsource.analysis.elastic`): every rule may give on every
+   item, and every demand may go partly unmet, each at a price in shares of the item (so the
+   answer does not depend on the size of the quantities); the total is minimised. The rules
+   that give are *one* smallest set to relax, and the slack says by how much: the limit a share
+   rule would need, the quantity a ban would have to let through, the coverage an exit right can
+   reach, how many suppliers or countries a count rule can have, the demand that cannot be met
+   at all. Another relaxation of the same total size may exist; this is one.
+4. **A check**: the relaxation as changes to the document (:attr:`Diagnosis.changes`, rounded
+   the way the messages show them, each loosening its rule as a whole) is applied and the
+   instance solved again; :attr:`Diagnosis.confirmed` says whether that solve found a plan.
 
 Units of :attr:`Diagnosis.relaxations` ``limit`` and ``needed``: shares (0-1) for
 ``country_cap``, ``bloc_share``, ``supplier_cap``, ``exit_clause`` and ``exit`` (coverage);
 HHI points for ``hhi_cap``; counts for ``min_suppliers``, ``max_suppliers``, ``min_countries``;
 item units for ``ban`` (limit 0, needed: the quantity from banned suppliers) and ``demand``
-(limit: supply needed, needed: supply that can be had). ``slack`` is the elastic column's value:
-item units, or a count for count rules.
+(limit: supply needed, needed: supply that can be had). ``slack`` is the relaxation in item
+units, or a count for count rules.
 """
 
 from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
-import numpy as np
 import pandas as pd
-from trustsource.analysis.elastic import (
-    ElasticAnswer,
-    ElasticModel,
-    Slack,
-    build_elastic,
-    row_activity,
-    solve_elastic,
-)
-from trustsource.errors import Issue
+from trustsource.analysis.diagnose_text import Reader, bloc_floor_findings
+from trustsource.analysis.elastic import ElasticAnswer, ElasticModel, build_elastic, solve_elastic
+from trustsource.errors import InstanceError, Issue
 from trustsource.instance import Instance
 from trustsource.model.build import build_model
-from trustsource.model.context import Context
+from trustsource.results.plan import Plan
 from trustsource.status import Status
 
+__all__ = ["RELAXATION_COLUMNS", "Diagnosis", "apply_changes", "bloc_floor_findings", "diagnose"]
+
 RELAXATION_COLUMNS = ["rule", "kind", "item", "scope", "limit", "needed", "slack", "message"]
-# A slack below one part per million of the item's supply (or of one count) is solver noise.
-NOISE = 1e-6
-NOTE = ("This is one smallest relaxation: the elastic re-solve minimises the total relaxation "
-        "(share points of each item's supply, suppliers or countries for count rules, unmet "
-        "demand weighted ten times as heavily); other combinations may work as well.")
+NOTE = (
+    "This is one smallest relaxation: the elastic re-solve minimises the total relaxation "
+    "(share points of each item's supply, suppliers or countries for count rules, unmet "
+    "demand weighted ten times as heavily); other combinations may work as well."
+)
+_HAS_PLAN = (Status.OPTIMAL, Status.FEASIBLE)
+_UP = ("country_cap", "supplier_cap", "exit_clause")  # share caps: rounded up
 
 
 @dataclass
@@ -59,18 +63,26 @@ class Diagnosis:
 
     Attributes:
         instance_name: the instance diagnosed.
-        feasible: True when every rule can be met together (nothing to relax).
-        status: ``feasible``, ``infeasible``, or ``unknown`` (the elastic re-solve found no
-            answer within the time limit and the arithmetic proves nothing).
+        feasible: True when solve finds a plan meeting every rule (nothing to relax).
+        status: ``feasible``, ``infeasible`` (solve proved it), or ``unknown`` (solve ended
+            without proof either way: a time limit or an error; see ``solve_message``).
         findings: pre-solve findings, plus bloc floors above what the bloc can supply.
         relaxations: one row per rule and item that must give: rule, kind, item, scope,
             limit, needed, slack, message (units in the module docstring).
         messages: the diagnosis in domain words, one sentence per line.
         minimal: True when the elastic re-solve proved its relaxation smallest (to 1e-6).
-        elastic_status: status of the elastic re-solve.
-        elastic_objective: total weighted relaxation (0 when feasible).
+        elastic_status: status of the elastic re-solve ("" when none was needed).
+        elastic_objective: total weighted relaxation, in shares of the items (and counts).
         hhi_rounds: HHI cut rounds the elastic re-solve took.
         seconds: wall time of the diagnosis.
+        solve_status: status of the solve of the instance as given.
+        solve_objective: its objective, when it found a plan.
+        solve_message: what solve said (why it stopped, when it proved nothing).
+        changes: the relaxation as document changes: ``{"rule", "kind", "field", "from", "to"}``
+            for a rule (``field`` ``rule`` and ``to`` None: drop it), ``{"item", "kind":
+            "demand", "field": "demand", "from", "to"}`` for an item; see :func:`apply_changes`.
+        check_status: status of the solve with ``changes`` applied ("" when not run).
+        confirmed: True when that solve found a plan: the named relaxation is enough.
     """
 
     instance_name: str
@@ -78,523 +90,388 @@ class Diagnosis:
     status: str
     findings: list[Issue] = field(default_factory=list)
     relaxations: pd.DataFrame = field(
-        default_factory=lambda: pd.DataFrame(columns=RELAXATION_COLUMNS))
+        default_factory=lambda: pd.DataFrame(columns=RELAXATION_COLUMNS)
+    )
     messages: list[str] = field(default_factory=list)
     minimal: bool = False
     elastic_status: str = ""
     elastic_objective: float | None = None
     hhi_rounds: int = 0
     seconds: float = 0.0
+    solve_status: str = ""
+    solve_objective: float | None = None
+    solve_message: str = ""
+    changes: list[dict[str, Any]] = field(default_factory=list)
+    check_status: str = ""
+    confirmed: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (NaN becomes None)."""
-        rows = []
-        for rec in self.relaxations.to_dict(orient="records"):
-            rows.append({k: (None if isinstance(v, float) and not math.isfinite(v) else
-                             (v.item() if hasattr(v, "item") else v)) for k, v in rec.items()})
+        rows = [
+            {k: _plain(v) for k, v in rec.items()}
+            for rec in self.relaxations.to_dict(orient="records")
+        ]
         return {
             "instance": self.instance_name,
             "status": self.status,
             "feasible": self.feasible,
-            "findings": [{"location": f.location, "field": f.field, "message": f.message,
-                          "kind": f.kind} for f in self.findings],
+            "solve": {
+                "status": self.solve_status,
+                "objective": _plain(self.solve_objective),
+                "message": self.solve_message,
+            },
+            "findings": [
+                {"location": f.location, "field": f.field, "message": f.message, "kind": f.kind}
+                for f in self.findings
+            ],
             "relaxations": rows,
+            "changes": [{k: _plain(v) for k, v in c.items()} for c in self.changes],
+            "check": {"status": self.check_status, "confirmed": self.confirmed},
             "messages": list(self.messages),
             "minimal": self.minimal,
-            "elastic": {"status": self.elastic_status, "objective": self.elastic_objective,
-                        "hhi_rounds": self.hhi_rounds},
+            "elastic": {
+                "status": self.elastic_status,
+                "objective": self.elastic_objective,
+                "hhi_rounds": self.hhi_rounds,
+            },
             "seconds": self.seconds,
         }
 
     def __repr__(self) -> str:
-        head = (f"Diagnosis({self.instance_name!r}: {self.status}, {len(self.findings)} "
-                f"finding(s), {len(self.relaxations)} relaxation(s))")
+        head = (
+            f"Diagnosis({self.instance_name!r}: {self.status}, {len(self.findings)} "
+            f"finding(s), {len(self.relaxations)} relaxation(s))"
+        )
         return "\n".join([head, *(f"  - {m}" for m in self.messages)])
 
     __str__ = __repr__
 
 
-# --- formatting ---------------------------------------------------------------------------------
-
-
-def _pct(share: float, rounding: str = "near") -> str:
-    """``35 %``, ``33.4 %``: one decimal, rounded up for caps and down for floors if asked."""
-    v = share * 1000
-    v = math.ceil(v - 1e-6) if rounding == "up" else (
-        math.floor(v + 1e-6) if rounding == "down" else round(v))
-    text = f"{v / 10:.1f}"
-    return (text[:-2] if text.endswith(".0") else text) + " %"
-
-
-def _qty(v: float) -> str:
-    return f"{v:,.6g}"
-
-
-def _names(values: list[str], most: int = 4) -> str:
-    vals = list(dict.fromkeys(values))
-    if len(vals) <= most:
-        return ", ".join(vals)
-    return f"{', '.join(vals[:most])} and {len(vals) - most} more"
-
-
-# --- capacities ---------------------------------------------------------------------------------
-
-
-def _capacity(ctx: Context, mask: np.ndarray) -> np.ndarray:
-    """Per item, the capacity of the suppliers in ``mask``; a site's capacity counted once."""
-    n_i = len(ctx.item_ids)
-    at_site = (ctx.sup_site >= 0) & mask
-    shared = at_site.copy()
-    shared[at_site] = np.isfinite(ctx.site_cap[ctx.sup_site[at_site]])
-    free = mask & ~shared
-    out = np.bincount(ctx.sup_item[free], weights=ctx.cap_eff[free], minlength=n_i)
-    if shared.any():
-        frame = pd.DataFrame({"item": ctx.sup_item[shared], "site": ctx.sup_site[shared],
-                              "cap": ctx.cap_eff[shared]})
-        per = frame.groupby(["item", "site"])["cap"].sum().reset_index()
-        per["cap"] = np.minimum(per["cap"], ctx.site_cap[per["site"].to_numpy()])
-        out += np.bincount(per["item"].to_numpy(), weights=per["cap"].to_numpy(), minlength=n_i)
-    return np.asarray(out, dtype=float)
-
-
-def bloc_floor_findings(inst: Instance, ctx: Context | None = None) -> list[Issue]:
-    """``bloc_share`` floors above what the bloc can supply after the bans.
-
-    For a floor ``min_share`` on item i, the bloc must deliver at least ``min_share`` times the
-    least supply the item needs; its suppliers' capacity (bans removed) below that makes every
-    plan infeasible.
-    """
-    if ctx is None:
-        ctx = build_model(inst).ctx
-    usable = ~ctx.banned()
-    locator = getattr(inst, "_locator", None)
-    units = {it.id: it.unit for it in inst.items}
-    out = []
-    for k, rule in enumerate(inst.rules):
-        if rule.kind != "bloc_share" or rule.min_share is None:
-            continue
-        bloc = inst.countries_of([rule.bloc])
-        in_bloc = np.isin(ctx.basis(rule.basis), list(bloc)) & usable & ctx.item_mask(rule.items)
-        cap = _capacity(ctx, in_bloc)
-        items = rule.items if rule.items is not None else ctx.item_ids
-        where = locator.where("rules", k) if locator is not None else f"rules[{k}]"
-        for item in items:
-            i = inst.item_index[item]
-            need = rule.min_share * ctx.least[i]
-            if need > 0 and cap[i] < need * (1 - 1e-9):
-                u = units[item]
-                out.append(Issue(where, None, (
-                    f"{item}: bloc_share `{rule.name}` asks {_pct(rule.min_share)} of at least "
-                    f"{_qty(ctx.least[i])} {u} from {rule.bloc} ({_qty(need)} {u}), but "
-                    f"suppliers in {rule.bloc} can deliver at most {_qty(cap[i])} {u}"
-                    f"{' after the bans' if (~usable).any() else ''}; lower the floor to "
-                    f"{_pct(cap[i] / ctx.least[i], 'down')} or add suppliers in {rule.bloc}"),
-                    kind="finding"))
-    return out
-
-
-# --- reading the elastic plan -------------------------------------------------------------------
-
-
-class _Reader:
-    """Turns the elastic plan's slack columns into relaxation rows."""
-
-    def __init__(self, em: ElasticModel, col: np.ndarray) -> None:
-        self.em = em
-        self.ctx = em.model.ctx
-        self.inst = self.ctx.inst
-        self.col = col
-        self.x = col[self.ctx.x]
-        self.supply = col[self.ctx.supply]
-        self.usable = ~self.ctx.banned()
-        self.units = {it.id: it.unit for it in self.inst.items}
-        self.rules = {r.name or r.kind: r for r in self.inst.rules}
-        self._cap_left: np.ndarray | None = None
-        # Per item, the rules (and "demand") that give in the elastic plan.
-        self.relaxed: dict[str, set[str]] = {}
-        for sl in em.slacks:
-            if self.value(sl) is not None:
-                self.relaxed.setdefault(sl.item, set()).add(sl.rule or "demand")
-
-    @property
-    def cap_left(self) -> np.ndarray:
-        """Per item, the capacity left after every ban."""
-        if self._cap_left is None:
-            self._cap_left = _capacity(self.ctx, self.usable)
-        return self._cap_left
-
-    def value(self, s: Slack) -> float | None:
-        """The slack's value, or None when it is solver noise."""
-        value = float(self.col[s.col])
-        if s.kind in ("min_suppliers", "min_countries", "max_suppliers") and s.part != "too_few":
-            return value if value > NOISE else None
-        return value if value > NOISE * max(1.0, float(self.ctx.most[s.item_index])) else None
-
-    def row(self, s: Slack) -> dict[str, Any] | None:
-        """The relaxation row of a slack column, or None when it does not give."""
-        value = self.value(s)
-        if value is None:
-            return None
-        reader: Callable[[Slack, float], dict[str, Any]] = getattr(
-            self, f"_{s.kind}", self._share)
-        out = reader(s, value)
-        return {"rule": s.rule or "demand", "kind": s.kind, "item": s.item, "slack": value,
-                **out}
-
-    def _alone(self, s: Slack) -> bool:
-        """True when no ban and no demand gives on the slack's item besides ``s`` itself.
-
-        Capacity arithmetic (after the bans, for the full demand) then describes the relaxed
-        plan; when a ban lets supply through or demand goes unmet, it would not.
-        """
-        others = self.relaxed.get(s.item, set()) - {s.rule or "demand"}
-        return not any(o == "demand" or self.rules[o].kind == "ban" for o in others)
-
-    def _together(self, s: Slack) -> str:
-        """Why a rule gives when the arithmetic alone does not say: the others on its item."""
-        others = sorted(self.relaxed.get(s.item, set()) - {s.rule or "demand"})
-        if others:
-            named = [f"`{o}`" if o != "demand" else "unmet demand" for o in others]
-            return f" (together with relaxing {_names(named, 3)} on {s.item})"
-        return self._other_rules(s)
-
-    def _other_rules(self, s: Slack) -> str:
-        """`` to meet `a`, `b` on the item``: the other rules that apply to the slack's item."""
-        names = [r.name for r in self.inst.rules if r.name != s.rule and r.kind != "ban"
-                 and (r.items is None or s.item in r.items)]
-        if not names:
-            return " to meet the other rules"
-        return f" to meet {_names([f'`{n}`' for n in names], 3)} on {s.item}"
-
-    # shares ------------------------------------------------------------------------------------
-
-    def _group_shares(self, s: Slack) -> tuple[np.ndarray, list[str], float]:
-        """Per row of the slack: the group's share of supply in the elastic plan."""
-        block = self.em.blocks[s.block]
-        meta = block.meta
-        assert meta is not None
-        alpha = float(meta["limit"].iloc[s.rows[0]])
-        total = self.supply[s.item_index]
-        act = row_activity(block, self.col)[s.rows]
-        shares = (act + alpha * total) / total if total > 0 else np.zeros(len(s.rows))
-        return shares, [str(v) for v in meta["scope"].iloc[s.rows]], alpha
-
-    def _needed(self, s: Slack, value: float, alpha: float) -> float:
-        total = self.supply[s.item_index]
-        if total <= 0:
-            return math.nan
-        return alpha - s.sign * value / total
-
-    def _cap_under(self, s: Slack, groups: dict[str, np.ndarray], alpha: float,
-                   uncapped: np.ndarray) -> tuple[float, float]:
-        """(capacity deliverable with each group held to alpha of the least supply, least)."""
-        i = s.item_index
-        least = float(self.ctx.least[i])
-        total = float(_capacity(self.ctx, uncapped)[i])
-        for mask in groups.values():
-            total += min(float(_capacity(self.ctx, mask)[i]), alpha * least)
-        return total, least
-
-    def _share(self, s: Slack, value: float) -> dict[str, Any]:
-        """country_cap, supplier_cap, exit_clause: an upper share that must rise."""
-        rule = self.rules[str(s.rule)]
-        shares, scopes, alpha = self._group_shares(s)
-        needed = self._needed(s, value, alpha)
-        over = [sc for sc, sh in zip(scopes, shares) if sh > alpha + 1e-9]
-        top = [sc for sc, sh in zip(scopes, shares) if sh >= needed - 1e-6] or over
-        item = s.item
-        u = self.units[item]
-        i = s.item_index
-        mine = (self.ctx.sup_item == i) & self.usable
-        why = ""
-        if s.kind in ("country_cap", "supplier_cap"):
-            if s.kind == "country_cap":
-                key = self.ctx.basis(rule.basis)
-            else:
-                key = np.array(self.ctx.sup_ids, dtype=object)
-            groups = {sc: mine & (key == sc) for sc in scopes}
-            capped = np.zeros(len(mine), dtype=bool)
-            for m in groups.values():
-                capped |= m
-            cap, least = self._cap_under(s, groups, alpha, mine & ~capped)
-            if self._alone(s) and cap < least * (1 - 1e-9):
-                per = "country" if s.kind == "country_cap" else "supplier"
-                why = (f": with each {per} at {_pct(alpha)}, suppliers can deliver at most "
-                       f"{_qty(cap)} of the {_qty(least)} {u} needed")
-            else:
-                why = self._together(s)
-            per = "per country" if s.kind == "country_cap" else "per supplier"
-            msg = (f"{item}: {s.kind} `{s.rule}` must allow {_pct(needed, 'up')} instead of "
-                   f"{_pct(alpha)} {per} ({_names(top)} reach{'es' if len(top) == 1 else ''} "
-                   f"{_pct(needed)} in the relaxed plan){why}")
-            scope = ", ".join(dict.fromkeys(top))
-        elif s.kind == "exit_clause":
-            with_clause = mine & self.ctx.exit_clause
-            cap = float(_capacity(self.ctx, with_clause)[i])
-            least = float(self.ctx.least[i])
-            if self._alone(s) and cap < (1 - alpha) * least * (1 - 1e-9):
-                why = (f": suppliers with an exit clause can deliver at most {_qty(cap)} of the "
-                       f"{_qty(least)} {u} needed")
-            else:
-                why = self._together(s)
-            msg = (f"{item}: exit_clause `{s.rule}` must allow {_pct(needed, 'up')} of supply "
-                   f"without an exit clause instead of {_pct(alpha)}{why}")
-            scope = "no_exit_clause"
-        else:  # pragma: no cover - every share kind has a branch
-            msg = f"{item}: {s.kind} `{s.rule}` must allow {_pct(needed, 'up')}"
-            scope = ""
-        return {"scope": scope, "limit": alpha, "needed": needed, "message": msg}
-
-    _country_cap = _share
-    _supplier_cap = _share
-    _exit_clause = _share
-
-    def _bloc_share(self, s: Slack, value: float) -> dict[str, Any]:
-        rule = self.rules[str(s.rule)]
-        _, _, alpha = self._group_shares(s)
-        needed = self._needed(s, value, alpha)
-        i = s.item_index
-        item, u = s.item, self.units[s.item]
-        least = float(self.ctx.least[i])
-        in_bloc = (np.isin(self.ctx.basis(rule.basis), list(self.inst.countries_of([rule.bloc])))
-                   & (self.ctx.sup_item == i) & self.usable)
-        if s.part == "min":
-            cap = float(_capacity(self.ctx, in_bloc)[i])
-            if self._alone(s) and cap < alpha * least * (1 - 1e-9):
-                why = (f": suppliers in {rule.bloc} can deliver at most {_qty(cap)} of the "
-                       f"{_qty(least)} {u} needed")
-            else:
-                why = self._together(s)
-            msg = (f"{item}: bloc_share `{s.rule}` floor on {rule.bloc} must come down from "
-                   f"{_pct(alpha)} to {_pct(max(needed, 0.0), 'down')}{why}")
-        else:
-            outside = (self.ctx.sup_item == i) & self.usable & ~in_bloc
-            cap = float(_capacity(self.ctx, outside)[i])
-            if self._alone(s) and cap < (1 - alpha) * least * (1 - 1e-9):
-                why = (f": suppliers outside {rule.bloc} can deliver at most {_qty(cap)} of the "
-                       f"{_qty(least)} {u} needed")
-            else:
-                why = self._together(s)
-            msg = (f"{item}: bloc_share `{s.rule}` cap on {rule.bloc} must rise from "
-                   f"{_pct(alpha)} to {_pct(needed, 'up')}{why}")
-        return {"scope": f"{rule.bloc} ({s.part})", "limit": alpha, "needed": needed,
-                "message": msg}
-
-    def _hhi_cap(self, s: Slack, value: float) -> dict[str, Any]:
-        rule = self.rules[str(s.rule)]
-        i = s.item_index
-        mine = np.flatnonzero((self.ctx.sup_item == i) & self.ctx.item_mask(rule.items))
-        by = pd.Series(self.x[mine]).groupby(self.ctx.basis(rule.basis)[mine]).sum()
-        total = float(by.sum())
-        hhi = float(((by / total) ** 2).sum() * 10_000) if total > 0 else math.nan
-        top = by.sort_values(ascending=False)
-        shares = ", ".join(f"{c} {_pct(q / total)}" for c, q in top.iloc[:4].items() if q > 0) \
-            if total > 0 else ""
-        needed = math.ceil(hhi - 1e-6) if math.isfinite(hhi) else math.nan
-        msg = (f"{s.item}: hhi_cap `{s.rule}` must allow HHI {needed:,.0f} instead of "
-               f"{rule.max_hhi:,.0f} ({shares} in the relaxed plan)")
-        return {"scope": ", ".join(str(c) for c in top.index[:4]), "limit": float(rule.max_hhi),
-                "needed": float(needed), "message": msg}
-
-    # bans, exit, counts, demand -----------------------------------------------------------------
-
-    def _ban(self, s: Slack, value: float) -> dict[str, Any]:
-        rule = self.rules[str(s.rule)]
-        i = s.item_index
-        item, u = s.item, self.units[s.item]
-        banned_here = (self.ctx.item_mask(rule.items)
-                       & np.isin(self.ctx.basis(rule.basis),
-                                 list(self.inst.countries_of(rule.countries)))
-                       & (self.ctx.sup_item == i))
-        used = np.flatnonzero(banned_here & (self.x > NOISE * max(1.0, self.ctx.most[i])))
-        who = _names([self.ctx.sup_ids[k] for k in used])
-        others = sorted({r.name for r in self.inst.rules if r.kind == "ban" and r.name != s.rule
-                         and (r.items is None or item in r.items)})
-        least = float(self.ctx.least[i])
-        left = float(self.cap_left[i])
-        what = "ban" if not others else "bans"
-        also = f" (with {', '.join(f'`{o}`' for o in others)})" if others else ""
-        if left < least * (1 - 1e-9):
-            gap = least - left
-            more = (f" ({_qty(gap)} for capacity, the rest{self._other_rules(s)})"
-                    if value > gap * (1 + 1e-6) + NOISE else "")
-            msg = (f"{item}: ban `{s.rule}`{also} leaves {_qty(left)} {u} of capacity for "
-                   f"{_qty(least)} {u} needed; {_qty(value)} {u} would have to come from "
-                   f"suppliers it bans ({who}){more}; relax the {what} or add suppliers")
-        else:
-            msg = (f"{item}: ban `{s.rule}` must let {_qty(value)} {u} through from the "
-                   f"suppliers it bans ({who}){self._other_rules(s)}; relax the ban or add "
-                   "suppliers")
-        return {"scope": who, "limit": 0.0, "needed": value, "message": msg}
-
-    def _exit(self, s: Slack, value: float) -> dict[str, Any]:
-        rule = self.rules[str(s.rule)]
-        block = self.em.blocks[s.block]
-        meta = block.meta
-        assert meta is not None
-        i = s.item_index
-        total = float(self.supply[i])
-        gamma = float(rule.coverage)
-        act = row_activity(block, self.col)[s.rows]
-        outside = act + gamma * total - block.lb[s.rows]
-        worst = int(np.argmin(outside))
-        scope = str(meta["scope"].iloc[s.rows[worst]])
-        needed = self._needed(s, value, gamma)
-        u = self.units[s.item]
-        banned = np.flatnonzero((self.ctx.sup_item == i) & ~self.usable)
-        names = _names([self.ctx.sup_ids[k] for k in banned])
-        hint = f" (banned suppliers count for nothing: {names})" if len(banned) else ""
-        msg = (f"{s.item}: exit `{s.rule}` can keep only {_pct(max(needed, 0.0), 'down')} of "
-               f"supply covered after losing {scope} (asks {_pct(gamma)}): "
-               f"{_qty(max(outside[worst], 0.0))} {u} of capacity outside {scope} for "
-               f"{_qty(total)} {u} of supply{hint}; lower the coverage or qualify capacity "
-               f"outside {scope}")
-        return {"scope": scope, "limit": gamma, "needed": needed, "message": msg}
-
-    def _groups(self, rule: Any, i: int) -> int:
-        mine = (self.ctx.sup_item == i) & self.ctx.item_mask(rule.items)
-        if rule.kind == "min_countries":
-            return len(set(self.ctx.basis(rule.basis)[mine]))
-        return int(mine.sum())
-
-    def _min_suppliers(self, s: Slack, value: float) -> dict[str, Any]:
-        rule = self.rules[str(s.rule)]
-        what = "suppliers" if rule.kind == "min_suppliers" else "countries"
-        item = s.item
-        if s.part == "too_few":
-            n = self._groups(rule, s.item_index)
-            msg = (f"{item}: {rule.kind} `{s.rule}` asks for {rule.count} {what}, but only {n} "
-                   f"offer{'s' if n == 1 else ''} the item, so any supply breaks it; ask for at "
-                   f"most {n} or add {what}")
-            return {"scope": "count", "limit": float(rule.count), "needed": float(n),
-                    "message": msg}
-        needed = rule.count - round(value)
-        what = what if needed != 1 else what.replace("ies", "y").rstrip("s")
-        msg = (f"{item}: {rule.kind} `{s.rule}` can be met by only {needed} {what} with at "
-               f"least {_pct(rule.min_share_each)} each; ask for {needed} instead of "
-               f"{rule.count}, or lower min_share_each")
-        return {"scope": "count", "limit": float(rule.count), "needed": float(needed),
-                "message": msg}
-
-    _min_countries = _min_suppliers
-
-    def _max_suppliers(self, s: Slack, value: float) -> dict[str, Any]:
-        rule = self.rules[str(s.rule)]
-        i = s.item_index
-        needed = rule.count + round(value)
-        mine = np.flatnonzero((self.ctx.sup_item == i) & self.usable)
-        best = float(np.sort(self.ctx.cap_eff[mine])[::-1][:rule.count].sum())
-        least = float(self.ctx.least[i])
-        u = self.units[s.item]
-        largest = "the largest supplier" if rule.count == 1 else f"the {rule.count} largest"
-        why = (f": {largest} can deliver at most {_qty(best)} of the "
-               f"{_qty(least)} {u} needed" if self._alone(s) and best < least * (1 - 1e-9)
-               else self._together(s))
-        msg = (f"{s.item}: max_suppliers `{s.rule}` must allow {needed} suppliers instead of "
-               f"{rule.count}{why}")
-        return {"scope": "count", "limit": float(rule.count), "needed": float(needed),
-                "message": msg}
-
-    def _demand(self, s: Slack, value: float) -> dict[str, Any]:
-        i = s.item_index
-        item, u = s.item, self.units[s.item]
-        got = float(self.supply[i])
-        short = self.ctx.shortfall[i]
-        if short >= 0:
-            got += float(self.col[short])
-        need = got + value
-        has_inputs = any(item in it.inputs for it in self.inst.items)
-        what = "needed (demand plus inputs)" if has_inputs else "of demand"
-        left = float(self.cap_left[i])
-        if left < need * (1 - 1e-9):
-            banned = bool((~self.usable & (self.ctx.sup_item == i)).any())
-            why = (f"; its suppliers{' left after the bans' if banned else ''} offer "
-                   f"{_qty(left)} {u}")
-        else:
-            why = " under the rules in force"
-            short_inputs = [j for j in self.inst.items[i].inputs
-                            if self.supply[self.inst.item_index[j]]
-                            >= self.cap_left[self.inst.item_index[j]] * (1 - 1e-6)]
-            if short_inputs:
-                why = (f": its input{'s' if len(short_inputs) > 1 else ''} "
-                       f"{', '.join(short_inputs)} run{'s' if len(short_inputs) == 1 else ''} "
-                       "out of capacity")
-        msg = (f"{item}: {_qty(value)} of the {_qty(need)} {u} {what} cannot be supplied{why}; "
-               "add suppliers or capacity, or set a shortfall_penalty")
-        return {"scope": "unmet", "limit": need, "needed": got, "message": msg}
+def _plain(v: Any) -> Any:
+    """A JSON-ready scalar: numpy values unwrapped, NaN and infinities as None."""
+    v = v.item() if hasattr(v, "item") else v
+    return None if isinstance(v, float) and not math.isfinite(v) else v
 
 
 # --- entry point --------------------------------------------------------------------------------
 
 
-def diagnose(instance: Instance, *, time_limit: float | None = None,
-             threads: int | None = None) -> Diagnosis:
-    """Say why ``instance`` is infeasible and which rules to relax by how much.
+def diagnose(
+    instance: Instance,
+    *,
+    time_limit: float | None = None,
+    threads: int | None = None,
+    backend: Literal["highspy", "pyomo"] = "highspy",
+    plan: Plan | None = None,
+) -> Diagnosis:
+    """Say whether ``instance`` is infeasible, and if so which rules to relax by how much.
 
     Args:
         instance: a validated instance (apply a variant first with ``instance.variant(name)``).
-        time_limit: seconds for the elastic re-solve (None: no limit).
+        time_limit: seconds for the whole diagnosis: the solve of the instance, the elastic
+            re-solve and the check each get what is left (None: no limit).
         threads: HiGHS threads (None: HiGHS's default).
+        backend: hand-off route of the solves of the instance (as given and relaxed).
+        plan: a plan :func:`trustsource.solve` already returned for this very instance, to
+            use instead of solving it again (ignored if it is of another instance).
 
     Returns:
-        A :class:`Diagnosis`; ``feasible`` is True when no rule needs relaxing.
+        A :class:`Diagnosis`: ``feasible`` when solve finds a plan, ``infeasible`` with one
+        smallest relaxation and its check, or ``unknown``.
     """
+    from trustsource.solve import solve
+
     t0 = time.perf_counter()
+    deadline = None if time_limit is None else t0 + time_limit
+
+    def left() -> float | None:
+        return None if deadline is None else max(deadline - time.perf_counter(), 0.0)
+
+    def run(inst: Instance) -> Plan:
+        return solve(inst, time_limit=left(), threads=threads, backend=backend)
+
+    if plan is None or plan.instance_hash != instance.content_hash:
+        plan = run(instance)
     model = build_model(instance)
     findings = list(instance.findings) + bloc_floor_findings(instance, model.ctx)
-    em = build_elastic(model)
-    ans = solve_elastic(em, time_limit=time_limit, threads=threads)
-    diag = _read(instance, em, ans, findings)
+    base: dict[str, Any] = {
+        "instance_name": instance.name,
+        "findings": findings,
+        "solve_status": plan.status.value,
+        "solve_objective": plan.objective,
+        "solve_message": plan.message,
+    }
+    if plan.status in _HAS_PLAN:
+        diag = _feasible(instance, plan, base)
+    elif plan.status is not Status.INFEASIBLE:
+        diag = _unknown(instance, plan, base)
+    else:
+        em = build_elastic(model)
+        ans = solve_elastic(em, time_limit=left(), threads=threads)
+        diag = _read(instance, em, ans, base)
+        if len(diag.relaxations):
+            diag.changes = relaxation_changes(instance, diag.relaxations)
+            _check(instance, diag, run)
     diag.seconds = time.perf_counter() - t0
     return diag
 
 
-def _read(inst: Instance, em: ElasticModel, ans: ElasticAnswer,
-          findings: list[Issue]) -> Diagnosis:
+def _feasible(inst: Instance, plan: Plan, base: dict[str, Any]) -> Diagnosis:
+    return Diagnosis(
+        feasible=True,
+        status="feasible",
+        minimal=True,
+        messages=[
+            f"{inst.name} is feasible: every rule can be met together, nothing to relax; "
+            "`trustsource solve` finds the cheapest plan"
+        ],
+        **base,
+    )
+
+
+def _unknown(inst: Instance, plan: Plan, base: dict[str, Any]) -> Diagnosis:
+    why = plan.message or f"solve ended {plan.status.value}"
+    return Diagnosis(
+        feasible=False,
+        status="unknown",
+        messages=[
+            f"{inst.name}: not diagnosed: solve ended {plan.status.value} without finding a plan "
+            f"or proving there is none ({why.rstrip('.')}); raise the time limit",
+            *(f.message for f in base["findings"]),
+        ],
+        **base,
+    )
+
+
+def _read(inst: Instance, em: ElasticModel, ans: ElasticAnswer, base: dict[str, Any]) -> Diagnosis:
+    """The infeasible verdict (solve proved it) with the elastic plan's relaxation, if any."""
     a = ans.answer
-    base = {"instance_name": inst.name, "findings": findings, "elastic_status": a.status.value,
-            "elastic_objective": a.objective, "hhi_rounds": ans.hhi_rounds}
-    fmessages = [f.message for f in findings]
+    base = {
+        **base,
+        "elastic_status": a.status.value,
+        "elastic_objective": a.objective,
+        "hhi_rounds": ans.hhi_rounds,
+    }
+    fmessages = [f.message for f in base["findings"]]
     if ans.col is None:
-        why = ("the HHI cut loop did not converge" if not ans.hhi_converged
-               else f"the elastic re-solve ended {a.status.value}")
-        status = "infeasible" if findings else "unknown"
-        head = (f"{inst.name} is infeasible (pre-solve arithmetic); {why}, so the amounts "
-                "to relax are not known" if findings else
-                f"{inst.name}: not diagnosed: {why}; raise the time limit")
-        return Diagnosis(feasible=False, status=status, messages=[head, *fmessages], **base)
-    reader = _Reader(em, ans.col)
+        why = (
+            "the HHI cut loop did not converge"
+            if not ans.hhi_converged
+            else f"the elastic re-solve ended {a.status.value}"
+        )
+        head = (
+            f"{inst.name} is infeasible (solve proved it); {why}, so the amounts to relax are "
+            "not known; raise the time limit"
+        )
+        return Diagnosis(feasible=False, status="infeasible", messages=[head, *fmessages], **base)
+    reader = Reader(em, ans.col)
     rows = [r for r in (reader.row(s) for s in em.slacks) if r is not None]
     frame = pd.DataFrame(rows, columns=RELAXATION_COLUMNS)
     # Demand rows last: rules first, as the user can act on them.
     frame = frame.sort_values("kind", key=lambda c: c.eq("demand"), kind="stable").reset_index(
-        drop=True)
-    proven = a.status is Status.OPTIMAL
-    bound_positive = a.bound is not None and a.bound > NOISE
-    minimal = proven
-    if not len(frame) and not findings:
-        if proven:
-            return Diagnosis(feasible=True, status="feasible", relaxations=frame, minimal=True,
-                             messages=[f"{inst.name} is feasible: every rule can be met "
-                                       "together, nothing to relax; `trustsource solve` finds "
-                                       "the cheapest plan"], **base)
-        return Diagnosis(feasible=False, status="unknown", relaxations=frame, messages=[
-            f"{inst.name}: not diagnosed: the elastic re-solve ended {a.status.value} without "
-            "proving the rules can all be met; raise the time limit"], **base)
-    status = "infeasible" if (findings or proven or bound_positive) else "unknown"
+        drop=True
+    )
+    minimal = a.status is Status.OPTIMAL
+    if not len(frame):
+        head = (
+            f"{inst.name} is infeasible (solve proved it), but the elastic re-solve finds no "
+            "rule that must give by more than one part per million: the conflict is within "
+            "the solver's tolerances; look at the rules with the tightest limits"
+        )
+        return Diagnosis(feasible=False, status="infeasible", messages=[head, *fmessages], **base)
     n = frame["rule"][frame["kind"] != "demand"].nunique()
-    if status == "infeasible":
-        head = (f"{inst.name} is infeasible; relaxing {n} rule{'s' if n != 1 else ''} as below "
-                "makes it feasible" if n else
-                f"{inst.name} is infeasible; no rule relaxation helps: demand must go unmet")
-        if n and (frame["kind"] == "demand").any():
-            head += ", with some demand unmet"
-    else:
-        head = (f"{inst.name}: the elastic re-solve ended {a.status.value}; the relaxation "
-                "below works but is not proven necessary (raise the time limit)")
+    head = (
+        f"{inst.name} is infeasible; relaxing {n} rule{'s' if n != 1 else ''} as below "
+        "makes it feasible"
+        if n
+        else f"{inst.name} is infeasible; no rule relaxation helps: demand must go unmet"
+    )
+    if n and (frame["kind"] == "demand").any():
+        head += ", with some demand unmet"
     messages = [head, *fmessages, *frame["message"]]
-    if len(frame):
-        messages.append(NOTE if minimal else NOTE.replace("one smallest", "one (not proven "
-                                                           "smallest)"))
-    return Diagnosis(feasible=False, status=status, relaxations=frame, messages=messages,
-                     minimal=minimal, **base)
+    messages.append(NOTE if minimal else NOTE.replace("one smallest", "one (not proven smallest)"))
+    return Diagnosis(
+        feasible=False,
+        status="infeasible",
+        relaxations=frame,
+        messages=messages,
+        minimal=minimal,
+        **base,
+    )
+
+
+# --- the relaxation as document changes, and its check ------------------------------------------
+
+
+def _round(value: float, up: bool, step: float) -> float:
+    """``value`` rounded to ``step`` in the direction that loosens (as the messages show it)."""
+    v = value / step
+    v = math.ceil(v - 1e-6) if up else math.floor(v + 1e-6)
+    return round(v * step, 12)
+
+
+def _quantity_down(value: float) -> float:
+    """A quantity rounded down to six significant digits (the messages' precision)."""
+    if value <= 0:
+        return 0.0
+    step = 10.0 ** (math.floor(math.log10(value)) - 5)
+    return _round(value, False, step)
+
+
+def relaxation_changes(inst: Instance, frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """The relaxation rows as changes to the document, one per rule field or item demand.
+
+    A rule relaxed on several items takes the loosest value any of them needs; the change
+    applies to the rule as a whole (it loosens the rule on its other items too). Shares are
+    rounded to 0.1 point, HHI to a point, quantities to six significant digits, each in the
+    direction that loosens, as the messages show them. A ban is lifted for the items it must
+    let supply through for (dropped when no item is left); unmet demand lowers the demand.
+    """
+    rules = {r.name or r.kind: r for r in inst.rules}
+    items = {it.id: it for it in inst.items}
+    out: dict[tuple[str, str], dict[str, Any]] = {}
+
+    def put(rule: str, kind: str, fld: str, old: Any, new: Any, looser: Any) -> None:
+        key = (rule, fld)
+        if key in out:
+            new = looser(out[key]["to"], new)
+        out[key] = {"rule": rule, "kind": kind, "field": fld, "from": old, "to": new}
+
+    for row in frame.to_dict(orient="records"):
+        kind, name, needed = row["kind"], row["rule"], float(row["needed"])
+        if kind == "demand":
+            it = items[row["item"]]
+            new = _quantity_down(max(it.demand - float(row["slack"]), 0.0))
+            out[(it.id, "demand")] = {
+                "item": it.id,
+                "kind": "demand",
+                "field": "demand",
+                "from": it.demand,
+                "to": new,
+            }
+            continue
+        rule = rules[name]
+        if kind in _UP:
+            fld = "max_share_without" if kind == "exit_clause" else "max_share"
+            new = min(_round(needed, True, 1e-3), 1.0)
+            put(name, kind, fld, getattr(rule, fld), new, max)
+        elif kind == "bloc_share":
+            if str(row["scope"]).endswith("(min)"):
+                put(
+                    name,
+                    kind,
+                    "min_share",
+                    rule.min_share,
+                    max(_round(needed, False, 1e-3), 0.0),
+                    min,
+                )
+            else:
+                put(
+                    name,
+                    kind,
+                    "max_share",
+                    rule.max_share,
+                    min(_round(needed, True, 1e-3), 1.0),
+                    max,
+                )
+        elif kind == "exit":
+            put(name, kind, "coverage", rule.coverage, max(_round(needed, False, 1e-3), 0.0), min)
+        elif kind == "hhi_cap":
+            put(name, kind, "max_hhi", rule.max_hhi, min(float(math.ceil(needed)), 10_000.0), max)
+        elif kind == "max_suppliers":
+            put(name, kind, "count", rule.count, int(round(needed)), max)
+        elif kind in ("min_suppliers", "min_countries"):
+            new = int(round(needed))
+            if new >= 1:
+                put(name, kind, "count", rule.count, new, min)
+            else:  # no count can be met: the rule goes
+                out[(name, "rule")] = {
+                    "rule": name,
+                    "kind": kind,
+                    "field": "rule",
+                    "from": name,
+                    "to": None,
+                }
+        elif kind == "ban":
+            current = list(rule.items) if rule.items is not None else list(items)
+            prior = out.get((name, "items"))
+            keep = [i for i in (prior["to"] if prior else current) if i != row["item"]]
+            lifted = [*(prior["lifted"] if prior else []), row["item"]]
+            out[(name, "items")] = {
+                "rule": name,
+                "kind": kind,
+                "field": "items",
+                "from": None if rule.items is None else list(rule.items),
+                "to": keep,
+                "lifted": lifted,
+            }
+    changes = list(out.values())
+    for c in changes:
+        if c["kind"] == "ban" and c["field"] == "items" and not c["to"]:
+            c.update(field="rule", to=None, **{"from": c["rule"]})
+    dropped = {c["rule"] for c in changes if c.get("field") == "rule"}
+    return [c for c in changes if c.get("field") == "rule" or c.get("rule") not in dropped]
+
+
+def apply_changes(document: dict[str, Any], changes: list[dict[str, Any]]) -> dict[str, Any]:
+    """A copy of a schema-1 ``document`` (inline tables) with the changes applied.
+
+    Rules are matched by name; a change with ``field`` ``rule`` drops the rule. Named variants
+    are removed (they may name a dropped rule).
+    """
+    doc = {**document, "rules": [dict(r) for r in document.get("rules", [])]}
+    doc["items"] = [dict(it) for it in document["items"]]
+    doc.pop("variants", None)
+    for c in changes:
+        if "item" in c:
+            for it in doc["items"]:
+                if it["id"] == c["item"]:
+                    it[c["field"]] = c["to"]
+            continue
+        if c["field"] == "rule":
+            doc["rules"] = [r for r in doc["rules"] if r.get("name") != c["rule"]]
+            continue
+        for r in doc["rules"]:
+            if r.get("name") == c["rule"]:
+                r[c["field"]] = c["to"]
+    return doc
+
+
+def _describe(c: dict[str, Any]) -> str:
+    if "item" in c:
+        return f"demand of {c['item']} {c['from']:,.6g} -> {c['to']:,.6g}"
+    if c["field"] == "items":
+        return f"`{c['rule']}` lifted for {', '.join(c['lifted'])}"
+    if c["kind"] == "ban" and c["field"] == "rule":
+        return f"drop `{c['rule']}` (lifted for {', '.join(c['lifted'])})"
+    if c["field"] == "rule":
+        return f"drop `{c['rule']}`"
+    return f"`{c['rule']}` {c['field']} {c['from']:g} -> {c['to']:g}"
+
+
+def _check(inst: Instance, diag: Diagnosis, run: Any) -> None:
+    """Solve the instance with ``diag.changes`` applied; say whether it is then feasible."""
+    doc = apply_changes(inst.to_dict(), diag.changes)
+    doc["name"] = f"{inst.name} [relaxed]"
+    listed = "; ".join(_describe(c) for c in diag.changes)
+    try:
+        relaxed = Instance.from_dict(doc, origin=f"{inst.name} [relaxed]")
+    except InstanceError as exc:  # pragma: no cover - every change keeps the document valid
+        diag.check_status = "invalid"
+        diag.messages.append(f"The changes ({listed}) do not make a valid instance: {exc}")
+        return
+    plan = run(relaxed)
+    diag.check_status = plan.status.value
+    diag.confirmed = plan.status in _HAS_PLAN
+    if diag.confirmed:
+        diag.messages.append(
+            f"Checked: with these changes ({listed}) `trustsource solve` finds a plan "
+            f"({plan.status.value})."
+        )
+    else:
+        diag.messages[0] = diag.messages[0].replace(" makes it feasible", " is suggested")
+        diag.messages.append(
+            f"Not confirmed: with these changes ({listed}) solve ended {plan.status.value}"
+            f"{'' if plan.status is Status.INFEASIBLE else ' (raise the time limit)'}; "
+            "treat the amounts as approximate."
+        )

@@ -3,29 +3,33 @@ r"""The elastic model: every rule and every demand balance may give, at a price.
 Built from the block form of :func:`trustsource.build_model` without changing it: a copy of the
 model in which
 
-* every row of a trust rule gets a slack column, one column per (rule part, item): ``-1`` in a
-  ``<=`` row, ``+1`` in a ``>=`` row (both, as two columns, in an equality). The rows of one
+* every row of a trust rule gets a slack column, one column per (rule part, item): ``-u`` in a
+  ``<=`` row, ``+u`` in a ``>=`` row (both, as two columns, in an equality), where ``u`` is
+  the column's unit (below). The rows of one
   rule and item share the column, so the slack is the *largest* amount any of them must give:
   a 30 % country cap on three countries relaxes to one common limit (35 %) rather than to a
   different limit per country;
-* every demand balance gets an unmet-demand column :math:`0 \le s_i \le d_i`:
-  :math:`T_i + u_i + s_i - \sum_j a_{j,i} T_j = d_i`. Only external demand can go unmet (the
+* every demand balance gets an unmet-demand column :math:`0 \le s_i \le d_i / \overline{T}_i`:
+  :math:`T_i + u_i + \overline{T}_i s_i - \sum_j a_{j,i} T_j = d_i`. Only external demand can
+  go unmet (the
   inputs of what is made must still be supplied), and demand is never exceeded, as in the model;
 * the objective is the weighted sum of the slack columns and nothing else (prices, fixed costs,
   penalties are zero):
 
 .. math::
 
-    \min \sum_{(r,i)} \frac{\sigma_{r,i}}{\overline{T}_i}
-         + \sum_{(r,i)\ \text{count}} \sigma_{r,i}
-         + 10 \sum_i \frac{s_i}{\overline{T}_i}
+    \min \sum_{(r,i)} \sigma_{r,i} + \sum_{(r,i)\ \text{count}} \sigma_{r,i} + 10 \sum_i s_i
 
-  with :math:`\overline{T}_i` the most supply item i can need (``ctx.most``). A quantity slack
-  divided by the item's supply is a share, so relaxing a cap by five points costs 0.05 on any
-  item, whatever its unit; relaxing a count rule by one supplier or country costs 1 (as much as
-  moving an item's whole supply); unmet demand costs ten times a rule relaxation of the same
-  size, so rules are relaxed before demand is dropped, and demand is dropped only where no rule
-  relaxation helps (capacity is short whatever the rules).
+  Every slack that stands for a quantity is a column in *shares* of its item's scale
+  :math:`\overline{T}_i` (the most supply item i can need, ``ctx.most``): its coefficient in
+  the item's rows is :math:`\pm\overline{T}_i` and its weight 1. So relaxing a cap by five
+  points costs 0.05 on any item, whatever its unit and size, and the columns and weights stay
+  near 1 at every scale. (They used to be quantities weighted :math:`1/\overline{T}_i`; on an
+  item of 1e7 units the weights, 1e-7, fell inside HiGHS's optimality tolerances and it
+  returned a relaxation that was not needed.) Relaxing a count rule by one supplier or country
+  costs 1 (as much as moving an item's whole supply); unmet demand costs ten times a rule
+  relaxation of the same size, so rules are relaxed before demand is dropped, and demand is
+  dropped only where no rule relaxation helps (capacity is short whatever the rules).
 
 Rows left as they are: definitions (``supply_def``, an ``exit`` rule's ``.total``), capacity,
 qualification, price tiers and minimum orders, and the floor rows of count rules (their count
@@ -56,8 +60,18 @@ from trustsource.status import Status
 
 logger = logging.getLogger(__name__)
 
-RULE_KINDS = ("country_cap", "bloc_share", "ban", "supplier_cap", "exit_clause", "min_suppliers",
-              "max_suppliers", "min_countries", "exit", "hhi_cap")
+RULE_KINDS = (
+    "country_cap",
+    "bloc_share",
+    "ban",
+    "supplier_cap",
+    "exit_clause",
+    "min_suppliers",
+    "max_suppliers",
+    "min_countries",
+    "exit",
+    "hhi_cap",
+)
 # Row blocks of a rule that may give: the rule's own rows and these parts of it.
 RELAXED_PARTS = ("", "min", "max", "count", "too_few")
 # Families that are cuts valid only when every demand is met.
@@ -79,9 +93,12 @@ class Slack:
         part: ``""``, ``min``, ``max``, ``count``, ``too_few`` (the block's suffix), or ``""``.
         item: item id.
         item_index: position of the item.
-        sign: the column's coefficient in its rows (+1 or -1).
+        sign: the direction of the column in its rows (+1 or -1).
         weight: objective coefficient.
         rows: positions of its rows inside the block.
+        unit: what one unit of the column is worth in the rows: the item's scale for a
+            quantity slack (the column is a share of it), 1 for a count slack. The column's
+            coefficient in its rows is ``sign * unit``.
     """
 
     col: int
@@ -94,6 +111,11 @@ class Slack:
     sign: float
     weight: float
     rows: np.ndarray
+    unit: float = 1.0
+
+    def quantity(self, value: float) -> float:
+        """The column's value in the rows' own units (item units, or a count)."""
+        return value * self.unit
 
 
 @dataclass
@@ -144,8 +166,9 @@ def _senses(block: RowBlock) -> list[float]:
     return signs
 
 
-def _append_entries(block: RowBlock, extra_cols: list[np.ndarray],
-                    extra_vals: list[np.ndarray]) -> RowBlock:
+def _append_entries(
+    block: RowBlock, extra_cols: list[np.ndarray], extra_vals: list[np.ndarray]
+) -> RowBlock:
     """A copy of ``block`` with extra entries at the end of each row (col -1: none)."""
     n = block.size
     old_len = np.diff(block.indptr)
@@ -164,8 +187,17 @@ def _append_entries(block: RowBlock, extra_cols: list[np.ndarray],
         indices[fill[h]] = cols[h]
         data[fill[h]] = vals[h]
         fill = fill + h
-    return RowBlock(block.name, block.family, block.labels, indptr, indices, data,
-                    block.lb.copy(), block.ub.copy(), block.meta)
+    return RowBlock(
+        block.name,
+        block.family,
+        block.labels,
+        indptr,
+        indices,
+        data,
+        block.lb.copy(),
+        block.ub.copy(),
+        block.meta,
+    )
 
 
 def build_elastic(model: BuiltModel) -> ElasticModel:
@@ -174,8 +206,9 @@ def build_elastic(model: BuiltModel) -> ElasticModel:
     src = model.data
     md = ModelData(info=dict(src.info))
     for name, vb in src.var_blocks.items():
-        md.var_blocks[name] = VarBlock(vb.name, vb.labels, vb.lb.copy(), vb.ub.copy(),
-                                       vb.integer, np.zeros(vb.size), vb.start)
+        md.var_blocks[name] = VarBlock(
+            vb.name, vb.labels, vb.lb.copy(), vb.ub.copy(), vb.integer, np.zeros(vb.size), vb.start
+        )
     md.n_cols = src.n_cols
     scale = np.where(ctx.most > 0, ctx.most, 1.0)
     index = {item: k for k, item in enumerate(ctx.item_ids)}
@@ -195,14 +228,18 @@ def build_elastic(model: BuiltModel) -> ElasticModel:
         else:
             continue
         rule, part = target
-        items = block.meta["item"].to_numpy() if block.meta is not None else np.array(
-            block.labels, dtype=object)
+        items = (
+            block.meta["item"].to_numpy()
+            if block.meta is not None
+            else np.array(block.labels, dtype=object)
+        )
         codes, uniq = pd.factorize(items, sort=False)
         extra_cols: list[np.ndarray] = []
         extra_vals: list[np.ndarray] = []
         for sign in signs:
             rows_with = np.isfinite(block.lb) if sign > 0 else np.isfinite(block.ub)
             col_of = np.full(block.size, -1, dtype=np.int64)
+            val_of = np.zeros(block.size)
             for g, item in enumerate(uniq):
                 rows = np.flatnonzero((codes == g) & rows_with)
                 if not len(rows):
@@ -210,27 +247,33 @@ def build_elastic(model: BuiltModel) -> ElasticModel:
                 i = index[item]
                 col = md.n_cols + len(labels)
                 kind = "demand" if rule is None else rule.kind
-                if kind in ("min_suppliers", "min_countries", "max_suppliers") and part != \
-                        "too_few":
-                    w = COUNT_WEIGHT
-                elif rule is None:
-                    w = DEMAND_WEIGHT / scale[i]
+                if (
+                    kind in ("min_suppliers", "min_countries", "max_suppliers")
+                    and part != "too_few"
+                ):
+                    w, unit = COUNT_WEIGHT, 1.0
                 else:
-                    w = 1.0 / scale[i]
+                    w = DEMAND_WEIGHT if rule is None else 1.0
+                    unit = float(scale[i])
                 rname = None if rule is None else (rule.name or rule.kind)
-                slacks.append(Slack(col, block.name, rname, kind, part, str(item), i, sign, w,
-                                    rows))
+                slacks.append(
+                    Slack(col, block.name, rname, kind, part, str(item), i, sign, w, rows, unit)
+                )
                 suffix = "" if len(signs) == 1 else ("+" if sign > 0 else "-")
                 labels.append(f"{block.name}|{item}{suffix}")
                 weights.append(w)
                 col_of[rows] = col
+                val_of[rows] = sign * unit
             extra_cols.append(col_of)
-            extra_vals.append(np.full(block.size, sign))
+            extra_vals.append(val_of)
         plans.append((pos, block, extra_cols, extra_vals))
     relaxed = {pos: _append_entries(b, c, v) for pos, b, c, v in plans}
-    # Unmet demand is at most the item's external demand: inputs cannot be skipped.
-    ub = np.array([ctx.demand[s.item_index] if s.kind == "demand" else np.inf for s in slacks],
-                  dtype=float)
+    # Unmet demand is at most the item's external demand (in shares of the item's scale):
+    # inputs cannot be skipped.
+    ub = np.array(
+        [ctx.demand[s.item_index] / s.unit if s.kind == "demand" else np.inf for s in slacks],
+        dtype=float,
+    )
     md.add_vars("elastic_slack", labels, lb=0.0, ub=ub, cost=np.array(weights, dtype=float))
     for pos, block in enumerate(src.row_blocks):
         if block.family in DROPPED_FAMILIES:
@@ -239,14 +282,18 @@ def build_elastic(model: BuiltModel) -> ElasticModel:
     return ElasticModel(model, md, slacks, {b.name: b for _, b, _, _ in plans})
 
 
-def solve_elastic(em: ElasticModel, *, time_limit: float | None = None,
-                  mip_rel_gap: float = 1e-6, threads: int | None = None) -> ElasticAnswer:
+def solve_elastic(
+    em: ElasticModel,
+    *,
+    time_limit: float | None = None,
+    mip_rel_gap: float = 1e-6,
+    threads: int | None = None,
+) -> ElasticAnswer:
     """Minimise the total relaxation; run the HHI cut loop on the relaxed caps."""
     t0 = time.perf_counter()
     h = highs_from_data(em.data)
     is_mip = any(b.integer and b.size for b in em.data.var_blocks.values())
-    answer = run(h, is_mip=is_mip, time_limit=time_limit, mip_rel_gap=mip_rel_gap,
-                 threads=threads)
+    answer = run(h, is_mip=is_mip, time_limit=time_limit, mip_rel_gap=mip_rel_gap, threads=threads)
     spent = answer.run_seconds
     rounds = 0
     converged = True
@@ -255,14 +302,17 @@ def solve_elastic(em: ElasticModel, *, time_limit: float | None = None,
     while answer.col_value is not None and specs:
         col = np.asarray(answer.col_value, dtype=float)
         cuts = []
-        for cut in hhi_cuts(em.model, col[:em.n_model_cols]):
+        for cut in hhi_cuts(em.model, col[: em.n_model_cols]):
             slack = hhi_slack.get((cut.rule, cut.item))
             if slack is None:
                 continue
             spec = specs[cut.rule]
             total = float(col[em.model.ctx.supply[slack.item_index]])
-            allowed = 10_000 * ((spec["root"] * total + col[slack.col]) / total) ** 2 \
-                if total > 0 else np.inf
+            allowed = (
+                10_000 * ((spec["root"] * total + slack.quantity(col[slack.col])) / total) ** 2
+                if total > 0
+                else np.inf
+            )
             if cut.hhi > allowed + spec["tolerance"]:
                 cuts.append((cut, slack))
         if not cuts:
@@ -273,19 +323,31 @@ def solve_elastic(em: ElasticModel, *, time_limit: float | None = None,
             break
         for cut, slack in cuts:
             cols = np.concatenate([cut.cols, [slack.col]]).astype(np.int32)
-            vals = np.concatenate([cut.vals, [-1.0 / cut.scale]]).astype(np.float64)
+            # The cut row is divided by cut.scale; the slack column is a share of its item.
+            vals = np.concatenate([cut.vals, [-slack.unit / cut.scale]]).astype(np.float64)
             h.addRow(-highspy.kHighsInf, 0.0, len(cols), cols, vals)
         rounds += 1
-        answer = run(h, is_mip=is_mip, time_limit=left, mip_rel_gap=mip_rel_gap,
-                     threads=threads)
+        answer = run(h, is_mip=is_mip, time_limit=left, mip_rel_gap=mip_rel_gap, threads=threads)
         spent += answer.run_seconds
     col = None if answer.col_value is None else np.asarray(answer.col_value, dtype=float)
     if not converged:
-        answer = HighsAnswer(Status.NO_SOLUTION, answer.highs_status, None, None, answer.bound,
-                             None, answer.run_seconds, answer.node_count)
+        answer = HighsAnswer(
+            Status.NO_SOLUTION,
+            answer.highs_status,
+            None,
+            None,
+            answer.bound,
+            None,
+            answer.run_seconds,
+            answer.node_count,
+        )
         col = None
-    logger.info("elastic re-solve: %s, objective %s, %d HHI rounds", answer.status.value,
-                answer.objective, rounds)
+    logger.info(
+        "elastic re-solve: %s, objective %s, %d HHI rounds",
+        answer.status.value,
+        answer.objective,
+        rounds,
+    )
     return ElasticAnswer(answer, col, rounds, converged, time.perf_counter() - t0)
 
 
