@@ -123,6 +123,17 @@ def _share(point: Any, proven: Any, share: Any) -> str:
     return _p(share) if bool(proven) and not math.isnan(float(point)) and point >= 0 else "-"
 
 
+def _shortfall_items(plan: Any) -> set[tuple[str, str]]:
+    """(rule, item) pairs where the rule report says the rule forces shortfall."""
+    from trustsource.analysis.explain_common import shortfall_reason
+
+    rep = plan.rules
+    if not len(rep):
+        return set()
+    return {(str(r.rule), str(r.item)) for r in rep.itertuples()
+            if r.binding and shortfall_reason(r.scope)}
+
+
 def render_explanation(exp: Any) -> str:
     """The explanation for a terminal: headline, prices, effects, families, marginals.
 
@@ -165,8 +176,10 @@ def render_explanation(exp: Any) -> str:
     if len(rules):
         lines += ["", "price of each rule (plan cost minus the cost with the rule dropped, "
                       f"{cur}; [low, high] where the solves are not proven optimal):"]
-        binds = [("-" if not items else items) + (" (forces shortfall)" if how else "")
-                 for items, how in zip(rules["binding_items"], rules["binding_text"])]
+        short = _shortfall_items(base)
+        binds = [", ".join(i + (" (shortfall)" if (rule, i) in short else "")
+                           for i in items.split(", ")) if items else "-"
+                 for rule, items in zip(rules["rule"], rules["binding_items"])]
         shown = pd.DataFrame({
             "rule": rules["rule"], "kind": rules["kind"],
             "cost without": rules["cost_without"].map(_m),

@@ -37,11 +37,14 @@ from trustsource.cli.common import (
 def report_command(file: str, out: str, variant: str | None, time_limit: float | None,
                    mip_gap: float, no_prices: bool, debug: bool) -> None:
     """Write a self-contained HTML report of the plan for instance FILE ('-' reads stdin):
-    status, cost, cost of trust, country shares before and after the rules, the rules and
-    their prices, the awarded suppliers and the sources."""
+    status, cost (purchase cost and penalty for unmet demand apart), unmet demand per item,
+    cost of trust, country shares before and after the rules, the rules and their prices
+    (an interval where the solves are not proven optimal), the awarded suppliers and the
+    sources."""
     from trustsource import explain, load, solve
+    from trustsource.analysis.explain_common import range_text
     from trustsource.io.exports import atomic_write_text
-    from trustsource.io.report import build_report
+    from trustsource.io.report import build_report, cost_split, status_words
     from trustsource.status import Status
 
     with error_boundary(debug):
@@ -70,5 +73,16 @@ def report_command(file: str, out: str, variant: str | None, time_limit: float |
         if status is Status.NO_SOLUTION:
             raise Failure(f"status: no_solution (raise --time-limit); wrote a short report to "
                           f"{path}", EXIT_NO_SOLUTION)
+        # The same words as the page: never a bare "optimal" for a plan that leaves demand
+        # unmet or was not proven optimal; the penalty apart from what is bought.
+        buy, penalty = cost_split(plan, inst)
         cost = "-" if plan.objective is None else f"{plan.objective:,.2f} {plan.currency}"
-        click.echo(f"wrote {path} ({status.value}, {cost})")
+        if penalty:
+            cost += (f" = {buy:,.2f} purchase cost + {penalty:,.2f} penalty for unmet demand")
+        click.echo(f"wrote {path} ({status_words(plan, inst)}; total cost {cost})")
+        if explanation is not None and not explanation.cost_of_trust_proven \
+                and explanation.cost_of_trust_low is not None:
+            span = range_text(explanation.cost_of_trust_low,
+                              explanation.cost_of_trust_high or float("inf"), plan.currency)
+            click.echo("cost of trust not proven: the solves stopped before proving optimality "
+                       f"(see the report); it lies {span}")

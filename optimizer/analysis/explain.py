@@ -85,6 +85,7 @@ class Explanation:
         cost_of_trust_low, cost_of_trust_high: the interval the bounds of the two solves allow.
         cost_of_trust_proven: both solves optimal.
         baseline_status, baseline_gap: the status and gap of the solve with no rule.
+        baseline_plan: that solve's plan (the "before" of a report), None without a plan.
         rules: one row per rule: ``rule``, ``kind``, ``cost_with`` (the plan's cost),
             ``cost_without`` (the cost with that rule dropped), ``price`` (their difference;
             NaN unless proven), ``price_share`` (price / cost_with), ``price_low`` and
@@ -118,6 +119,7 @@ class Explanation:
     cost_of_trust_proven: bool = False
     baseline_status: str = ""
     baseline_gap: float | None = None
+    baseline_plan: Plan | None = None
     rules: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=RULE_COLUMNS))
     families: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=FAMILY_COLUMNS))
     marginal: pd.DataFrame = field(
@@ -314,6 +316,7 @@ def explain(
     out.baseline_cost = baseline.objective if baseline.has_solution else None
     out.baseline_status = baseline.status.value
     out.baseline_gap = gap_of(baseline)
+    out.baseline_plan = baseline if baseline.has_solution else None
     # Without rules the baseline is the plan itself: the cost of trust is 0, proven or not.
     trust = difference(base, baseline) if names else {"low": 0.0, "high": 0.0, "proven": True}
     out.cost_of_trust_proven = bool(trust["proven"])

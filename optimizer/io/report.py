@@ -6,6 +6,12 @@ cost, KPIs, the cost of trust, per-item country shares before the rules (the pla
 and after them (the plan), the rule table with each rule's price when an explanation is given,
 the awarded suppliers and the instance's sources. All text is escaped. :func:`write_report`
 solves, optionally prices the rules, builds the page and writes it atomically.
+
+The page never overstates (issue 11): the total cost is split into what is bought (purchase
+cost) and the penalty for demand left unmet, with the unmet quantity and its share of demand
+per item; a plan that leaves demand unmet is never called just "optimal", and a cost of trust
+that is mostly penalty says so. Prices and the cost of trust from solves that are not proven
+optimal are shown as the interval their bounds allow, with the statuses and gaps, in words.
 """
 
 from __future__ import annotations
@@ -17,10 +23,21 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from trustsource.analysis.explain_common import display_country, money, pct
+from trustsource.analysis.explain_common import (
+    display_country,
+    gap_of,
+    gap_pct,
+    is_plain,
+    money,
+    pct,
+    price_cell,
+    range_text,
+    solve_label,
+    unproven_text,
+)
 from trustsource.io.exports import atomic_write_text
 
-__all__ = ["build_report", "no_rules_plan", "write_report"]
+__all__ = ["build_report", "cost_split", "no_rules_plan", "shortfall_table", "write_report"]
 
 CSS = """
 body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:2em auto;max-width:1100px;
@@ -31,7 +48,8 @@ th,td{border:1px solid #ddd;padding:.25em .6em;text-align:left}
 td.n{text-align:right;font-variant-numeric:tabular-nums}th{background:#f3f3f3}
 .kpis{display:flex;flex-wrap:wrap;gap:1em}.kpi{border:1px solid #ddd;border-radius:6px;
 padding:.5em 1em;min-width:10em}.kpi b{display:block;font-size:1.3em}
-.status-optimal{color:#17713a}.status-bad{color:#a11}
+.status-optimal{color:#17713a}.status-bad{color:#a11}.warn{border-left:4px solid #c60;
+padding:.3em .8em;background:#fff6ec}
 .pair{display:flex;flex-wrap:wrap;gap:2em;align-items:flex-start}.pair figure{margin:0}
 figcaption{font-size:.85em;color:#555}.yes{font-weight:bold}ul.sources{font-size:.85em}
 """
@@ -133,36 +151,207 @@ def _rule_value(kind: str, v: Any) -> str:
     return pct(float(v))
 
 
-def _kpis(plan: Any, cot: float | None, baseline_cost: float | None) -> str:
+# --- shortfall: what the plan leaves unmet and what that costs ---------------------------------
+
+SHORTFALL_COLUMNS = ["item", "unit", "demand", "shortfall", "shortfall_share",
+                     "penalty_per_unit", "penalty"]
+SHORT_TOL = 1e-9
+"""A shortfall below this share of the item's demand is solver noise, not unmet demand."""
+
+
+def shortfall_table(plan: Any, instance: Any) -> pd.DataFrame:
+    """One row per item the plan leaves short: quantity, share of demand, penalty paid.
+
+    Computed from the plan's items table (``shortfall``, ``demand``) and the instance's
+    ``shortfall_penalty`` per unit; largest share first. Empty without a plan or shortfall.
+    """
+    it = getattr(plan, "items", None)
+    if plan is None or not plan.has_solution or it is None or not len(it) \
+            or "shortfall" not in it:
+        return pd.DataFrame(columns=SHORTFALL_COLUMNS)
+    per_unit = {i.id: float(i.shortfall_penalty or 0.0) for i in instance.items}
+    rows = []
+    for item, unit, demand, short in zip(it["item"], it["unit"], it["demand"], it["shortfall"]):
+        demand, short = float(demand), float(short)
+        share = short / demand if demand > 0 else 0.0
+        if short > 0 and share > SHORT_TOL:
+            rate = per_unit.get(str(item), 0.0)
+            rows.append({"item": item, "unit": unit, "demand": demand, "shortfall": short,
+                         "shortfall_share": share, "penalty_per_unit": rate,
+                         "penalty": short * rate})
+    out = pd.DataFrame(rows, columns=SHORTFALL_COLUMNS)
+    return out.sort_values("shortfall_share", ascending=False, kind="stable").reset_index(
+        drop=True)
+
+
+def cost_split(plan: Any, instance: Any) -> tuple[float | None, float | None]:
+    """``(purchase cost, shortfall penalty)`` of a plan; they add up to its objective.
+
+    The penalty is each item's shortfall times its ``shortfall_penalty``; the purchase cost
+    (supply, tiers, tariffs, qualification, sites) is the rest. ``(None, None)`` without a plan.
+    """
+    if plan is None or not plan.has_solution or plan.objective is None:
+        return None, None
+    it = plan.items
+    penalty = 0.0
+    if len(it) and "shortfall" in it:
+        per_unit = {i.id: float(i.shortfall_penalty or 0.0) for i in instance.items}
+        penalty = float(sum(float(u) * per_unit.get(str(i), 0.0)
+                            for i, u in zip(it["item"], it["shortfall"])))
+    return float(plan.objective) - penalty, penalty
+
+
+def status_words(plan: Any, instance: Any) -> str:
+    """The plan's status, never a bare "optimal" for a plan that leaves demand unmet or is not
+    proven: ``optimal, but 2 items are short (worst gallium 100.0 % unmet) and 100,000 USD of
+    the 100,000 USD total is the penalty for it``."""
+    cur = plan.currency or instance.currency
+    text = plan.status.value
+    if plan.has_solution and plan.status.value != "optimal":
+        text += f" (not proven optimal: the solve stopped at a {gap_pct(gap_of(plan))} gap)"
+    short = shortfall_table(plan, instance)
+    if not len(short):
+        return text
+    worst = short.iloc[0]
+    items = "1 item is" if len(short) == 1 else f"{len(short)} items are"
+    _, penalty = cost_split(plan, instance)
+    return (f"{text}, but {items} short (worst {worst['item']}: {pct(worst['shortfall_share'])} "
+            f"of demand unmet) and {money(penalty, cur)} of the {money(plan.objective, cur)} "
+            "total is the penalty for unmet demand")
+
+
+def _trust_paragraphs(plan: Any, instance: Any, explanation: Any, baseline: Any) -> list[str]:
+    """The cost of trust in words: proven or an interval; purchases versus penalty."""
+    from trustsource.analysis.explain_common import difference
+
+    cur = plan.currency or instance.currency
+    if explanation is not None and explanation.cost_of_trust_low is not None:
+        low, high = explanation.cost_of_trust_low, explanation.cost_of_trust_high
+        proven, point = explanation.cost_of_trust_proven, explanation.cost_of_trust
+        base_status, base_gap = explanation.baseline_status, explanation.baseline_gap
+    elif baseline is not None and plan.has_solution:
+        d = difference(plan, baseline)
+        low, high, proven, point = d["low"], d["high"], d["proven"], d["point"]
+        base_status, base_gap = d["status_without"], d["gap_without"]
+    else:
+        return []
+    if low is None or math.isnan(low):
+        return []
+    out = []
+    if point is not None and is_plain(point, proven, plan.objective or 0.0):
+        out.append(f"The cost of trust, what the rules add to the cheapest plan without any "
+                   f"rule, is <b>{_e(money(point, cur))}</b>"
+                   + (f" ({_e(pct(point / plan.objective))} of the plan)." if plan.objective
+                      else "."))
+    else:
+        words = unproven_text([("the plan", plan.status.value, gap_of(plan)),
+                               ("without any rule", base_status, base_gap)], low, high, cur,
+                              what="cost of trust")
+        out.append(f'<span class="warn">The cost of trust is {_e(words)}.</span>')
+    p_buy, p_pen = cost_split(plan, instance)
+    b_buy, b_pen = cost_split(baseline, instance)
+    if None in (p_buy, p_pen, b_buy, b_pen) or not p_pen:
+        return out
+    d_pen, d_buy = p_pen - b_pen, p_buy - b_buy
+    total = d_pen + d_buy
+    out.append(f"Of the difference in cost, {_e(money(d_pen, cur))} is the penalty for demand "
+               f"left unmet (the plan pays {_e(money(p_pen, cur))} of penalty, the plan without "
+               f"rules {_e(money(b_pen, cur))}) and {_e(money(d_buy, cur))} is the change in "
+               "what is bought.")
+    if total > 0 and d_pen > 0.5 * total:
+        most = ("All of the cost of trust, and more, is" if d_pen >= total else
+                f"Most of the cost of trust ({_e(pct(d_pen / total))}) is")
+        out.append(f'<span class="warn">{most} penalty for unmet demand, not dearer purchases: '
+                   "under these rules the plan leaves demand unmet rather than buying it "
+                   "elsewhere. It is optimal only in the sense that, at the penalty set in the "
+                   "instance, going without is cheaper than any supplier the rules allow."
+                   "</span>")
+    return out
+
+
+def _kpis(plan: Any, instance: Any, explanation: Any, baseline: Any) -> str:
+    from trustsource.analysis.explain_common import difference
+
     cur = plan.currency
+    buy, penalty = cost_split(plan, instance)
+    short = shortfall_table(plan, instance)
     cards = [("total cost", money(plan.objective, cur)),
-             ("MIP gap", "-" if plan.mip_gap is None else f"{plan.mip_gap:.4%}"),
-             ("cost without rules", money(baseline_cost, cur)),
-             ("cost of trust", money(cot, cur) + (
-                 f" ({pct(cot / plan.objective)})" if cot is not None and plan.objective else "")),
-             ("verified", "yes" if plan.verified else "no"),
-             ("solve time", f"{plan.timings.get('total', 0.0):.2f} s")]
+             ("purchase cost", money(buy, cur)),
+             ("shortfall penalty", money(penalty, cur)),
+             ("items short", f"{len(short)} of {len(plan.items)}"),
+             ("MIP gap", "-" if gap_of(plan) is None else gap_pct(gap_of(plan))),
+             ("cost without rules",
+              money(baseline.objective if baseline is not None else None, cur))]
+    if explanation is not None and explanation.cost_of_trust_low is not None:
+        trust = {"point": explanation.cost_of_trust, "low": explanation.cost_of_trust_low,
+                 "high": explanation.cost_of_trust_high,
+                 "proven": explanation.cost_of_trust_proven}
+    elif baseline is not None:
+        trust = difference(plan, baseline)
+    else:
+        trust = None
+    if trust is not None:
+        point = math.nan if trust["point"] is None else float(trust["point"])
+        text = price_cell(point, trust["low"], trust["high"], trust["proven"],
+                          plan.objective or 0.0, lambda v: money(v, cur))
+        if is_plain(point, trust["proven"], plan.objective or 0.0) and plan.objective:
+            text += f" ({pct(point / plan.objective)})"
+            if penalty and baseline is not None:
+                extra = penalty - (cost_split(baseline, instance)[1] or 0.0)
+                if extra > 0.5 * point:
+                    text += f", mostly penalty ({money(extra, cur)})"
+        elif not is_plain(point, trust["proven"], plan.objective or 0.0):
+            text += " (not proven)"
+        cards.append(("cost of trust", text))
+    cards += [("verified", "yes" if plan.verified else "no"),
+              ("solve time", f"{plan.timings.get('total', 0.0):.2f} s")]
     if len(plan.rules):
         cards.append(("binding rules", str(len(set(plan.rules[plan.rules["binding"]]["rule"])))))
     return '<div class="kpis">' + "".join(
         f'<div class="kpi">{_e(k)}<b>{_e(v)}</b></div>' for k, v in cards) + "</div>"
 
 
+def _shortfall_section(plan: Any, instance: Any) -> str:
+    short = shortfall_table(plan, instance)
+    cur = plan.currency or instance.currency
+    if not len(short):
+        return "<p>Every item's demand is met.</p>"
+    df = pd.DataFrame({
+        "item": short["item"], "unit": short["unit"],
+        "demand": short["demand"].map(lambda v: _num(v, "{:,.6g}")),
+        "unmet": short["shortfall"].map(lambda v: _num(v, "{:,.6g}")),
+        "share of demand": short["shortfall_share"].map(_pct),
+        "penalty per unit": short["penalty_per_unit"].map(_num),
+        "penalty": short["penalty"].map(lambda v: money(v, cur))})
+    _, penalty = cost_split(plan, instance)
+    head = (f'<p class="warn">The plan leaves demand unmet for {len(short)} item'
+            f'{"" if len(short) == 1 else "s"} and pays {_e(money(penalty, cur))} of penalty '
+            f"for it, {_e(pct((penalty or 0.0) / plan.objective) if plan.objective else '-')} "
+            "of its total cost. The penalty is what the instance charges per unit short "
+            "(<code>shortfall_penalty</code>), not money spent on supply.</p>")
+    return head + _table(df, {"demand", "unmet", "share of demand", "penalty per unit",
+                              "penalty"})
+
+
 def _items_table(plan: Any) -> str:
     it = plan.items
     if not len(it):
         return "<p>none</p>"
+    short = it["shortfall"] if "shortfall" in it else pd.Series(0.0, index=it.index)
+    demand = it["demand"].astype(float)
     df = pd.DataFrame({
         "item": it["item"], "unit": it["unit"],
         "demand": it["demand"].map(lambda v: _num(v, "{:,.6g}")),
         "supply": it["supply"].map(lambda v: _num(v, "{:,.6g}")),
-        "cost": it["cost"].map(_num),
+        "unmet": short.map(lambda v: _num(v, "{:,.6g}")),
+        "unmet share": (short / demand.where(demand > 0)).fillna(0.0).map(_pct),
+        "purchase cost": it["cost"].map(_num),
         "HHI": it["hhi"].map(lambda v: _num(v, "{:,.0f}")),
         "top country": it["top_country"],
         "top share": it["top_share"].map(_pct),
         "suppliers": it["n_suppliers"], "countries": it["n_countries"]})
-    return _table(df, {"demand", "supply", "cost", "HHI", "top share", "suppliers",
-                       "countries"})
+    return _table(df, {"demand", "supply", "unmet", "unmet share", "purchase cost", "HHI",
+                       "top share", "suppliers", "countries"})
 
 
 def _rules_table(plan: Any, explanation: Any) -> str:
@@ -177,11 +366,40 @@ def _rules_table(plan: Any, explanation: Any) -> str:
         "binding": r["binding"].map(lambda b: "yes" if b else "no")})
     numeric = {"limit", "achieved"}
     if explanation is not None and len(explanation.rules):
-        prices = dict(zip(explanation.rules["rule"], explanation.rules["price"]))
-        df["price of rule"] = df["rule"].map(
-            lambda name: money(prices.get(name), explanation.currency))
+        cur = explanation.currency
+        er = explanation.rules.set_index("rule")
+        cells, solves = {}, {}
+        for name, row in er.iterrows():
+            cells[name] = price_cell(float(row["price"]), float(row["price_low"]),
+                                     float(row["price_high"]), bool(row["proven"]),
+                                     float(row["cost_with"]), lambda v: money(v, cur))
+            both = row["status_with"] == "optimal" and row["status_without"] == "optimal"
+            solves[name] = "optimal" if both else (
+                f"{solve_label(row['status_with'], row['gap_with'])} / "
+                f"{solve_label(row['status_without'], row['gap_without'])}")
+        df["price of rule"] = df["rule"].map(lambda name: cells.get(name, "-"))
+        df["solves (with / without)"] = df["rule"].map(lambda name: solves.get(name, "-"))
         numeric.add("price of rule")
     return _table(df, numeric)
+
+
+def _rule_notes(explanation: Any) -> str:
+    """Sentences under the rule table: unproven prices and rules that force shortfall."""
+    if explanation is None or not len(explanation.rules):
+        return ""
+    cur = explanation.currency
+    notes = []
+    for r in explanation.rules.itertuples():
+        if not is_plain(r.price, r.proven, r.cost_with) and not math.isnan(r.price_low):
+            notes.append(f"{r.rule}: " + unproven_text(
+                [("with the rule", r.status_with, r.gap_with),
+                 ("without it", r.status_without, r.gap_without)], r.price_low, r.price_high,
+                cur) + ".")
+        if r.binding_text:
+            notes.append(f"{r.rule} {r.binding_text.removeprefix('it ')}.")
+    if not notes:
+        return ""
+    return '<ul class="notes">' + "".join(f"<li>{_e(n)}</li>" for n in notes) + "</ul>"
 
 
 def _awards_table(plan: Any) -> str:
@@ -216,41 +434,46 @@ def build_report(instance: Any, plan: Any, explanation: Any = None, *, baseline:
         instance: the instance that was solved.
         plan: its plan (any status; without a solution the page says so and lists the rules).
         explanation: from :func:`trustsource.explain`, for the cost of trust and each rule's
-            price; optional.
-        baseline: the plan with no rules (the "before" charts); solved here when omitted and
-            the plan has a solution.
+            price (with the statuses and gaps of their solves); optional.
+        baseline: the plan with no rules (the "before" charts and the cost of trust without an
+            explanation); the explanation's, else solved here when omitted and the plan has a
+            solution.
         time_limit, mip_rel_gap: for that baseline solve.
     """
     cur = plan.currency or instance.currency
     title = f"trustsource report: {instance.name}"
+    if baseline is None and explanation is not None:
+        baseline = explanation.baseline_plan
     if baseline is None and plan.has_solution:
         baseline = no_rules_plan(instance, time_limit=time_limit, mip_rel_gap=mip_rel_gap)
-    baseline_cost = None
-    if explanation is not None and explanation.baseline_cost is not None:
-        baseline_cost = explanation.baseline_cost
-    elif baseline is not None and baseline.has_solution:
-        baseline_cost = baseline.objective
-    cot = None
-    if explanation is not None and explanation.cost_of_trust is not None:
-        cot = explanation.cost_of_trust
-    elif baseline_cost is not None and plan.objective is not None:
-        cot = plan.objective - baseline_cost
-    ok = plan.status.value == "optimal"
+    if baseline is not None and not baseline.has_solution:
+        baseline = None
+    ok = plan.status.value == "optimal" and not len(shortfall_table(plan, instance))
     out = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
            f"<title>{_e(title)}</title><style>{CSS}</style></head><body>",
            f"<h1>{_e(title)}</h1>"]
     if getattr(instance, "description", None):
         out.append(f"<p>{_e(instance.description)}</p>")
+    buy, penalty = cost_split(plan, instance)
+    split = ""
+    if penalty:
+        split = (f": {_e(money(buy, cur))} purchase cost and {_e(money(penalty, cur))} "
+                 "penalty for unmet demand")
     out.append(f'<p>Status: <b class="{"status-optimal" if ok else "status-bad"}">'
-               f"{_e(plan.status.value)}</b>. Total cost: <b>{_e(money(plan.objective, cur))}"
-               f"</b> (currency {_e(cur)}).</p>")
+               f"{_e(status_words(plan, instance))}</b>. Total cost: "
+               f"<b>{_e(money(plan.objective, cur))}</b>{split} (currency {_e(cur)}).</p>")
+    if plan.has_solution and plan.status.value != "optimal":
+        low = 0.0 if plan.bound is None else max(0.0, float(plan.bound))
+        out.append(f'<p class="warn">The plan is not proven optimal: the solve stopped at a '
+                   f"{_e(gap_pct(gap_of(plan)))} gap, so the cheapest plan costs "
+                   f"{_e(range_text(low, plan.objective, cur))}.</p>")
     if plan.message:
         out.append(f"<p>{_e(plan.message)}</p>")
     if plan.has_solution:
-        out.append("<h2>Key figures</h2>" + _kpis(plan, cot, baseline_cost))
-        if cot is not None:
-            out.append(f"<p>The cost of trust, what the rules add to the cheapest plan without "
-                       f"any rule, is <b>{_e(money(cot, cur))}</b>.</p>")
+        out.append("<h2>Key figures</h2>" + _kpis(plan, instance, explanation, baseline))
+        out.extend(f"<p>{t}</p>" for t in _trust_paragraphs(plan, instance, explanation,
+                                                             baseline))
+        out.append("<h2>Unmet demand</h2>" + _shortfall_section(plan, instance))
         out.append("<h2>Items</h2>" + _items_table(plan))
         out.append("<h2>Country shares per item: before and after the rules</h2>")
         for item in plan.items["item"]:
@@ -259,7 +482,8 @@ def build_report(instance: Any, plan: Any, explanation: Any = None, *, baseline:
             out.append(f'<div class="pair" id="item-{_e(item)}"><figure>{before}<figcaption>'
                        f"{_e(item)} without rules</figcaption></figure><figure>{after}"
                        f"<figcaption>{_e(item)} in the plan</figcaption></figure></div>")
-        out.append("<h2>Rules</h2>" + _rules_table(plan, explanation))
+        out.append("<h2>Rules</h2>" + _rules_table(plan, explanation)
+                   + _rule_notes(explanation))
         out.append("<h2>Awarded suppliers</h2>" + _awards_table(plan))
     else:
         out.append("<p>There is no plan to report. For an infeasible instance, "

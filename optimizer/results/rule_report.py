@@ -169,6 +169,11 @@ def _entries(ctx: Context, rule: Any, i: int, t: float, mine: np.ndarray, basis:
 # --- rules that force shortfall --------------------------------------------------------------
 
 
+def _pc(x: float) -> str:
+    """``65.0 %``, as every share in the reports."""
+    return f"{100 * x:.1f} %"
+
+
 def _ban_masks(ctx: Context) -> dict[int, np.ndarray]:
     """Rule index -> mask over suppliers that ban rule excludes (for its items)."""
     out = {}
@@ -199,9 +204,11 @@ def forced_shortfall(ctx: Context, k: int, rule: Any, i: int, sense: str, basis:
     if ceiling >= free - tol or t < ceiling - tol:
         return ""
     unit = ctx.inst.items[i].unit
-    allows = (f"it allows at most {ceiling:,.6g} of the {free:,.6g} {unit} its suppliers "
-              "could deliver")
-    return f"{reason}; {allows}" if reason and ceiling > tol else (reason or allows)
+    could = f"the {free:,.6g} {unit} its suppliers could deliver"
+    if ceiling <= tol:
+        return reason or f"it allows none of {could}"
+    only = f"only {ceiling:,.6g} of {could} can be bought"
+    return f"{reason}, so {only}" if reason else only
 
 
 def _deliverable(ctx: Context, mask: np.ndarray) -> float:
@@ -266,17 +273,16 @@ def _ceiling(ctx: Context, rule: Any, sense: str, basis: np.ndarray, avail: np.n
             k = len(groups)
             return 0.0, f"only {k} {one if k == 1 else what} can deliver it"
         if n * m > 1 + 1e-12:
-            return 0.0, f"{n} {what} with {m:.1%} each would need more than all of it"
+            return 0.0, f"{n} {what} with {_pc(m)} each would need more than all of it"
         nth = float(np.sort(groups)[::-1][n - 1])
-        return min(free, nth / m), (f"its {n} largest {what} can carry {m:.1%} each of at "
-                                    f"most {nth / m:,.6g}")
+        return min(free, nth / m), f"{n} {what} must each carry at least {_pc(m)}"
     if kind == "max_suppliers":
         top = float(np.sort(caps)[::-1][: int(rule.count)].sum())
-        return min(free, top), f"its {int(rule.count)} largest suppliers can deliver {top:,.6g}"
+        return min(free, top), f"at most {int(rule.count)} suppliers may be awarded"
     if kind in ("country_cap", "supplier_cap"):
         if kind == "supplier_cap":
             return _largest_share_supply(caps, 0.0, rule.max_share, free), (
-                f"each supplier may carry at most {rule.max_share:.1%}")
+                f"each supplier may carry at most {_pc(rule.max_share)}")
         scoped = np.ones(len(caps), dtype=bool)
         if rule.countries is not None:
             scoped &= np.isin(where, list(inst.countries_of(rule.countries)))
@@ -284,9 +290,9 @@ def _ceiling(ctx: Context, rule: Any, sense: str, basis: np.ndarray, avail: np.n
             scoped &= ~np.isin(where, list(inst.countries_of(rule.except_)))
         per = _per(caps[scoped], where[scoped])
         ceiling = _largest_share_supply(per, float(caps[~scoped].sum()), rule.max_share, free)
-        lone = f"; all of it is in {where[scoped][0]}" if len(per) == 1 and not \
+        lone = f" and all of its supply is in {where[scoped][0]}" if len(per) == 1 and not \
             (~scoped).any() else ""
-        return ceiling, f"each country may supply at most {rule.max_share:.1%}{lone}"
+        return ceiling, f"each country may supply at most {_pc(rule.max_share)}{lone}"
     if kind in ("bloc_share", "exit_clause"):
         if kind == "bloc_share":
             inside = np.isin(where, list(inst.countries_of([rule.bloc])))
@@ -297,16 +303,15 @@ def _ceiling(ctx: Context, rule: Any, sense: str, basis: np.ndarray, avail: np.n
         cap_in, cap_out = float(caps[inside].sum()), float(caps[~inside].sum())
         if sense == "min":
             return min(free, cap_in / rule.min_share), (
-                f"{name} must supply at least {rule.min_share:.1%} and can deliver "
+                f"{name} must supply at least {_pc(rule.min_share)} and can deliver only "
                 f"{cap_in:,.6g}")
         share = rule.max_share if kind == "bloc_share" else rule.max_share_without
         return _largest_share_supply(np.array([cap_in]), cap_out, share, free), (
-            f"{name} may supply at most {share:.1%}")
+            f"{name} may supply at most {_pc(share)}")
     if kind == "ban":
         left = avail & ~(own_ban if own_ban is not None else np.zeros_like(avail))
         return min(free, _deliverable(ctx, left)), (
-            f"the ban on {', '.join(rule.countries)} leaves suppliers who can deliver "
-            f"{_deliverable(ctx, left):,.6g}")
+            f"the ban excludes the suppliers in {', '.join(rule.countries)}")
     if kind == "exit":
         units = {"country": basis, "site": site_units(ctx),
                  "supplier": supplier_units(ctx)}[rule.lose][avail]
@@ -316,7 +321,8 @@ def _ceiling(ctx: Context, rule: Any, sense: str, basis: np.ndarray, avail: np.n
         if rule.coverage <= 0:
             return free, ""
         return min(free, kept / rule.coverage), (
-            f"after losing its largest {rule.lose} the rest can cover {kept:,.6g}")
+            f"after losing its largest {rule.lose} the rest must cover {_pc(rule.coverage)} of "
+            f"supply and can deliver only {kept:,.6g}")
     if kind == "hhi_cap":
         per = _per(caps, where)
         if not len(per):
@@ -328,6 +334,6 @@ def _ceiling(ctx: Context, rule: Any, sense: str, basis: np.ndarray, avail: np.n
         for _ in range(60):
             mid = 0.5 * (lo + hi)
             lo, hi = (mid, hi) if _min_hhi(per, mid) <= limit else (lo, mid)
-        lone = f"; all of it is in {where[0]}" if len(per) == 1 else ""
-        return lo, f"an HHI of at most {rule.max_hhi:,.0f}{lone}"
+        lone = f" and all of its supply is in {where[0]}" if len(per) == 1 else ""
+        return lo, f"the HHI may be at most {rule.max_hhi:,.0f}{lone}"
     return free, ""
