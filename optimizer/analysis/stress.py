@@ -7,8 +7,13 @@ a site is its own site and is named by its supplier id), or per named scenario, 
 How a scenario modifies the instance (on the document from :meth:`Instance.to_dict`):
 
 * A scenario maps keys to *capacity factors* (``{"CN": 0.0}`` an export ban, ``{"AU": 0.5}`` a
-  capacity cut). A key is a site id, a supplier id, a bloc name (expanded to its countries) or a
-  country code (matched on a supplier's resolved *location* country).
+  capacity cut). A key resolves like every country selector of the instance
+  (:func:`trustsource.checks.scenario_key_kind`): a bloc name first (the instance's own, else a
+  built-in one; expanded to its countries, so ``{eu: 0}`` cuts every EU member), then a country
+  code (upper-case; matched on a supplier's resolved *location* country), then a site id, then
+  a supplier id. A key that names nothing is a located validation error, for the instance's
+  ``scenarios`` when it is loaded and for the ``scenarios`` argument of :func:`stress` before
+  any solve.
 * Each affected supplier's capacity becomes ``factor x capacity``; each affected site's too. An
   unlimited capacity scaled by ``0 < factor < 1`` becomes ``factor x`` the item's supply in the
   plan. When the new capacity is below the offer's ``min_order`` the offer cannot be honoured and
@@ -38,9 +43,12 @@ from typing import Any, Literal
 
 import pandas as pd
 from trustsource.analysis.parallel import _pick_workers, _run_all
+from trustsource.checks import ScenarioKey, scenario_key_issues, scenario_key_kind
+from trustsource.errors import InstanceError, Issue
 from trustsource.instance import Instance
-from trustsource.limits import MAX_COST
+from trustsource.limits import MAX_COST, clip
 from trustsource.results.plan import Plan, json_records, json_value
+from trustsource.safe_yaml import cut
 from trustsource.solve import solve
 from trustsource.status import Status
 
@@ -126,10 +134,14 @@ def stress(instance: Instance, *, lose: Literal["country", "site"] = "country",
         mip_rel_gap: relative MIP gap of every solve.
 
     Raises:
-        ValueError: for an unknown ``lose``, a negative factor or a key that matches nothing.
+        ValueError: for an unknown ``lose``.
+        InstanceError: for scenario keys that name nothing and factors outside [0, 1], all at
+            once, each located (``scenarios.<name>.<key>``).
     """
     if lose not in ("country", "site"):
         raise ValueError(f"lose must be 'country' or 'site', got {lose!r}")
+    if scenarios is not None:
+        check_scenarios(instance, scenarios)
     t0 = time.perf_counter()
     opts: dict[str, Any] = {"time_limit": time_limit, "mip_rel_gap": mip_rel_gap}
     plan = solve(instance, **opts)
@@ -141,9 +153,15 @@ def stress(instance: Instance, *, lose: Literal["country", "site"] = "country",
                             _empty_shortfalls(), penalties, {}, {"total": t_plan},
                             f"the plan is {plan.status.value}: nothing to stress "
                             "(run `trustsource diagnose`)")
+    kinds: dict[str, ScenarioKey] = {}
     if scenarios is None:
         scenarios = {k: {k: 0.0} for k in used_units(plan, lose)}
-    tasks = {(name,): scenario_document(instance, plan, factors, penalties, keep_rules)
+        # The automatic keys are known units: resolved as what they are, not by name.
+        site_ids = {s.id for s in instance.sites}
+        kinds = {k: "country" if lose == "country" else ("site" if k in site_ids else "supplier")
+                 for k in scenarios}
+    tasks = {(name,): scenario_document(instance, plan, factors, penalties, keep_rules,
+                                        {k: kinds[k] for k in factors if k in kinds})
              for name, factors in scenarios.items()}
     n_workers = _pick_workers(workers, len(tasks), t_plan)
     results = _run_all(tasks, opts, n_workers)
@@ -175,6 +193,24 @@ def stress(instance: Instance, *, lose: Literal["country", "site"] = "country",
                "n_solves": float(1 + len(results)), "workers": float(n_workers)}
     return StressResult(instance.name, instance.currency, lose, plan,
                         summary.reset_index(drop=True), shortfalls, penalties, plans, timings)
+
+
+def check_scenarios(instance: Instance, scenarios: Mapping[str, Mapping[str, float]]) -> None:
+    """Refuse scenarios whose keys name nothing or whose factors are not in [0, 1].
+
+    Raises:
+        InstanceError: every problem at once, each located as ``scenarios.<name>.<key>``.
+    """
+    where = "stress(scenarios=...)"
+    issues = scenario_key_issues(instance, scenarios, where, "scenarios.{scenario}.{key}")
+    for name, factors in scenarios.items():
+        for key, f in factors.items():
+            if not isinstance(f, (int, float)) or isinstance(f, bool) or not 0 <= f <= 1:
+                issues.append(Issue(where, f"scenarios.{cut(str(name), 40)}.{cut(str(key), 40)}",
+                                    f"capacity factor must be a number in [0, 1] (0 = lost, "
+                                    f"0.5 = halved), got {clip(f)}"))
+    if issues:
+        raise InstanceError(issues)
 
 
 def used_units(plan: Plan, lose: str) -> list[str]:
@@ -221,8 +257,13 @@ def default_penalties(instance: Instance) -> dict[str, float]:
 
 
 def scenario_document(instance: Instance, plan: Plan, factors: Mapping[str, float],
-                      penalties: Mapping[str, float], keep_rules: bool = True) -> dict[str, Any]:
-    """The schema-1 document of one scenario: capacities scaled, shortfall allowed."""
+                      penalties: Mapping[str, float], keep_rules: bool = True,
+                      kinds: Mapping[str, ScenarioKey] | None = None) -> dict[str, Any]:
+    """The schema-1 document of one scenario: capacities scaled, shortfall allowed.
+
+    A key resolves as :func:`trustsource.checks.scenario_key_kind` says (bloc, country code,
+    site, supplier), unless ``kinds`` names what it is (the automatic one-loss scenarios, whose
+    keys are known sites or suppliers even where a bloc has the same name)."""
     doc = copy.deepcopy(instance.to_dict())
     doc.pop("variants", None)
     site_ids = {s["id"] for s in doc.get("sites", [])}
@@ -231,15 +272,17 @@ def scenario_document(instance: Instance, plan: Plan, factors: Mapping[str, floa
     site_factor: dict[str, float] = {}
     country_factor: dict[str, float] = {}
     sup_factor: dict[str, float] = {}
+    blocs = instance.all_blocs
     for key, f in factors.items():
         if not (f >= 0):
             raise ValueError(f"capacity factor for {key!r} must be >= 0, got {f}")
-        if key in site_ids:
+        kind = (kinds or {}).get(key) or scenario_key_kind(key, blocs, site_ids, sup_ids)
+        if kind == "site":
             site_factor[key] = min(f, site_factor.get(key, f))
-        elif key in sup_ids:
+        elif kind == "supplier":
             sup_factor[key] = min(f, sup_factor.get(key, f))
-        elif key in instance.all_blocs or (len(key) == 2 and key.isalpha()):
-            for c in instance.countries_of([key.upper() if len(key) == 2 else key]):
+        elif kind in ("bloc", "country"):
+            for c in instance.countries_of([key]):
                 country_factor[c] = min(f, country_factor.get(c, f))
         else:
             raise ValueError(f"scenario key {key!r} is not a site, supplier, bloc or country code")
