@@ -230,13 +230,14 @@ def _feasible(inst: Instance, plan: Plan, base: dict[str, Any]) -> Diagnosis:
 
 
 def _unknown(inst: Instance, plan: Plan, base: dict[str, Any]) -> Diagnosis:
-    why = plan.message or f"solve ended {plan.status.value}"
+    # plan.message says why solve stopped and what to do (a time limit, an error).
+    why = plan.message or "Raise the time limit."
     return Diagnosis(
         feasible=False,
         status="unknown",
         messages=[
             f"{inst.name}: not diagnosed: solve ended {plan.status.value} without finding a plan "
-            f"or proving there is none ({why.rstrip('.')}); raise the time limit",
+            f"or proving there is none. {why}",
             *(f.message for f in base["findings"]),
         ],
         **base,
@@ -413,14 +414,22 @@ def relaxation_changes(inst: Instance, frame: pd.DataFrame) -> list[dict[str, An
     return [c for c in changes if c.get("field") == "rule" or c.get("rule") not in dropped]
 
 
-def apply_changes(document: dict[str, Any], changes: list[dict[str, Any]]) -> dict[str, Any]:
-    """A copy of a schema-1 ``document`` (inline tables) with the changes applied.
+def apply_changes(
+    document: dict[str, Any], changes: list[dict[str, Any]], base_dir: str | None = None
+) -> dict[str, Any]:
+    """A copy of a schema-1 ``document`` (inline items) with the changes applied.
 
-    Rules are matched by name; a change with ``field`` ``rule`` drops the rule. Named variants
-    are removed (they may name a dropped rule).
+    Rules are matched by name; a rule without one by the name validation gives it (``ban_us``,
+    ``country_cap``: the document is validated for that, its CSV paths against ``base_dir``).
+    A change with ``field`` ``rule`` drops the rule. Named variants are removed (they may name
+    a dropped rule).
     """
     doc = {**document, "rules": [dict(r) for r in document.get("rules", [])]}
     doc["items"] = [dict(it) for it in document["items"]]
+    if any("name" not in r for r in doc["rules"]):
+        named = Instance.from_dict(document, base_dir=base_dir).rules
+        for r, spec in zip(doc["rules"], named):
+            r.setdefault("name", spec.name)
     doc.pop("variants", None)
     for c in changes:
         if "item" in c:
