@@ -25,7 +25,6 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import pandas as pd
 from trustsource.model.context import Context
 
 
@@ -56,29 +55,27 @@ def exit_coverage(
     site = ctx.sup_site[mine]
     at = site >= 0
     # Per site of the item: raw qualified capacity and what it can deliver (at most C_k).
-    raw = pd.Series(cap[at], index=site[at]).groupby(level=0).sum()
-    covered = np.minimum(raw.to_numpy(), ctx.site_cap[raw.index.to_numpy(dtype=np.int64)])
-    cover_of = pd.Series(covered, index=raw.index)
+    sites, s_inv = np.unique(site[at], return_inverse=True)
+    raw = np.bincount(s_inv, weights=cap[at], minlength=len(sites))
+    covered = np.minimum(raw, ctx.site_cap[sites])
     total = float(cap[~at].sum() + covered.sum())
     lost = units[mine]
-    valid = np.array([u is not None for u in lost], dtype=bool)
+    valid = np.fromiter((u is not None for u in lost), dtype=bool, count=len(lost))
     if not valid.any():
         return total / t, None
+    # numpy rather than pandas: this runs three times per item of every plan.
+    keys, inv = np.unique(lost[valid], return_inverse=True)  # sorted: ties go to the first
     # Loss of u: its offers without a site, plus per (u, site) the site's coverage less what
     # the site's other offers still give.
-    free = pd.Series(np.where(at, 0.0, cap)[valid], index=lost[valid]).groupby(level=0).sum()
-    keep = valid & at
-    loss = free
-    if keep.any():
-        part = (
-            pd.DataFrame({"u": lost[keep], "k": site[keep], "c": cap[keep]})
-            .groupby(["u", "k"], sort=False)["c"]
-            .sum()
-        )
-        ks = part.index.get_level_values("k").to_numpy(dtype=np.int64)
-        rest = np.maximum(raw.loc[ks].to_numpy() - part.to_numpy(), 0.0)
-        drop = cover_of.loc[ks].to_numpy() - np.minimum(rest, ctx.site_cap[ks])
-        by_unit = pd.Series(drop, index=part.index.get_level_values("u")).groupby(level=0).sum()
-        loss = free.add(by_unit, fill_value=0.0)
-    worst = loss.idxmax()  # units in sorted order: the first of equal losses
-    return (total - float(loss.max())) / t, worst
+    loss = np.bincount(inv, weights=np.where(at[valid], 0.0, cap[valid]), minlength=len(keys))
+    pv = valid & at
+    if pv.any():
+        n_k = len(sites)
+        pair = inv[at[valid]] * n_k + np.searchsorted(sites, site[pv])
+        pairs, p_inv = np.unique(pair, return_inverse=True)
+        taken = np.bincount(p_inv, weights=cap[pv])
+        pu, pk = pairs // n_k, pairs % n_k
+        rest = np.minimum(np.maximum(raw[pk] - taken, 0.0), ctx.site_cap[sites[pk]])
+        loss += np.bincount(pu, weights=covered[pk] - rest, minlength=len(keys))
+    w = int(np.argmax(loss))
+    return (total - float(loss[w])) / t, keys[w]

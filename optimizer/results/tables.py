@@ -127,6 +127,7 @@ def _items_table(model: BuiltModel, x: np.ndarray, qualified: np.ndarray, supply
     blocs = {name: inst.countries_of([name]) for name in _report_blocs(inst)}
     no_exit = np.bincount(ctx.sup_item[~ctx.exit_clause], weights=x[~ctx.exit_clause],
                           minlength=n_i) if len(x) else np.zeros(n_i)
+    by_site, by_supplier = site_units(ctx), supplier_units(ctx)  # once, not per item
     for i, it in enumerate(inst.items):
         t = supply[i]
         shares = (by_country.loc[i] / t) if (t > 0 and i in by_country.index.get_level_values(0)
@@ -140,9 +141,8 @@ def _items_table(model: BuiltModel, x: np.ndarray, qualified: np.ndarray, supply
             "n_suppliers": int(np.count_nonzero(awarded & (ctx.sup_item == i))),
             "n_countries": len(shares),
             "exit_coverage_country": exit_coverage(ctx, qualified, ctx.country, i, t)[0],
-            "exit_coverage_site": exit_coverage(ctx, qualified, site_units(ctx), i, t)[0],
-            "exit_coverage_supplier": exit_coverage(ctx, qualified, supplier_units(ctx), i,
-                                                    t)[0],
+            "exit_coverage_site": exit_coverage(ctx, qualified, by_site, i, t)[0],
+            "exit_coverage_supplier": exit_coverage(ctx, qualified, by_supplier, i, t)[0],
             "share_without_exit_clause": no_exit[i] / t if t > 0 else 0.0,
         }
         for name, members in blocs.items():
