@@ -55,6 +55,7 @@ NOTE = (
 )
 _HAS_PLAN = (Status.OPTIMAL, Status.FEASIBLE)
 _UP = ("country_cap", "supplier_cap", "exit_clause")  # share caps: rounded up
+CHECK_ROUNDS = 3  # further elastic rounds when the check finds the relaxation short
 
 
 @dataclass
@@ -211,7 +212,13 @@ def diagnose(
         diag = _read(instance, em, ans, base)
         if len(diag.relaxations):
             diag.changes = relaxation_changes(instance, diag.relaxations)
-            _check(instance, diag, run)
+
+            def elastic(relaxed: Instance) -> pd.DataFrame | None:
+                more = build_elastic(build_model(relaxed))
+                answer = solve_elastic(more, time_limit=left(), threads=threads)
+                return None if answer.col is None else _rows(more, answer.col)
+
+            _check(instance, diag, run, elastic)
     diag.seconds = time.perf_counter() - t0
     return diag
 
@@ -244,6 +251,16 @@ def _unknown(inst: Instance, plan: Plan, base: dict[str, Any]) -> Diagnosis:
     )
 
 
+def _rows(em: ElasticModel, col: Any) -> pd.DataFrame:
+    """The relaxation rows of an elastic plan, demand rows last (rules first: users act on them)."""
+    reader = Reader(em, col)
+    rows = [r for r in (reader.row(s) for s in em.slacks) if r is not None]
+    frame = pd.DataFrame(rows, columns=RELAXATION_COLUMNS)
+    return frame.sort_values("kind", key=lambda c: c.eq("demand"), kind="stable").reset_index(
+        drop=True
+    )
+
+
 def _read(inst: Instance, em: ElasticModel, ans: ElasticAnswer, base: dict[str, Any]) -> Diagnosis:
     """The infeasible verdict (solve proved it) with the elastic plan's relaxation, if any."""
     a = ans.answer
@@ -265,14 +282,7 @@ def _read(inst: Instance, em: ElasticModel, ans: ElasticAnswer, base: dict[str, 
             "not known; raise the time limit"
         )
         return Diagnosis(feasible=False, status="infeasible", messages=[head, *fmessages], **base)
-    reader = Reader(em, ans.col)
-    rows = [r for r in (reader.row(s) for s in em.slacks) if r is not None]
-    frame = pd.DataFrame(rows, columns=RELAXATION_COLUMNS)
-    # Demand rows last: rules first, as the user can act on them.
-    frame = frame.sort_values("kind", key=lambda c: c.eq("demand"), kind="stable").reset_index(
-        drop=True
-    )
-    minimal = a.status is Status.OPTIMAL
+    frame = _rows(em, ans.col)
     if not len(frame):
         head = (
             f"{inst.name} is infeasible (solve proved it), but the elastic re-solve finds no "
@@ -280,25 +290,30 @@ def _read(inst: Instance, em: ElasticModel, ans: ElasticAnswer, base: dict[str, 
             "the solver's tolerances; look at the rules with the tightest limits"
         )
         return Diagnosis(feasible=False, status="infeasible", messages=[head, *fmessages], **base)
+    diag = Diagnosis(
+        feasible=False,
+        status="infeasible",
+        relaxations=frame,
+        minimal=a.status is Status.OPTIMAL,
+        **base,
+    )
+    diag.messages = _compose(inst, diag)
+    return diag
+
+
+def _compose(inst: Instance, diag: Diagnosis, verb: str = "makes it feasible") -> list[str]:
+    """Verdict, findings, one sentence per relaxation row, and the note on minimality."""
+    frame = diag.relaxations
     n = frame["rule"][frame["kind"] != "demand"].nunique()
     head = (
-        f"{inst.name} is infeasible; relaxing {n} rule{'s' if n != 1 else ''} as below "
-        "makes it feasible"
+        f"{inst.name} is infeasible; relaxing {n} rule{'s' if n != 1 else ''} as below {verb}"
         if n
         else f"{inst.name} is infeasible; no rule relaxation helps: demand must go unmet"
     )
     if n and (frame["kind"] == "demand").any():
         head += ", with some demand unmet"
-    messages = [head, *fmessages, *frame["message"]]
-    messages.append(NOTE if minimal else NOTE.replace("one smallest", "one (not proven smallest)"))
-    return Diagnosis(
-        feasible=False,
-        status="infeasible",
-        relaxations=frame,
-        messages=messages,
-        minimal=minimal,
-        **base,
-    )
+    note = NOTE if diag.minimal else NOTE.replace("one smallest", "one (not proven smallest)")
+    return [head, *(f.message for f in diag.findings), *frame["message"], note]
 
 
 # --- the relaxation as document changes, and its check ------------------------------------------
@@ -458,29 +473,82 @@ def _describe(c: dict[str, Any]) -> str:
     return f"`{c['rule']}` {c['field']} {c['from']:g} -> {c['to']:g}"
 
 
-def _check(inst: Instance, diag: Diagnosis, run: Any) -> None:
-    """Solve the instance with ``diag.changes`` applied; say whether it is then feasible."""
-    doc = apply_changes(inst.to_dict(), diag.changes)
-    doc["name"] = f"{inst.name} [relaxed]"
+def _merge(changes: list[dict[str, Any]], more: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``changes`` followed by ``more`` (changes to the instance with ``changes`` applied)."""
+
+    def key(c: dict[str, Any]) -> tuple[str, str]:
+        return (c.get("item") or c["rule"], c["field"])
+
+    out = {key(c): dict(c) for c in changes}
+    for c in more:
+        if c["field"] == "rule":  # dropped now: earlier changes of the rule go
+            out = {k: v for k, v in out.items() if v.get("rule") != c["rule"]}
+        prior = out.get(key(c))
+        if prior is None:
+            out[key(c)] = dict(c)
+            continue
+        prior["to"] = c["to"]  # looser than before: it relaxes the relaxed instance
+        if "lifted" in c:
+            prior["lifted"] = [*prior.get("lifted", []), *c["lifted"]]
+    return list(out.values())
+
+
+def _check(inst: Instance, diag: Diagnosis, run: Any, elastic: Any) -> None:
+    """Solve the instance with ``diag.changes`` applied; say whether it is then feasible.
+
+    The elastic relaxation can fall short of the rounded, rule-wide changes that express it
+    (a count rule with fewer suppliers than it asks for is relaxed to "as many as there are",
+    which minimum orders may still rule out). When the check solve proves the relaxed instance
+    still infeasible, the elastic re-solve runs on it and its changes are added, up to
+    ``CHECK_ROUNDS`` times; the relaxation is then no longer proven smallest, and says so.
+    """
+    rounds = 0
+    while True:
+        try:
+            relaxed = _relaxed(inst, diag.changes)
+        except InstanceError as exc:  # pragma: no cover - every change keeps it valid
+            diag.check_status = "invalid"
+            diag.messages.append(f"Not checked: the changes make an invalid instance: {exc}")
+            return
+        plan = run(relaxed)
+        diag.check_status = plan.status.value
+        diag.confirmed = plan.status in _HAS_PLAN
+        if diag.confirmed or plan.status is not Status.INFEASIBLE or rounds >= CHECK_ROUNDS:
+            break
+        frame = elastic(relaxed)
+        if frame is None or not len(frame):
+            break
+        rounds += 1
+        same = frame[["rule", "item"]].apply(tuple, axis=1)
+        earlier = diag.relaxations[["rule", "item"]].apply(tuple, axis=1)
+        kept = diag.relaxations[~earlier.isin(set(same))]
+        diag.relaxations = pd.concat([kept, frame], ignore_index=True)
+        diag.changes = _merge(diag.changes, relaxation_changes(relaxed, frame))
+        diag.minimal = False
     listed = "; ".join(_describe(c) for c in diag.changes)
-    try:
-        relaxed = Instance.from_dict(doc, origin=f"{inst.name} [relaxed]")
-    except InstanceError as exc:  # pragma: no cover - every change keeps the document valid
-        diag.check_status = "invalid"
-        diag.messages.append(f"The changes ({listed}) do not make a valid instance: {exc}")
-        return
-    plan = run(relaxed)
-    diag.check_status = plan.status.value
-    diag.confirmed = plan.status in _HAS_PLAN
+    more = (
+        f" (after {rounds} more elastic round{'s' if rounds > 1 else ''}: the first relaxation "
+        "alone was not enough)"
+        if rounds
+        else ""
+    )
     if diag.confirmed:
+        diag.messages = _compose(inst, diag)
         diag.messages.append(
             f"Checked: with these changes ({listed}) `trustsource solve` finds a plan "
-            f"({plan.status.value})."
+            f"({plan.status.value}){more}."
         )
     else:
-        diag.messages[0] = diag.messages[0].replace(" makes it feasible", " is suggested")
+        diag.messages = _compose(inst, diag, "is suggested")
         diag.messages.append(
             f"Not confirmed: with these changes ({listed}) solve ended {plan.status.value}"
-            f"{'' if plan.status is Status.INFEASIBLE else ' (raise the time limit)'}; "
+            f"{'' if plan.status is Status.INFEASIBLE else ' (raise the time limit)'}{more}; "
             "treat the amounts as approximate."
         )
+
+
+def _relaxed(inst: Instance, changes: list[dict[str, Any]]) -> Instance:
+    """``inst`` with the changes applied (every change keeps the document valid)."""
+    doc = apply_changes(inst.to_dict(), changes)
+    doc["name"] = f"{inst.name} [relaxed]"
+    return Instance.from_dict(doc, origin=f"{inst.name} [relaxed]")
