@@ -18,7 +18,7 @@ import pytest
 import trustsource
 from catalogue import CASES, INFEASIBLE, abc, doc, sup, three
 from click.testing import CliRunner
-from trustsource.analysis.diagnose import Diagnosis, diagnose
+from trustsource.analysis.diagnose import Diagnosis, apply_changes, diagnose
 from trustsource.analysis.elastic import build_elastic
 from trustsource.cli.diagnose_cmd import diagnose_command
 from trustsource.cli.main import cli
@@ -361,3 +361,49 @@ def test_cli_time_limit_zero_keeps_the_arithmetic() -> None:
     assert data["findings"]
     assert res.exit_code == 0
     assert math.isfinite(data["seconds"])
+
+
+# --- the check of the relaxation (issue 11, defect 1) -------------------------------------------
+
+
+def test_check_adds_a_round_when_the_first_relaxation_falls_short() -> None:
+    """min_suppliers 3 with two suppliers, one with a minimum order of the whole demand.
+
+    The elastic model reads "3 > 2 suppliers" as "ask for at most 2", but s0's minimum order
+    (1 of the 1 unit needed) leaves no room for a second supplier's 1 %: only 1 works. The check
+    solve finds count 2 still infeasible, a second elastic round lowers it to 1, and the
+    diagnosis says so (found by tests/test_diagnose_properties.py).
+    """
+    document = doc([{"id": "a", "demand": 1}],
+                   [sup("s0", "a", "US", unit_cost=1, min_order=1),
+                    sup("s1", "a", "US", unit_cost=1)],
+                   [{"kind": "min_suppliers", "name": "r0", "count": 3}])
+    diag = run(document)
+    assert diag.status == "infeasible"
+    assert diag.confirmed
+    assert diag.check_status == "optimal"
+    assert not diag.minimal
+    assert diag.changes == [{"rule": "r0", "kind": "min_suppliers", "field": "count",
+                             "from": 3, "to": 1}]
+    assert "after 1 more elastic round: the first relaxation alone was not enough" in \
+        diag.messages[-1]
+    assert status(with_rule(document, 0, count=2)) == "infeasible"
+    assert status(with_rule(document, 0, count=1)) == "optimal"
+
+
+def test_changes_apply_to_the_document() -> None:
+    """A ban lifted for one item of two; unnamed rules are matched by their default names."""
+    document = doc([{"id": "a", "demand": 100}, {"id": "b", "demand": 10}],
+                   [sup("ua", "a", "US", unit_cost=1, capacity=50),
+                    sup("ca", "a", "CN", unit_cost=1),
+                    sup("ub", "b", "US", unit_cost=1)],
+                   [{"kind": "ban", "countries": ["CN"]}])
+    diag = run(document)
+    assert [(c["rule"], c["field"], c["to"], c["lifted"]) for c in diag.changes] == [
+        ("ban_cn", "items", ["b"], ["a"])]
+    assert diag.confirmed
+    fixed = apply_changes(document, diag.changes)
+    assert fixed["rules"] == [{"kind": "ban", "countries": ["CN"], "name": "ban_cn",
+                               "items": ["b"]}]
+    assert document["rules"] == [{"kind": "ban", "countries": ["CN"]}]  # not changed in place
+    assert status(fixed) == "optimal"
