@@ -80,20 +80,26 @@ def test_ban_leaves_too_little_capacity() -> None:
     document = three([{"kind": "ban", "countries": ["XB"], "name": "no-xb"}])
     diag = run(document)
     assert not diag.feasible
-    assert any("1,800 unit of supplier capacity left after ban `no-xb`" in f.message
-               for f in diag.findings)
+    assert any(
+        "1,800 unit of supplier capacity left after ban `no-xb`" in f.message for f in diag.findings
+    )
     row = only(diag)
     assert (row["rule"], row["kind"], row["scope"]) == ("no-xb", "ban", "s2")
     assert row["needed"] == pytest.approx(200)
     assert row["message"] == (
         "a: ban `no-xb` leaves 1,800 unit of capacity for 2,000 unit needed; 200 unit would have "
-        "to come from suppliers it bans (s2); relax the ban or add suppliers")
+        "to come from suppliers it bans (s2); relax the ban or add suppliers"
+    )
 
 
 def test_ban_and_cap_together() -> None:
     """Cap 45 % and XB banned: XA 600 + XC 900 = 1500, so 500 must come from s2."""
-    document = three([{"kind": "country_cap", "max_share": 0.45, "name": "cap-45"},
-                      {"kind": "ban", "countries": ["XB"], "name": "no-xb"}])
+    document = three(
+        [
+            {"kind": "country_cap", "max_share": 0.45, "name": "cap-45"},
+            {"kind": "ban", "countries": ["XB"], "name": "no-xb"},
+        ]
+    )
     diag = run(document)
     # One smallest relaxation weighs 0.25 of the item's 2,000: the ban by 500, or the ban by
     # 200 and the cap by 15 points (300 units); HiGHS may return either.
@@ -119,12 +125,16 @@ def test_exit_right_other_units(lose: str) -> None:
         document = three([{"kind": "exit", "lose": "supplier", "coverage": 1.0}])
         scope, needed = "s3", 0.7
     else:
-        document = doc([{"id": "a", "demand": 100}],
-                       [sup("k1", "a", None, site="k", unit_cost=1, capacity=60),
-                        sup("k2", "a", None, site="k", unit_cost=2, capacity=60),
-                        sup("o", "a", "XB", unit_cost=5, capacity=60)],
-                       [{"kind": "exit", "lose": "site", "coverage": 0.8}],
-                       sites=[{"id": "k", "country": "XA"}])
+        document = doc(
+            [{"id": "a", "demand": 100}],
+            [
+                sup("k1", "a", None, site="k", unit_cost=1, capacity=60),
+                sup("k2", "a", None, site="k", unit_cost=2, capacity=60),
+                sup("o", "a", "XB", unit_cost=5, capacity=60),
+            ],
+            [{"kind": "exit", "lose": "site", "coverage": 0.8}],
+            sites=[{"id": "k", "country": "XA"}],
+        )
         scope, needed = "k", 0.6
     row = only(run(document))
     assert row["scope"] == scope
@@ -134,9 +144,11 @@ def test_exit_right_other_units(lose: str) -> None:
 def test_max_suppliers_single_sourcing() -> None:
     row = only(run(three([{"kind": "max_suppliers", "count": 1, "name": "single"}])))
     assert (row["kind"], row["limit"], row["needed"]) == ("max_suppliers", 1, 2)
-    assert row["message"] == ("a: max_suppliers `single` must allow 2 suppliers instead of 1: "
-                              "the largest supplier can deliver at most 1,200 of the 2,000 unit "
-                              "needed")
+    assert row["message"] == (
+        "a: max_suppliers `single` must allow 2 suppliers instead of 1: "
+        "the largest supplier can deliver at most 1,200 of the 2,000 unit "
+        "needed"
+    )
 
 
 def test_min_suppliers_with_too_few_suppliers() -> None:
@@ -155,8 +167,10 @@ def test_min_suppliers_shares_over_one() -> None:
     assert diag.findings == []
     row = only(diag)
     assert row["needed"] == 1
-    assert "can be met by only 1 supplier with at least 60 % each; ask for 1 instead of 2" in \
-        row["message"]
+    assert (
+        "can be met by only 1 supplier with at least 60 % each; ask for 1 instead of 2"
+        in row["message"]
+    )
 
 
 def test_min_countries_count() -> None:
@@ -170,11 +184,12 @@ def test_min_countries_count() -> None:
 
 def bloc_floor(min_share: float) -> dict[str, Any]:
     """Allies (US) can deliver 20 of the 100 needed; CN is unlimited."""
-    return doc([{"id": "a", "demand": 100}],
-               [sup("us", "a", "US", unit_cost=5, capacity=20), sup("cn", "a", "CN", unit_cost=1)],
-               [{"kind": "bloc_share", "bloc": "allies", "min_share": min_share,
-                 "name": "allies-floor"}],
-               blocs={"allies": ["US", "JP"]})
+    return doc(
+        [{"id": "a", "demand": 100}],
+        [sup("us", "a", "US", unit_cost=5, capacity=20), sup("cn", "a", "CN", unit_cost=1)],
+        [{"kind": "bloc_share", "bloc": "allies", "min_share": min_share, "name": "allies-floor"}],
+        blocs={"allies": ["US", "JP"]},
+    )
 
 
 def test_bloc_floor_above_what_the_bloc_can_supply() -> None:
@@ -183,14 +198,17 @@ def test_bloc_floor_above_what_the_bloc_can_supply() -> None:
     assert diag.findings[0].message == (
         "a: bloc_share `allies-floor` asks 50 % of at least 100 unit from allies (50 unit), but "
         "suppliers in allies can deliver at most 20 unit; lower the floor to 20 % or add "
-        "suppliers in allies")
+        "suppliers in allies"
+    )
     assert "rules[0]" in diag.findings[0].location
     row = only(diag)
     assert (row["kind"], row["scope"]) == ("bloc_share", "allies (min)")
     assert row["needed"] == pytest.approx(0.2)
-    assert row["message"] == ("a: bloc_share `allies-floor` floor on allies must come down from "
-                              "50 % to 20 %: suppliers in allies can deliver at most 20 of the "
-                              "100 unit needed")
+    assert row["message"] == (
+        "a: bloc_share `allies-floor` floor on allies must come down from "
+        "50 % to 20 %: suppliers in allies can deliver at most 20 of the "
+        "100 unit needed"
+    )
     assert status(bloc_floor(0.2)) == "optimal"
     assert run(bloc_floor(0.2)).feasible
 
@@ -205,17 +223,23 @@ def test_bloc_floor_without_any_bloc_supplier() -> None:
 
 
 def test_bloc_cap_and_exit_clause() -> None:
-    cap = doc([{"id": "a", "demand": 100}],
-              [sup("us", "a", "US", unit_cost=5), sup("cn", "a", "CN", unit_cost=1, capacity=20)],
-              [{"kind": "bloc_share", "bloc": "allies", "max_share": 0.5}],
-              blocs={"allies": ["US", "JP"]})
+    cap = doc(
+        [{"id": "a", "demand": 100}],
+        [sup("us", "a", "US", unit_cost=5), sup("cn", "a", "CN", unit_cost=1, capacity=20)],
+        [{"kind": "bloc_share", "bloc": "allies", "max_share": 0.5}],
+        blocs={"allies": ["US", "JP"]},
+    )
     row = only(run(cap))
     assert row["needed"] == pytest.approx(0.8)
     assert "cap on allies must rise from 50 % to 80 %" in row["message"]
-    clause = doc([{"id": "a", "demand": 100}],
-                 [sup("p", "a", "XA", unit_cost=1, exit_clause=False),
-                  sup("q", "a", "XB", unit_cost=3, capacity=50)],
-                 [{"kind": "exit_clause", "max_share_without": 0.25}])
+    clause = doc(
+        [{"id": "a", "demand": 100}],
+        [
+            sup("p", "a", "XA", unit_cost=1, exit_clause=False),
+            sup("q", "a", "XB", unit_cost=3, capacity=50),
+        ],
+        [{"kind": "exit_clause", "max_share_without": 0.25}],
+    )
     row = only(run(clause))
     assert row["needed"] == pytest.approx(0.5)
     assert "must allow 50 % of supply without an exit clause instead of 25 %" in row["message"]
@@ -257,8 +281,10 @@ def test_feasible_instance() -> None:
     assert diag.status == "feasible"
     assert diag.relaxations.empty
     assert diag.findings == []
-    assert diag.messages == ["three-supplier is feasible: every rule can be met together, "
-                             "nothing to relax; `trustsource solve` finds the cheapest plan"]
+    assert diag.messages == [
+        "three-supplier is feasible: every rule can be met together, "
+        "nothing to relax; `trustsource solve` finds the cheapest plan"
+    ]
 
 
 def test_catalogue_verdicts_agree_with_solve() -> None:
@@ -273,8 +299,9 @@ def test_catalogue_verdicts_agree_with_solve() -> None:
 
 
 def test_elastic_copy_leaves_the_model_alone() -> None:
-    model = trustsource.build_model(trustsource.Instance.from_dict(
-        three([{"kind": "country_cap", "max_share": 0.3}])))
+    model = trustsource.build_model(
+        trustsource.Instance.from_dict(three([{"kind": "country_cap", "max_share": 0.3}]))
+    )
     before = (model.data.n_cols, model.data.n_rows, model.data.nnz)
     em = build_elastic(model)
     assert (model.data.n_cols, model.data.n_rows, model.data.nnz) == before
@@ -290,11 +317,18 @@ def test_diagnosis_object() -> None:
     assert data["relaxations"][0]["rule"] == "cap-30"
     assert data["elastic"]["status"] == "optimal"
     text = repr(diag)
-    assert text.startswith("Diagnosis('three-supplier': infeasible, 0 finding(s), "
-                           "1 relaxation(s))")
+    assert text.startswith("Diagnosis('three-supplier': infeasible, 0 finding(s), 1 relaxation(s))")
     assert "cap-30" in text
-    assert list(diag.relaxations.columns) == ["rule", "kind", "item", "scope", "limit", "needed",
-                                              "slack", "message"]
+    assert list(diag.relaxations.columns) == [
+        "rule",
+        "kind",
+        "item",
+        "scope",
+        "limit",
+        "needed",
+        "slack",
+        "message",
+    ]
 
 
 # --- bundled instance ---------------------------------------------------------------------------
@@ -307,11 +341,15 @@ def test_chips_no_china_fabs() -> None:
     assert diag.status == "infeasible"
     assert any("195,800 wafer" in f.message for f in diag.findings)
     row = only(diag)
-    assert (row["rule"], row["kind"], row["item"]) == ("no-concern-locations", "ban",
-                                                       "logic_mature")
+    assert (row["rule"], row["kind"], row["item"]) == (
+        "no-concern-locations",
+        "ban",
+        "logic_mature",
+    )
     assert row["needed"] == pytest.approx(4200)
-    assert "leaves 195,800 wafer of capacity for 200,000 wafer needed; 4,200 wafer" in \
-        row["message"]
+    assert (
+        "leaves 195,800 wafer of capacity for 200,000 wafer needed; 4,200 wafer" in row["message"]
+    )
     assert diagnose(trustsource.load(CHIPS), time_limit=20).feasible
 
 
@@ -354,8 +392,7 @@ def test_cli_feasible_and_invalid(tmp_path: Path) -> None:
 
 def test_cli_time_limit_zero_keeps_the_arithmetic() -> None:
     """Without time for the elastic re-solve, the pre-solve arithmetic still proves it."""
-    res = invoke(str(CHIPS), "--variant", "no-china-fabs", "--time-limit", "0",
-                 "--format", "json")
+    res = invoke(str(CHIPS), "--variant", "no-china-fabs", "--time-limit", "0", "--format", "json")
     data = json.loads(res.output)
     assert data["status"] == "infeasible"
     assert data["findings"]
@@ -374,36 +411,45 @@ def test_check_adds_a_round_when_the_first_relaxation_falls_short() -> None:
     solve finds count 2 still infeasible, a second elastic round lowers it to 1, and the
     diagnosis says so (found by tests/test_diagnose_properties.py).
     """
-    document = doc([{"id": "a", "demand": 1}],
-                   [sup("s0", "a", "US", unit_cost=1, min_order=1),
-                    sup("s1", "a", "US", unit_cost=1)],
-                   [{"kind": "min_suppliers", "name": "r0", "count": 3}])
+    document = doc(
+        [{"id": "a", "demand": 1}],
+        [sup("s0", "a", "US", unit_cost=1, min_order=1), sup("s1", "a", "US", unit_cost=1)],
+        [{"kind": "min_suppliers", "name": "r0", "count": 3}],
+    )
     diag = run(document)
     assert diag.status == "infeasible"
     assert diag.confirmed
     assert diag.check_status == "optimal"
     assert not diag.minimal
-    assert diag.changes == [{"rule": "r0", "kind": "min_suppliers", "field": "count",
-                             "from": 3, "to": 1}]
-    assert "after 1 more elastic round: the first relaxation alone was not enough" in \
-        diag.messages[-1]
+    assert diag.changes == [
+        {"rule": "r0", "kind": "min_suppliers", "field": "count", "from": 3, "to": 1}
+    ]
+    assert (
+        "after 1 more elastic round: the first relaxation alone was not enough" in diag.messages[-1]
+    )
     assert status(with_rule(document, 0, count=2)) == "infeasible"
     assert status(with_rule(document, 0, count=1)) == "optimal"
 
 
 def test_changes_apply_to_the_document() -> None:
     """A ban lifted for one item of two; unnamed rules are matched by their default names."""
-    document = doc([{"id": "a", "demand": 100}, {"id": "b", "demand": 10}],
-                   [sup("ua", "a", "US", unit_cost=1, capacity=50),
-                    sup("ca", "a", "CN", unit_cost=1),
-                    sup("ub", "b", "US", unit_cost=1)],
-                   [{"kind": "ban", "countries": ["CN"]}])
+    document = doc(
+        [{"id": "a", "demand": 100}, {"id": "b", "demand": 10}],
+        [
+            sup("ua", "a", "US", unit_cost=1, capacity=50),
+            sup("ca", "a", "CN", unit_cost=1),
+            sup("ub", "b", "US", unit_cost=1),
+        ],
+        [{"kind": "ban", "countries": ["CN"]}],
+    )
     diag = run(document)
     assert [(c["rule"], c["field"], c["to"], c["lifted"]) for c in diag.changes] == [
-        ("ban_cn", "items", ["b"], ["a"])]
+        ("ban_cn", "items", ["b"], ["a"])
+    ]
     assert diag.confirmed
     fixed = apply_changes(document, diag.changes)
-    assert fixed["rules"] == [{"kind": "ban", "countries": ["CN"], "name": "ban_cn",
-                               "items": ["b"]}]
+    assert fixed["rules"] == [
+        {"kind": "ban", "countries": ["CN"], "name": "ban_cn", "items": ["b"]}
+    ]
     assert document["rules"] == [{"kind": "ban", "countries": ["CN"]}]  # not changed in place
     assert status(fixed) == "optimal"
