@@ -65,7 +65,7 @@ from trustsource.analysis.parallel import _pick_workers, _run_all
 from trustsource.instance import Instance
 from trustsource.model.build import ExitForm
 from trustsource.results.plan import Plan
-from trustsource.solve import solve
+from trustsource.solve import Backend, solve
 from trustsource.status import Status
 
 logger = logging.getLogger(__name__)
@@ -221,6 +221,8 @@ def explain(
     threads: int | None = None,
     exit_form: ExitForm = "auto",
     marginals: bool = True,
+    backend: Backend = "highspy",
+    highs_options: dict[str, Any] | None = None,
 ) -> Explanation:
     """Price every rule and rule family of ``instance``, and the marginal cost of share limits.
 
@@ -238,6 +240,10 @@ def explain(
         exit_form: formulation of ``exit`` rules, as in :func:`trustsource.solve`.
         marginals: also compute the marginal cost per percentage point (the LP duals and a
             re-solve per share rule and item); False prices whole rules only.
+        backend: how each solve hands the model to HiGHS, as in :func:`trustsource.solve`
+            (the LP duals always use highspy).
+        highs_options: further HiGHS options for each solve (e.g. a node limit), passed
+            through to :func:`trustsource.solve`.
 
     Returns:
         An :class:`Explanation`. If the instance itself has no plan (infeasible, or no solution
@@ -245,8 +251,13 @@ def explain(
         ``trustsource.diagnose`` on an infeasible instance.
     """
     t0 = time.perf_counter()
-    opts = {"time_limit": time_limit, "mip_rel_gap": mip_rel_gap, "threads": threads,
-            "exit_form": exit_form}
+    opts: dict[str, Any] = {"time_limit": time_limit, "mip_rel_gap": mip_rel_gap,
+                            "threads": threads, "exit_form": exit_form}
+    # Only what differs from solve's defaults, so the recorded options stay as they were.
+    if backend != "highspy":
+        opts["backend"] = backend
+    if highs_options:
+        opts["highs_options"] = dict(highs_options)
     options = {**opts, "workers": workers, "marginals": marginals}
     base = solve(instance, **opts)  # type: ignore[arg-type]
     t_base = time.perf_counter() - t0
