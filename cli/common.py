@@ -182,8 +182,7 @@ def time_limit_option(what: str = "the solver") -> Any:
         "--time-limit",
         type=click.FloatRange(min=0),
         default=None,
-        help=f"Seconds for {what} (default: no limit); for solve, wall-clock "
-        "seconds for the whole command.",
+        help=f"Seconds for {what} (default: no limit).",
     )
 
 

@@ -121,7 +121,7 @@ def validate(file: str, fmt: str, base_dir: str | None, debug: bool) -> None:
     help="Write plan.json, the plan tables (CSV; Parquet too where pyarrow is "
     "installed) and a KPI summary into this folder.",
 )
-@time_limit_option()
+@time_limit_option("the whole command, wall clock: reading, solving and writing")
 @mip_gap_option()
 @click.option(
     "--threads",
