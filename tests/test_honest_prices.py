@@ -140,7 +140,8 @@ def test_explain_reports_hand_computed_intervals() -> None:
     exp = explain(trustsource.Instance.from_dict(copy.deepcopy(CAP50)), mip_rel_gap=0,
                   workers=1)
     (row,) = exp.rules.to_dict("records")
-    assert math.isnan(row["price"]) and math.isnan(row["price_share"])
+    assert math.isnan(row["price"])
+    assert math.isnan(row["price_share"])
     assert (row["price_low"], row["price_high"]) == pytest.approx((825, 1_710))
     assert row["proven"] is False
     assert (row["status_with"], row["gap_with"]) == ("feasible", pytest.approx(0.05))
