@@ -251,3 +251,34 @@ def test_time_limited_explain_cli_json(thousand: Path) -> None:
                 "status_without", "gap_without"} <= set(r)
         assert 0 <= r["price_low"] <= r["price_high"]
         assert r["gap_with"] == pytest.approx(doc["mip_gap"])
+
+
+# --- the report ------------------------------------------------------------------------------
+
+
+@pytest.mark.usefixtures("five_percent")
+def test_report_gives_unproven_prices_as_intervals_in_words() -> None:
+    from trustsource.io.report import build_report
+
+    inst = trustsource.Instance.from_dict(copy.deepcopy(CAP50))
+    exp = explain(inst, mip_rel_gap=0, workers=1, marginals=False)
+    text = build_report(inst, exp.base, exp)
+    assert ("The cost of trust is not proven: solves stopped at a 5 % gap (the plan) and a 5 % "
+            "gap (without any rule); the cost of trust lies between 825 USD and 1,710 USD"
+            ) in text
+    assert ("country_cap: not proven: solves stopped at a 5 % gap (with the rule) and a 5 % gap "
+            "(without it); the price lies between 825 USD and 1,710 USD") in text
+    assert "[825 USD, 1,710 USD]" in text
+    assert "The plan is not proven optimal: the solve stopped at a 5 % gap" in text
+    assert "1,300 USD" not in text  # the difference of the incumbents is never quoted
+
+
+def test_time_limited_report_cli(thousand: Path, tmp_path: Path) -> None:
+    out = tmp_path / "report.html"
+    proc = run_cli("report", thousand, "--time-limit", "1", "--out", out)
+    assert proc.returncode == 0, proc.stderr
+    assert "feasible (not proven optimal: the solve stopped at a" in proc.stdout
+    assert "cost of trust not proven" in proc.stdout
+    text = out.read_text(encoding="utf-8")
+    assert "The cost of trust is not proven: solves stopped at a" in text
+    assert text.count("the price lies between") == 4

@@ -224,3 +224,61 @@ def test_parquet_without_pyarrow(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 def test_unknown_format(tmp_path: Path, solved: dict[str, tuple[Any, Any]]) -> None:
     with pytest.raises(ValueError, match="unknown export format"):
         write_plan(solved["gallium-demo"][1], tmp_path, formats=("docx",))
+
+
+# --- issue 11, defect 4 (report part): shortfall next to cost, never a bare "optimal" ----------
+
+
+@pytest.fixture(scope="module")
+def feoc() -> Any:
+    return trustsource.load(_path("critical-minerals")).variant("feoc")
+
+
+@pytest.mark.parametrize("backend", ["highspy", "pyomo"])
+def test_report_separates_penalty_from_purchases(feoc: Any, backend: str) -> None:
+    from trustsource.io.report import cost_split, shortfall_table
+
+    plan = trustsource.solve(feoc, backend=backend)
+    # The penalty by hand: every item's shortfall times its shortfall_penalty.
+    rates = {it.id: it.shortfall_penalty or 0.0 for it in feoc.items}
+    penalty = sum(u * rates[i] for i, u in zip(plan.items["item"], plan.items["shortfall"]))
+    buy, pen = cost_split(plan, feoc)
+    assert pen == pytest.approx(penalty)
+    assert pen == pytest.approx(8.59e9, rel=1e-3)  # the issue's 8.59 bn of 11.61 bn
+    assert buy + pen == pytest.approx(plan.objective)
+    short = shortfall_table(plan, feoc)
+    assert len(short) == 6
+    assert short["penalty"].sum() == pytest.approx(penalty)
+    assert (short["shortfall_share"] == short["shortfall"] / short["demand"]).all()
+    text = build_report(feoc, plan)
+    assert "optimal, but 6 items are short (worst tungsten: 61.9 % of demand unmet) and " \
+           "8.59 bn USD of the 11.61 bn USD total is the penalty for unmet demand" in text
+    assert "3.02 bn USD purchase cost and 8.59 bn USD penalty for unmet demand" in text
+    assert "<h2>Unmet demand</h2>" in text
+    assert ">61.9 %<" in text  # tungsten's share of demand unmet, in the table
+    # The cost of trust (7.37 bn) is more than all penalty: said in words, not just "optimal".
+    assert "All of the cost of trust, and more, is penalty for unmet demand" in text
+    assert "mostly penalty" in text
+
+
+def test_report_of_a_plan_without_shortfall_says_demand_is_met(reports: dict[str, str]) -> None:
+    text = reports["chips"]
+    assert "Every item&#x27;s demand is met." in text or "Every item's demand is met." in text
+    assert "penalty for unmet demand" not in text
+
+
+def test_cli_report_feoc(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    out = tmp_path / "feoc.html"
+    exe = Path(sys.executable).with_name("trustsource")
+    proc = subprocess.run([str(exe), "report", _path("critical-minerals"), "--variant", "feoc",
+                           "--out", str(out)], capture_output=True, text=True, timeout=300,
+                          check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert "optimal, but 6 items are short" in proc.stdout
+    assert "penalty for unmet demand" in proc.stdout
+    assert "(optimal," not in proc.stdout.replace("(optimal, but", "")
+    text = out.read_text(encoding="utf-8")
+    assert "All of the cost of trust, and more, is penalty for unmet demand" in text
