@@ -107,7 +107,9 @@ def render_comparison(cmp: Any) -> str:
     from trustsource.results.plan import compact_money
 
     s = cmp.summary
-    lines = [f"{cmp.instance_name}: baseline and {len(s) - 1} variants ({cmp.currency})"]
+    n = len(s) - 1
+    lines = [f"{cmp.instance_name}: baseline and {n} variant{'' if n == 1 else 's'} "
+             f"({cmp.currency})"]
     shown = pd.DataFrame({
         "variant": s["variant"],
         # A plan that leaves demand unmet is never a bare "optimal".
