@@ -89,7 +89,12 @@ def summary_frame(plan: Any, cost_of_trust: float | None = None) -> pd.DataFrame
     row: dict[str, Any] = {
         "instance": plan.instance_name,
         "status": plan.status.value,
+        "status_text": plan.status_text,
         "objective": plan.objective,
+        # The objective split, so a total that is mostly penalty for unmet demand reads as such.
+        "purchase_cost": plan.purchase_cost,
+        "shortfall_penalty": plan.shortfall_penalty,
+        "shortfall_items": len(plan.shortfalls),
         "currency": plan.currency,
         "mip_gap": plan.mip_gap,
         "bound": plan.bound,
