@@ -208,7 +208,7 @@ IDS = [d.path.relative_to(REPO).as_posix() for d in PARSED]
 # --- numbers shown in a transcript --------------------------------------------------------------
 
 _NUMBER = r"-?[\d,]*\.?\d+"
-_STATUS_LINE = re.compile(rf"^(\S.*): ({'|'.join(STATUSES)})$")
+_STATUS_LINE = re.compile(rf"^(\S.*): ({'|'.join(STATUSES)})(?:$|, )")  # may add ", why"
 _TOTAL = re.compile(rf"total cost: ({_NUMBER})")
 _SHARES = re.compile(rf"^\s*([\w.-]+): ({_NUMBER}) \S+ from (.*?)(?: \(HHI ({_NUMBER})\))?$")
 _SHARE = re.compile(rf"([A-Z]{{2}}) ({_NUMBER})\s?%")
@@ -487,3 +487,34 @@ def test_doc_figures_are_compared_not_trusted() -> None:
     assert len(compare_plan(bad, plan)) == 4
     assert compare_json('{"status": "optimal", "objective": 1234.5}', plan) == []
     assert compare_json('{"objective": 1.0}', plan) == ["objective: doc 1.0, now 1234.5"]
+
+
+def _help(*args: str) -> str:
+    exe = Path(sys.executable).with_name("trustsource")
+    proc = subprocess.run([str(exe), *args, "--help"], capture_output=True, text=True, check=True)
+    return proc.stdout
+
+
+def test_cli_md_documents_every_command_and_option() -> None:
+    """docs/cli.md said two subcommands when there were eleven: every command `trustsource
+    --help` lists has its section, and every option its `--help` lists is named in that section
+    or in a row of the common-options table that names the command."""
+    text = (REPO / "docs" / "cli.md").read_text(encoding="utf-8")
+    listing = _help().split("Commands:", 1)[1]
+    commands = re.findall(r"^  (\w+)\s", listing, flags=re.M)
+    assert len(commands) == 11, commands
+    common = [row for row in text.splitlines() if row.startswith("| `--")]
+    missing = []
+    for command in commands:
+        parts = text.split(f"## trustsource {command}\n", 1)
+        if len(parts) == 1:
+            missing.append(f"no section '## trustsource {command}'")
+            continue
+        section = parts[1].split("\n## ", 1)[0]
+        for option in sorted(set(re.findall(r"^  (?:-\w, )?(--[\w-]+)", _help(command), re.M))):
+            if option in ("--help", "--debug"):
+                continue  # documented once for every command
+            in_common = any(f"`{option}" in row and command in row for row in common)
+            if option not in section and not in_common:
+                missing.append(f"{command} {option}")
+    assert not missing, missing
