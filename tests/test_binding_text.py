@@ -188,3 +188,14 @@ def test_cli_report(min3_file: Path, tmp_path: Path) -> None:
     assert "optimal, but 1 item is short" in proc.stdout
     assert "0.00 purchase cost + 1,000,000.00 penalty for unmet demand" in proc.stdout
     assert FORCES in out.read_text(encoding="utf-8")
+
+
+def test_floor_of_zero_never_forces_shortfall() -> None:
+    # A bloc floor of 0 % allows any supply: with penalty 5 (below every price) the plan buys
+    # nothing (100 x 5 = 500) and the floor neither binds nor divides by zero.
+    doc = document([{"name": "eu-0", "kind": "bloc_share", "bloc": "eu", "min_share": 0.0}],
+                   penalty=5)
+    plan = trustsource.solve(_inst(doc), mip_rel_gap=0)
+    assert plan.objective == pytest.approx(500)
+    (row,) = plan.rules.to_dict("records")
+    assert row["binding"] is False

@@ -302,6 +302,8 @@ def _ceiling(ctx: Context, rule: Any, sense: str, basis: np.ndarray, avail: np.n
             name = "suppliers without an exit clause"
         cap_in, cap_out = float(caps[inside].sum()), float(caps[~inside].sum())
         if sense == "min":
+            if rule.min_share <= 0:
+                return free, ""  # a floor of 0 allows any supply
             return min(free, cap_in / rule.min_share), (
                 f"{name} must supply at least {_pc(rule.min_share)} and can deliver only "
                 f"{cap_in:,.6g}")
