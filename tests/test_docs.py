@@ -528,3 +528,21 @@ def test_cli_md_documents_every_command_and_option() -> None:
             if option not in section and not in_common:
                 missing.append(f"{command} {option}")
     assert not missing, missing
+
+
+def test_docs_cite_only_documents_inside_the_repository() -> None:
+    """Links resolve to files of this repository; no design notes or shared folders outside it."""
+    problems = []
+    for path in DOCS:
+        text = path.read_text(encoding="utf-8")
+        rel = path.relative_to(REPO).as_posix()
+        for banned in ("../shared", "DESIGN.md", "notes/"):
+            if banned in text:
+                problems.append(f"{rel}: cites {banned!r}")
+        for target in re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", text):
+            if "://" in target or target.startswith("mailto:"):
+                continue
+            resolved = (path.parent / target).resolve()
+            if not resolved.is_relative_to(REPO) or not resolved.exists():
+                problems.append(f"{rel}: link {target} leads outside the repository or nowhere")
+    assert not problems, problems
