@@ -144,3 +144,17 @@ def test_cut_rows_in_share_units_below_one() -> None:
         np.testing.assert_allclose(small.vals * 1e-3, unit.vals)
         np.testing.assert_allclose(large.vals, unit.vals)  # never below 1e-9 at 1e9 units
         assert small.hhi == pytest.approx(5200)
+
+
+@pytest.mark.parametrize("demand", (1e-3, 1.0, 1e6))
+def test_hhi_price_scales_with_demand(demand: float) -> None:
+    """The LP price of the cap per HHI step is linear in demand (cut rows in share units have
+    their duals scaled back). By hand: cost per unit of demand is 2.5 - sqrt(H/1e4 - 1/4) sqrt(5),
+    so d cost / d H = sqrt(5) / (2 sqrt(H/1e4 - 1/4)) / 1e4 per point and unit; the price per
+    step of 100 points is 100 sqrt(5) / (2 * 0.1) / 1e4 = 0.1118 per unit of demand (the tangent
+    cuts approximate the curve, so within 2 %)."""
+    expected = 100 * _NORM / (2 * R_CAP) / 10_000
+    inst = trustsource.Instance.from_dict(document(demand))
+    marginal = trustsource.explain(inst).marginal
+    row = marginal[marginal["rule"] == "hhi"].iloc[0]
+    assert row["lp_marginal_per_pp"] / demand == pytest.approx(expected, rel=0.02)

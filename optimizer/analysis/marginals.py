@@ -137,7 +137,9 @@ def lp_marginals(
     is_mip = model.stats["integers"] > 0
     answer = run(h, is_mip=is_mip, time_limit=time_limit, mip_rel_gap=mip_rel_gap,
                  threads=threads)
-    cut_rows: list[tuple[str, str]] = []  # (rule, item) of each appended cut row
+    # (rule, item, scale) of each appended cut row; a row divided by its scale (share units,
+    # see Cut.scale) has its dual multiplied by it, so the price divides it back out.
+    cut_rows: list[tuple[str, str, float]] = []
     iterations = 0
     while answer.col_value is not None and md.info.get("hhi"):
         cuts = hhi_cuts(model, answer.col_value)
@@ -146,7 +148,7 @@ def lp_marginals(
         for cut in cuts:
             h.addRow(-highspy.kHighsInf, 0.0, len(cut.cols), cut.cols.astype(np.int32),
                      cut.vals.astype(np.float64))
-            cut_rows.append((cut.rule, cut.item))
+            cut_rows.append((cut.rule, cut.item, cut.scale))
         iterations += 1
         answer = run(h, is_mip=is_mip, time_limit=time_limit, mip_rel_gap=mip_rel_gap,
                      threads=threads)
@@ -206,8 +208,8 @@ def lp_marginals(
                 value = abs(dual[offset + k]) * supply[item] * step
                 add((rule, str(item), sense), value, "" if scopes[k] is None else str(scopes[k]))
         offset += b.size
-    for k, (rule, item) in enumerate(cut_rows):
-        value = abs(dual[offset + k]) * supply[item] * hhi_delta[rule]
+    for k, (rule, item, scale) in enumerate(cut_rows):
+        value = abs(dual[offset + k]) * supply[item] * hhi_delta[rule] / scale
         add((rule, item, "max"), value, "")
     return out, note
 

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 from trustsource.model.build import BuiltModel
 from trustsource.model.context import Context
+from trustsource.results.coverage import exit_coverage, site_units, supplier_units
 
 ZERO = 1e-9
 BINDING_TOL = 1e-6
@@ -29,36 +30,6 @@ SHORTFALL_SCOPE = "forces shortfall"
 """Prefix of the ``scope`` of a row whose rule caps the item's supply below what its suppliers
 could deliver while the plan leaves demand unmet: ``forces shortfall: only 2 suppliers can
 deliver it``."""
-
-
-def site_units(ctx: Context) -> np.ndarray:
-    """Per supplier, the site it would be lost with (None when it has no site)."""
-    ids = np.array(ctx.site_ids + [None], dtype=object)
-    return ids[ctx.sup_site]
-
-
-def supplier_units(ctx: Context) -> np.ndarray:
-    """Per supplier, itself (losing a supplier loses only that offer)."""
-    return np.array(ctx.sup_ids, dtype=object)
-
-
-def exit_coverage(ctx: Context, qualified: np.ndarray, units: np.ndarray, i: int,
-                  t: float) -> tuple[float, Any]:
-    """(share of supply still coverable after the worst single loss, that unit) for item i.
-
-    Coverage counts the effective capacity of qualified suppliers. NaN without supply.
-    """
-    if t <= 0:
-        return float("nan"), None
-    mine = (ctx.sup_item == i) & qualified
-    total = float(ctx.cap_eff[mine].sum())
-    lost = units[mine]
-    valid = np.array([u is not None for u in lost], dtype=bool)
-    if not valid.any():
-        return total / t, None
-    per_unit = pd.Series(ctx.cap_eff[mine][valid], index=lost[valid]).groupby(level=0).sum()
-    worst = per_unit.idxmax()
-    return (total - float(per_unit.max())) / t, worst
 
 
 def rules_table(model: BuiltModel, x: np.ndarray, supply: np.ndarray,
@@ -316,10 +287,11 @@ def _ceiling(ctx: Context, rule: Any, sense: str, basis: np.ndarray, avail: np.n
             f"the ban excludes the suppliers in {', '.join(rule.countries)}")
     if kind == "exit":
         units = {"country": basis, "site": site_units(ctx),
-                 "supplier": supplier_units(ctx)}[rule.lose][avail]
-        has = np.array([u is not None for u in units], dtype=bool)
-        worst = float(_per(caps[has], units[has]).max()) if has.any() else 0.0
-        kept = float(caps.sum()) - worst
+                 "supplier": supplier_units(ctx)}[rule.lose]
+        # Coverage counted as everywhere else (a site at most its capacity per item); t = 1
+        # makes the returned share the quantity kept.
+        items = ctx.sup_item[avail]
+        kept = exit_coverage(ctx, avail, units, int(items[0]), 1.0)[0] if len(items) else 0.0
         if rule.coverage <= 0:
             return free, ""
         return min(free, kept / rule.coverage), (
