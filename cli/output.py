@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from trustsource.results.rule_report import SHORTFALL_SCOPE
 
 TABLES = ("allocations", "items", "rules", "sites", "costs")
 TOP_PER_ITEM = 4  # awards listed per item in the terminal summary of a long plan
@@ -39,9 +40,13 @@ def render_table(plan: Any, inst: Any) -> str:
         return "\n".join(lines)
     alloc = plan.allocations
     lines.append("")
-    lines.append("awarded suppliers:")
     shown = alloc[alloc["quantity"] > 0][["item", "supplier", "country", "owner", "quantity",
                                             "unit_cost", "cost", "share"]].copy()
+    if len(shown):
+        lines.append("awarded suppliers:")
+    else:
+        # An empty DataFrame's repr is not an answer; say what it means.
+        lines.append("no supplier is awarded (all demand goes unmet)")
     # Long plans: the largest awards per item, so the summary stays readable.
     shown = shown.sort_values(["item", "share"], ascending=[True, False], kind="stable")
     shown["rank"] = shown.groupby("item", sort=False).cumcount()
@@ -52,7 +57,8 @@ def render_table(plan: Any, inst: Any) -> str:
     shown = shown.sort_values("item", key=lambda c: c.map(order), kind="stable").drop(
         columns="rank")
     shown["share"] = (shown["share"] * 100).map("{:.1f} %".format)
-    lines.append(_indent(shown.to_string(index=False, float_format=lambda v: f"{v:,.2f}")))
+    if len(shown):
+        lines.append(_indent(shown.to_string(index=False, float_format=lambda v: f"{v:,.2f}")))
     if hidden:
         lines.append(f"  ... and {hidden} smaller awards (the {TOP_PER_ITEM} largest per item "
                      "are shown; --format csv or --out DIR lists all)")
@@ -102,6 +108,9 @@ def _shortfall_lines(plan: Any) -> list[str]:
 
 def _binding_text(r: Any) -> str:
     """A binding rule row in words, in the rule's own unit (share, count, points)."""
+    if str(r.scope).startswith(SHORTFALL_SCOPE):
+        # The rule caps supply below demand: its scope already says how, in words.
+        return str(r.scope)
     if r.kind == "ban":
         return f"excludes the suppliers from {r.scope}"
     if r.kind in ("min_suppliers", "min_countries"):

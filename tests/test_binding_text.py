@@ -159,6 +159,11 @@ def test_cli_solve_no_longer_says_no_rule_is_binding(min3_file: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert "no rule is binding" not in proc.stdout
     assert "min-3" in proc.stdout
+    # Said in words: no DataFrame repr, no count of "nan suppliers".
+    assert f"min-3 (min_suppliers) on gallium: forces shortfall: {REASON}" in proc.stdout
+    assert "no supplier is awarded (all demand goes unmet)" in proc.stdout
+    assert "Empty DataFrame" not in proc.stdout
+    assert "nan" not in proc.stdout
     proc = run_cli("solve", min3_file, "--mip-gap", "0", "--format", "json")
     (row,) = json.loads(proc.stdout)["rules"]
     assert row["binding"] is True
