@@ -24,8 +24,10 @@ from trustsource.cli.common import (
     Failure,
     _debug,
     _format,
+    base_dir_option,
     csv_stdout,
     error_boundary,
+    load_instance,
     mip_gap_option,
     time_limit_option,
     variant_option,
@@ -77,17 +79,18 @@ def _check_baseline(plan: Any, file: str) -> None:
 @_workers
 @time_limit_option("each solve")
 @mip_gap_option("each solve")
+@base_dir_option()
 @_debug
 def compare_command(file: str, variants: str | None, fmt: str, workers: int | None,
-                    time_limit: float | None, mip_gap: float, debug: bool) -> None:
+                    time_limit: float | None, mip_gap: float, base_dir: str | None,
+                    debug: bool) -> None:
     """Solve instance FILE under its own rules and each named variant, side by side: cost split
     into purchase and shortfall penalty, unmet demand, the difference from the baseline,
     concentration, binding rules ('-' reads stdin)."""
-    from trustsource import load
     from trustsource.analysis.compare import compare
 
     with error_boundary(debug, fmt):
-        inst = load(file)
+        inst = load_instance(file, base_dir)
         names = None if variants is None else [v.strip() for v in variants.split(",")
                                                if v.strip()]
         cmp = compare(inst, names, workers=workers, time_limit=time_limit,
@@ -166,20 +169,18 @@ def render_comparison(cmp: Any) -> str:
 @_workers
 @time_limit_option("each solve")
 @mip_gap_option("each solve")
+@base_dir_option()
 @_debug
 def stress_command(file: str, lose: str, use_scenarios: bool, variant: str | None, fmt: str,
                    workers: int | None, time_limit: float | None, mip_gap: float,
-                   debug: bool) -> None:
+                   base_dir: str | None, debug: bool) -> None:
     """Lose each country (or site) that supplies in the optimal plan of FILE in turn and
     re-optimise with the rules kept and shortfall allowed at a penalty: what runs short, what
     it costs; any shortfall flags a single point of failure ('-' reads stdin)."""
-    from trustsource import load
     from trustsource.analysis.stress import stress
 
     with error_boundary(debug, fmt):
-        inst = load(file)
-        if variant is not None:
-            inst = inst.variant(variant)
+        inst = load_instance(file, base_dir, variant)
         scenarios = None
         if use_scenarios:
             if not inst.scenarios:

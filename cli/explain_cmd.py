@@ -22,8 +22,10 @@ from trustsource.cli.common import (
     Failure,
     _debug,
     _format,
+    base_dir_option,
     csv_stdout,
     error_boundary,
+    load_instance,
     mip_gap_option,
     time_limit_option,
     variant_option,
@@ -46,21 +48,19 @@ TABLES = ("rules", "families", "marginal")
 @variant_option("Explain")
 @click.option("--no-marginals", is_flag=True,
               help="Price whole rules only; skip the marginal cost per percentage point.")
+@base_dir_option()
 @_debug
 def explain_command(file: str, fmt: str, table: str, time_limit: float | None, mip_gap: float,
                     workers: int | None, variant: str | None, no_marginals: bool,
-                    debug: bool) -> None:
+                    base_dir: str | None, debug: bool) -> None:
     """Price each rule of instance FILE: the cost with it versus without it, the cost of
     trust (plan cost minus the cost with no rules) and, for share rules, the cost of one
     percentage point tighter ('-' reads stdin)."""
-    from trustsource import load
     from trustsource.analysis.explain import explain
     from trustsource.status import Status
 
     with error_boundary(debug, fmt):
-        inst = load(file)
-        if variant is not None:
-            inst = inst.variant(variant)
+        inst = load_instance(file, base_dir, variant)
         exp = explain(inst, time_limit=time_limit, mip_rel_gap=mip_gap, workers=workers,
                       marginals=not no_marginals)
         if exp.base.violations:

@@ -16,7 +16,9 @@ from trustsource.cli.common import (
     EXIT_NO_SOLUTION,
     Failure,
     _debug,
+    base_dir_option,
     error_boundary,
+    load_instance,
     mip_gap_option,
     time_limit_option,
     variant_option,
@@ -33,24 +35,23 @@ from trustsource.cli.common import (
 @click.option("--no-prices", is_flag=True,
               help="Skip pricing each rule (one re-solve per rule); the cost of trust is "
                    "still shown.")
+@base_dir_option()
 @_debug
 def report_command(file: str, out: str, variant: str | None, time_limit: float | None,
-                   mip_gap: float, no_prices: bool, debug: bool) -> None:
+                   mip_gap: float, no_prices: bool, base_dir: str | None, debug: bool) -> None:
     """Write a self-contained HTML report of the plan for instance FILE ('-' reads stdin):
     status, cost (purchase cost and penalty for unmet demand apart), unmet demand per item,
     cost of trust, country shares before and after the rules, the rules and their prices
     (an interval where the solves are not proven optimal), the awarded suppliers and the
     sources."""
-    from trustsource import explain, load, solve
+    from trustsource import explain, solve
     from trustsource.analysis.explain_common import range_text
     from trustsource.io.exports import atomic_write_text
     from trustsource.io.report import build_report, cost_split, status_words
     from trustsource.status import Status
 
     with error_boundary(debug):
-        inst = load(file)
-        if variant is not None:
-            inst = inst.variant(variant)
+        inst = load_instance(file, base_dir, variant)
         explanation = None
         if not no_prices and inst.rules:
             explanation = explain(inst, time_limit=time_limit, mip_rel_gap=mip_gap,

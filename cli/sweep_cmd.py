@@ -22,8 +22,10 @@ from trustsource.cli.common import (
     Failure,
     _debug,
     _format,
+    base_dir_option,
     csv_stdout,
     error_boundary,
+    load_instance,
     mip_gap_option,
     time_limit_option,
     variant_option,
@@ -66,22 +68,20 @@ def _progress_bar(total: int, enabled: bool) -> Iterator[Any]:
 @variant_option("Sweep")
 @time_limit_option("each solve")
 @mip_gap_option("each solve")
+@base_dir_option()
 @_debug
 def sweep_command(file: str, rule: str | None, param: str, start: float, stop: float,
                   step: float, workers: int | None, scheduler: str | None, out_dir: str | None,
                   fmt: str, variant: str | None, time_limit: float | None, mip_gap: float,
-                  debug: bool) -> None:
+                  base_dir: str | None, debug: bool) -> None:
     """Solve instance FILE at each value of one parameter from --from to --to by --step and
     report cost (purchase and shortfall penalty), unmet demand, concentration and binding rules
     per value, and the breaking point (the first value with shortfall or no feasible plan,
     and which) ('-' reads stdin)."""
-    from trustsource import load
     from trustsource.analysis.sweep import sweep, sweep_values
 
     with error_boundary(debug, fmt):
-        inst = load(file)
-        if variant is not None:
-            inst = inst.variant(variant)
+        inst = load_instance(file, base_dir, variant)
         try:
             total = len(sweep_values(start, stop, step))
         except ValueError as exc:

@@ -16,12 +16,11 @@ from __future__ import annotations
 import io
 import json
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import trustsource
+from test_machine_contract import run_cli
 from trustsource import InstanceError
 
 BACKENDS = ("highspy", "pyomo")
@@ -32,22 +31,6 @@ name: two-offers
 items: tables/items.csv
 suppliers: tables/suppliers.csv
 """
-
-
-def run_cli(
-    *args: object, stdin: str | None = None, cwd: Path | None = None
-) -> subprocess.CompletedProcess[str]:
-    """The installed console script, as a user's shell runs it."""
-    exe = Path(sys.executable).with_name("trustsource")
-    return subprocess.run(
-        [str(exe), *map(str, args)],
-        capture_output=True,
-        text=True,
-        input=stdin,
-        cwd=cwd,
-        timeout=120,
-        check=False,
-    )
 
 
 @pytest.fixture
@@ -180,7 +163,41 @@ def test_convert_reads_stdin_with_base_dir(data: Path, tmp_path: Path) -> None:
     assert [s.id for s in inst.suppliers] == ["cn", "us"]
 
 
-@pytest.mark.parametrize("command", ["validate", "solve", "convert"])
+# Every command that reads an instance: the stdin document with its tables under --base-dir.
+ANALYSES = {
+    "explain": ["--format", "json", "--mip-gap", "0"],
+    "diagnose": ["--format", "json"],
+    "compare": ["--format", "json", "--mip-gap", "0"],
+    "stress": ["--format", "json", "--mip-gap", "0", "--workers", "1"],
+    "sweep": ["--param", "demand_scale", "--from", "1", "--to", "1", "--step", "1",
+              "--format", "json", "--mip-gap", "0", "--workers", "1"],
+}
+
+
+@pytest.mark.parametrize("command", sorted(ANALYSES))
+def test_every_analysis_reads_stdin_with_base_dir(command: str, data: Path) -> None:
+    proc = run_cli(command, "-", "--base-dir", data, *ANALYSES[command], stdin=DOCUMENT)
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads(proc.stdout)
+    # Each answer carries the hand optimum of the plan under its own key.
+    objective = {
+        "explain": lambda d: d["cost"],
+        "diagnose": lambda d: d["solve"]["objective"],
+        "compare": lambda d: d["summary"][0]["cost"],
+        "stress": lambda d: d["plan"]["objective"],
+        "sweep": lambda d: d["points"][0]["cost"],
+    }[command](doc)
+    assert objective == pytest.approx(OPTIMUM)
+
+
+def test_report_reads_stdin_with_base_dir(data: Path, tmp_path: Path) -> None:
+    out = tmp_path / "r.html"
+    proc = run_cli("report", "-", "--base-dir", data, "--out", out, stdin=DOCUMENT)
+    assert proc.returncode == 0, proc.stderr
+    assert "two-offers" in out.read_text()
+
+
+@pytest.mark.parametrize("command", ["validate", "solve", "convert", *sorted(ANALYSES), "report"])
 def test_help_documents_base_dir(command: str) -> None:
     proc = run_cli(command, "--help")
     assert proc.returncode == 0

@@ -52,7 +52,7 @@ CASES = [(cmd, fmt) for cmd, (_, fmts) in COMMANDS.items() for fmt in fmts]
 
 
 def run_cli(
-    *args: object, stdin: str | None = None, timeout: float = 120
+    *args: object, stdin: str | None = None, timeout: float = 120, cwd: Path | None = None
 ) -> subprocess.CompletedProcess[str]:
     """The installed console script, as a user's shell or an integration runs it."""
     exe = Path(sys.executable).with_name("trustsource")
@@ -61,6 +61,7 @@ def run_cli(
         capture_output=True,
         text=True,
         input=stdin,
+        cwd=cwd,
         timeout=timeout,
         check=False,
     )
