@@ -116,14 +116,32 @@ def error_boundary(debug: bool, fmt: str | None = None) -> Iterator[None]:
 
 
 _debug = click.option("--debug", is_flag=True, help="Show tracebacks on errors.")
-_format = click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "json", "csv"]),
-    default="table",
-    show_default=True,
-    help="Output format on stdout.",
-)
+
+
+def format_option(note: str = "") -> Any:
+    """``--format table|json|csv`` (``note`` says what csv holds, where that needs saying)."""
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(["table", "json", "csv"]),
+        default="table",
+        show_default=True,
+        help=f"Output format on stdout{note}.",
+    )
+
+
+_format = format_option()
+
+
+def backend_option(what: str = "to HiGHS") -> Any:
+    """``--backend highspy|pyomo``: the model hand-off route of the command's solves."""
+    return click.option(
+        "--backend",
+        type=click.Choice(["highspy", "pyomo"]),
+        default="highspy",
+        show_default=True,
+        help=f"Model hand-off route {what}.",
+    )
 
 
 def csv_stdout(df: Any) -> str:

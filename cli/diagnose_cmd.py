@@ -17,9 +17,11 @@ from trustsource.cli.common import (
     EXIT_NO_SOLUTION,
     Failure,
     _debug,
+    backend_option,
     base_dir_option,
     csv_stdout,
     error_boundary,
+    format_option,
     load_instance,
     time_left,
     time_limit_option,
@@ -69,22 +71,9 @@ def render_diagnosis(diag: Any) -> str:
 
 @click.command("diagnose")
 @click.argument("file", type=str)
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "json", "csv"]),
-    default="table",
-    show_default=True,
-    help="Output format on stdout (csv: the relaxations table).",
-)
+@format_option(" (csv: the relaxations table)")
 @time_limit_option("the whole diagnosis (the solves and the elastic re-solve)")
-@click.option(
-    "--backend",
-    type=click.Choice(["highspy", "pyomo"]),
-    default="highspy",
-    show_default=True,
-    help="Model hand-off route of the solves of the instance (as given and relaxed).",
-)
+@backend_option("of the solves of the instance (as given and relaxed)")
 @variant_option("Diagnose")
 @base_dir_option()
 @_debug

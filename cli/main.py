@@ -20,6 +20,7 @@ from trustsource.cli.common import (
     EXIT_OK,
     Failure,
     _debug,
+    backend_option,
     base_dir_option,
     error_boundary,
     exit_after,
@@ -129,13 +130,7 @@ def validate(file: str, fmt: str, base_dir: str | None, debug: bool) -> None:
     default=None,
     help="Solver threads (default: HiGHS's choice).",
 )
-@click.option(
-    "--backend",
-    type=click.Choice(["highspy", "pyomo"]),
-    default="highspy",
-    show_default=True,
-    help="Model hand-off route to HiGHS.",
-)
+@backend_option()
 @variant_option("Solve")
 @click.option(
     "--exit-form",
