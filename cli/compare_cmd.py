@@ -15,7 +15,6 @@ import math
 from typing import Any
 
 import click
-import pandas as pd
 from trustsource.cli.common import (
     EXIT_INFEASIBLE,
     EXIT_INTERNAL,
@@ -107,6 +106,7 @@ def compare_command(file: str, variants: str | None, fmt: str, workers: int | No
 def render_comparison(cmp: Any) -> str:
     """The comparison for a terminal: one row per scenario (cost split into purchase and
     shortfall penalty), then the unmet demand per scenario and the binding rules."""
+    import pandas as pd  # here, not at start-up: loaded once a result exists
     from trustsource.results.plan import compact_money
 
     s = cmp.summary
@@ -199,6 +199,8 @@ def stress_command(file: str, lose: str, use_scenarios: bool, variant: str | Non
 
 def render_stress(res: Any) -> str:
     """The stress test for a terminal: one row per scenario, worst first, then the shortfalls."""
+    import pandas as pd  # here, not at start-up: loaded once a result exists
+
     lines = [f"{res.instance_name}: plan {res.plan.status.value}"]
     if res.plan.objective is None:
         if res.message:

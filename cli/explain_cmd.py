@@ -14,7 +14,6 @@ import math
 from typing import Any
 
 import click
-import pandas as pd
 from trustsource.cli.common import (
     EXIT_INFEASIBLE,
     EXIT_INTERNAL,
@@ -140,6 +139,7 @@ def render_explanation(exp: Any) -> str:
     Every price from solves that are not proven optimal is shown as the interval their bounds
     allow (``[low, high]``) with the solves' statuses and gaps, and said in words below.
     """
+    import pandas as pd  # here, not at start-up: loaded once a result exists
     from trustsource.analysis.explain_common import (
         gap_of,
         gap_pct,

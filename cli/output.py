@@ -9,9 +9,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-from trustsource.results.rule_report import SHORTFALL_SCOPE
-
 TABLES = ("allocations", "items", "rules", "sites", "costs")
 TOP_PER_ITEM = 4  # awards listed per item in the terminal summary of a long plan
 
@@ -108,6 +105,9 @@ def _shortfall_lines(plan: Any) -> list[str]:
 
 def _binding_text(r: Any) -> str:
     """A binding rule row in words, in the rule's own unit (share, count, points)."""
+    # Imported here: this module is loaded by every command at start-up, the model is not.
+    from trustsource.results.rule_report import SHORTFALL_SCOPE
+
     if str(r.scope).startswith(SHORTFALL_SCOPE):
         # The rule caps supply below demand: its scope already says how, in words.
         return str(r.scope)
@@ -141,6 +141,7 @@ def render_csv(plan: Any) -> str:
     objective. Text that a spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@``) is
     neutralised.
     """
+    import pandas as pd  # here, not at start-up: loaded once a result exists
     from trustsource.io.exports import csv_text
 
     if not plan.has_solution:

@@ -16,7 +16,6 @@ from contextlib import contextmanager
 from typing import Any
 
 import click
-import pandas as pd
 from trustsource.cli.common import (
     EXIT_INVALID,
     Failure,
@@ -109,6 +108,7 @@ def sweep_command(file: str, rule: str | None, param: str, start: float, stop: f
 def render_sweep(result: Any) -> str:
     """The readable summary: one line per value (cost split into purchase and shortfall
     penalty, the worst item short), then the breaking point and what broke."""
+    import pandas as pd  # here, not at start-up: loaded once a result exists
     from trustsource.results.plan import compact_money
 
     t = result.table
