@@ -40,8 +40,15 @@ class Refused(Exception):
 
 
 def shown_path(raw: str) -> str:
-    """A path as written, cut to a readable length for locations and messages."""
-    return raw if len(raw) <= SHOWN_CHARS else raw[: SHOWN_CHARS - 3] + "..."
+    """A path as written, cut to a readable length for locations and messages.
+
+    The cut is in the middle: the start says where, the end names the file, which a message
+    must keep (a deep temporary folder otherwise hides which file is meant).
+    """
+    if len(raw) <= SHOWN_CHARS:
+        return raw
+    head = SHOWN_CHARS // 4
+    return raw[:head] + "..." + raw[len(raw) - (SHOWN_CHARS - head - 3) :]
 
 
 def data_root(base: Path, root: str | Path | None = None) -> tuple[Path, bool]:

@@ -279,3 +279,19 @@ def test_every_problem_of_a_workbook_in_one_run(tmp_path: Path) -> None:
     assert f"suppliers!{col('suppliers', 'capacity')}2 [capacity]" in text
     assert "suppliers!row 3 (ga-ru-1) [unit_cost]" in text
     assert "suppliers!A9:B9" in text
+
+
+def test_a_long_path_is_cut_in_the_middle_and_keeps_the_file_name(tmp_path: Path) -> None:
+    """A workbook deep in a folder tree: the location is cut to the shown length in the middle,
+    so the file name stays in the message (under pytest-xdist the temporary folders are long
+    enough that a cut at the end used to drop it)."""
+    deep = tmp_path.joinpath(*(["a-rather-long-folder-name"] * 5))
+    deep.mkdir(parents=True)
+    path = deep / "instance.xlsx"
+    path.write_bytes(b"id,demand\na,1\n")  # a CSV renamed .xlsx
+    with pytest.raises(InstanceError) as err:
+        load(path)
+    (issue,) = err.value.issues
+    assert len(issue.location) <= 80
+    assert issue.location.endswith("instance.xlsx")
+    assert "..." in issue.location
