@@ -37,19 +37,29 @@ def hard_instance(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 class Running:
-    """A ``trustsource solve`` in the background, its stderr read as it comes."""
+    """A ``trustsource solve`` in the background, stdout and stderr each read as they come.
+
+    Both pipes are drained by threads of their own: ``communicate()`` must not be used here,
+    since it would read stderr too, racing the stderr thread; when the thread wins,
+    ``communicate`` blocks in a read on the empty stderr while the child blocks writing a large
+    JSON plan to the full stdout pipe (a deadlock seen under pytest-xdist).
+    """
 
     def __init__(self, *args: object) -> None:
         self.proc = subprocess.Popen([str(EXE), "solve", *map(str, args), "--progress"],
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         self.err = b""
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
+        self.out = b""
+        self._readers = [threading.Thread(target=self._read, args=(name,), daemon=True)
+                         for name in ("out", "err")]
+        for reader in self._readers:
+            reader.start()
 
-    def _read(self) -> None:
-        assert self.proc.stderr is not None
-        while chunk := self.proc.stderr.read1(4096):  # type: ignore[attr-defined]
-            self.err += chunk
+    def _read(self, name: str) -> None:
+        pipe = self.proc.stdout if name == "out" else self.proc.stderr
+        assert pipe is not None
+        while chunk := pipe.read1(4096):  # type: ignore[attr-defined]
+            setattr(self, name, getattr(self, name) + chunk)
 
     def wait_for(self, text: bytes, timeout: float) -> None:
         end = time.monotonic() + timeout
@@ -59,9 +69,10 @@ class Running:
             time.sleep(0.1)
 
     def finish(self, timeout: float) -> tuple[int, str, str]:
-        out, _ = self.proc.communicate(timeout=timeout)
-        self._reader.join(5)
-        return self.proc.returncode, out.decode(), self.err.decode(errors="replace")
+        self.proc.wait(timeout=timeout)
+        for reader in self._readers:
+            reader.join(5)
+        return self.proc.returncode, self.out.decode(), self.err.decode(errors="replace")
 
 
 @pytest.mark.parametrize(("sig", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)],
