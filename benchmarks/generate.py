@@ -43,15 +43,98 @@ import numpy as np
 
 HUBS = ["CN", "IN", "VN", "ID", "MY", "TH", "PH", "BD", "PK", "TR"]
 ALLIED = [
-    "US", "JP", "KR", "AU", "CA", "GB", "DE", "FR", "NL", "IT", "ES", "SE", "FI", "NO", "DK",
-    "PL", "BE", "AT", "IE", "CH", "NZ", "PT", "CZ", "IL", "SG", "EE", "LV", "LT", "SK", "SI",
-    "HR", "LU", "IS", "GR", "RO", "BG", "HU", "MT", "CY", "TW",
+    "US",
+    "JP",
+    "KR",
+    "AU",
+    "CA",
+    "GB",
+    "DE",
+    "FR",
+    "NL",
+    "IT",
+    "ES",
+    "SE",
+    "FI",
+    "NO",
+    "DK",
+    "PL",
+    "BE",
+    "AT",
+    "IE",
+    "CH",
+    "NZ",
+    "PT",
+    "CZ",
+    "IL",
+    "SG",
+    "EE",
+    "LV",
+    "LT",
+    "SK",
+    "SI",
+    "HR",
+    "LU",
+    "IS",
+    "GR",
+    "RO",
+    "BG",
+    "HU",
+    "MT",
+    "CY",
+    "TW",
 ]
 OTHER = [
-    "BR", "MX", "CL", "PE", "AR", "ZA", "NG", "EG", "MA", "SA", "AE", "KZ", "UA", "CO", "KE",
-    "ET", "GH", "TN", "DZ", "QA", "OM", "UZ", "MN", "LK", "KH", "LA", "MM", "NP", "EC", "BO",
-    "PY", "UY", "VE", "CR", "PA", "GT", "DO", "JM", "CI", "SN", "CM", "TZ", "UG", "ZM", "ZW",
-    "MZ", "AO", "NA", "BW", "RU",
+    "BR",
+    "MX",
+    "CL",
+    "PE",
+    "AR",
+    "ZA",
+    "NG",
+    "EG",
+    "MA",
+    "SA",
+    "AE",
+    "KZ",
+    "UA",
+    "CO",
+    "KE",
+    "ET",
+    "GH",
+    "TN",
+    "DZ",
+    "QA",
+    "OM",
+    "UZ",
+    "MN",
+    "LK",
+    "KH",
+    "LA",
+    "MM",
+    "NP",
+    "EC",
+    "BO",
+    "PY",
+    "UY",
+    "VE",
+    "CR",
+    "PA",
+    "GT",
+    "DO",
+    "JM",
+    "CI",
+    "SN",
+    "CM",
+    "TZ",
+    "UG",
+    "ZM",
+    "ZW",
+    "MZ",
+    "AO",
+    "NA",
+    "BW",
+    "RU",
 ]
 MAX_COUNTRIES = 100
 """Largest C the lists support (10 hubs, 40 allied, 50 others)."""
@@ -82,10 +165,13 @@ def rules_for(rules: str = "default") -> list[dict[str, Any]]:
     ]
     if rules == "trust":
         out += [
-            {"kind": "min_suppliers", "name": "min-suppliers-3", "count": MIN_SUPPLIERS,
-             "min_share_each": MIN_SHARE_EACH},
-            {"kind": "exit", "name": "exit-n-1", "lose": "country",
-             "coverage": EXIT_COVERAGE},
+            {
+                "kind": "min_suppliers",
+                "name": "min-suppliers-3",
+                "count": MIN_SUPPLIERS,
+                "min_share_each": MIN_SHARE_EACH,
+            },
+            {"kind": "exit", "name": "exit-n-1", "lose": "country", "coverage": EXIT_COVERAGE},
         ]
     return out
 
@@ -152,11 +238,25 @@ def generate(
 
     item_ids = [f"k{k}" for k in range(n_items)]
     suppliers = [
-        {"id": f"s{s}", "item": item_ids[k], "country": c, "unit_cost": p, "capacity": q,
-         "min_order": m, "fixed_cost": f}
+        {
+            "id": f"s{s}",
+            "item": item_ids[k],
+            "country": c,
+            "unit_cost": p,
+            "capacity": q,
+            "min_order": m,
+            "fixed_cost": f,
+        }
         for s, (k, c, p, q, m, f) in enumerate(
-            zip(item_of.tolist(), codes[country].tolist(), price.tolist(), cap.tolist(),
-                moq.tolist(), fixed.tolist(), strict=True)
+            zip(
+                item_of.tolist(),
+                codes[country].tolist(),
+                price.tolist(),
+                cap.tolist(),
+                moq.tolist(),
+                fixed.tolist(),
+                strict=True,
+            )
         )
     ]
     return {
@@ -195,8 +295,7 @@ def write_instance(doc: dict[str, Any], directory: str | Path, stem: str = "inst
         frame = pd.DataFrame.from_records(rows)
         for col in frame.columns:
             if frame[col].map(lambda v: isinstance(v, dict)).any():
-                frame[col] = frame[col].map(
-                    lambda v: json.dumps(v) if isinstance(v, dict) else v)
+                frame[col] = frame[col].map(lambda v: json.dumps(v) if isinstance(v, dict) else v)
         name = f"{table}.csv" if stem == "instance" else f"{stem}.{table}.csv"
         frame.to_csv(directory / name, index=False)
         out[table] = name
@@ -213,16 +312,26 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--items", type=int, default=None, help="override K")
     p.add_argument("--per-item", type=int, default=None, help="override S")
     p.add_argument("--countries", type=int, default=None, help="override C")
-    p.add_argument("--rules", choices=RULE_SETS, default="default",
-                   help="default: country cap + allied floor; trust: also min_suppliers 3 "
-                        "and exit (lose one country)")
-    p.add_argument("--write", metavar="DIR", default=None,
-                   help="write DIR/instance.yaml, items.csv and suppliers.csv")
+    p.add_argument(
+        "--rules",
+        choices=RULE_SETS,
+        default="default",
+        help="default: country cap + allied floor; trust: also min_suppliers 3 "
+        "and exit (lose one country)",
+    )
+    p.add_argument(
+        "--write",
+        metavar="DIR",
+        default=None,
+        help="write DIR/instance.yaml, items.csv and suppliers.csv",
+    )
     args = p.parse_args(argv)
     doc = generate(args.n, args.seed, args.items, args.per_item, args.countries, args.rules)
-    print(f"{doc['name']}: {len(doc['items'])} items, {len(doc['suppliers'])} offers, "
-          f"{len(doc['blocs']['allies'])} allied countries, rules: "
-          f"{', '.join(r['kind'] for r in doc['rules'])}")
+    print(
+        f"{doc['name']}: {len(doc['items'])} items, {len(doc['suppliers'])} offers, "
+        f"{len(doc['blocs']['allies'])} allied countries, rules: "
+        f"{', '.join(r['kind'] for r in doc['rules'])}"
+    )
     if args.write:
         print(f"wrote {write_instance(doc, args.write)}")
     return 0

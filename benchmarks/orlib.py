@@ -105,9 +105,7 @@ def read_orlib(path: str | Path, capacity: float | None = None) -> dict[str, Any
     m, n = int(tokens[0]), int(tokens[1])
     expected = 2 + 2 * m + n * (1 + m)
     if len(tokens) != expected:
-        raise ValueError(
-            f"{path}: expected {expected} tokens for m={m}, n={n}, got {len(tokens)}"
-        )
+        raise ValueError(f"{path}: expected {expected} tokens for m={m}, n={n}, got {len(tokens)}")
     head = tokens[2 : 2 + 2 * m]
     cap_tokens = head[0::2]
     literal = [t.lower() == "capacity" for t in cap_tokens]
@@ -199,8 +197,19 @@ def rel_error(ours: float | None, published: float) -> float:
 # --- script ---------------------------------------------------------------------------------
 
 COLUMNS = [
-    "name", "offers", "published", "ours", "rel_err", "check", "status", "mip_gap",
-    "load_s", "build_s", "handoff_s", "solve_s", "total_s",
+    "name",
+    "offers",
+    "published",
+    "ours",
+    "rel_err",
+    "check",
+    "status",
+    "mip_gap",
+    "load_s",
+    "build_s",
+    "handoff_s",
+    "solve_s",
+    "total_s",
 ]
 
 
@@ -277,20 +286,35 @@ def write_csv(rows: list[dict[str, Any]], path: Path) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point; returns 0 when every instance matches its published optimum."""
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--set", dest="which", choices=("small", "large", "all"), default="small",
-                   help="small: cap41..cap134 (37); large: capa/capb/capc variants (12)")
+    p = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    p.add_argument(
+        "--set",
+        dest="which",
+        choices=("small", "large", "all"),
+        default="small",
+        help="small: cap41..cap134 (37); large: capa/capb/capc variants (12)",
+    )
     p.add_argument("--names", help="comma-separated instance names (overrides --set)")
     p.add_argument("--time-limit", type=float, default=600.0, help="seconds per instance")
     p.add_argument("--threads", type=int, default=None, help="HiGHS threads (default: HiGHS's)")
-    p.add_argument("--data-dir", default=None,
-                   help="OR-Library folder (default: $TRUSTSOURCE_ORLIB_DIR or ../shared/...)")
-    p.add_argument("--single-source", action="store_true",
-                   help="add max_suppliers count 1 and compare with optimal_single_source.csv")
-    p.add_argument("--out", default=None,
-                   help="CSV file for the results (default: benchmarks/results/orlib.csv, with "
-                        "--single-source orlib-single-source.csv)")
+    p.add_argument(
+        "--data-dir",
+        default=None,
+        help="OR-Library folder (default: $TRUSTSOURCE_ORLIB_DIR or ../shared/...)",
+    )
+    p.add_argument(
+        "--single-source",
+        action="store_true",
+        help="add max_suppliers count 1 and compare with optimal_single_source.csv",
+    )
+    p.add_argument(
+        "--out",
+        default=None,
+        help="CSV file for the results (default: benchmarks/results/orlib.csv, with "
+        "--single-source orlib-single-source.csv)",
+    )
     args = p.parse_args(argv)
     if args.out is None:
         stem = "orlib-single-source" if args.single_source else "orlib"
@@ -312,15 +336,23 @@ def main(argv: list[str] | None = None) -> int:
 
     rows = []
     for name in names:
-        rows.append(run_one(name, optima[name], directory, args.time_limit, args.threads,
-                            args.single_source))
-        print(f"{name}: {rows[-1]['check']} ({rows[-1]['status']}, "
-              f"{rows[-1]['total_s'] or 0:.2f} s)", file=sys.stderr, flush=True)
+        rows.append(
+            run_one(
+                name, optima[name], directory, args.time_limit, args.threads, args.single_source
+            )
+        )
+        print(
+            f"{name}: {rows[-1]['check']} ({rows[-1]['status']}, {rows[-1]['total_s'] or 0:.2f} s)",
+            file=sys.stderr,
+            flush=True,
+        )
     print_table(rows)
     write_csv(rows, Path(args.out))
     bad = [r["name"] for r in rows if r["check"] != "ok"]
-    print(f"\n{len(rows) - len(bad)}/{len(rows)} match the published optimum "
-          f"(rel err <= {REL_TOL:g}); results in {args.out}")
+    print(
+        f"\n{len(rows) - len(bad)}/{len(rows)} match the published optimum "
+        f"(rel err <= {REL_TOL:g}); results in {args.out}"
+    )
     if bad:
         print(f"not matching: {', '.join(bad)}")
     return 1 if bad else 0

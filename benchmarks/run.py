@@ -52,13 +52,41 @@ ORLIB_DEFAULT_VARIANT = {"capa": "capa_8000", "capb": "capb_5000", "capc": "capc
 """``--orlib capa`` means this variant (the tightest capacity of each file)."""
 
 COLUMNS = [
-    "case", "offers", "rows", "cols", "nnz", "integers",
-    "load_s", "build_s", "handoff_s", "pyomo_build_s", "compile_s", "solve_s", "verify_s",
-    "results_s", "total_s", "other_s", "e2e_s", "build_handoff_s_per_mnnz",
-    "highs_run_s", "highs_runtime_s", "ratio",
-    "status", "objective", "mip_gap", "highs_status", "highs_objective", "highs_mip_gap",
-    "objective_rel_diff", "time_limit", "mip_rel_gap", "threads", "backend", "rules",
-    "exit_form", "reference",
+    "case",
+    "offers",
+    "rows",
+    "cols",
+    "nnz",
+    "integers",
+    "load_s",
+    "build_s",
+    "handoff_s",
+    "pyomo_build_s",
+    "compile_s",
+    "solve_s",
+    "verify_s",
+    "results_s",
+    "total_s",
+    "other_s",
+    "e2e_s",
+    "build_handoff_s_per_mnnz",
+    "highs_run_s",
+    "highs_runtime_s",
+    "ratio",
+    "status",
+    "objective",
+    "mip_gap",
+    "highs_status",
+    "highs_objective",
+    "highs_mip_gap",
+    "objective_rel_diff",
+    "time_limit",
+    "mip_rel_gap",
+    "threads",
+    "backend",
+    "rules",
+    "exit_form",
+    "reference",
 ]
 
 
@@ -127,8 +155,14 @@ def measure(
         t0 = time.perf_counter()
         inst = trustsource.load(path)
         load_s = time.perf_counter() - t0
-        plan = trustsource.solve(inst, time_limit=time_limit, mip_rel_gap=mip_rel_gap,
-                                 threads=threads, backend=backend, exit_form=exit_form)
+        plan = trustsource.solve(
+            inst,
+            time_limit=time_limit,
+            mip_rel_gap=mip_rel_gap,
+            threads=threads,
+            backend=backend,
+            exit_form=exit_form,
+        )
         tm = dict(plan.timings)
         stats = dict(plan.model_stats or {})
         known = sum(tm.get(k, 0.0) for k in ("build", "handoff", "solve", "verify", "results"))
@@ -139,12 +173,24 @@ def measure(
             "offers": len(inst.suppliers),
             **{k: stats.get(k) for k in ("rows", "cols", "nnz", "integers")},
             "load_s": load_s,
-            **{f"{k}_s": tm.get(k) for k in ("build", "handoff", "pyomo_build", "compile",
-                                              "solve", "verify", "results", "total")},
+            **{
+                f"{k}_s": tm.get(k)
+                for k in (
+                    "build",
+                    "handoff",
+                    "pyomo_build",
+                    "compile",
+                    "solve",
+                    "verify",
+                    "results",
+                    "total",
+                )
+            },
             "other_s": tm["total"] - known if "total" in tm else None,
             "e2e_s": e2e,
             "build_handoff_s_per_mnnz": (
-                (tm.get("build", 0.0) + tm.get("handoff", 0.0)) / nnz * 1e6 if nnz else None),
+                (tm.get("build", 0.0) + tm.get("handoff", 0.0)) / nnz * 1e6 if nnz else None
+            ),
             "status": str(getattr(plan.status, "value", plan.status)),
             "objective": plan.objective,
             "mip_gap": plan.mip_gap,
@@ -157,8 +203,11 @@ def measure(
             "reference": reference_route if reference else None,
         }
         if reference:
-            row.update(reference_highs(inst, workdir, time_limit, mip_rel_gap, threads,
-                                       exit_form, reference_route))
+            row.update(
+                reference_highs(
+                    inst, workdir, time_limit, mip_rel_gap, threads, exit_form, reference_route
+                )
+            )
             run_s = row["highs_run_s"]
             row["ratio"] = e2e / run_s if run_s > 0 else None
             ours, theirs = plan.objective, row["highs_objective"]
@@ -169,22 +218,48 @@ def measure(
 
 def markdown(rows: list[dict[str, Any]]) -> str:
     """The key columns as a markdown table."""
-    head = ["case", "exit form", "offers", "nnz", "load s", "build s", "handoff s", "solve s",
-            "verify s", "total s", "build+handoff s/M nnz", "HiGHS run s", "ratio", "status",
-            "gap", "objective", "HiGHS status", "HiGHS objective"]
+    head = [
+        "case",
+        "exit form",
+        "offers",
+        "nnz",
+        "load s",
+        "build s",
+        "handoff s",
+        "solve s",
+        "verify s",
+        "total s",
+        "build+handoff s/M nnz",
+        "HiGHS run s",
+        "ratio",
+        "status",
+        "gap",
+        "objective",
+        "HiGHS status",
+        "HiGHS objective",
+    ]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in rows:
         gap = r.get("mip_gap")
         obj, h_obj = r.get("objective"), r.get("highs_objective")
         cells = [
-            r["case"], r.get("exit_form", "-"), f"{r['offers']:,}",
+            r["case"],
+            r.get("exit_form", "-"),
+            f"{r['offers']:,}",
             f"{r['nnz']:,}" if r.get("nnz") else "-",
-            _seconds(r["load_s"]), _seconds(r.get("build_s")), _seconds(r.get("handoff_s")),
-            _seconds(r.get("solve_s")), _seconds(r.get("verify_s")), _seconds(r.get("total_s")),
-            _seconds(r.get("build_handoff_s_per_mnnz")), _seconds(r.get("highs_run_s")),
+            _seconds(r["load_s"]),
+            _seconds(r.get("build_s")),
+            _seconds(r.get("handoff_s")),
+            _seconds(r.get("solve_s")),
+            _seconds(r.get("verify_s")),
+            _seconds(r.get("total_s")),
+            _seconds(r.get("build_handoff_s_per_mnnz")),
+            _seconds(r.get("highs_run_s")),
             "-" if r.get("ratio") is None else f"{r['ratio']:.2f}",
-            r["status"], "-" if gap is None else f"{gap:.2e}",
-            "-" if obj is None else f"{obj:,.2f}", r.get("highs_status", "-"),
+            r["status"],
+            "-" if gap is None else f"{gap:.2e}",
+            "-" if obj is None else f"{obj:,.2f}",
+            r.get("highs_status", "-"),
             "-" if h_obj is None else f"{h_obj:,.2f}",
         ]
         lines.append("| " + " | ".join(str(c) for c in cells) + " |")
@@ -218,34 +293,66 @@ def warm_up(backend: str, rules: str = "default", exit_form: str = "auto") -> No
 
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point."""
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--sizes", default="1000,10000,100000",
-                   help="comma-separated offer counts of generated instances ('' for none)")
+    p = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    p.add_argument(
+        "--sizes",
+        default="1000,10000,100000",
+        help="comma-separated offer counts of generated instances ('' for none)",
+    )
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--orlib", default="",
-                   help="OR-Library cases, e.g. capa,capb,capc (= capa_8000, capb_5000, "
-                        "capc_5000) or explicit variants such as capa_10000")
-    p.add_argument("--orlib-dir", default=None,
-                   help="OR-Library folder (default: $TRUSTSOURCE_ORLIB_DIR or ../shared/...)")
+    p.add_argument(
+        "--orlib",
+        default="",
+        help="OR-Library cases, e.g. capa,capb,capc (= capa_8000, capb_5000, "
+        "capc_5000) or explicit variants such as capa_10000",
+    )
+    p.add_argument(
+        "--orlib-dir",
+        default=None,
+        help="OR-Library folder (default: $TRUSTSOURCE_ORLIB_DIR or ../shared/...)",
+    )
     p.add_argument("--time-limit", type=float, default=300.0, help="seconds per solve")
     p.add_argument("--mip-gap", type=float, default=1e-4, help="relative MIP gap")
     p.add_argument("--threads", type=int, default=None, help="HiGHS threads (default: HiGHS's)")
-    p.add_argument("--backend", choices=("highspy", "pyomo"), default="highspy",
-                   help="trustsource.solve hand-off route (default: the library's, highspy)")
-    p.add_argument("--rules", choices=generate.RULE_SETS, default="default",
-                   help="rule set of the generated instances: default (country cap + allied "
-                        "floor) or trust (also min_suppliers 3 and exit, lose one country)")
-    p.add_argument("--exit-form", choices=("auto", "dense", "aux"), default="auto",
-                   help="formulation of exit rules, for trustsource and the HiGHS reference")
-    p.add_argument("--reference", choices=("mps", "direct"), default="mps",
-                   help="HiGHS-alone input: the model written to MPS and read back (default), "
-                        "or the in-memory to_highs() object (bit-identical)")
-    p.add_argument("--no-reference", action="store_true",
-                   help="skip the HiGHS-alone solve (halves the run time)")
-    p.add_argument("--out", default=None,
-                   help="CSV file (default: benchmarks/results/run.csv; with --rules trust "
-                        "run-trust-<exit form>.csv)")
+    p.add_argument(
+        "--backend",
+        choices=("highspy", "pyomo"),
+        default="highspy",
+        help="trustsource.solve hand-off route (default: the library's, highspy)",
+    )
+    p.add_argument(
+        "--rules",
+        choices=generate.RULE_SETS,
+        default="default",
+        help="rule set of the generated instances: default (country cap + allied "
+        "floor) or trust (also min_suppliers 3 and exit, lose one country)",
+    )
+    p.add_argument(
+        "--exit-form",
+        choices=("auto", "dense", "aux"),
+        default="auto",
+        help="formulation of exit rules, for trustsource and the HiGHS reference",
+    )
+    p.add_argument(
+        "--reference",
+        choices=("mps", "direct"),
+        default="mps",
+        help="HiGHS-alone input: the model written to MPS and read back (default), "
+        "or the in-memory to_highs() object (bit-identical)",
+    )
+    p.add_argument(
+        "--no-reference",
+        action="store_true",
+        help="skip the HiGHS-alone solve (halves the run time)",
+    )
+    p.add_argument(
+        "--out",
+        default=None,
+        help="CSV file (default: benchmarks/results/run.csv; with --rules trust "
+        "run-trust-<exit form>.csv)",
+    )
     args = p.parse_args(argv)
     if args.out is None:
         stem = "run" if args.rules == "default" else f"run-{args.rules}-{args.exit_form}"
@@ -256,11 +363,18 @@ def main(argv: list[str] | None = None) -> int:
         if s:
             n = int(float(s))
             label = f"gen-{n}" if args.rules == "default" else f"gen-{n}-{args.rules}"
-            cases.append((label, lambda n=n: generate.generate(n, seed=args.seed,
-                                                               rules=args.rules)))
+            cases.append(
+                (label, lambda n=n: generate.generate(n, seed=args.seed, rules=args.rules))
+            )
     for name in orlib_names(args.orlib):
-        cases.append((name, lambda name=name: orlib.to_instance_doc(
-            orlib.load_named(name, orlib.data_dir(args.orlib_dir)))))
+        cases.append(
+            (
+                name,
+                lambda name=name: orlib.to_instance_doc(
+                    orlib.load_named(name, orlib.data_dir(args.orlib_dir))
+                ),
+            )
+        )
     if not cases:
         p.error("nothing to run: give --sizes and/or --orlib")
 
@@ -268,14 +382,26 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     for case, make in cases:
         print(f"{case}: running ...", file=sys.stderr, flush=True)
-        row = measure(case, make(), args.time_limit, args.mip_gap, args.threads, args.backend,
-                      reference=not args.no_reference, exit_form=args.exit_form,
-                      rules=args.rules, reference_route=args.reference)
+        row = measure(
+            case,
+            make(),
+            args.time_limit,
+            args.mip_gap,
+            args.threads,
+            args.backend,
+            reference=not args.no_reference,
+            exit_form=args.exit_form,
+            rules=args.rules,
+            reference_route=args.reference,
+        )
         rows.append(row)
         ratio = row.get("ratio")
-        print(f"{case}: {row['status']}, total {row['total_s']:.2f} s, ratio "
-              f"{'-' if ratio is None or not math.isfinite(ratio) else f'{ratio:.2f}'}",
-              file=sys.stderr, flush=True)
+        print(
+            f"{case}: {row['status']}, total {row['total_s']:.2f} s, ratio "
+            f"{'-' if ratio is None or not math.isfinite(ratio) else f'{ratio:.2f}'}",
+            file=sys.stderr,
+            flush=True,
+        )
         write_csv(rows, Path(args.out))  # keep partial results of long runs
     print(markdown(rows))
     print(f"\nfull results: {args.out}")

@@ -25,9 +25,11 @@ def main() -> None:
     plan = trustsource.solve(inst)
     one = time.perf_counter() - t0
     tm = plan.timings
-    print(f"one plain solve: {one:.3f} s (build {tm.get('build', 0):.3f}, handoff "
-          f"{tm.get('handoff', 0):.3f}, HiGHS {tm.get('solve', 0):.3f}, results "
-          f"{tm.get('results', 0):.3f})")
+    print(
+        f"one plain solve: {one:.3f} s (build {tm.get('build', 0):.3f}, handoff "
+        f"{tm.get('handoff', 0):.3f}, HiGHS {tm.get('solve', 0):.3f}, results "
+        f"{tm.get('results', 0):.3f})"
+    )
     rows = []
     for label, kw in (("serial", {"workers": 1}), ("2 workers", {"workers": 2})):
         t0 = time.perf_counter()
@@ -39,22 +41,30 @@ def main() -> None:
         print("distributed not installed: Dask skipped")
     else:
         t0 = time.perf_counter()
-        with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                      host="127.0.0.1", dashboard_address=None) as cluster:
+        with distributed.LocalCluster(
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address=None,
+        ) as cluster:
             t_up = time.perf_counter() - t0
             t1 = time.perf_counter()
             res = sweep(inst, **RANGE, scheduler=cluster.scheduler_address)
-            rows.append((f"dask 2 procs (+{t_up:.1f} s cluster start)",
-                         time.perf_counter() - t1, res))
+            rows.append(
+                (f"dask 2 procs (+{t_up:.1f} s cluster start)", time.perf_counter() - t1, res)
+            )
     serial = rows[0][1]
     n = len(rows[0][2].table)
     print(f"{n} points")
     print(f"{'mode':42} {'wall s':>8} {'speed-up':>9} {'per point s':>12} {'overhead/pt':>12}")
     for label, wall, res in rows:
         assert res.table.drop(columns="solve_seconds").equals(
-            rows[0][2].table.drop(columns="solve_seconds")), label
-        print(f"{label:42} {wall:8.2f} {serial / wall:9.2f} {wall / n:12.3f} "
-              f"{wall / n - one:12.3f}")
+            rows[0][2].table.drop(columns="solve_seconds")
+        ), label
+        print(
+            f"{label:42} {wall:8.2f} {serial / wall:9.2f} {wall / n:12.3f} {wall / n - one:12.3f}"
+        )
     print(f"breaking point: {rows[0][2].breaking_point}")
 
 

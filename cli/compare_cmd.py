@@ -33,8 +33,12 @@ from trustsource.cli.common import (
 )
 from trustsource.cli.output import _indent
 
-_workers = click.option("--workers", type=click.IntRange(min=1), default=None,
-                        help="Processes for the solves (default: automatic; 1: serial).")
+_workers = click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Processes for the solves (default: automatic; 1: serial).",
+)
 
 
 def _m(v: Any, signed: bool = False) -> str:
@@ -59,11 +63,17 @@ def _check_baseline(plan: Any, file: str) -> None:
     from trustsource.status import Status
 
     if plan.violations:
-        raise Failure("internal error: the plan failed independent verification:\n" +
-                      "\n".join(f"  - {v.message}" for v in plan.violations), EXIT_INTERNAL)
+        raise Failure(
+            "internal error: the plan failed independent verification:\n"
+            + "\n".join(f"  - {v.message}" for v in plan.violations),
+            EXIT_INTERNAL,
+        )
     if plan.status in (Status.INFEASIBLE, Status.UNBOUNDED):
-        raise Failure(f"baseline status: {plan.status.value}; run `trustsource diagnose {file}` "
-                      "to see which rules conflict", EXIT_INFEASIBLE)
+        raise Failure(
+            f"baseline status: {plan.status.value}; run `trustsource diagnose {file}` "
+            "to see which rules conflict",
+            EXIT_INFEASIBLE,
+        )
     if plan.status is Status.NO_SOLUTION:
         raise Failure("baseline status: no_solution (raise --time-limit)", EXIT_NO_SOLUTION)
     if not plan.has_solution:
@@ -72,17 +82,27 @@ def _check_baseline(plan: Any, file: str) -> None:
 
 @click.command("compare")
 @click.argument("file", type=str)
-@click.option("--variants", default=None,
-              help="Comma-separated variant names (default: every variant of the instance).")
+@click.option(
+    "--variants",
+    default=None,
+    help="Comma-separated variant names (default: every variant of the instance).",
+)
 @_format
 @_workers
 @time_limit_option("each solve")
 @mip_gap_option("each solve")
 @base_dir_option()
 @_debug
-def compare_command(file: str, variants: str | None, fmt: str, workers: int | None,
-                    time_limit: float | None, mip_gap: float, base_dir: str | None,
-                    debug: bool) -> None:
+def compare_command(
+    file: str,
+    variants: str | None,
+    fmt: str,
+    workers: int | None,
+    time_limit: float | None,
+    mip_gap: float,
+    base_dir: str | None,
+    debug: bool,
+) -> None:
     """Solve instance FILE under its own rules and each named variant, side by side: cost split
     into purchase and shortfall penalty, unmet demand, the difference from the baseline,
     concentration, binding rules ('-' reads stdin)."""
@@ -90,10 +110,8 @@ def compare_command(file: str, variants: str | None, fmt: str, workers: int | No
 
     with error_boundary(debug, fmt):
         inst = load_instance(file, base_dir)
-        names = None if variants is None else [v.strip() for v in variants.split(",")
-                                               if v.strip()]
-        cmp = compare(inst, names, workers=workers, time_limit=time_limit,
-                      mip_rel_gap=mip_gap)
+        names = None if variants is None else [v.strip() for v in variants.split(",") if v.strip()]
+        cmp = compare(inst, names, workers=workers, time_limit=time_limit, mip_rel_gap=mip_gap)
         if fmt == "json":
             click.echo(json.dumps(cmp.to_dict(), indent=2))
         elif fmt == "csv":
@@ -111,33 +129,41 @@ def render_comparison(cmp: Any) -> str:
 
     s = cmp.summary
     n = len(s) - 1
-    lines = [f"{cmp.instance_name}: baseline and {n} variant{'' if n == 1 else 's'} "
-             f"({cmp.currency})"]
-    shown = pd.DataFrame({
-        "variant": s["variant"],
-        # A plan that leaves demand unmet is never a bare "optimal".
-        "status": [f"{st}, {compact_money(p)} penalty" if _short(n) else st
-                   for st, n, p in zip(s["status"], s["shortfall_items"],
-                                       s["shortfall_penalty"])],
-        "cost": s["cost"].map(_m),
-        "purchase": s["purchase_cost"].map(_m),
-        "shortfall penalty": s["shortfall_penalty"].map(_m),
-        "worst shortfall": [f"{i} {_p(v)}" if isinstance(i, str) else
-                            ("-" if v != v else "none")
-                            for i, v in zip(s["worst_shortfall_item"],
-                                            s["worst_shortfall_share"])],
-        "vs baseline": s["diff"].map(lambda v: _m(v, True)),
-        "%": s["diff_pct"].map(lambda v: _p(v, True)),
-        "purchase vs baseline": s["purchase_diff"].map(lambda v: _m(v, True)),
-    })
+    lines = [
+        f"{cmp.instance_name}: baseline and {n} variant{'' if n == 1 else 's'} ({cmp.currency})"
+    ]
+    shown = pd.DataFrame(
+        {
+            "variant": s["variant"],
+            # A plan that leaves demand unmet is never a bare "optimal".
+            "status": [
+                f"{st}, {compact_money(p)} penalty" if _short(n) else st
+                for st, n, p in zip(s["status"], s["shortfall_items"], s["shortfall_penalty"])
+            ],
+            "cost": s["cost"].map(_m),
+            "purchase": s["purchase_cost"].map(_m),
+            "shortfall penalty": s["shortfall_penalty"].map(_m),
+            "worst shortfall": [
+                f"{i} {_p(v)}" if isinstance(i, str) else ("-" if v != v else "none")
+                for i, v in zip(s["worst_shortfall_item"], s["worst_shortfall_share"])
+            ],
+            "vs baseline": s["diff"].map(lambda v: _m(v, True)),
+            "%": s["diff_pct"].map(lambda v: _p(v, True)),
+            "purchase vs baseline": s["purchase_diff"].map(lambda v: _m(v, True)),
+        }
+    )
     lines.append(_indent(shown.to_string(index=False)))
-    concentration = pd.DataFrame({
-        "variant": s["variant"],
-        "max HHI": s["max_hhi"].map(lambda v: "-" if math.isnan(v) else f"{v:,.0f}"),
-        "top share": [f"{c} {_p(v)} ({i})" if isinstance(c, str) else "-"
-                      for c, v, i in zip(s["top_country"], s["max_top_share"], s["top_item"])],
-        "awarded": s["n_awarded"],
-    })
+    concentration = pd.DataFrame(
+        {
+            "variant": s["variant"],
+            "max HHI": s["max_hhi"].map(lambda v: "-" if math.isnan(v) else f"{v:,.0f}"),
+            "top share": [
+                f"{c} {_p(v)} ({i})" if isinstance(c, str) else "-"
+                for c, v, i in zip(s["top_country"], s["max_top_share"], s["top_item"])
+            ],
+            "awarded": s["n_awarded"],
+        }
+    )
     lines += ["", "concentration:", _indent(concentration.to_string(index=False))]
     short = [r for r in s.itertuples() if _short(r.shortfall_items)]
     lines += [""]
@@ -149,9 +175,11 @@ def render_comparison(cmp: Any) -> str:
             lines.append(f"  {r.variant}: {cmp.plans[r.variant].status_text}")
             its = cmp.items[(cmp.items["variant"] == r.variant) & (cmp.items["shortfall"] > 0)]
             its = its.sort_values("shortfall_share", ascending=False, kind="stable")
-            lines += [f"    {i.item}: {i.shortfall:,.6g} of {i.demand:,.6g} {i.unit} short "
-                      f"({_p(i.shortfall_share)}), penalty {_m(i.shortfall_penalty)}"
-                      for i in its.itertuples()]
+            lines += [
+                f"    {i.item}: {i.shortfall:,.6g} of {i.demand:,.6g} {i.unit} short "
+                f"({_p(i.shortfall_share)}), penalty {_m(i.shortfall_penalty)}"
+                for i in its.itertuples()
+            ]
     lines += ["", "binding rules:"]
     lines += [f"  {r.variant}: {r.binding_rules or '-'}" for r in s.itertuples()]
     return "\n".join(lines)
@@ -159,11 +187,20 @@ def render_comparison(cmp: Any) -> str:
 
 @click.command("stress")
 @click.argument("file", type=str)
-@click.option("--lose", type=click.Choice(["country", "site"]), default="country",
-              show_default=True, help="Lose each supplying country, or each site used, in turn.")
-@click.option("--scenarios", "use_scenarios", is_flag=True,
-              help="Run the instance's named scenarios (capacity factors) instead of losing "
-                   "each country or site in turn.")
+@click.option(
+    "--lose",
+    type=click.Choice(["country", "site"]),
+    default="country",
+    show_default=True,
+    help="Lose each supplying country, or each site used, in turn.",
+)
+@click.option(
+    "--scenarios",
+    "use_scenarios",
+    is_flag=True,
+    help="Run the instance's named scenarios (capacity factors) instead of losing "
+    "each country or site in turn.",
+)
 @variant_option("Stress")
 @_format
 @_workers
@@ -171,9 +208,18 @@ def render_comparison(cmp: Any) -> str:
 @mip_gap_option("each solve")
 @base_dir_option()
 @_debug
-def stress_command(file: str, lose: str, use_scenarios: bool, variant: str | None, fmt: str,
-                   workers: int | None, time_limit: float | None, mip_gap: float,
-                   base_dir: str | None, debug: bool) -> None:
+def stress_command(
+    file: str,
+    lose: str,
+    use_scenarios: bool,
+    variant: str | None,
+    fmt: str,
+    workers: int | None,
+    time_limit: float | None,
+    mip_gap: float,
+    base_dir: str | None,
+    debug: bool,
+) -> None:
     """Lose each country (or site) that supplies in the optimal plan of FILE in turn and
     re-optimise with the rules kept and shortfall allowed at a penalty: what runs short, what
     it costs; any shortfall flags a single point of failure ('-' reads stdin)."""
@@ -186,8 +232,14 @@ def stress_command(file: str, lose: str, use_scenarios: bool, variant: str | Non
             if not inst.scenarios:
                 raise Failure(f"{file} defines no scenarios (add a 'scenarios' key)", EXIT_INVALID)
             scenarios = {name: dict(sc.capacity) for name, sc in inst.scenarios.items()}
-        res = stress(inst, lose=lose, scenarios=scenarios,  # type: ignore[arg-type]
-                     workers=workers, time_limit=time_limit, mip_rel_gap=mip_gap)
+        res = stress(
+            inst,
+            lose=lose,
+            scenarios=scenarios,  # type: ignore[arg-type]
+            workers=workers,
+            time_limit=time_limit,
+            mip_rel_gap=mip_gap,
+        )
         if fmt == "json":
             click.echo(json.dumps(res.to_dict(), indent=2))
         elif fmt == "csv":
@@ -208,20 +260,28 @@ def render_stress(res: Any) -> str:
         return "\n".join(lines)
     lines[0] += f", cost {_m(res.plan.objective)} {res.currency}; losing each {res.lose} in turn"
     s = res.summary
-    shown = pd.DataFrame({
-        "lost": s["lost"], "status": s["status"], "rules": s["rules"],
-        "purchase cost": s["purchase_cost"].map(_m),
-        "vs plan": s["extra_cost"].map(lambda v: _m(v, True)),
-        "worst shortfall": [f"{i} {_p(v)}" if isinstance(i, str) else "-"
-                            for i, v in zip(s["worst_item"], s["worst_shortfall_share"])],
-        "SPOF": s["single_point_of_failure"].map(lambda b: "yes" if b else "no"),
-    })
+    shown = pd.DataFrame(
+        {
+            "lost": s["lost"],
+            "status": s["status"],
+            "rules": s["rules"],
+            "purchase cost": s["purchase_cost"].map(_m),
+            "vs plan": s["extra_cost"].map(lambda v: _m(v, True)),
+            "worst shortfall": [
+                f"{i} {_p(v)}" if isinstance(i, str) else "-"
+                for i, v in zip(s["worst_item"], s["worst_shortfall_share"])
+            ],
+            "SPOF": s["single_point_of_failure"].map(lambda b: "yes" if b else "no"),
+        }
+    )
     lines.append(_indent(shown.to_string(index=False)))
     sh = res.shortfalls
     if len(sh):
         lines += ["", "shortfall per item (of external demand):"]
-        lines += [f"  {r.scenario}: {r.item} {r.shortfall:,.6g} {r.unit} "
-                  f"({_p(r.shortfall_share)})" for r in sh.itertuples()]
+        lines += [
+            f"  {r.scenario}: {r.item} {r.shortfall:,.6g} {r.unit} ({_p(r.shortfall_share)})"
+            for r in sh.itertuples()
+        ]
     spof = res.single_points_of_failure
     lines += ["", f"single points of failure: {', '.join(spof) if spof else 'none'}"]
     return "\n".join(lines)

@@ -37,21 +37,43 @@ TABLES = ("rules", "families", "marginal")
 @click.command("explain")
 @click.argument("file", type=str)
 @_format
-@click.option("--table", "table", type=click.Choice(TABLES), default="rules", show_default=True,
-              help="Which table --format csv writes.")
+@click.option(
+    "--table",
+    "table",
+    type=click.Choice(TABLES),
+    default="rules",
+    show_default=True,
+    help="Which table --format csv writes.",
+)
 @time_limit_option("each solve")
 @mip_gap_option("each solve")
-@click.option("--workers", type=click.IntRange(min=1), default=None,
-              help="Processes for the re-solves (default: up to 4 when the work repays "
-                   "starting them; 1: serial).")
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Processes for the re-solves (default: up to 4 when the work repays "
+    "starting them; 1: serial).",
+)
 @variant_option("Explain")
-@click.option("--no-marginals", is_flag=True,
-              help="Price whole rules only; skip the marginal cost per percentage point.")
+@click.option(
+    "--no-marginals",
+    is_flag=True,
+    help="Price whole rules only; skip the marginal cost per percentage point.",
+)
 @base_dir_option()
 @_debug
-def explain_command(file: str, fmt: str, table: str, time_limit: float | None, mip_gap: float,
-                    workers: int | None, variant: str | None, no_marginals: bool,
-                    base_dir: str | None, debug: bool) -> None:
+def explain_command(
+    file: str,
+    fmt: str,
+    table: str,
+    time_limit: float | None,
+    mip_gap: float,
+    workers: int | None,
+    variant: str | None,
+    no_marginals: bool,
+    base_dir: str | None,
+    debug: bool,
+) -> None:
     """Price each rule of instance FILE: the cost with it versus without it, the cost of
     trust (plan cost minus the cost with no rules) and, for share rules, the cost of one
     percentage point tighter ('-' reads stdin)."""
@@ -60,12 +82,19 @@ def explain_command(file: str, fmt: str, table: str, time_limit: float | None, m
 
     with error_boundary(debug, fmt):
         inst = load_instance(file, base_dir, variant)
-        exp = explain(inst, time_limit=time_limit, mip_rel_gap=mip_gap, workers=workers,
-                      marginals=not no_marginals)
+        exp = explain(
+            inst,
+            time_limit=time_limit,
+            mip_rel_gap=mip_gap,
+            workers=workers,
+            marginals=not no_marginals,
+        )
         if exp.base.violations:
-            raise Failure("internal error: the plan failed independent verification:\n" +
-                          "\n".join(f"  - {v.message}" for v in exp.base.violations),
-                          EXIT_INTERNAL)
+            raise Failure(
+                "internal error: the plan failed independent verification:\n"
+                + "\n".join(f"  - {v.message}" for v in exp.base.violations),
+                EXIT_INTERNAL,
+            )
         if fmt == "json":
             click.echo(json.dumps(exp.to_dict(), indent=2))
         elif fmt == "csv":
@@ -74,8 +103,11 @@ def explain_command(file: str, fmt: str, table: str, time_limit: float | None, m
             click.echo(render_explanation(exp))
         status = exp.base.status
         if status is Status.INFEASIBLE or status is Status.UNBOUNDED:
-            raise Failure(f"status: {status.value}; run `trustsource diagnose {file}` to see "
-                          "which rules conflict", EXIT_INFEASIBLE)
+            raise Failure(
+                f"status: {status.value}; run `trustsource diagnose {file}` to see "
+                "which rules conflict",
+                EXIT_INFEASIBLE,
+            )
         if status is Status.NO_SOLUTION:
             raise Failure("status: no_solution (raise --time-limit)", EXIT_NO_SOLUTION)
         if not exp.base.has_solution:
@@ -114,8 +146,14 @@ def _gap(v: Any) -> float | None:
 def _price(point: Any, low: Any, high: Any, proven: Any, scale: Any) -> str:
     from trustsource.analysis.explain_common import price_cell
 
-    return price_cell(float(point), float(low), float(high), bool(proven),
-                      float(scale) if scale is not None else 0.0, _m)
+    return price_cell(
+        float(point),
+        float(low),
+        float(high),
+        bool(proven),
+        float(scale) if scale is not None else 0.0,
+        _m,
+    )
 
 
 def _share(point: Any, proven: Any, share: Any) -> str:
@@ -129,8 +167,11 @@ def _shortfall_items(plan: Any) -> set[tuple[str, str]]:
     rep = plan.rules
     if not len(rep):
         return set()
-    return {(str(r.rule), str(r.item)) for r in rep.itertuples()
-            if r.binding and shortfall_reason(r.scope)}
+    return {
+        (str(r.rule), str(r.item))
+        for r in rep.itertuples()
+        if r.binding and shortfall_reason(r.scope)
+    }
 
 
 def render_explanation(exp: Any) -> str:
@@ -159,105 +200,202 @@ def render_explanation(exp: Any) -> str:
     lines.append(f"plan cost: {_m(base.objective)} {cur}{gap}")
     if base.status.value != "optimal":
         low = 0.0 if base.bound is None else max(0.0, base.bound)
-        lines.append(f"not proven optimal: the solve stopped at a {gap_pct(gap_of(base))} gap; "
-                     f"the optimum lies {range_text(low, base.objective, cur)}")
-    if exp.cost_of_trust is not None and is_plain(exp.cost_of_trust, exp.cost_of_trust_proven,
-                                                  base.objective):
+        lines.append(
+            f"not proven optimal: the solve stopped at a {gap_pct(gap_of(base))} gap; "
+            f"the optimum lies {range_text(low, base.objective, cur)}"
+        )
+    if exp.cost_of_trust is not None and is_plain(
+        exp.cost_of_trust, exp.cost_of_trust_proven, base.objective
+    ):
         share = exp.cost_of_trust / base.objective if base.objective else float("nan")
-        lines.append(f"cost of trust: {_m(exp.cost_of_trust)} {cur} ({_p(share)} of the plan); "
-                     f"the cheapest plan without any rule costs {_m(exp.baseline_cost)} {cur}")
+        lines.append(
+            f"cost of trust: {_m(exp.cost_of_trust)} {cur} ({_p(share)} of the plan); "
+            f"the cheapest plan without any rule costs {_m(exp.baseline_cost)} {cur}"
+        )
     elif exp.cost_of_trust_low is not None:
-        words = unproven_text([("the plan", base.status.value, gap_of(base)),
-                               ("without any rule", exp.baseline_status, exp.baseline_gap)],
-                              exp.cost_of_trust_low, exp.cost_of_trust_high, cur,
-                              what="cost of trust")
+        words = unproven_text(
+            [
+                ("the plan", base.status.value, gap_of(base)),
+                ("without any rule", exp.baseline_status, exp.baseline_gap),
+            ],
+            exp.cost_of_trust_low,
+            exp.cost_of_trust_high,
+            cur,
+            what="cost of trust",
+        )
         lines.append(f"cost of trust: {words}")
     rules = exp.rules
     if len(rules):
-        lines += ["", "price of each rule (plan cost minus the cost with the rule dropped, "
-                      f"{cur}; [low, high] where the solves are not proven optimal):"]
+        lines += [
+            "",
+            "price of each rule (plan cost minus the cost with the rule dropped, "
+            f"{cur}; [low, high] where the solves are not proven optimal):",
+        ]
         short = _shortfall_items(base)
-        binds = [", ".join(i + (" (shortfall)" if (rule, i) in short else "")
-                           for i in items.split(", ")) if items else "-"
-                 for rule, items in zip(rules["rule"], rules["binding_items"])]
-        shown = pd.DataFrame({
-            "rule": rules["rule"], "kind": rules["kind"],
-            "cost without": rules["cost_without"].map(_m),
-            "price": [_price(*v) for v in zip(rules["price"], rules["price_low"],
-                                                rules["price_high"], rules["proven"],
-                                                rules["cost_with"])],
-            "share": [_share(*v) for v in zip(rules["price"], rules["proven"],
-                                                rules["price_share"])],
-            "solves": [_solves(*v) for v in zip(rules["status_with"], rules["gap_with"],
-                                                 rules["status_without"], rules["gap_without"])],
-            "binds on": binds,
-        })
+        binds = [
+            ", ".join(i + (" (shortfall)" if (rule, i) in short else "") for i in items.split(", "))
+            if items
+            else "-"
+            for rule, items in zip(rules["rule"], rules["binding_items"])
+        ]
+        shown = pd.DataFrame(
+            {
+                "rule": rules["rule"],
+                "kind": rules["kind"],
+                "cost without": rules["cost_without"].map(_m),
+                "price": [
+                    _price(*v)
+                    for v in zip(
+                        rules["price"],
+                        rules["price_low"],
+                        rules["price_high"],
+                        rules["proven"],
+                        rules["cost_with"],
+                    )
+                ],
+                "share": [
+                    _share(*v) for v in zip(rules["price"], rules["proven"], rules["price_share"])
+                ],
+                "solves": [
+                    _solves(*v)
+                    for v in zip(
+                        rules["status_with"],
+                        rules["gap_with"],
+                        rules["status_without"],
+                        rules["gap_without"],
+                    )
+                ],
+                "binds on": binds,
+            }
+        )
         lines.append(_indent(shown.to_string(index=False)))
-        unproven = [r for r in rules.itertuples()
-                    if not is_plain(r.price, r.proven, r.cost_with) and not math.isnan(r.price_low)]
+        unproven = [
+            r
+            for r in rules.itertuples()
+            if not is_plain(r.price, r.proven, r.cost_with) and not math.isnan(r.price_low)
+        ]
         if unproven:
             lines += ["", "prices that are not proven:"]
-            lines += [f"  {r.rule}: " + unproven_text(
-                [("with the rule", r.status_with, r.gap_with),
-                 ("without it", r.status_without, r.gap_without)], r.price_low, r.price_high,
-                cur) for r in unproven]
+            lines += [
+                f"  {r.rule}: "
+                + unproven_text(
+                    [
+                        ("with the rule", r.status_with, r.gap_with),
+                        ("without it", r.status_without, r.gap_without),
+                    ],
+                    r.price_low,
+                    r.price_high,
+                    cur,
+                )
+                for r in unproven
+            ]
         how = rules[rules["binding_text"].astype(bool)]
         if len(how):
             lines += ["", "how each rule binds:"]
-            lines += [f"  {r.rule} ({r.kind}) {r.binding_text.removeprefix('it ')}"
-                      for r in how.itertuples()]
+            lines += [
+                f"  {r.rule} ({r.kind}) {r.binding_text.removeprefix('it ')}"
+                for r in how.itertuples()
+            ]
         effects = rules[rules["effect_without"].astype(bool)]
         if len(effects):
             lines += ["", "what each rule prevents (the cheapest plan without it):"]
             lines += [f"  {r.rule}: {r.effect_without}" for r in effects.itertuples()]
         fam = exp.families
         if len(fam) and len(fam) < len(rules):
-            lines += ["", f"price of each rule family (every rule of a kind dropped together, "
-                          f"{cur}):"]
-            shown = pd.DataFrame({
-                "kind": fam["kind"], "rules": fam["rules"],
-                "cost without": fam["cost_without"].map(_m),
-                "price": [_price(*v, base.objective) for v in zip(
-                    fam["price"], fam["price_low"], fam["price_high"], fam["proven"])],
-                "share": [_share(*v) for v in zip(fam["price"], fam["proven"],
-                                                    fam["price_share"])],
-                "solves": [_solves(*v) for v in zip(fam["status_with"], fam["gap_with"],
-                                                     fam["status_without"],
-                                                     fam["gap_without"])]})
+            lines += [
+                "",
+                f"price of each rule family (every rule of a kind dropped together, {cur}):",
+            ]
+            shown = pd.DataFrame(
+                {
+                    "kind": fam["kind"],
+                    "rules": fam["rules"],
+                    "cost without": fam["cost_without"].map(_m),
+                    "price": [
+                        _price(*v, base.objective)
+                        for v in zip(
+                            fam["price"], fam["price_low"], fam["price_high"], fam["proven"]
+                        )
+                    ],
+                    "share": [
+                        _share(*v) for v in zip(fam["price"], fam["proven"], fam["price_share"])
+                    ],
+                    "solves": [
+                        _solves(*v)
+                        for v in zip(
+                            fam["status_with"],
+                            fam["gap_with"],
+                            fam["status_without"],
+                            fam["gap_without"],
+                        )
+                    ],
+                }
+            )
             lines.append(_indent(shown.to_string(index=False)))
     else:
         lines += ["", "the instance has no rules: nothing to price"]
     marg = exp.marginal
     if len(marg):
-        moves = (marg["binding"].astype(bool) | (marg["lp_marginal_per_pp"].fillna(0) != 0)
-                 | (marg["resolve_marginal_per_pp"].fillna(0) != 0))
-        lines += ["", f"marginal cost of one percentage point tighter ({cur}; hhi_cap: 100 "
-                      "points):"]
+        moves = (
+            marg["binding"].astype(bool)
+            | (marg["lp_marginal_per_pp"].fillna(0) != 0)
+            | (marg["resolve_marginal_per_pp"].fillna(0) != 0)
+        )
+        lines += [
+            "",
+            f"marginal cost of one percentage point tighter ({cur}; hhi_cap: 100 points):",
+        ]
         if moves.any():
             m = marg[moves]
-            limit = [f"{a:,.0f} -> {b:,.0f}" if k == "hhi_cap" else f"{_p(a)} -> {_p(b)}"
-                     for a, b, k in zip(m["limit"], m["tightened_limit"], m["kind"])]
-            lp = [_m(v) + ("*" if st not in ("", "optimal") and not math.isnan(v) else "")
-                  for v, st in zip(m["lp_marginal_per_pp"], m["lp_status"])]
-            shown = pd.DataFrame({
-                "rule": m["rule"], "item": m["item"], "scope": m["scope"], "limit": limit,
-                "LP (integers fixed)": lp,
-                "re-solve": [_price(*v) for v in zip(
-                    m["resolve_marginal_per_pp"], m["resolve_low"], m["resolve_high"],
-                    m["proven"], m["cost_tightened"])],
-                "solves": [_solves(*v) for v in zip(m["status_plan"], m["gap_plan"],
-                                                     m["status_tightened"],
-                                                     m["gap_tightened"])],
-            })
+            limit = [
+                f"{a:,.0f} -> {b:,.0f}" if k == "hhi_cap" else f"{_p(a)} -> {_p(b)}"
+                for a, b, k in zip(m["limit"], m["tightened_limit"], m["kind"])
+            ]
+            lp = [
+                _m(v) + ("*" if st not in ("", "optimal") and not math.isnan(v) else "")
+                for v, st in zip(m["lp_marginal_per_pp"], m["lp_status"])
+            ]
+            shown = pd.DataFrame(
+                {
+                    "rule": m["rule"],
+                    "item": m["item"],
+                    "scope": m["scope"],
+                    "limit": limit,
+                    "LP (integers fixed)": lp,
+                    "re-solve": [
+                        _price(*v)
+                        for v in zip(
+                            m["resolve_marginal_per_pp"],
+                            m["resolve_low"],
+                            m["resolve_high"],
+                            m["proven"],
+                            m["cost_tightened"],
+                        )
+                    ],
+                    "solves": [
+                        _solves(*v)
+                        for v in zip(
+                            m["status_plan"],
+                            m["gap_plan"],
+                            m["status_tightened"],
+                            m["gap_tightened"],
+                        )
+                    ],
+                }
+            )
             lines.append(_indent(shown.to_string(index=False)))
             if any(s.endswith("*") for s in lp):
                 st = m["lp_status"].iloc[0]
-                lines.append(f"  * the LP fixes the integers of a plan that is {st}, not proven "
-                             "optimal: its prices are that plan's, not the optimum's")
+                lines.append(
+                    f"  * the LP fixes the integers of a plan that is {st}, not proven "
+                    "optimal: its prices are that plan's, not the optimum's"
+                )
             unproven = ~m["proven"].astype(bool) & m["resolve_low"].notna()
             if unproven.any():
-                lines.append(f"  {int(unproven.sum())} re-solve figures are not proven (solves "
-                             "stopped at the gaps shown): the cost per point lies in [low, high]")
+                lines.append(
+                    f"  {int(unproven.sum())} re-solve figures are not proven (solves "
+                    "stopped at the gaps shown): the cost per point lies in [low, high]"
+                )
             # "not proven" is in the solves column already; the other notes say why LP and
             # re-solve differ.
             notes = m[m["note"].astype(bool) & ~m["note"].str.startswith("not proven")]
@@ -266,14 +404,20 @@ def render_explanation(exp: Any) -> str:
         rest = int((~moves & ~stuck).sum())
         if rest and base.status.value != "optimal":
             top = marg.loc[~moves & ~stuck, "resolve_high"].max()
-            lines.append(f"  {rest} more (rule, item) pairs are not at their limit; the plan is "
-                         f"not proven optimal, so 1 pp tighter may cost up to {_m(top)} each")
+            lines.append(
+                f"  {rest} more (rule, item) pairs are not at their limit; the plan is "
+                f"not proven optimal, so 1 pp tighter may cost up to {_m(top)} each"
+            )
         elif rest:
-            lines.append(f"  {rest} more (rule, item) pairs are not at their limit: 1 pp tighter "
-                         "costs nothing")
+            lines.append(
+                f"  {rest} more (rule, item) pairs are not at their limit: 1 pp tighter "
+                "costs nothing"
+            )
         if stuck.any():
-            lines.append(f"  {int(stuck.sum())} more (rule, item) pairs are at the strictest "
-                         "limit there is (a share of 0 or a coverage of 100 %)")
+            lines.append(
+                f"  {int(stuck.sum())} more (rule, item) pairs are at the strictest "
+                "limit there is (a share of 0 or a coverage of 100 %)"
+            )
         if rest or stuck.any():
             lines.append("  (--format csv --table marginal lists every pair)")
     t = exp.timings

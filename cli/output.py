@@ -26,8 +26,10 @@ def render_table(plan: Any, inst: Any) -> str:
         if plan.has_shortfall:
             # The objective mixes what is bought with what is charged for not buying: split it.
             lines.append(f"  purchase cost: {_money(plan.purchase_cost, plan.currency)}")
-            lines.append(f"  shortfall penalty: {_money(plan.shortfall_penalty, plan.currency)}"
-                         " (for unmet demand)")
+            lines.append(
+                f"  shortfall penalty: {_money(plan.shortfall_penalty, plan.currency)}"
+                " (for unmet demand)"
+            )
             lines.extend(_shortfall_lines(plan))
     if plan.findings:
         lines.extend(f"  - {f.message}" for f in plan.findings)
@@ -37,8 +39,9 @@ def render_table(plan: Any, inst: Any) -> str:
         return "\n".join(lines)
     alloc = plan.allocations
     lines.append("")
-    shown = alloc[alloc["quantity"] > 0][["item", "supplier", "country", "owner", "quantity",
-                                            "unit_cost", "cost", "share"]].copy()
+    shown = alloc[alloc["quantity"] > 0][
+        ["item", "supplier", "country", "owner", "quantity", "unit_cost", "cost", "share"]
+    ].copy()
     if len(shown):
         lines.append("awarded suppliers:")
     else:
@@ -52,20 +55,25 @@ def render_table(plan: Any, inst: Any) -> str:
         shown = shown[shown["rank"] < TOP_PER_ITEM]
     order = {item: k for k, item in enumerate(plan.items["item"])}
     shown = shown.sort_values("item", key=lambda c: c.map(order), kind="stable").drop(
-        columns="rank")
+        columns="rank"
+    )
     shown["share"] = (shown["share"] * 100).map("{:.1f} %".format)
     if len(shown):
         lines.append(_indent(shown.to_string(index=False, float_format=lambda v: f"{v:,.2f}")))
     if hidden:
-        lines.append(f"  ... and {hidden} smaller awards (the {TOP_PER_ITEM} largest per item "
-                     "are shown; --format csv or --out DIR lists all)")
+        lines.append(
+            f"  ... and {hidden} smaller awards (the {TOP_PER_ITEM} largest per item "
+            "are shown; --format csv or --out DIR lists all)"
+        )
     standby = alloc[(alloc["quantity"] <= 0) & alloc["qualified"]]
     if len(standby):
         lines.append(f"qualified without award: {', '.join(standby['supplier'])}")
     if len(plan.costs):
         parts = plan.costs.groupby("component", sort=False)["cost"].sum()
-        lines.append("cost breakdown: " + ", ".join(
-            f"{name} {_money(float(v), plan.currency)}" for name, v in parts.items()))
+        lines.append(
+            "cost breakdown: "
+            + ", ".join(f"{name} {_money(float(v), plan.currency)}" for name, v in parts.items())
+        )
     lines.append("")
     lines.append("country shares per item:")
     for it in plan.items.itertuples():
@@ -77,8 +85,9 @@ def render_table(plan: Any, inst: Any) -> str:
         if len(shares) > len(top):
             parts += f", {len(shares) - len(top)} others {shares.iloc[6:].sum() / total:.1%}"
         short = f"; shortfall {it.shortfall:,.6g}" if it.shortfall > 0 else ""
-        lines.append(f"  {it.item}: {it.supply:,.6g} {it.unit} from {parts} "
-                     f"(HHI {it.hhi:,.0f}){short}")
+        lines.append(
+            f"  {it.item}: {it.supply:,.6g} {it.unit} from {parts} (HHI {it.hhi:,.0f}){short}"
+        )
     rules = plan.rules
     if len(rules):
         lines.append("")
@@ -91,16 +100,20 @@ def render_table(plan: Any, inst: Any) -> str:
             lines.append("no rule is binding")
     t = plan.timings
     lines.append("")
-    lines.append(f"solved by {plan.solver} in {t.get('total', 0):.2f} s "
-                 f"(solver {t.get('solve', 0):.2f} s); plan verified independently")
+    lines.append(
+        f"solved by {plan.solver} in {t.get('total', 0):.2f} s "
+        f"(solver {t.get('solve', 0):.2f} s); plan verified independently"
+    )
     return "\n".join(lines)
 
 
 def _shortfall_lines(plan: Any) -> list[str]:
     """One line per item left short: quantity, share of demand, penalty."""
-    return [f"  shortfall: {r.item} {r.shortfall:,.6g} of {r.demand:,.6g} {r.unit} "
-            f"({r.shortfall_share:.1%} of demand), penalty {_money(r.penalty, plan.currency)}"
-            for r in plan.shortfalls.itertuples()]
+    return [
+        f"  shortfall: {r.item} {r.shortfall:,.6g} of {r.demand:,.6g} {r.unit} "
+        f"({r.shortfall_share:.1%} of demand), penalty {_money(r.penalty, plan.currency)}"
+        for r in plan.shortfalls.itertuples()
+    ]
 
 
 def _binding_text(r: Any) -> str:
@@ -121,8 +134,10 @@ def _binding_text(r: Any) -> str:
     if r.kind == "hhi_cap":
         return f"HHI {r.achieved:,.0f} (limit {r.sense} {r.limit:,.0f}; top {r.scope})"
     if r.kind == "exit":
-        return (f"{r.achieved:.1%} of supply still covered after the worst loss ({r.scope}) "
-                f"(limit {r.sense} {r.limit:.1%})")
+        return (
+            f"{r.achieved:.1%} of supply still covered after the worst loss ({r.scope}) "
+            f"(limit {r.sense} {r.limit:.1%})"
+        )
     scope = f"{r.scope} " if r.scope else ""
     return f"{scope}{r.achieved:.1%} (limit {r.sense} {r.limit:.1%})"
 
@@ -150,11 +165,20 @@ def render_csv(plan: Any) -> str:
     if not len(sh):
         return csv_text(plan.allocations)
     alloc = plan.allocations.assign(kind="supplier")
-    short = pd.DataFrame({
-        "supplier": None, "item": sh["item"], "quantity": sh["shortfall"],
-        "unit_cost": sh["penalty"] / sh["shortfall"], "variable_cost": sh["penalty"],
-        "fixed_cost": 0.0, "cost": sh["penalty"], "share": sh["shortfall_share"],
-        "kind": "shortfall"}, columns=alloc.columns)
+    short = pd.DataFrame(
+        {
+            "supplier": None,
+            "item": sh["item"],
+            "quantity": sh["shortfall"],
+            "unit_cost": sh["penalty"] / sh["shortfall"],
+            "variable_cost": sh["penalty"],
+            "fixed_cost": 0.0,
+            "cost": sh["penalty"],
+            "share": sh["shortfall_share"],
+            "kind": "shortfall",
+        },
+        columns=alloc.columns,
+    )
     return csv_text(pd.concat([alloc, short], ignore_index=True))
 
 
@@ -205,8 +229,9 @@ def progress_line(flag: bool | None, solver_log: bool) -> Any:
             gap_text = f", gap {gap:.3%}" if gap is not None and math.isfinite(gap) else ""
             text = f"solving {event['time']:6.1f} s: {inc}{gap_text}"
         elif stage == "hhi":
-            text = (f"HHI cut {event['iteration']}: {event['item']} at {event['hhi']:,.0f}, "
-                    "re-solving")
+            text = (
+                f"HHI cut {event['iteration']}: {event['item']} at {event['hhi']:,.0f}, re-solving"
+            )
         else:
             text = f"{stage} ..."
         sys.stderr.write("\r" + text[:78].ljust(78))

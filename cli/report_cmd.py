@@ -27,18 +27,33 @@ from trustsource.cli.common import (
 
 @click.command("report")
 @click.argument("file", type=str)
-@click.option("--out", "out", type=click.Path(dir_okay=False), required=True,
-              help="The HTML file to write (e.g. report.html).")
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(dir_okay=False),
+    required=True,
+    help="The HTML file to write (e.g. report.html).",
+)
 @variant_option("Report on")
 @time_limit_option("each solve")
 @mip_gap_option("each solve")
-@click.option("--no-prices", is_flag=True,
-              help="Skip pricing each rule (one re-solve per rule); the cost of trust is "
-                   "still shown.")
+@click.option(
+    "--no-prices",
+    is_flag=True,
+    help="Skip pricing each rule (one re-solve per rule); the cost of trust is still shown.",
+)
 @base_dir_option()
 @_debug
-def report_command(file: str, out: str, variant: str | None, time_limit: float | None,
-                   mip_gap: float, no_prices: bool, base_dir: str | None, debug: bool) -> None:
+def report_command(
+    file: str,
+    out: str,
+    variant: str | None,
+    time_limit: float | None,
+    mip_gap: float,
+    no_prices: bool,
+    base_dir: str | None,
+    debug: bool,
+) -> None:
     """Write a self-contained HTML report of the plan for instance FILE ('-' reads stdin):
     status, cost (purchase cost and penalty for unmet demand apart), unmet demand per item,
     cost of trust, country shares before and after the rules, the rules and their prices
@@ -54,36 +69,48 @@ def report_command(file: str, out: str, variant: str | None, time_limit: float |
         inst = load_instance(file, base_dir, variant)
         explanation = None
         if not no_prices and inst.rules:
-            explanation = explain(inst, time_limit=time_limit, mip_rel_gap=mip_gap,
-                                  marginals=False)
+            explanation = explain(inst, time_limit=time_limit, mip_rel_gap=mip_gap, marginals=False)
             plan = explanation.base
         else:
             plan = solve(inst, time_limit=time_limit, mip_rel_gap=mip_gap)
         if plan.violations:
-            raise Failure("internal error: the plan failed independent verification:\n" +
-                          "\n".join(f"  - {v.message}" for v in plan.violations),
-                          EXIT_INTERNAL)
-        text = build_report(inst, plan, explanation, time_limit=time_limit,
-                            mip_rel_gap=mip_gap)
+            raise Failure(
+                "internal error: the plan failed independent verification:\n"
+                + "\n".join(f"  - {v.message}" for v in plan.violations),
+                EXIT_INTERNAL,
+            )
+        text = build_report(inst, plan, explanation, time_limit=time_limit, mip_rel_gap=mip_gap)
         path = atomic_write_text(out, text)
         status = plan.status
         if status is Status.INFEASIBLE or status is Status.UNBOUNDED:
-            raise Failure(f"status: {status.value}; wrote a short report to {path}; run "
-                          f"`trustsource diagnose {file}` to see which rules conflict",
-                          EXIT_INFEASIBLE)
+            raise Failure(
+                f"status: {status.value}; wrote a short report to {path}; run "
+                f"`trustsource diagnose {file}` to see which rules conflict",
+                EXIT_INFEASIBLE,
+            )
         if status is Status.NO_SOLUTION:
-            raise Failure(f"status: no_solution (raise --time-limit); wrote a short report to "
-                          f"{path}", EXIT_NO_SOLUTION)
+            raise Failure(
+                f"status: no_solution (raise --time-limit); wrote a short report to {path}",
+                EXIT_NO_SOLUTION,
+            )
         # The same words as the page: never a bare "optimal" for a plan that leaves demand
         # unmet or was not proven optimal; the penalty apart from what is bought.
         buy, penalty = cost_split(plan, inst)
         cost = "-" if plan.objective is None else f"{plan.objective:,.2f} {plan.currency}"
         if penalty:
-            cost += (f" = {buy:,.2f} purchase cost + {penalty:,.2f} penalty for unmet demand")
+            cost += f" = {buy:,.2f} purchase cost + {penalty:,.2f} penalty for unmet demand"
         click.echo(f"wrote {path} ({status_words(plan, inst)}; total cost {cost})")
-        if explanation is not None and not explanation.cost_of_trust_proven \
-                and explanation.cost_of_trust_low is not None:
-            span = range_text(explanation.cost_of_trust_low,
-                              explanation.cost_of_trust_high or float("inf"), plan.currency)
-            click.echo("cost of trust not proven: the solves stopped before proving optimality "
-                       f"(see the report); it lies {span}")
+        if (
+            explanation is not None
+            and not explanation.cost_of_trust_proven
+            and explanation.cost_of_trust_low is not None
+        ):
+            span = range_text(
+                explanation.cost_of_trust_low,
+                explanation.cost_of_trust_high or float("inf"),
+                plan.currency,
+            )
+            click.echo(
+                "cost of trust not proven: the solves stopped before proving optimality "
+                f"(see the report); it lies {span}"
+            )

@@ -13,8 +13,13 @@ from trustsource.cli.common import _debug, error_boundary
 
 
 @click.command("schema")
-@click.option("--out", "out", type=click.Path(dir_okay=False, writable=True), default=None,
-              help="Write the schema to this file (default: stdout).")
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(dir_okay=False, writable=True),
+    default=None,
+    help="Write the schema to this file (default: stdout).",
+)
 @_debug
 def schema_command(out: str | None, debug: bool) -> None:
     """Print the JSON Schema (draft 2020-12) of instance documents, schema version 1."""

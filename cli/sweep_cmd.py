@@ -49,30 +49,61 @@ def _progress_bar(total: int, enabled: bool) -> Iterator[Any]:
 
 @click.command("sweep")
 @click.argument("file", type=str)
-@click.option("--rule", default=None, help="Rule whose numeric key is varied (omit with "
-                                           "--param demand_scale).")
-@click.option("--param", required=True,
-              help="Key to vary: max_share, min_share, coverage, max_hhi, count, "
-                   "max_share_without, min_share_each; or demand_scale (no --rule).")
+@click.option(
+    "--rule",
+    default=None,
+    help="Rule whose numeric key is varied (omit with --param demand_scale).",
+)
+@click.option(
+    "--param",
+    required=True,
+    help="Key to vary: max_share, min_share, coverage, max_hhi, count, "
+    "max_share_without, min_share_each; or demand_scale (no --rule).",
+)
 @click.option("--from", "start", type=float, required=True, help="First value.")
 @click.option("--to", "stop", type=float, required=True, help="Last value (inclusive).")
 @click.option("--step", type=float, required=True, help="Spacing of the values (> 0).")
-@click.option("--workers", type=click.IntRange(min=1), default=None,
-              help="Local processes (default: one per CPU; 1: serial).")
-@click.option("--scheduler", default=None,
-              help="Dask scheduler address (tcp://host:8786) to run the points on.")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
-              help="Directory for sweep.csv, sweep.json, sweep.png and sweep.svg.")
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Local processes (default: one per CPU; 1: serial).",
+)
+@click.option(
+    "--scheduler",
+    default=None,
+    help="Dask scheduler address (tcp://host:8786) to run the points on.",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Directory for sweep.csv, sweep.json, sweep.png and sweep.svg.",
+)
 @_format
 @variant_option("Sweep")
 @time_limit_option("each solve")
 @mip_gap_option("each solve")
 @base_dir_option()
 @_debug
-def sweep_command(file: str, rule: str | None, param: str, start: float, stop: float,
-                  step: float, workers: int | None, scheduler: str | None, out_dir: str | None,
-                  fmt: str, variant: str | None, time_limit: float | None, mip_gap: float,
-                  base_dir: str | None, debug: bool) -> None:
+def sweep_command(
+    file: str,
+    rule: str | None,
+    param: str,
+    start: float,
+    stop: float,
+    step: float,
+    workers: int | None,
+    scheduler: str | None,
+    out_dir: str | None,
+    fmt: str,
+    variant: str | None,
+    time_limit: float | None,
+    mip_gap: float,
+    base_dir: str | None,
+    debug: bool,
+) -> None:
     """Solve instance FILE at each value of one parameter from --from to --to by --step and
     report cost (purchase and shortfall penalty), unmet demand, concentration and binding rules
     per value, and the breaking point (the first value with shortfall or no feasible plan,
@@ -89,12 +120,25 @@ def sweep_command(file: str, rule: str | None, param: str, start: float, stop: f
             try:
                 import distributed  # noqa: F401
             except ImportError:
-                raise Failure("error: --scheduler needs the 'distributed' package "
-                              "(pip install 'trustsource[dask]')", EXIT_INVALID) from None
+                raise Failure(
+                    "error: --scheduler needs the 'distributed' package "
+                    "(pip install 'trustsource[dask]')",
+                    EXIT_INVALID,
+                ) from None
         with _progress_bar(total, sys.stderr.isatty()) as progress:
-            result = sweep(inst, rule=rule, param=param, start=start, stop=stop, step=step,
-                           workers=workers, scheduler=scheduler, time_limit=time_limit,
-                           mip_rel_gap=mip_gap, progress=progress)
+            result = sweep(
+                inst,
+                rule=rule,
+                param=param,
+                start=start,
+                stop=stop,
+                step=step,
+                workers=workers,
+                scheduler=scheduler,
+                time_limit=time_limit,
+                mip_rel_gap=mip_gap,
+                progress=progress,
+            )
         if out_dir is not None:
             result.write(out_dir)
         if fmt == "json":
@@ -114,19 +158,28 @@ def render_sweep(result: Any) -> str:
     t = result.table
     view = pd.DataFrame({"value": t["value"]})
     # A plan that leaves demand unmet is never a bare "optimal": the penalty goes with it.
-    short = (pd.to_numeric(t["shortfall_items"], errors="coerce").fillna(0) > 0
-             if "shortfall_items" in t else pd.Series(False, index=t.index))
+    short = (
+        pd.to_numeric(t["shortfall_items"], errors="coerce").fillna(0) > 0
+        if "shortfall_items" in t
+        else pd.Series(False, index=t.index)
+    )
     pen = t["shortfall_penalty"] if "shortfall_penalty" in t else pd.Series(math.nan, t.index)
-    view["status"] = [f"{st}, {compact_money(p)} penalty" if sh else st
-                      for st, sh, p in zip(t["status"], short, pen)]
-    for col, name in (("cost", "cost"), ("purchase_cost", "purchase"),
-                      ("shortfall_penalty", "shortfall penalty")):
+    view["status"] = [
+        f"{st}, {compact_money(p)} penalty" if sh else st
+        for st, sh, p in zip(t["status"], short, pen)
+    ]
+    for col, name in (
+        ("cost", "cost"),
+        ("purchase_cost", "purchase"),
+        ("shortfall_penalty", "shortfall penalty"),
+    ):
         if col in t:
             view[name] = t[col].map(_money)
     if "worst_shortfall_item" in t:
         view["worst shortfall"] = [
             f"{i} {v:.1%}" if isinstance(i, str) else ("-" if v != v else "none")
-            for i, v in zip(t["worst_shortfall_item"], t["worst_shortfall_share"])]
+            for i, v in zip(t["worst_shortfall_item"], t["worst_shortfall_share"])
+        ]
     if "max_hhi" in t:
         view["max_hhi"] = t["max_hhi"].map(lambda v: "-" if v != v else f"{v:,.0f}")
     if "top_share" in t:
@@ -137,9 +190,13 @@ def render_sweep(result: Any) -> str:
     if "solve_seconds" in t:
         view["solve_seconds"] = t["solve_seconds"].map(lambda v: f"{v:.2f}")
     view = view.fillna("-")
-    lines = [f"{result.instance_name}: sweep of {result.label} ({len(t)} points, "
-             f"{result.wall_seconds:.2f} s; {result.currency})", "",
-             view.to_string(index=False), ""]
+    lines = [
+        f"{result.instance_name}: sweep of {result.label} ({len(t)} points, "
+        f"{result.wall_seconds:.2f} s; {result.currency})",
+        "",
+        view.to_string(index=False),
+        "",
+    ]
     bp = result.breaking_point
     if bp is None:
         lines.append("breaking point: none (every point has a plan that meets all demand)")

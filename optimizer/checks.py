@@ -40,9 +40,7 @@ def _hint(word: str, options: Iterable[str]) -> str:
     return did_you_mean(word, options)
 
 
-def check_instance(
-    inst: Instance, loc: Locator, unread: frozenset[str] = frozenset()
-) -> Instance:
+def check_instance(inst: Instance, loc: Locator, unread: frozenset[str] = frozenset()) -> Instance:
     """Validate cross-references and magnitudes; return the instance with resolved fields.
 
     Args:
@@ -62,8 +60,11 @@ def check_instance(
     known_items: set[str] | None = None if "items" in unread else set(item_ids)
     sites = {s.id: s for s in inst.sites}
 
-    for section, ids in (("items", item_ids), ("sites", site_ids),
-                         ("suppliers", [s.id for s in inst.suppliers])):
+    for section, ids in (
+        ("items", item_ids),
+        ("sites", site_ids),
+        ("suppliers", [s.id for s in inst.suppliers]),
+    ):
         counts = Counter(ids)
         seen: set[str] = set()
         for k, i in enumerate(ids):
@@ -76,8 +77,9 @@ def check_instance(
     for name, members in inst.blocs.items():
         for c in members:
             if not is_country(c):
-                issues.append(Issue(f"{doc}: blocs.{name}", None,
-                                    f"unknown country code {clip(c)}"))
+                issues.append(
+                    Issue(f"{doc}: blocs.{name}", None, f"unknown country code {clip(c)}")
+                )
     for c in inst.tariffs:
         if not is_country(c):
             issues.append(Issue(f"{doc}: tariffs", c, f"unknown country code {clip(c)}"))
@@ -95,36 +97,66 @@ def check_instance(
     for k, it in enumerate(inst.items):
         for j in it.inputs:
             if j == it.id:
-                issues.append(Issue(loc.where("items", k), "inputs",
-                                    f"item {clip(j)} cannot be an input of itself"))
+                issues.append(
+                    Issue(
+                        loc.where("items", k),
+                        "inputs",
+                        f"item {clip(j)} cannot be an input of itself",
+                    )
+                )
             elif known_items is not None and j not in known_items:
-                issues.append(Issue(loc.where("items", k), "inputs",
-                                    f"unknown item {clip(j)}{_hint(j, item_ids)}"))
+                issues.append(
+                    Issue(
+                        loc.where("items", k),
+                        "inputs",
+                        f"unknown item {clip(j)}{_hint(j, item_ids)}",
+                    )
+                )
 
     # Suppliers: references, and country/owner resolved from the site. Locations are built
     # only for rows with a problem: this loop runs once per supplier (100k in benchmarks).
     tariffs = inst.tariffs
     for k, s in enumerate(inst.suppliers):
         if known_items is not None and s.item is not None and s.item not in known_items:
-            issues.append(Issue(loc.where("suppliers", k), "item",
-                                f"unknown item {clip(s.item)}{_hint(s.item, item_ids)}"))
+            issues.append(
+                Issue(
+                    loc.where("suppliers", k),
+                    "item",
+                    f"unknown item {clip(s.item)}{_hint(s.item, item_ids)}",
+                )
+            )
         country, owner = s.country, s.owner
         if s.site is not None:
             site = sites.get(s.site)
             if site is None:
-                issues.append(Issue(loc.where("suppliers", k), "site",
-                                    f"unknown site {clip(s.site)}{_hint(s.site, site_ids)}"))
+                issues.append(
+                    Issue(
+                        loc.where("suppliers", k),
+                        "site",
+                        f"unknown site {clip(s.site)}{_hint(s.site, site_ids)}",
+                    )
+                )
             else:
                 site_owner = site.owner or site.country
                 if country is not None and country != site.country:
-                    issues.append(Issue(loc.where("suppliers", k), "country",
-                                        f"{clip(country)} contradicts site {clip(site.id)} "
-                                        f"(country {clip(site.country)}); omit it to inherit "
-                                        "the site's"))
+                    issues.append(
+                        Issue(
+                            loc.where("suppliers", k),
+                            "country",
+                            f"{clip(country)} contradicts site {clip(site.id)} "
+                            f"(country {clip(site.country)}); omit it to inherit "
+                            "the site's",
+                        )
+                    )
                 if owner is not None and site.owner is not None and owner != site_owner:
-                    issues.append(Issue(loc.where("suppliers", k), "owner",
-                                        f"{clip(owner)} contradicts site {clip(site.id)} (owner "
-                                        f"{clip(site_owner)}); omit it to inherit the site's"))
+                    issues.append(
+                        Issue(
+                            loc.where("suppliers", k),
+                            "owner",
+                            f"{clip(owner)} contradicts site {clip(site.id)} (owner "
+                            f"{clip(site_owner)}); omit it to inherit the site's",
+                        )
+                    )
                 country = country or site.country
                 owner = owner or (site.owner or country)
         owner = owner or country
@@ -144,12 +176,16 @@ def check_instance(
     _check_cycles(inst, loc, issues)
     if len(issues) == before:  # the supply a plan needs is only defined without cycles
         _check_required_supply(inst, loc, issues)
-    rules = _check_rules(inst.rules, lambda k: loc.where("rules", k), issues, known_items,
-                         item_ids, bloc_names)
+    rules = _check_rules(
+        inst.rules, lambda k: loc.where("rules", k), issues, known_items, item_ids, bloc_names
+    )
     _check_variants(inst, rules, loc, issues, known_items, item_ids, bloc_names)
     issues += scenario_key_issues(
-        inst, {name: sc.capacity for name, sc in inst.scenarios.items()}, loc.document,
-        "scenarios.{scenario}.capacity.{key}")
+        inst,
+        {name: sc.capacity for name, sc in inst.scenarios.items()},
+        loc.document,
+        "scenarios.{scenario}.capacity.{key}",
+    )
 
     if issues:
         raise InstanceError(issues)
@@ -160,9 +196,12 @@ def check_instance(
 ScenarioKey = Literal["bloc", "country", "site", "supplier"]
 
 
-def scenario_key_kind(key: str, blocs: Iterable[str] | Mapping[str, Any],
-                      site_ids: Iterable[str] | set[str], supplier_ids: Iterable[str] | set[str]
-                      ) -> ScenarioKey | None:
+def scenario_key_kind(
+    key: str,
+    blocs: Iterable[str] | Mapping[str, Any],
+    site_ids: Iterable[str] | set[str],
+    supplier_ids: Iterable[str] | set[str],
+) -> ScenarioKey | None:
     """What a stress-scenario key names, resolved like every country selector of an instance:
     a bloc (the instance's own, else a built-in one) first, then a country code, then a site
     id, then a supplier id; None when it names nothing. Country codes and bloc names never
@@ -179,8 +218,9 @@ def scenario_key_kind(key: str, blocs: Iterable[str] | Mapping[str, Any],
     return None
 
 
-def scenario_key_issues(inst: Instance, scenarios: Mapping[str, Mapping[str, Any]],
-                        location: str, field_path: str) -> list[Issue]:
+def scenario_key_issues(
+    inst: Instance, scenarios: Mapping[str, Mapping[str, Any]], location: str, field_path: str
+) -> list[Issue]:
     """One located issue per scenario key that names nothing (all of them, in order).
 
     Args:
@@ -197,8 +237,13 @@ def scenario_key_issues(inst: Instance, scenarios: Mapping[str, Mapping[str, Any
         for key in factors:
             fld = field_path.format(scenario=cut(str(name), 40), key=cut(str(key), 40))
             if not isinstance(key, str):
-                out.append(Issue(location, fld, f"{clip(key)} is no bloc, country code, site or "
-                                 "supplier: keys are text"))
+                out.append(
+                    Issue(
+                        location,
+                        fld,
+                        f"{clip(key)} is no bloc, country code, site or supplier: keys are text",
+                    )
+                )
                 continue
             if scenario_key_kind(key, blocs, site_ids, sup_ids) is not None:
                 continue
@@ -208,8 +253,11 @@ def scenario_key_issues(inst: Instance, scenarios: Mapping[str, Mapping[str, Any
                 hint = f" (country codes are upper-case: {key.upper()})"
             else:
                 hint = _hint(key, sorted(set(blocs) | site_ids | sup_ids))
-            out.append(Issue(location, fld,
-                             f"{clip(key)} is no bloc, country code, site or supplier{hint}"))
+            out.append(
+                Issue(
+                    location, fld, f"{clip(key)} is no bloc, country code, site or supplier{hint}"
+                )
+            )
     return out
 
 
@@ -232,10 +280,13 @@ def _check_cycles(inst: Instance, loc: Locator, issues: list[Issue]) -> None:
                 stack.append((node, i + 1))
                 nxt = succ[i]
                 if state.get(nxt) == 1:
-                    cyc = path[path.index(nxt):] + [nxt]
+                    cyc = path[path.index(nxt) :] + [nxt]
                     k = inst.item_index[nxt]
-                    issues.append(Issue(loc.where("items", k), "inputs",
-                                        "cycle in inputs: " + " -> ".join(cyc)))
+                    issues.append(
+                        Issue(
+                            loc.where("items", k), "inputs", "cycle in inputs: " + " -> ".join(cyc)
+                        )
+                    )
                     return
                 if nxt in graph and not state.get(nxt):
                     stack.append((nxt, 0))
@@ -244,8 +295,9 @@ def _check_cycles(inst: Instance, loc: Locator, issues: list[Issue]) -> None:
                 path.pop()
 
 
-def _check_tariffed_price(s: Any, country: str, rate: float, where: str,
-                          issues: list[Issue]) -> None:
+def _check_tariffed_price(
+    s: Any, country: str, rate: float, where: str, issues: list[Issue]
+) -> None:
     """The price after the tariff of ``country`` must stay within MAX_COST."""
     if s.unit_cost is not None:
         fld, top = "unit_cost", s.unit_cost
@@ -254,9 +306,15 @@ def _check_tariffed_price(s: Any, country: str, rate: float, where: str,
     else:
         return  # a row that failed its own checks
     if top * (1.0 + rate) > MAX_COST:
-        issues.append(Issue(where, fld, f"price {top:g} with the {rate:g} tariff of {country} "
-                            f"is {top * (1.0 + rate):g}, above {MAX_COST:g}: HiGHS cannot honour "
-                            "larger costs reliably; state costs in a larger currency unit"))
+        issues.append(
+            Issue(
+                where,
+                fld,
+                f"price {top:g} with the {rate:g} tariff of {country} "
+                f"is {top * (1.0 + rate):g}, above {MAX_COST:g}: HiGHS cannot honour "
+                "larger costs reliably; state costs in a larger currency unit",
+            )
+        )
 
 
 def _check_required_supply(inst: Instance, loc: Locator, issues: list[Issue]) -> None:
@@ -270,15 +328,26 @@ def _check_required_supply(inst: Instance, loc: Locator, issues: list[Issue]) ->
     for k, it in enumerate(inst.items):
         most = need[it.id][1]
         if most > MAX_QUANTITY:
-            issues.append(Issue(loc.where("items", k), None,
-                                f"{it.id}: required supply (demand plus inputs of the items that "
-                                f"use it) is {most:g}, above {MAX_QUANTITY:g}: HiGHS cannot "
-                                f"honour larger quantities reliably; measure {it.id} in a larger "
-                                "unit (and scale its coefficients in inputs to match)"))
+            issues.append(
+                Issue(
+                    loc.where("items", k),
+                    None,
+                    f"{it.id}: required supply (demand plus inputs of the items that "
+                    f"use it) is {most:g}, above {MAX_QUANTITY:g}: HiGHS cannot "
+                    f"honour larger quantities reliably; measure {it.id} in a larger "
+                    "unit (and scale its coefficients in inputs to match)",
+                )
+            )
 
 
-def _check_rules(rules: Any, where_of: Any, issues: list[Issue], known_items: set[str] | None,
-                 item_ids: list[str], bloc_names: set[str]) -> list[Any]:
+def _check_rules(
+    rules: Any,
+    where_of: Any,
+    issues: list[Issue],
+    known_items: set[str] | None,
+    item_ids: list[str],
+    bloc_names: set[str],
+) -> list[Any]:
     """Check rule references and names; return the rules with default names filled in.
 
     ``where_of(k)`` locates rule k (in ``rules`` or in a variant's ``add`` list);
@@ -309,8 +378,13 @@ def _check_rules(rules: Any, where_of: Any, issues: list[Issue], known_items: se
                 selectors.append((fld.rstrip("_"), sel))
         for fld, sel in selectors:
             if sel not in bloc_names and not is_country(sel):
-                issues.append(Issue(where, fld, f"unknown bloc or country {clip(sel)}"
-                                    f"{_hint(sel, sorted(bloc_names))}"))
+                issues.append(
+                    Issue(
+                        where,
+                        fld,
+                        f"unknown bloc or country {clip(sel)}{_hint(sel, sorted(bloc_names))}",
+                    )
+                )
         out.append(r.model_copy(update={"name": name}) if r.name is None else r)
     for name, n in Counter(names).items():
         if n > 1:
@@ -319,9 +393,15 @@ def _check_rules(rules: Any, where_of: Any, issues: list[Issue], known_items: se
     return out
 
 
-def _check_variants(inst: Instance, rules: list[Any], loc: Locator, issues: list[Issue],
-                    known_items: set[str] | None, item_ids: list[str],
-                    bloc_names: set[str]) -> None:
+def _check_variants(
+    inst: Instance,
+    rules: list[Any],
+    loc: Locator,
+    issues: list[Issue],
+    known_items: set[str] | None,
+    item_ids: list[str],
+    bloc_names: set[str],
+) -> None:
     """Every variant must apply cleanly: names it drops or changes exist, its rules are sound."""
     names = [r.name for r in rules]
     for vname, variant in inst.variants.items():
@@ -330,22 +410,44 @@ def _check_variants(inst: Instance, rules: list[Any], loc: Locator, issues: list
         for which, listed in (("drop", drop), ("change", list(variant.change))):
             for rname in listed:
                 if rname not in names:
-                    issues.append(Issue(base, which, f"no rule named {clip(rname)}"
-                                        f"{_hint(rname, [n for n in names if n])}"))
-        added = _check_rules(variant.add, lambda k, base=base: f"{base}.add[{k}]", issues,
-                             known_items, item_ids, bloc_names)
+                    issues.append(
+                        Issue(
+                            base,
+                            which,
+                            f"no rule named {clip(rname)}{_hint(rname, [n for n in names if n])}",
+                        )
+                    )
+        added = _check_rules(
+            variant.add,
+            lambda k, base=base: f"{base}.add[{k}]",
+            issues,
+            known_items,
+            item_ids,
+            bloc_names,
+        )
         kept = {n for n in names if n not in drop and variant.drop != "all"}
         for k, r in enumerate(added):
             if r.name in kept:
-                issues.append(Issue(f"{base}.add[{k}]", "name", f"rule {clip(r.name)} already "
-                                    "exists; drop it first or use change"))
+                issues.append(
+                    Issue(
+                        f"{base}.add[{k}]",
+                        "name",
+                        f"rule {clip(r.name)} already exists; drop it first or use change",
+                    )
+                )
         for rname, update in variant.change.items():
             rule = next((r for r in rules if r.name == rname), None)
             if rule is None or isinstance(rule, _RuleRefs):
                 continue  # unknown (reported above), or invalid itself (reported already)
             if variant.drop == "all" or rname in drop:
-                issues.append(Issue(f"{base}.change.{rname}", None, f"rule {clip(rname)} is also "
-                                    "dropped by this variant; drop it or change it, not both"))
+                issues.append(
+                    Issue(
+                        f"{base}.change.{rname}",
+                        None,
+                        f"rule {clip(rname)} is also "
+                        "dropped by this variant; drop it or change it, not both",
+                    )
+                )
                 continue
             try:
                 type(rule).model_validate({**rule.model_dump(by_alias=True), **update})
@@ -413,8 +515,10 @@ def _topological(inst: Instance) -> list[str]:
 
 _ID = re.compile(ID_PATTERN)
 _ADAPTERS: dict[str, TypeAdapter[Any]] = {
-    "items": TypeAdapter(ItemSpec), "sites": TypeAdapter(SiteSpec),
-    "suppliers": TypeAdapter(SupplierSpec), "rules": TypeAdapter(RuleSpec),
+    "items": TypeAdapter(ItemSpec),
+    "sites": TypeAdapter(SiteSpec),
+    "suppliers": TypeAdapter(SupplierSpec),
+    "rules": TypeAdapter(RuleSpec),
 }
 
 
@@ -465,25 +569,53 @@ def _placeholder(section: str, row: Any) -> Any:
         rid = _text(_get(row, "id"))
         inputs = _get(row, "inputs")
         keys = [k for k in inputs if _id(k)] if isinstance(inputs, Mapping) else []
-        return None if rid is None else ItemSpec.model_construct(
-            id=rid, unit="unit", demand=0.0, inputs={k: 0.0 for k in keys},
-            shortfall_penalty=None)
+        return (
+            None
+            if rid is None
+            else ItemSpec.model_construct(
+                id=rid,
+                unit="unit",
+                demand=0.0,
+                inputs={k: 0.0 for k in keys},
+                shortfall_penalty=None,
+            )
+        )
     if section == "sites":
         rid = _text(_get(row, "id"))
-        return None if rid is None else SiteSpec.model_construct(
-            id=rid, country=_text(_get(row, "country")), owner=_text(_get(row, "owner")),
-            capacity=None, fixed_cost=0.0)
+        return (
+            None
+            if rid is None
+            else SiteSpec.model_construct(
+                id=rid,
+                country=_text(_get(row, "country")),
+                owner=_text(_get(row, "owner")),
+                capacity=None,
+                fixed_cost=0.0,
+            )
+        )
     if section == "suppliers":
         return SupplierSpec.model_construct(
-            id=_id(_get(row, "id")), item=_id(_get(row, "item")), site=_id(_get(row, "site")),
-            country=_text(_get(row, "country")), owner=_text(_get(row, "owner")),
-            unit_cost=None, price_tiers=None, capacity=None, min_order=0.0, fixed_cost=0.0,
-            exit_clause=True)
+            id=_id(_get(row, "id")),
+            item=_id(_get(row, "item")),
+            site=_id(_get(row, "site")),
+            country=_text(_get(row, "country")),
+            owner=_text(_get(row, "owner")),
+            unit_cost=None,
+            price_tiers=None,
+            capacity=None,
+            min_order=0.0,
+            fixed_cost=0.0,
+            exit_clause=True,
+        )
     kind = _get(row, "kind")
-    return _RuleRefs(kind=kind if isinstance(kind, str) else "rule", name=_id(_get(row, "name")),
-                     items=_texts(_get(row, "items"), _id),
-                     countries=_texts(_get(row, "countries")),
-                     except_=_texts(_get(row, "except")) or (), bloc=_text(_get(row, "bloc")))
+    return _RuleRefs(
+        kind=kind if isinstance(kind, str) else "rule",
+        name=_id(_get(row, "name")),
+        items=_texts(_get(row, "items"), _id),
+        countries=_texts(_get(row, "countries")),
+        except_=_texts(_get(row, "except")) or (),
+        bloc=_text(_get(row, "bloc")),
+    )
 
 
 def _readable_entries(value: Any, adapter: TypeAdapter[Any]) -> dict[str, Any]:
@@ -513,8 +645,12 @@ def partial_cross_checks(data: Mapping[str, Any], locator: Locator) -> list[Issu
     from trustsource.loader import Locator
 
     parts: dict[str, Any] = {}
-    partial = Locator(document=locator.document, csv_files=locator.csv_files,
-                      csv_lines=locator.csv_lines, ids=locator.ids)
+    partial = Locator(
+        document=locator.document,
+        csv_files=locator.csv_files,
+        csv_lines=locator.csv_lines,
+        ids=locator.ids,
+    )
     unread: set[str] = set()
     for name, adapter in _ADAPTERS.items():
         rows = data.get(name)

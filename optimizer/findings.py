@@ -36,8 +36,9 @@ def banned_suppliers(inst: Instance) -> dict[str, list[str]]:
         banned = inst.countries_of(r.countries)
         scope = set(r.items) if r.items is not None else None
         for s in inst.suppliers:
-            if (scope is None or s.item in scope) and getattr(s, "country" if r.basis ==
-                                                              "location" else "owner") in banned:
+            if (scope is None or s.item in scope) and getattr(
+                s, "country" if r.basis == "location" else "owner"
+            ) in banned:
                 out[s.id].append(r.name)
     return out
 
@@ -75,17 +76,23 @@ def capacity_findings(inst: Instance, loc: Locator) -> list[Issue]:
             why = ""
             if rules_by_item[it.id]:
                 before = cap_all[it.id]
-                was = f" (of {before:,.6g} before)" if math.isfinite(before) else (
-                    " (unlimited before)")
+                was = (
+                    f" (of {before:,.6g} before)"
+                    if math.isfinite(before)
+                    else (" (unlimited before)")
+                )
                 why = f" after {', '.join(f'ban `{r}`' for r in sorted(rules_by_item[it.id]))}{was}"
             what = "demand" if least == it.demand else "required supply (demand plus inputs)"
-            out.append(Issue(
-                loc.where("items", k), None,
-                f"{it.id}: {what} of {least:,.6g} {it.unit} exceeds the {left:,.6g} {it.unit} of "
-                f"supplier capacity left{why}; relax the rule, add suppliers or set a "
-                "shortfall_penalty",
-                kind="finding",
-            ))
+            out.append(
+                Issue(
+                    loc.where("items", k),
+                    None,
+                    f"{it.id}: {what} of {least:,.6g} {it.unit} exceeds the {left:,.6g} {it.unit} of "
+                    f"supplier capacity left{why}; relax the rule, add suppliers or set a "
+                    "shortfall_penalty",
+                    kind="finding",
+                )
+            )
     return out
 
 
@@ -119,28 +126,42 @@ def rule_findings(inst: Instance, loc: Locator) -> list[Issue]:
                 continue
             mine = offers[item]
             unit = next(it.unit for it in inst.items if it.id == item)
-            basis = [getattr(s, "country" if rule.basis == "location" else "owner")
-                     for s in mine]
+            basis = [getattr(s, "country" if rule.basis == "location" else "owner") for s in mine]
             msg = None
             if rule.kind == "min_suppliers" and len(mine) < rule.count:
                 msg = f"needs {rule.count} suppliers, only {len(mine)} offer it"
             elif rule.kind == "min_countries" and len(set(basis)) < rule.count:
                 msg = f"needs {rule.count} countries, offers come from {len(set(basis))}"
             elif rule.kind == "max_suppliers":
-                best = sum(sorted((cap[s.id] for s in mine), reverse=True)[:rule.count])
+                best = sum(sorted((cap[s.id] for s in mine), reverse=True)[: rule.count])
                 if best < least * (1 - 1e-9):
-                    msg = (f"allows {rule.count} supplier(s), whose capacity is at most "
-                           f"{best:,.6g} {unit} for {least:,.6g} {unit} needed")
+                    msg = (
+                        f"allows {rule.count} supplier(s), whose capacity is at most "
+                        f"{best:,.6g} {unit} for {least:,.6g} {unit} needed"
+                    )
             elif rule.kind == "exit":
                 msg = _exit_shortfall(rule, mine, basis, cap, site_cap, least, unit)
             if msg:
-                out.append(Issue(loc.where("rules", k), None, f"{item}: {rule.kind} "
-                                 f"`{rule.name}` {msg}", kind="finding"))
+                out.append(
+                    Issue(
+                        loc.where("rules", k),
+                        None,
+                        f"{item}: {rule.kind} `{rule.name}` {msg}",
+                        kind="finding",
+                    )
+                )
     return out
 
 
-def _exit_shortfall(rule: object, mine: list[object], basis: list[str], cap: dict[str, float],
-                    site_cap: dict[str, float | None], least: float, unit: str) -> str | None:
+def _exit_shortfall(
+    rule: object,
+    mine: list[object],
+    basis: list[str],
+    cap: dict[str, float],
+    site_cap: dict[str, float | None],
+    least: float,
+    unit: str,
+) -> str | None:
     """Whether the exit right fails with every offer qualified: what any one loss leaves.
 
     Counted as the model and the verifier count it: a site delivers at most its capacity per
@@ -185,8 +206,10 @@ def _exit_shortfall(rule: object, mine: list[object], basis: list[str], cap: dic
     worst = max(loss, key=lambda u: loss[u])
     left = max(free + sum(cover.values()) - loss[worst], 0.0)
     if left < needed * (1 - 1e-9):
-        return (f"needs {needed:,.6g} {unit} of capacity outside any one {lose}, but "
-                f"losing {worst} leaves {left:,.6g} {unit}")
+        return (
+            f"needs {needed:,.6g} {unit} of capacity outside any one {lose}, but "
+            f"losing {worst} leaves {left:,.6g} {unit}"
+        )
     return None
 
 
@@ -225,13 +248,21 @@ def _range_warning(what: str, found: list[_Extreme], loc: Locator, advice: str) 
     lo, hi = min(found), max(found)
     if hi[0] <= lo[0] * WIDE_RANGE:
         return []
+
     def at(e: _Extreme) -> str:
         return f"{e[0]:g} at {loc.where(e[1], e[2])} [{e[3]}]"
-    return [Issue(loc.document, None,
-                  f"{what} range from {at(lo)} to {at(hi)}, a ratio of {hi[0] / lo[0]:.1e} "
-                  f"(above {WIDE_RANGE:g}): HiGHS's tolerances are absolute, so it may not "
-                  f"honour the smallest values exactly; {advice}. This is a warning: the "
-                  "instance can still be solved", kind="warning")]
+
+    return [
+        Issue(
+            loc.document,
+            None,
+            f"{what} range from {at(lo)} to {at(hi)}, a ratio of {hi[0] / lo[0]:.1e} "
+            f"(above {WIDE_RANGE:g}): HiGHS's tolerances are absolute, so it may not "
+            f"honour the smallest values exactly; {advice}. This is a warning: the "
+            "instance can still be solved",
+            kind="warning",
+        )
+    ]
 
 
 def range_warnings(inst: Instance, loc: Locator) -> list[Issue]:
@@ -252,11 +283,16 @@ def range_warnings(inst: Instance, loc: Locator) -> list[Issue]:
         + _extremes([s.capacity for s in sites], "sites", "capacity")
         + _tier_extremes(tiered, "from_")
     )
-    return (
-        _range_warning("non-zero costs", costs, loc,
-                       "check for a typo or a unit mismatch (a price per kg next to one per t); "
-                       "a cost far below the others barely changes the plan and may be set to 0")
-        + _range_warning("non-zero quantities", quantities, loc,
-                         "measure items in units that bring their quantities closer (t for a "
-                         "bulk item, g for a trace one) or check for a typo")
+    return _range_warning(
+        "non-zero costs",
+        costs,
+        loc,
+        "check for a typo or a unit mismatch (a price per kg next to one per t); "
+        "a cost far below the others barely changes the plan and may be set to 0",
+    ) + _range_warning(
+        "non-zero quantities",
+        quantities,
+        loc,
+        "measure items in units that bring their quantities closer (t for a "
+        "bulk item, g for a trace one) or check for a typo",
     )

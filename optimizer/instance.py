@@ -46,8 +46,11 @@ from trustsource.schema import (
 BlocMembers = Annotated[
     tuple[str, ...],
     Field(json_schema_extra={"minItems": 1}),
-    AfterValidator(non_empty("is empty: list its member country codes (a rule on an empty bloc "
-                             "applies to nothing)")),
+    AfterValidator(
+        non_empty(
+            "is empty: list its member country codes (a rule on an empty bloc applies to nothing)"
+        )
+    ),
 ]
 """The country codes of a bloc: at least one."""
 
@@ -155,10 +158,17 @@ class Instance(Spec):
         if name not in self.variants:
             from trustsource.errors import did_you_mean
 
-            raise InstanceError([Issue(f"{self.name}: variants", None,
-                                       f"no variant named '{name}'"
-                                       f"{did_you_mean(name, list(self.variants))}; known: "
-                                       f"{', '.join(self.variants) or 'none'}")])
+            raise InstanceError(
+                [
+                    Issue(
+                        f"{self.name}: variants",
+                        None,
+                        f"no variant named '{name}'"
+                        f"{did_you_mean(name, list(self.variants))}; known: "
+                        f"{', '.join(self.variants) or 'none'}",
+                    )
+                ]
+            )
         v = self.variants[name]
         drop = set(r.name for r in self.rules) if v.drop == "all" else set(v.drop)
         rules = []

@@ -84,9 +84,14 @@ def load_json(
     except ValueError:  # an integer beyond Python's digit limit (int_max_str_digits)
         match = _LONG_DIGITS.search(text)
         line = text.count("\n", 0, match.start()) + 1 if match else None
-        raise InstanceError([Issue(
-            origin if line is None else f"{origin}:{line}", None,
-            "a number with thousands of digits; no quantity or cost needs more than a dozen")]
+        raise InstanceError(
+            [
+                Issue(
+                    origin if line is None else f"{origin}:{line}",
+                    None,
+                    "a number with thousands of digits; no quantity or cost needs more than a dozen",
+                )
+            ]
         ) from None
     if raw is None:
         raw = text.encode("utf-8", "surrogatepass")

@@ -89,8 +89,11 @@ class StrictLoader(_BASE):  # type: ignore[misc,valid-type]
             return int(value)
         except ValueError:  # beyond Python's digit limit (int_max_str_digits)
             raise ConstructorError(
-                None, None, f"an integer of {len(value)} digits; no quantity or cost needs "
-                "more than a dozen", node.start_mark) from None
+                None,
+                None,
+                f"an integer of {len(value)} digits; no quantity or cost needs more than a dozen",
+                node.start_mark,
+            ) from None
 
     def construct_yaml_float(self, node: Node) -> float:
         """A YAML 1.2 float: ``1.5``, ``-2e3``, ``.inf``, ``.nan`` (no ``_``)."""

@@ -136,24 +136,33 @@ NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False), _NUMBER]
 Quantity = Annotated[
     float,
     Field(ge=0, le=MAX_QUANTITY, allow_inf_nan=False),
-    _at_most(MAX_QUANTITY, "HiGHS cannot honour larger quantities reliably; measure the item "
-                           "in a larger unit (e.g. t instead of kg)"),
+    _at_most(
+        MAX_QUANTITY,
+        "HiGHS cannot honour larger quantities reliably; measure the item "
+        "in a larger unit (e.g. t instead of kg)",
+    ),
 ]
 """A quantity (demand, capacity, minimum order, tier break): finite, in [0, MAX_QUANTITY]."""
 
 Cost = Annotated[
     float,
     Field(ge=0, le=MAX_COST, allow_inf_nan=False),
-    _at_most(MAX_COST, "HiGHS cannot honour larger costs reliably; state costs in a larger "
-                       "currency unit (e.g. thousands)"),
+    _at_most(
+        MAX_COST,
+        "HiGHS cannot honour larger costs reliably; state costs in a larger "
+        "currency unit (e.g. thousands)",
+    ),
 ]
 """A cost (unit cost, price, fixed cost, penalty): finite, in [0, MAX_COST]."""
 
 Coefficient = Annotated[
     float,
     Field(ge=0, le=MAX_COEFFICIENT, allow_inf_nan=False),
-    _at_most(MAX_COEFFICIENT, "measure this input item in a larger unit (e.g. t instead of kg) "
-                              "so the quantity per unit shrinks"),
+    _at_most(
+        MAX_COEFFICIENT,
+        "measure this input item in a larger unit (e.g. t instead of kg) "
+        "so the quantity per unit shrinks",
+    ),
     AfterValidator(_coefficient),
 ]
 """Input per unit of output: 0, or in [MIN_COEFFICIENT, MAX_COEFFICIENT]."""
@@ -381,9 +390,7 @@ class BlocShareRule(RuleBase):
             and self.max_share is not None
             and self.min_share > self.max_share
         ):
-            raise ValueError(
-                f"min_share {self.min_share:g} exceeds max_share {self.max_share:g}"
-            )
+            raise ValueError(f"min_share {self.min_share:g} exceeds max_share {self.max_share:g}")
         return self
 
 
@@ -469,14 +476,33 @@ class HhiCapRule(RuleBase):
 
 
 RuleSpec = Annotated[
-    CountryCapRule | BlocShareRule | BanRule | SupplierCapRule | ExitClauseRule
-    | MinSuppliersRule | MaxSuppliersRule | MinCountriesRule | ExitRule | HhiCapRule,
+    CountryCapRule
+    | BlocShareRule
+    | BanRule
+    | SupplierCapRule
+    | ExitClauseRule
+    | MinSuppliersRule
+    | MaxSuppliersRule
+    | MinCountriesRule
+    | ExitRule
+    | HhiCapRule,
     Field(discriminator="kind"),
 ]
-RULE_KINDS = ("country_cap", "bloc_share", "ban", "supplier_cap", "exit_clause",
-              "min_suppliers", "max_suppliers", "min_countries", "exit", "hhi_cap")
+RULE_KINDS = (
+    "country_cap",
+    "bloc_share",
+    "ban",
+    "supplier_cap",
+    "exit_clause",
+    "min_suppliers",
+    "max_suppliers",
+    "min_countries",
+    "exit",
+    "hhi_cap",
+)
 # Rule kinds of the schema that this release does not enforce yet: rejected, never ignored.
 PLANNED_RULE_KINDS: tuple[str, ...] = ()
+
 
 class VariantSpec(Spec):
     """A named overlay on the instance's rules: drop some, change some, add some.
@@ -504,8 +530,10 @@ class ScenarioSpec(Spec):
     """Country code, bloc name, site id or supplier id -> factor on its capacity, in [0, 1]."""
 
     _capacity_given = field_validator("capacity")(
-        non_empty("capacity is empty: list the countries, blocs, sites or suppliers whose "
-                  "capacity the scenario cuts, e.g. {CN: 0}")
+        non_empty(
+            "capacity is empty: list the countries, blocs, sites or suppliers whose "
+            "capacity the scenario cuts, e.g. {CN: 0}"
+        )
     )
 
 

@@ -98,8 +98,11 @@ class _Plan:
         for s, v in zip(inst.suppliers, self.qty, strict=True):
             at_ok_site = (s.site is None or site_ok[s.site]) and s.id not in banned
             given = qual.get(s.id)
-            q = bool(given) if given is not None else \
-                (v > tol or (s.fixed_cost == 0 and at_ok_site))
+            q = (
+                bool(given)
+                if given is not None
+                else (v > tol or (s.fixed_cost == 0 and at_ok_site))
+            )
             self.qual.append(q)
             self.covers[s.item].append(q and at_ok_site)
         self.short = {
@@ -149,29 +152,73 @@ def _check_suppliers(p: _Plan) -> list[Violation]:
         if s.site is not None:
             site_sum[s.site] += v
         if v < -eps:
-            neg.append(Violation("bounds", None, s.item, s.id,
-                                 f"{s.item}: {s.id} gets a negative quantity {_n(v)}", -v))
+            neg.append(
+                Violation(
+                    "bounds",
+                    None,
+                    s.item,
+                    s.id,
+                    f"{s.item}: {s.id} gets a negative quantity {_n(v)}",
+                    -v,
+                )
+            )
         if s.capacity is not None and v - s.capacity > max(eps, tol * s.capacity):
-            cap.append(Violation("capacity", None, s.item, s.id,
-                                 f"{s.item}: {s.id} supplies {_n(v)} > capacity {_n(s.capacity)}",
-                                 v - s.capacity))
+            cap.append(
+                Violation(
+                    "capacity",
+                    None,
+                    s.item,
+                    s.id,
+                    f"{s.item}: {s.id} supplies {_n(v)} > capacity {_n(s.capacity)}",
+                    v - s.capacity,
+                )
+            )
         if v > tol and not qualified:
-            gate.append(Violation("qualification", None, s.item, s.id,
-                                  f"{s.item}: {s.id} supplies {_n(v)} but is not qualified", v))
+            gate.append(
+                Violation(
+                    "qualification",
+                    None,
+                    s.item,
+                    s.id,
+                    f"{s.item}: {s.id} supplies {_n(v)} but is not qualified",
+                    v,
+                )
+            )
         if s.min_order > 0 and v > tol and s.min_order - v > max(eps, tol * s.min_order):
-            low.append(Violation("min_order", None, s.item, s.id,
-                                 f"{s.item}: {s.id} is awarded {_n(v)} < minimum order "
-                                 f"{_n(s.min_order)}", s.min_order - v))
+            low.append(
+                Violation(
+                    "min_order",
+                    None,
+                    s.item,
+                    s.id,
+                    f"{s.item}: {s.id} is awarded {_n(v)} < minimum order {_n(s.min_order)}",
+                    s.min_order - v,
+                )
+            )
     for k in p.inst.sites:
         used = site_sum.get(k.id, 0.0)
         if used > tol and not p.open[k.id]:
-            gate.append(Violation("qualification", None, None, k.id,
-                                  f"site {k.id} is not open but its offers supply {_n(used)}",
-                                  used))
+            gate.append(
+                Violation(
+                    "qualification",
+                    None,
+                    None,
+                    k.id,
+                    f"site {k.id} is not open but its offers supply {_n(used)}",
+                    used,
+                )
+            )
         if k.capacity is not None and used > k.capacity + p.slack(k.capacity, used):
-            cap.append(Violation("site_capacity", None, None, k.id,
-                                 f"site {k.id}: offers supply {_n(used)} > site capacity "
-                                 f"{_n(k.capacity)}", used - k.capacity))
+            cap.append(
+                Violation(
+                    "site_capacity",
+                    None,
+                    None,
+                    k.id,
+                    f"site {k.id}: offers supply {_n(used)} > site capacity {_n(k.capacity)}",
+                    used - k.capacity,
+                )
+            )
     return neg + _check_shortfall(p) + cap + gate + low
 
 
@@ -187,8 +234,11 @@ def _check_shortfall(p: _Plan) -> list[Violation]:
             why, excess = f"exceeds demand {_n(it.demand)}", u - it.demand
         else:
             continue
-        out.append(Violation("bounds", None, it.id, it.id,
-                             f"{it.id}: shortfall {_n(u)} {it.unit} {why}", excess))
+        out.append(
+            Violation(
+                "bounds", None, it.id, it.id, f"{it.id}: shortfall {_n(u)} {it.unit} {why}", excess
+            )
+        )
     return out
 
 
@@ -204,11 +254,22 @@ def _check_balance(p: _Plan) -> list[Violation]:
         t, u, need = p.total[it.id], p.short[it.id], it.demand + consumed[it.id]
         gap = t + u - need
         if abs(gap) > p.slack(need, t):
-            used = f" + {_n(consumed[it.id])} consumed by {', '.join(users[it.id])}" \
-                if users[it.id] else ""
-            out.append(Violation("balance", None, it.id, it.id,
-                                 f"{it.id}: supply {_n(t)} + shortfall {_n(u)} != demand "
-                                 f"{_n(it.demand)}{used} (off by {_n(gap)} {it.unit})", abs(gap)))
+            used = (
+                f" + {_n(consumed[it.id])} consumed by {', '.join(users[it.id])}"
+                if users[it.id]
+                else ""
+            )
+            out.append(
+                Violation(
+                    "balance",
+                    None,
+                    it.id,
+                    it.id,
+                    f"{it.id}: supply {_n(t)} + shortfall {_n(u)} != demand "
+                    f"{_n(it.demand)}{used} (off by {_n(gap)} {it.unit})",
+                    abs(gap),
+                )
+            )
     return out
 
 
@@ -223,9 +284,16 @@ def _check_rules(p: _Plan) -> list[Violation]:
         name = getattr(rule, "name", None) or kind
         check = RULE_CHECKS.get(kind)
         if check is None:
-            out.append(Violation("unsupported_rule", name, None, kind,
-                                 f"rule {name}: kind '{kind}' is not checked by the verifier",
-                                 0.0))
+            out.append(
+                Violation(
+                    "unsupported_rule",
+                    name,
+                    None,
+                    kind,
+                    f"rule {name}: kind '{kind}' is not checked by the verifier",
+                    0.0,
+                )
+            )
             continue
         selected = rule.items if rule.items is not None else list(items)
         for iid in selected:
@@ -242,8 +310,9 @@ def _price(s: SupplierSpec, q: float, tol: float) -> float:
     if tiers is None:
         return (s.unit_cost or 0.0) * q
     b = tiers.breaks
-    spans = [(t.from_, b[k + 1].from_ if k + 1 < len(b) else math.inf, t.price)
-             for k, t in enumerate(b)]
+    spans = [
+        (t.from_, b[k + 1].from_ if k + 1 < len(b) else math.inf, t.price) for k, t in enumerate(b)
+    ]
     if tiers.mode == "incremental":
         return sum(price * (min(q, hi) - lo) for lo, hi, price in spans if q > lo)
     # all_units: the tier containing q prices every unit; at a break (within solver tolerance)
@@ -313,10 +382,17 @@ def verify(
     if objective is not None:
         cost = _cost(p)
         if abs(cost - objective) > tol * max(1.0, abs(objective)):
-            out.append(Violation("objective", None, None, None,
-                                 f"reported objective {_n(objective)} differs from the "
-                                 f"recomputed cost {_n(cost)} {instance.currency}",
-                                 abs(cost - objective)))
+            out.append(
+                Violation(
+                    "objective",
+                    None,
+                    None,
+                    None,
+                    f"reported objective {_n(objective)} differs from the "
+                    f"recomputed cost {_n(cost)} {instance.currency}",
+                    abs(cost - objective),
+                )
+            )
     return out
 
 
@@ -345,8 +421,12 @@ def verify_plan(instance: Instance, plan: Any, tol: float = 1e-6) -> list[Violat
     objective = getattr(plan, "objective", None)
     if objective is not None and not math.isfinite(float(objective)):
         objective = None
-    return verify(instance, quantities,
-                  qualified={k: bool(v) for k, v in qualified.items()} or None,
-                  site_open={k: bool(v) for k, v in site_open.items()} or None,
-                  shortfall={k: float(v) for k, v in shortfall.items()} or None,
-                  objective=None if objective is None else float(objective), tol=tol)
+    return verify(
+        instance,
+        quantities,
+        qualified={k: bool(v) for k, v in qualified.items()} or None,
+        site_open={k: bool(v) for k, v in site_open.items()} or None,
+        shortfall={k: float(v) for k, v in shortfall.items()} or None,
+        objective=None if objective is None else float(objective),
+        tol=tol,
+    )

@@ -80,17 +80,30 @@ def _few(names: list[str], limit: int = 5) -> str:
 # --- share caps and floors -------------------------------------------------------------------
 
 
-def _cap(p: _Plan, check: str, name: str, it: ItemSpec, subject: str | None, what: str,
-         amount: float, share: float) -> Violation | None:
+def _cap(
+    p: _Plan,
+    check: str,
+    name: str,
+    it: ItemSpec,
+    subject: str | None,
+    what: str,
+    amount: float,
+    share: float,
+) -> Violation | None:
     """A violation if ``amount`` exceeds ``share`` of the item's total supply."""
     t = p.total[it.id]
     limit = share * t
     if amount <= limit + p.slack(limit, t):
         return None
-    return Violation(check, name, it.id, subject,
-                     f"{it.id}: {what} {_pct(amount / t) if t > 0 else _n(amount)} > "
-                     f"{_pct(share)} ({name}), {_n(amount - limit)} {it.unit} over",
-                     amount - limit)
+    return Violation(
+        check,
+        name,
+        it.id,
+        subject,
+        f"{it.id}: {what} {_pct(amount / t) if t > 0 else _n(amount)} > "
+        f"{_pct(share)} ({name}), {_n(amount - limit)} {it.unit} over",
+        amount - limit,
+    )
 
 
 def _country_cap(p: _Plan, rule: Any, name: str, it: ItemSpec) -> list[Violation]:
@@ -113,13 +126,21 @@ def _bloc_share(p: _Plan, rule: Any, name: str, it: ItemSpec) -> list[Violation]
         floor = rule.min_share * t
         if amount < floor - p.slack(floor, t):
             got = _pct(amount / t) if t > 0 else _n(amount)
-            out.append(Violation("bloc_share", name, it.id, rule.bloc,
-                                 f"{it.id}: {rule.bloc} supplies {got} < {_pct(rule.min_share)} "
-                                 f"({name}), {_n(floor - amount)} {it.unit} short",
-                                 floor - amount))
+            out.append(
+                Violation(
+                    "bloc_share",
+                    name,
+                    it.id,
+                    rule.bloc,
+                    f"{it.id}: {rule.bloc} supplies {got} < {_pct(rule.min_share)} "
+                    f"({name}), {_n(floor - amount)} {it.unit} short",
+                    floor - amount,
+                )
+            )
     if rule.max_share is not None:
-        v = _cap(p, "bloc_share", name, it, rule.bloc, f"{rule.bloc} supplies", amount,
-                 rule.max_share)
+        v = _cap(
+            p, "bloc_share", name, it, rule.bloc, f"{rule.bloc} supplies", amount, rule.max_share
+        )
         out += [v] if v else []
     return out
 
@@ -131,9 +152,16 @@ def _ban(p: _Plan, rule: Any, name: str, it: ItemSpec) -> list[Violation]:
     for c, amount in sorted(p.by_country(it.id, rule.basis).items()):
         if c in banned and abs(amount) > p.slack(0.0, t):
             role = "located in" if rule.basis == "location" else "owned from"
-            out.append(Violation("ban", name, it.id, c,
-                                 f"{it.id}: {_n(amount)} {it.unit} from suppliers {role} {c}, "
-                                 f"banned ({name})", abs(amount)))
+            out.append(
+                Violation(
+                    "ban",
+                    name,
+                    it.id,
+                    c,
+                    f"{it.id}: {_n(amount)} {it.unit} from suppliers {role} {c}, banned ({name})",
+                    abs(amount),
+                )
+            )
     return out
 
 
@@ -142,16 +170,26 @@ def _supplier_cap(p: _Plan, rule: Any, name: str, it: ItemSpec) -> list[Violatio
     limit = rule.max_share * p.total[it.id]
     if not qtys or max(qtys) <= limit:  # the common case: nobody near the cap
         return []
-    found = (_cap(p, "supplier_cap", name, it, s.id, f"{s.id} supplies", v, rule.max_share)
-             for s, v in zip(p.sups[it.id], qtys, strict=True) if v > limit)
+    found = (
+        _cap(p, "supplier_cap", name, it, s.id, f"{s.id} supplies", v, rule.max_share)
+        for s, v in zip(p.sups[it.id], qtys, strict=True)
+        if v > limit
+    )
     return [v for v in found if v]
 
 
 def _exit_clause(p: _Plan, rule: Any, name: str, it: ItemSpec) -> list[Violation]:
-    amount = sum(v for s, v in zip(p.sups[it.id], p.qtys[it.id], strict=True)
-                 if not s.exit_clause)
-    v = _cap(p, "exit_clause", name, it, None,
-             "contracts without exit clause supply", amount, rule.max_share_without)
+    amount = sum(v for s, v in zip(p.sups[it.id], p.qtys[it.id], strict=True) if not s.exit_clause)
+    v = _cap(
+        p,
+        "exit_clause",
+        name,
+        it,
+        None,
+        "contracts without exit clause supply",
+        amount,
+        rule.max_share_without,
+    )
     return [v] if v else []
 
 
@@ -175,10 +213,18 @@ def _min_suppliers(p: _Plan, rule: Any, name: str, it: ItemSpec) -> list[Violati
         return []
     who = f" ({_few(got)})" if got else ""
     floor = rule.min_share_each * p.total[it.id]
-    return [Violation("min_suppliers", name, it.id, None,
-                      f"{it.id}: {_plural(len(got), 'supplier')}{who} each supply at least "
-                      f"{_pct(rule.min_share_each)} ({_num(floor)} {it.unit}), fewer than "
-                      f"{rule.count} ({name})", float(rule.count - len(got)))]
+    return [
+        Violation(
+            "min_suppliers",
+            name,
+            it.id,
+            None,
+            f"{it.id}: {_plural(len(got), 'supplier')}{who} each supply at least "
+            f"{_pct(rule.min_share_each)} ({_num(floor)} {it.unit}), fewer than "
+            f"{rule.count} ({name})",
+            float(rule.count - len(got)),
+        )
+    ]
 
 
 def _max_suppliers(p: _Plan, rule: Any, name: str, it: ItemSpec) -> list[Violation]:
@@ -186,9 +232,17 @@ def _max_suppliers(p: _Plan, rule: Any, name: str, it: ItemSpec) -> list[Violati
     got = sorted(s.id for s, v in zip(p.sups[it.id], p.qtys[it.id], strict=True) if v > eps)
     if len(got) <= rule.count:
         return []
-    return [Violation("max_suppliers", name, it.id, None,
-                      f"{it.id}: {len(got)} suppliers ({_few(got)}) receive supply, more than "
-                      f"{rule.count} ({name})", float(len(got) - rule.count))]
+    return [
+        Violation(
+            "max_suppliers",
+            name,
+            it.id,
+            None,
+            f"{it.id}: {len(got)} suppliers ({_few(got)}) receive supply, more than "
+            f"{rule.count} ({name})",
+            float(len(got) - rule.count),
+        )
+    ]
 
 
 def _min_countries(p: _Plan, rule: Any, name: str, it: ItemSpec) -> list[Violation]:
@@ -198,10 +252,17 @@ def _min_countries(p: _Plan, rule: Any, name: str, it: ItemSpec) -> list[Violati
     if len(got) >= rule.count:
         return []
     who = f" ({_few(got)})" if got else ""
-    return [Violation("min_countries", name, it.id, None,
-                      f"{it.id}: {_plural(len(got), 'country', 'countries')}{who} each supply at "
-                      f"least {_pct(rule.min_share_each)}, fewer than {rule.count} ({name})",
-                      float(rule.count - len(got)))]
+    return [
+        Violation(
+            "min_countries",
+            name,
+            it.id,
+            None,
+            f"{it.id}: {_plural(len(got), 'country', 'countries')}{who} each supply at "
+            f"least {_pct(rule.min_share_each)}, fewer than {rule.count} ({name})",
+            float(rule.count - len(got)),
+        )
+    ]
 
 
 # --- exit and concentration ------------------------------------------------------------------
@@ -282,11 +343,18 @@ def _exit(p: _Plan, rule: Any, name: str, it: ItemSpec) -> list[Violation]:
     # Losing an entity without qualified capacity fails only if every loss fails: say it once.
     shown = [f for f in failing if f[2]] or failing[:1]
     what = {"country": "", "site": "site ", "supplier": "supplier "}[rule.lose]
-    return [Violation("exit", name, it.id, e,
-                      f"{it.id}: losing {what}{e} leaves {_num(left)} {it.unit} of qualified "
-                      f"capacity for {_num(t)} {it.unit} (coverage {rule.coverage:.2f}) ({name})",
-                      need - left)
-            for e, left, _ in shown]
+    return [
+        Violation(
+            "exit",
+            name,
+            it.id,
+            e,
+            f"{it.id}: losing {what}{e} leaves {_num(left)} {it.unit} of qualified "
+            f"capacity for {_num(t)} {it.unit} (coverage {rule.coverage:.2f}) ({name})",
+            need - left,
+        )
+        for e, left, _ in shown
+    ]
 
 
 def _hhi_cap(p: _Plan, rule: Any, name: str, it: ItemSpec) -> list[Violation]:
@@ -298,16 +366,30 @@ def _hhi_cap(p: _Plan, rule: Any, name: str, it: ItemSpec) -> list[Violation]:
     if hhi <= rule.max_hhi + rule.tolerance:
         return []
     top = max(sorted(shares), key=lambda c: shares[c])
-    return [Violation("hhi_cap", name, it.id, top,
-                      f"{it.id}: HHI {_num(hhi)} > {_num(rule.max_hhi)} + {_num(rule.tolerance)} "
-                      f"({name}); {top} supplies {_pct(shares[top] / t)}", hhi - rule.max_hhi)]
+    return [
+        Violation(
+            "hhi_cap",
+            name,
+            it.id,
+            top,
+            f"{it.id}: HHI {_num(hhi)} > {_num(rule.max_hhi)} + {_num(rule.tolerance)} "
+            f"({name}); {top} supplies {_pct(shares[top] / t)}",
+            hhi - rule.max_hhi,
+        )
+    ]
 
 
 RuleCheck = Callable[["_Plan", Any, str, ItemSpec], list[Violation]]
 
 RULE_CHECKS: dict[str, RuleCheck] = {
-    "country_cap": _country_cap, "bloc_share": _bloc_share, "ban": _ban,
-    "supplier_cap": _supplier_cap, "exit_clause": _exit_clause,
-    "min_suppliers": _min_suppliers, "max_suppliers": _max_suppliers,
-    "min_countries": _min_countries, "exit": _exit, "hhi_cap": _hhi_cap,
+    "country_cap": _country_cap,
+    "bloc_share": _bloc_share,
+    "ban": _ban,
+    "supplier_cap": _supplier_cap,
+    "exit_clause": _exit_clause,
+    "min_suppliers": _min_suppliers,
+    "max_suppliers": _max_suppliers,
+    "min_countries": _min_countries,
+    "exit": _exit,
+    "hhi_cap": _hhi_cap,
 }

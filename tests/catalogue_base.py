@@ -83,11 +83,23 @@ def three(rules: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     return doc(
         [{"id": "a", "demand": 2000}],
         [
-            sup("s1", "a", "XA", fixed_cost=100, capacity=600,
-                price_tiers=tiers("incremental", (0, 10), (300, 7))),
+            sup(
+                "s1",
+                "a",
+                "XA",
+                fixed_cost=100,
+                capacity=600,
+                price_tiers=tiers("incremental", (0, 10), (300, 7)),
+            ),
             sup("s2", "a", "XB", fixed_cost=500, capacity=800, unit_cost=2),
-            sup("s3", "a", "XC", fixed_cost=300, capacity=1200,
-                price_tiers=tiers("incremental", (0, 6), (500, 4))),
+            sup(
+                "s3",
+                "a",
+                "XC",
+                fixed_cost=300,
+                capacity=1200,
+                price_tiers=tiers("incremental", (0, 6), (500, 4)),
+            ),
         ],
         rules,
         name="three-supplier",

@@ -169,8 +169,22 @@ ANALYSES = {
     "diagnose": ["--format", "json"],
     "compare": ["--format", "json", "--mip-gap", "0"],
     "stress": ["--format", "json", "--mip-gap", "0", "--workers", "1"],
-    "sweep": ["--param", "demand_scale", "--from", "1", "--to", "1", "--step", "1",
-              "--format", "json", "--mip-gap", "0", "--workers", "1"],
+    "sweep": [
+        "--param",
+        "demand_scale",
+        "--from",
+        "1",
+        "--to",
+        "1",
+        "--step",
+        "1",
+        "--format",
+        "json",
+        "--mip-gap",
+        "0",
+        "--workers",
+        "1",
+    ],
 }
 
 

@@ -34,13 +34,16 @@ REASON = "only 2 suppliers can deliver it"
 FORCES = f"forces 100.0 % of gallium to go unmet: {REASON}"
 
 
-def document(rules: list[dict[str, Any]], de_capacity: float | None = None,
-             penalty: float = 10_000) -> dict[str, Any]:
+def document(
+    rules: list[dict[str, Any]], de_capacity: float | None = None, penalty: float = 10_000
+) -> dict[str, Any]:
     de: dict[str, Any] = {"id": "de", "item": "gallium", "country": "DE", "unit_cost": 12}
     if de_capacity is not None:
         de["capacity"] = de_capacity
     return {
-        "trustsource": 1, "name": "two-gallium", "currency": "USD",
+        "trustsource": 1,
+        "name": "two-gallium",
+        "currency": "USD",
         "items": [{"id": "gallium", "demand": 100, "unit": "kg", "shortfall_penalty": penalty}],
         "suppliers": [{"id": "cn", "item": "gallium", "country": "CN", "unit_cost": 10}, de],
         "rules": rules,
@@ -56,8 +59,9 @@ def _inst(doc: dict[str, Any]) -> trustsource.Instance:
 
 def run_cli(*args: object) -> subprocess.CompletedProcess[str]:
     exe = Path(sys.executable).with_name("trustsource")
-    return subprocess.run([str(exe), *map(str, args)], capture_output=True, text=True,
-                          timeout=120, check=False)
+    return subprocess.run(
+        [str(exe), *map(str, args)], capture_output=True, text=True, timeout=120, check=False
+    )
 
 
 @pytest.fixture(scope="module")
@@ -82,14 +86,18 @@ def test_rule_report_says_the_rule_forces_shortfall(backend: str) -> None:
 
 
 CASES = {
-    "country_cap": (document([{"name": "cap-50", "kind": "country_cap", "max_share": 0.5}],
-                             de_capacity=30), 400_660,
-                    "forces shortfall: each country may supply at most 50.0 %, so only 60 of the "
-                    "100 kg its suppliers could deliver can be bought"),
-    "ban": (document([{"name": "no-cn", "kind": "ban", "countries": ["CN"]}], de_capacity=40),
-            600_480,
-            "forces shortfall: the ban excludes the suppliers in CN, so only 40 of the 100 kg its "
-            "suppliers could deliver can be bought"),
+    "country_cap": (
+        document([{"name": "cap-50", "kind": "country_cap", "max_share": 0.5}], de_capacity=30),
+        400_660,
+        "forces shortfall: each country may supply at most 50.0 %, so only 60 of the "
+        "100 kg its suppliers could deliver can be bought",
+    ),
+    "ban": (
+        document([{"name": "no-cn", "kind": "ban", "countries": ["CN"]}], de_capacity=40),
+        600_480,
+        "forces shortfall: the ban excludes the suppliers in CN, so only 40 of the 100 kg its "
+        "suppliers could deliver can be bought",
+    ),
 }
 
 
@@ -176,12 +184,13 @@ def test_cli_solve_no_longer_says_no_rule_is_binding(min3_file: Path) -> None:
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_report_says_the_rule_forces_shortfall(backend: str) -> None:
     inst = _inst(MIN3)
-    exp = explain(inst, mip_rel_gap=0, workers=1, marginals=False,
-                  backend=backend)  # type: ignore[arg-type]
+    exp = explain(inst, mip_rel_gap=0, workers=1, marginals=False, backend=backend)  # type: ignore[arg-type]
     text = build_report(inst, exp.base, exp)
     assert f"min-3 {FORCES}." in text
-    assert "Status: <b class=\"status-bad\">optimal, but 1 item is short (worst gallium: " \
-           "100.0 % of demand unmet)" in text
+    assert (
+        'Status: <b class="status-bad">optimal, but 1 item is short (worst gallium: '
+        "100.0 % of demand unmet)" in text
+    )
     assert "0 USD purchase cost and 1.0 M USD penalty for unmet demand" in text
     assert "Empty DataFrame" not in text
 
@@ -198,8 +207,9 @@ def test_cli_report(min3_file: Path, tmp_path: Path) -> None:
 def test_floor_of_zero_never_forces_shortfall() -> None:
     # A bloc floor of 0 % allows any supply: with penalty 5 (below every price) the plan buys
     # nothing (100 x 5 = 500) and the floor neither binds nor divides by zero.
-    doc = document([{"name": "eu-0", "kind": "bloc_share", "bloc": "eu", "min_share": 0.0}],
-                   penalty=5)
+    doc = document(
+        [{"name": "eu-0", "kind": "bloc_share", "bloc": "eu", "min_share": 0.0}], penalty=5
+    )
     plan = trustsource.solve(_inst(doc), mip_rel_gap=0)
     assert plan.objective == pytest.approx(500)
     (row,) = plan.rules.to_dict("records")

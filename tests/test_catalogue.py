@@ -22,8 +22,10 @@ def params() -> list[object]:
         for backend in BACKENDS:
             out.append(pytest.param(case, backend, "auto", id=f"{case.name}-{backend}"))
             if has_exit(case):
-                out.extend(pytest.param(case, backend, form, id=f"{case.name}-{backend}-{form}")
-                           for form in EXIT_FORMS)
+                out.extend(
+                    pytest.param(case, backend, form, id=f"{case.name}-{backend}-{form}")
+                    for form in EXIT_FORMS
+                )
     return out
 
 
@@ -59,8 +61,9 @@ def test_hand_computed_optimum(case: Case, backend: str, exit_form: str) -> None
 def test_exit_standby_is_qualified_without_award(exit_form: str) -> None:
     """three_supplier_exit_70pct: S1 pays its fixed cost to stand by and gets no award."""
     case = next(c for c in CASES if c.name == "three_supplier_exit_70pct")
-    plan = trustsource.solve(trustsource.Instance.from_dict(case.doc), mip_rel_gap=0,
-                             exit_form=exit_form)
+    plan = trustsource.solve(
+        trustsource.Instance.from_dict(case.doc), mip_rel_gap=0, exit_form=exit_form
+    )
     s1 = plan.allocations.set_index("supplier").loc["s1"]
     assert bool(s1["qualified"])
     assert s1["quantity"] == pytest.approx(0.0, abs=1e-9)
@@ -79,9 +82,11 @@ def test_exit_standby_is_qualified_without_award(exit_form: str) -> None:
 # model that required an award instead would pass this test too.
 @pytest.mark.parametrize("kind", ["min_suppliers", "min_countries"])
 def test_count_rule_with_zero_share_counts_only_real_awards(kind: str) -> None:
-    d = doc([{"id": "a", "demand": 100}],
-            [sup("p", "a", "XA", unit_cost=1), sup("q", "a", "XB", unit_cost=2)],
-            [{"kind": kind, "count": 2, "min_share_each": 0}])
+    d = doc(
+        [{"id": "a", "demand": 100}],
+        [sup("p", "a", "XA", unit_cost=1), sup("q", "a", "XB", unit_cost=2)],
+        [{"kind": kind, "count": 2, "min_share_each": 0}],
+    )
     try:
         inst = trustsource.Instance.from_dict(d)
     except InstanceError:

@@ -147,8 +147,7 @@ def test_validate_invalid_exits_2_with_located_messages(runner: CliRunner, path:
         assert str(issue) in result.stderr
 
 
-@pytest.mark.parametrize("path", [INVALID / "several_errors.yaml", FINDING],
-                         ids=lambda p: p.name)
+@pytest.mark.parametrize("path", [INVALID / "several_errors.yaml", FINDING], ids=lambda p: p.name)
 def test_validate_json_lists_every_issue(runner: CliRunner, path: Path) -> None:
     result = _invoke(runner, ["validate", path, "--format", "json"])
     _assert_clean_failure(result, 2)
@@ -157,7 +156,8 @@ def test_validate_json_lists_every_issue(runner: CliRunner, path: Path) -> None:
     assert report["status"] == "invalid"
     expected = _expected_issues(path)
     assert [(i["location"], i["field"], i["message"], i["kind"]) for i in report["issues"]] == [
-        (i.location, i.field, i.message, i.kind) for i in expected]
+        (i.location, i.field, i.message, i.kind) for i in expected
+    ]
 
 
 def test_validate_json_valid(runner: CliRunner) -> None:
@@ -177,9 +177,13 @@ def test_validate_reads_stdin(runner: CliRunner) -> None:
 def test_several_errors_reported_in_one_run(runner: CliRunner) -> None:
     result = _invoke(runner, ["validate", INVALID / "several_errors.yaml"])
     _assert_clean_failure(result, 2)
-    for fragment in ("unknown key 'colour'", "items[0] (gallium) [demand]",
-                     "did you mean 'capacity'", "suppliers[1] (ga-cn-1) [unit_cost]",
-                     "rules[0] (spread) [max_share]"):
+    for fragment in (
+        "unknown key 'colour'",
+        "items[0] (gallium) [demand]",
+        "did you mean 'capacity'",
+        "suppliers[1] (ga-cn-1) [unit_cost]",
+        "rules[0] (spread) [max_share]",
+    ):
         assert fragment in result.stderr
 
 
@@ -199,7 +203,8 @@ def test_solve_invalid_exits_2_and_writes_nothing(
     assert report["status"] == "invalid"
     expected = _expected_issues(path)
     assert [(i["location"], i["field"], i["message"]) for i in report["issues"]] == [
-        (i.location, i.field, i.message) for i in expected]
+        (i.location, i.field, i.message) for i in expected
+    ]
     for issue in expected:
         assert str(issue) in result.stderr
 
@@ -233,8 +238,7 @@ def test_solve_json_machine_contract(runner: CliRunner) -> None:
     assert isinstance(plan, dict)
     _check_plan_json(plan, BASIC_OPTIMUM, BASIC_SUPPLY)
     awarded = {r["supplier"]: r["quantity"] for r in plan["allocations"] if r["quantity"] > 1e-9}
-    assert awarded == pytest.approx({"ga-cn-1": 84, "ga-jp-1": 36, "wf-us-1": 500,
-                                     "wf-cn-1": 500})
+    assert awarded == pytest.approx({"ga-cn-1": 84, "ga-jp-1": 36, "wf-us-1": 500, "wf-cn-1": 500})
 
 
 def test_solve_json_form_of_the_instance(runner: CliRunner) -> None:
@@ -258,7 +262,13 @@ def test_solve_csv_allocations(runner: CliRunner) -> None:
     assert rows
     assert {"supplier", "item", "quantity"} <= set(rows[0])
     assert {r["supplier"] for r in rows} <= {
-        "ga-cn-1", "ga-jp-1", "ga-de-1", "wf-us-1", "wf-tw-1", "wf-cn-1"}
+        "ga-cn-1",
+        "ga-jp-1",
+        "ga-de-1",
+        "wf-us-1",
+        "wf-tw-1",
+        "wf-cn-1",
+    }
     awarded = {r["supplier"] for r in rows if float(r["quantity"]) > 1e-9}
     assert awarded == {"ga-cn-1", "ga-jp-1", "wf-us-1", "wf-cn-1"}
     totals: dict[str, float] = {}
@@ -320,8 +330,7 @@ def test_solve_infeasible_exits_3(runner: CliRunner, tmp_path: Path) -> None:
 
 
 def test_infeasible_plan_claims_no_bound(runner: CliRunner) -> None:
-    result = _invoke(runner, ["solve", "-", "--format", "json", *SOLVE_OPTS],
-                     input=INFEASIBLE_YAML)
+    result = _invoke(runner, ["solve", "-", "--format", "json", *SOLVE_OPTS], input=INFEASIBLE_YAML)
     assert result.exit_code == 3, _all_text(result)
     plan = json.loads(result.stdout)
     assert plan["status"] == "infeasible"
@@ -357,8 +366,14 @@ def _script() -> str:
 
 
 def _run(args: list[str], input: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(a) for a in args], input=input, capture_output=True, text=True,
-                          timeout=300, check=False)
+    return subprocess.run(
+        [str(a) for a in args],
+        input=input,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
 
 
 def test_console_script_validate_invalid() -> None:
@@ -384,15 +399,19 @@ def test_console_script_solve_invalid_writes_nothing(tmp_path: Path) -> None:
 
 
 def test_python_m_solve_from_stdin() -> None:
-    proc = _run([sys.executable, "-m", "trustsource", "solve", "-", "--format", "json",
-                 *SOLVE_OPTS], input=INLINE_YAML)
+    proc = _run(
+        [sys.executable, "-m", "trustsource", "solve", "-", "--format", "json", *SOLVE_OPTS],
+        input=INLINE_YAML,
+    )
     assert proc.returncode == 0, proc.stderr
     _check_plan_json(json.loads(proc.stdout), INLINE_OPTIMUM, {"gallium": 1000.0})
 
 
 def test_python_m_infeasible_from_stdin() -> None:
-    proc = _run([sys.executable, "-m", "trustsource", "solve", "-", "--format", "json",
-                 *SOLVE_OPTS], input=INFEASIBLE_YAML)
+    proc = _run(
+        [sys.executable, "-m", "trustsource", "solve", "-", "--format", "json", *SOLVE_OPTS],
+        input=INFEASIBLE_YAML,
+    )
     assert proc.returncode == 3, proc.stderr
     assert json.loads(proc.stdout)["status"] == "infeasible"
     assert "Traceback" not in proc.stdout + proc.stderr

@@ -84,15 +84,23 @@ def test_template_filled_by_a_buyer_loads_and_solves(tmp_path: Path) -> None:
     wb = openpyxl.load_workbook(path)
     assert "README" in wb.sheetnames
     readme = [tuple(r) for r in wb["README"].iter_rows(values_only=True)]
-    assert ("suppliers", "capacity", "Maximum quantity (default: unlimited, or the site's "
-            "capacity).") in readme
+    assert (
+        "suppliers",
+        "capacity",
+        "Maximum quantity (default: unlimited, or the site's capacity).",
+    ) in readme
     items, sups = wb["items"], wb["suppliers"]
     icol = {c.value: c.column for c in items[1]}
     scol = {c.value: c.column for c in sups[1]}
     for k, v in {"id": "gallium", "unit": "kg", "demand": 100}.items():
         items.cell(2, icol[k]).value = v
-    for k, v in {"id": "ga-de", "item": "gallium", "country": "DE", "unit_cost": 7.5,
-                 "capacity": 500}.items():
+    for k, v in {
+        "id": "ga-de",
+        "item": "gallium",
+        "country": "DE",
+        "unit_cost": 7.5,
+        "capacity": 500,
+    }.items():
         sups.cell(2, scol[k]).value = v
     wb.save(path)
     inst = load_workbook(path)
@@ -121,5 +129,7 @@ def test_cli_convert_and_template(tmp_path: Path) -> None:
 
 def test_example_workbook_is_the_gallium_demo(tmp_path: Path) -> None:
     write_example(tmp_path / "ex.xlsx")
-    assert (load_workbook(tmp_path / "ex.xlsx").content_hash
-            == load(_bundled("gallium-demo")).content_hash)
+    assert (
+        load_workbook(tmp_path / "ex.xlsx").content_hash
+        == load(_bundled("gallium-demo")).content_hash
+    )

@@ -85,8 +85,9 @@ def test_price_and_cost_of_trust_by_hand() -> None:
 
 
 def test_independent_resolve_at_49_percent_matches_hand() -> None:
-    assert _solve_cost(three([{"kind": "country_cap", "max_share": 0.49}])) == \
-        pytest.approx(HAND_TIGHT)
+    assert _solve_cost(three([{"kind": "country_cap", "max_share": 0.49}])) == pytest.approx(
+        HAND_TIGHT
+    )
     plan = trustsource.solve(_inst(three([{"kind": "country_cap", "max_share": 0.49}])))
     q = dict(zip(plan.allocations["supplier"], plan.allocations["quantity"]))
     assert q == pytest.approx({"s1": 220, "s2": 800, "s3": 980})
@@ -96,8 +97,12 @@ def test_marginal_per_pp_lp_and_resolve_match_hand() -> None:
     exp = explain(_inst(CAP50), mip_rel_gap=0)
     m = exp.marginal[exp.marginal["binding"]]
     (row,) = m.to_dict("records")
-    assert (row["rule"], row["item"], row["scope"], row["sense"]) == ("country_cap", "a", "XC",
-                                                                      "max")
+    assert (row["rule"], row["item"], row["scope"], row["sense"]) == (
+        "country_cap",
+        "a",
+        "XC",
+        "max",
+    )
     assert row["limit"] == 0.5
     assert row["tightened_limit"] == pytest.approx(0.49)
     assert row["lp_marginal_per_pp"] == pytest.approx(HAND_PER_PP)
@@ -140,10 +145,14 @@ def test_repr_is_in_domain_words() -> None:
     text = repr(explain(_inst(CAP50), mip_rel_gap=0))
     assert "plan cost 9,500 USD" in text
     assert "cost of trust 1,300 USD (13.7 % of the plan)" in text
-    assert "country_cap (country_cap) costs 1,300 USD (13.7 %); without it XC's share of a " \
-           "rises to 60.0 %" in text
-    assert "country_cap on a (XC), 50.0 % -> 49.0 %: 120 USD per 1 pp by re-solve, 120 USD " \
-           "from the LP" in text
+    assert (
+        "country_cap (country_cap) costs 1,300 USD (13.7 %); without it XC's share of a "
+        "rises to 60.0 %" in text
+    )
+    assert (
+        "country_cap on a (XC), 50.0 % -> 49.0 %: 120 USD per 1 pp by re-solve, 120 USD "
+        "from the LP" in text
+    )
 
 
 def test_to_dict_is_json() -> None:
@@ -191,12 +200,15 @@ def test_integer_effect_is_named() -> None:
     # 0, cannot see that.
     exp = explain(_inst(three([{"kind": "country_cap", "max_share": 0.6}])), mip_rel_gap=0)
     assert exp.rules["price"].tolist() == pytest.approx([0.0])
-    assert "costs nothing: the plan is at its limit on a, but the cheapest plan without it " \
-           "meets it too" in repr(exp)
+    assert (
+        "costs nothing: the plan is at its limit on a, but the cheapest plan without it "
+        "meets it too" in repr(exp)
+    )
     row = exp.marginal.iloc[0]
     assert row["resolve_marginal_per_pp"] == pytest.approx(220)
     assert row["cost_tightened"] == pytest.approx(
-        _solve_cost(three([{"kind": "country_cap", "max_share": 0.59}])))
+        _solve_cost(three([{"kind": "country_cap", "max_share": 0.59}]))
+    )
     assert row["lp_marginal_per_pp"] == pytest.approx(0)
     assert row["note"] == "integer effect: the tighter plan awards s1"
 
@@ -234,7 +246,8 @@ def _check_consistent(exp: Explanation) -> None:
     assert (m["resolve_marginal_per_pp"].fillna(0) >= -slack).all()
     agree = m[m["note"] == ""]
     assert agree["lp_marginal_per_pp"].tolist() == pytest.approx(
-        agree["resolve_marginal_per_pp"].tolist(), rel=1e-6, abs=_tol(cost))
+        agree["resolve_marginal_per_pp"].tolist(), rel=1e-6, abs=_tol(cost)
+    )
     finite = m[np.isfinite(m["cost_tightened"].astype(float))]
     assert (finite["cost_tightened"] >= cost - slack).all()
     json.dumps(exp.to_dict())
@@ -293,8 +306,10 @@ def test_per_item_marginal_matches_an_independent_split_rule() -> None:
     doc.pop("variants")
     (cap,) = doc["rules"]
     others = [it.id for it in inst.items if it.id != "gallium"]
-    doc["rules"] = [{**cap, "items": others},
-                    {**cap, "name": "crma-64-gallium", "items": ["gallium"], "max_share": 0.64}]
+    doc["rules"] = [
+        {**cap, "items": others},
+        {**cap, "name": "crma-64-gallium", "items": ["gallium"], "max_share": 0.64},
+    ]
     expected = _solve_cost(doc) - exp.cost
     assert expected > 0
     assert row["resolve_marginal_per_pp"] == pytest.approx(expected)
@@ -308,16 +323,18 @@ def test_parallel_workers_give_the_serial_numbers() -> None:
     assert parallel.timings["workers"] == 2
     pd.testing.assert_frame_equal(serial.rules, parallel.rules)
     pd.testing.assert_frame_equal(serial.families, parallel.families)
-    pd.testing.assert_frame_equal(serial.marginal, parallel.marginal, check_exact=False,
-                                  rtol=1e-9)
+    pd.testing.assert_frame_equal(serial.marginal, parallel.marginal, check_exact=False, rtol=1e-9)
     assert serial.cost_of_trust == pytest.approx(parallel.cost_of_trust)
 
 
 def test_hhi_cap_marginal_per_100_points() -> None:
     document = {
-        "trustsource": 1, "items": [{"id": "a", "demand": 1000}],
-        "suppliers": [{"id": f"s{k}", "item": "a", "country": c, "unit_cost": k}
-                      for k, c in ((1, "XA"), (2, "XB"), (3, "XC"))],
+        "trustsource": 1,
+        "items": [{"id": "a", "demand": 1000}],
+        "suppliers": [
+            {"id": f"s{k}", "item": "a", "country": c, "unit_cost": k}
+            for k, c in ((1, "XA"), (2, "XB"), (3, "XC"))
+        ],
         "rules": [{"kind": "hhi_cap", "max_hhi": 5000}],
     }
     exp = explain(_inst(document), mip_rel_gap=0)
@@ -326,8 +343,9 @@ def test_hhi_cap_marginal_per_100_points() -> None:
     assert row["tightened_limit"] == 4900
     tighter = copy.deepcopy(document)
     tighter["rules"][0]["max_hhi"] = 4900
-    assert row["resolve_marginal_per_pp"] == pytest.approx(_solve_cost(tighter) - exp.cost,
-                                                           rel=1e-3)
+    assert row["resolve_marginal_per_pp"] == pytest.approx(
+        _solve_cost(tighter) - exp.cost, rel=1e-3
+    )
     # The LP's tangent price is a first-order estimate of the curved cap.
     assert row["lp_marginal_per_pp"] == pytest.approx(row["resolve_marginal_per_pp"], rel=0.05)
 
@@ -366,8 +384,11 @@ def test_cli_json_and_csv(runner: CliRunner, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     out = json.loads(result.stdout)
     assert out["cost_of_trust"] == pytest.approx(1_300)
-    for table, key in (("rules", "price"), ("families", "price"),
-                       ("marginal", "resolve_marginal_per_pp")):
+    for table, key in (
+        ("rules", "price"),
+        ("families", "price"),
+        ("marginal", "resolve_marginal_per_pp"),
+    ):
         result = runner.invoke(cli, ["explain", path, "--format", "csv", "--table", table])
         assert result.exit_code == 0, result.output
         frame = pd.read_csv(io.StringIO(result.stdout))
@@ -377,8 +398,18 @@ def test_cli_json_and_csv(runner: CliRunner, tmp_path: Path) -> None:
 
 
 def test_cli_variant(runner: CliRunner) -> None:
-    result = runner.invoke(cli, ["explain", str(INSTANCES / "chips.yaml"), "--variant", "no-exit",
-                                 "--format", "json", "--no-marginals"])
+    result = runner.invoke(
+        cli,
+        [
+            "explain",
+            str(INSTANCES / "chips.yaml"),
+            "--variant",
+            "no-exit",
+            "--format",
+            "json",
+            "--no-marginals",
+        ],
+    )
     assert result.exit_code == 0, result.output
     out = json.loads(result.stdout)
     assert out["instance"] == "chips [no-exit]"
@@ -386,8 +417,7 @@ def test_cli_variant(runner: CliRunner) -> None:
     assert out["marginal"] == []
 
 
-def test_cli_infeasible_exits_3_and_points_to_diagnose(runner: CliRunner,
-                                                       tmp_path: Path) -> None:
+def test_cli_infeasible_exits_3_and_points_to_diagnose(runner: CliRunner, tmp_path: Path) -> None:
     path = _write(tmp_path, three([{"kind": "country_cap", "max_share": 0.3}]))
     result = runner.invoke(cli, ["explain", str(path)])
     assert result.exit_code == 3, result.output

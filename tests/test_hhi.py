@@ -40,8 +40,12 @@ class Offer:
     owner: str | None = None
 
     def row(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"id": self.id, "item": "a", "country": self.country,
-                               "unit_cost": self.unit_cost}
+        out: dict[str, Any] = {
+            "id": self.id,
+            "item": "a",
+            "country": self.country,
+            "unit_cost": self.unit_cost,
+        }
         if self.capacity is not None:
             out["capacity"] = self.capacity
         if self.fixed_cost:
@@ -52,13 +56,17 @@ class Offer:
 
 
 def document(offers: list[Offer], demand: float, max_hhi: float, **rule: Any) -> dict[str, Any]:
-    return {"trustsource": 1, "items": [{"id": "a", "demand": demand}],
-            "suppliers": [o.row() for o in offers],
-            "rules": [{"kind": "hhi_cap", "max_hhi": max_hhi, **rule}]}
+    return {
+        "trustsource": 1,
+        "items": [{"id": "a", "demand": demand}],
+        "suppliers": [o.row() for o in offers],
+        "rules": [{"kind": "hhi_cap", "max_hhi": max_hhi, **rule}],
+    }
 
 
-def solve(offers: list[Offer], demand: float, max_hhi: float, backend: str = "highspy",
-          **rule: Any) -> trustsource.Plan:
+def solve(
+    offers: list[Offer], demand: float, max_hhi: float, backend: str = "highspy", **rule: Any
+) -> trustsource.Plan:
     inst = trustsource.Instance.from_dict(document(offers, demand, max_hhi, **rule))
     return trustsource.solve(inst, mip_rel_gap=0, backend=backend)
 
@@ -66,16 +74,16 @@ def solve(offers: list[Offer], demand: float, max_hhi: float, backend: str = "hi
 # --- the independent reference ------------------------------------------------------------
 
 
-def qp(offers: list[Offer], demand: float, max_hhi: float, basis: str = "location"
-       ) -> float | None:
+def qp(offers: list[Offer], demand: float, max_hhi: float, basis: str = "location") -> float | None:
     """min c.x over the HHI-capped set for these offers only (None if infeasible); SLSQP."""
     n = len(offers)
     key = [(o.owner or o.country) if basis == "owner" else o.country for o in offers]
     groups = sorted(set(key))
     m = np.array([[float(k == g) for k in key] for g in groups])  # country x offer
     c = np.array([o.unit_cost for o in offers], dtype=float)
-    ub = np.array([demand if o.capacity is None else min(o.capacity, demand) for o in offers],
-                  dtype=float)
+    ub = np.array(
+        [demand if o.capacity is None else min(o.capacity, demand) for o in offers], dtype=float
+    )
     if ub.sum() < demand - 1e-9:
         return None
     h = max_hhi / 10_000 * demand**2
@@ -88,16 +96,25 @@ def qp(offers: list[Offer], demand: float, max_hhi: float, basis: str = "locatio
     for x0 in (ub * demand / ub.sum(), np.minimum(ub, demand / n)):
         if x0.sum() < demand - 1e-9:
             x0 = ub * demand / ub.sum()
-        res = minimize(lambda x: float(c @ x), x0, jac=lambda x: c, method="SLSQP",
-                       bounds=list(zip(np.zeros(n), ub)),
-                       constraints=[{"type": "eq", "fun": lambda x: x.sum() - demand,
-                                     "jac": lambda x: np.ones(n)},
-                                    {"type": "ineq", "fun": hhi_slack,
-                                     "jac": lambda x: -2.0 * (m.T @ (m @ x))}],
-                       options={"ftol": 1e-12, "maxiter": 500})
+        res = minimize(
+            lambda x: float(c @ x),
+            x0,
+            jac=lambda x: c,
+            method="SLSQP",
+            bounds=list(zip(np.zeros(n), ub)),
+            constraints=[
+                {"type": "eq", "fun": lambda x: x.sum() - demand, "jac": lambda x: np.ones(n)},
+                {"type": "ineq", "fun": hhi_slack, "jac": lambda x: -2.0 * (m.T @ (m @ x))},
+            ],
+            options={"ftol": 1e-12, "maxiter": 500},
+        )
         x = res.x
-        ok = (abs(x.sum() - demand) <= 1e-7 * demand and hhi_slack(x) >= -1e-7 * h
-              and (x >= -1e-9).all() and (x <= ub + 1e-9).all())
+        ok = (
+            abs(x.sum() - demand) <= 1e-7 * demand
+            and hhi_slack(x) >= -1e-7 * h
+            and (x >= -1e-9).all()
+            and (x <= ub + 1e-9).all()
+        )
         if ok and (best is None or res.fun < best):
             best = float(res.fun)
     return best
@@ -107,8 +124,9 @@ def min_hhi(offers: list[Offer], demand: float) -> float:
     """Least HHI the offers can reach (water-filling countries by capacity)."""
     caps: dict[str, float] = {}
     for o in offers:
-        caps[o.country] = caps.get(o.country, 0.0) + (math.inf if o.capacity is None
-                                                     else o.capacity)
+        caps[o.country] = caps.get(o.country, 0.0) + (
+            math.inf if o.capacity is None else o.capacity
+        )
     left, shares = demand, []
     for k, cap in enumerate(sorted(caps.values())):
         take = min(cap, left / (len(caps) - k))
@@ -117,15 +135,17 @@ def min_hhi(offers: list[Offer], demand: float) -> float:
     return 10_000 * sum((s / demand) ** 2 for s in shares)
 
 
-def reference(offers: list[Offer], demand: float, max_hhi: float, basis: str = "location"
-              ) -> float | None:
+def reference(
+    offers: list[Offer], demand: float, max_hhi: float, basis: str = "location"
+) -> float | None:
     """Cheapest plan: every set of used suppliers, fixed costs added (None if infeasible)."""
     return _reference(tuple(offers), demand, max_hhi, basis)
 
 
 @functools.cache
-def _reference(offers: tuple[Offer, ...], demand: float, max_hhi: float, basis: str
-               ) -> float | None:
+def _reference(
+    offers: tuple[Offer, ...], demand: float, max_hhi: float, basis: str
+) -> float | None:
     best = None
     for k in range(1, len(offers) + 1):
         for used in itertools.combinations(offers, k):
@@ -145,8 +165,14 @@ def true_hhi(plan: trustsource.Plan, basis: str = "country") -> float:
     return float(10_000 * ((by / by.sum()) ** 2).sum())
 
 
-def check_bracket(plan: trustsource.Plan, offers: list[Offer], demand: float, cap: float,
-                  tol: float, basis: str = "location") -> None:
+def check_bracket(
+    plan: trustsource.Plan,
+    offers: list[Offer],
+    demand: float,
+    cap: float,
+    tol: float,
+    basis: str = "location",
+) -> None:
     """The plan's cost lies between the optimum at ``cap + tol`` and at ``cap``."""
     assert plan.status == "optimal", plan.message
     assert plan.violations == []
@@ -202,8 +228,11 @@ def test_binding_cap_matches_convex_optimum(backend: str) -> None:
     assert rule.achieved == pytest.approx(hhi, abs=1e-6)
     assert rule.binding
     # Without the rule, the cheapest country takes everything: HHI 10,000 at cost 1000.
-    free = trustsource.solve(trustsource.Instance.from_dict(
-        {**document(LINEAR, 100, 4000), "rules": []}), mip_rel_gap=0, backend=backend)
+    free = trustsource.solve(
+        trustsource.Instance.from_dict({**document(LINEAR, 100, 4000), "rules": []}),
+        mip_rel_gap=0,
+        backend=backend,
+    )
     assert free.objective == pytest.approx(1000)
 
 
@@ -233,8 +262,9 @@ FIXED = [
 ]
 
 
-@pytest.mark.parametrize(("max_hhi", "backend"),
-                         [(h, b) for h in (3000, 4000, 5500) for b in BACKENDS])
+@pytest.mark.parametrize(
+    ("max_hhi", "backend"), [(h, b) for h in (3000, 4000, 5500) for b in BACKENDS]
+)
 def test_fixed_costs_match_enumeration(max_hhi: float, backend: str) -> None:
     plan = solve(FIXED, 100, max_hhi, backend)
     expected = reference(FIXED, 100, max_hhi)
@@ -243,11 +273,14 @@ def test_fixed_costs_match_enumeration(max_hhi: float, backend: str) -> None:
     check_bracket(plan, FIXED, 100, max_hhi, 1.0)
 
 
-@pytest.mark.parametrize(("max_hhi", "used"), [
-    (3000, {"s1", "s2", "s3", "s4", "s5"}),  # 1419.45; without s1 (s4's 40 at 9): 1420.00
-    (4000, {"s1", "s3", "s4", "s5"}),  # 1221.72; without s4: 1231.72
-    (5500, {"s1", "s3", "s4"}),  # 1108.38 (two countries suffice); without s4: 1118.38
-])
+@pytest.mark.parametrize(
+    ("max_hhi", "used"),
+    [
+        (3000, {"s1", "s2", "s3", "s4", "s5"}),  # 1419.45; without s1 (s4's 40 at 9): 1420.00
+        (4000, {"s1", "s3", "s4", "s5"}),  # 1221.72; without s4: 1231.72
+        (5500, {"s1", "s3", "s4"}),  # 1108.38 (two countries suffice); without s4: 1118.38
+    ],
+)
 def test_fixed_costs_pick_the_reference_subset(max_hhi: float, used: set[str]) -> None:
     """The enumeration is not trivial: the tighter the cap, the more suppliers (and fixed
     costs) the optimum takes; the library picks the same set."""
@@ -265,8 +298,11 @@ def test_fixed_costs_pick_the_reference_subset(max_hhi: float, used: set[str]) -
 def test_owner_basis() -> None:
     """pa and pb are located in XA and XB but both owned from XO: on owner basis they are one
     country, so pc must take a larger share than on location basis."""
-    offers = [Offer("pa", "XA", 10, owner="XO"), Offer("pb", "XB", 11, owner="XO"),
-              Offer("pc", "XC", 14)]
+    offers = [
+        Offer("pa", "XA", 10, owner="XO"),
+        Offer("pb", "XB", 11, owner="XO"),
+        Offer("pc", "XC", 14),
+    ]
     loc = solve(offers, 100, 5200)
     own = solve(offers, 100, 5200, basis="owner")
     check_bracket(loc, offers, 100, 5200, 1.0)

@@ -56,22 +56,34 @@ UNPROVEN: dict[str, dict[str, Any]] = {
 def run_cli(*args: object, timeout: float = 300) -> subprocess.CompletedProcess[str]:
     """The installed console script, as a user's shell runs it."""
     exe = Path(sys.executable).with_name("trustsource")
-    return subprocess.run([str(exe), *map(str, args)], capture_output=True, text=True,
-                          timeout=timeout, check=False)
+    return subprocess.run(
+        [str(exe), *map(str, args)], capture_output=True, text=True, timeout=timeout, check=False
+    )
 
 
 @pytest.fixture(scope="module")
 def thousand(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The issue's instance: 1,000 offers with the trust rule set (benchmarks/generate.py)."""
     folder = tmp_path_factory.mktemp("gen1k")
-    subprocess.run([sys.executable, str(ROOT / "benchmarks" / "generate.py"), "--n", "1000",
-                    "--rules", "trust", "--write", str(folder)], check=True,
-                   capture_output=True, timeout=300)
+    subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "benchmarks" / "generate.py"),
+            "--n",
+            "1000",
+            "--rules",
+            "trust",
+            "--write",
+            str(folder),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
     return folder / "instance.yaml"
 
 
-def _plan(status: Status, objective: float | None, bound: float | None,
-          gap: float | None) -> Plan:
+def _plan(status: Status, objective: float | None, bound: float | None, gap: float | None) -> Plan:
     return Plan(status=status, objective=objective, bound=bound, mip_gap=gap)
 
 
@@ -92,25 +104,29 @@ def test_difference_of_unproven_solves_is_an_interval_never_negative() -> None:
     assert (d["status_with"], d["status_without"]) == ("feasible", "feasible")
     assert d["gap_with"] == pytest.approx(0.05)
     # Only a gap, no bound: the bound is the incumbent less the gap.
-    d = difference(_plan(Status.FEASIBLE, 9_500, None, 0.05), _plan(Status.OPTIMAL, 8_200,
-                                                                     8_200, 0.0))
+    d = difference(
+        _plan(Status.FEASIBLE, 9_500, None, 0.05), _plan(Status.OPTIMAL, 8_200, 8_200, 0.0)
+    )
     assert (d["low"], d["high"]) == pytest.approx((9_025 - 8_200, 1_300))
 
 
 def test_difference_of_proven_solves_is_the_plain_difference() -> None:
-    d = difference(_plan(Status.OPTIMAL, 9_500, 9_500, 0.0), _plan(Status.OPTIMAL, 8_200, 8_200,
-                                                                    0.0))
+    d = difference(
+        _plan(Status.OPTIMAL, 9_500, 9_500, 0.0), _plan(Status.OPTIMAL, 8_200, 8_200, 0.0)
+    )
     assert d["proven"] is True
     assert d["point"] == pytest.approx(1_300)
     assert (d["low"], d["high"]) == pytest.approx((1_300, 1_300))
     # A tighter instance proven infeasible is a proof whatever the other solve's gap.
-    d = difference(_plan(Status.INFEASIBLE, None, None, None),
-                   _plan(Status.FEASIBLE, 9_500, 9_000, 0.05))
+    d = difference(
+        _plan(Status.INFEASIBLE, None, None, None), _plan(Status.FEASIBLE, 9_500, 9_000, 0.05)
+    )
     assert d["proven"] is True
     assert math.isinf(d["point"])
     # No plan within the limit: bounded below by the dual bound only.
-    d = difference(_plan(Status.NO_SOLUTION, None, 9_100, None), _plan(Status.OPTIMAL, 9_000,
-                                                                       9_000, 0.0))
+    d = difference(
+        _plan(Status.NO_SOLUTION, None, 9_100, None), _plan(Status.OPTIMAL, 9_000, 9_000, 0.0)
+    )
     assert d["proven"] is False
     assert d["low"] == pytest.approx(100)
     assert math.isinf(d["high"])
@@ -123,8 +139,7 @@ def _stopped_at_5_percent(real: Any) -> Any:
         plan = real(instance, **kwargs)
         if plan.status is not Status.OPTIMAL:
             return plan
-        return replace(plan, status=Status.FEASIBLE, bound=0.95 * plan.objective,
-                       mip_gap=0.05)
+        return replace(plan, status=Status.FEASIBLE, bound=0.95 * plan.objective, mip_gap=0.05)
 
     return fake
 
@@ -137,8 +152,7 @@ def five_percent(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.mark.usefixtures("five_percent")
 def test_explain_reports_hand_computed_intervals() -> None:
-    exp = explain(trustsource.Instance.from_dict(copy.deepcopy(CAP50)), mip_rel_gap=0,
-                  workers=1)
+    exp = explain(trustsource.Instance.from_dict(copy.deepcopy(CAP50)), mip_rel_gap=0, workers=1)
     (row,) = exp.rules.to_dict("records")
     assert math.isnan(row["price"])
     assert math.isnan(row["price_share"])
@@ -154,8 +168,10 @@ def test_explain_reports_hand_computed_intervals() -> None:
     assert (m["resolve_low"], m["resolve_high"]) == pytest.approx((0, 595))
     assert (m["status_plan"], m["status_tightened"]) == ("feasible", "feasible")
     text = repr(exp)
-    assert ("country_cap (country_cap): not proven: solves stopped at a 5 % gap (with the rule) "
-            "and a 5 % gap (without it); the price lies between 825 USD and 1,710 USD") in text
+    assert (
+        "country_cap (country_cap): not proven: solves stopped at a 5 % gap (with the rule) "
+        "and a 5 % gap (without it); the price lies between 825 USD and 1,710 USD"
+    ) in text
     assert "cost of trust not proven" in text
     assert "costs 1,300" not in text
     table = render_explanation(exp)
@@ -170,8 +186,7 @@ def test_explain_reports_hand_computed_intervals() -> None:
 
 
 def test_proven_explain_keeps_plain_prices() -> None:
-    exp = explain(trustsource.Instance.from_dict(copy.deepcopy(CAP50)), mip_rel_gap=0,
-                  workers=1)
+    exp = explain(trustsource.Instance.from_dict(copy.deepcopy(CAP50)), mip_rel_gap=0, workers=1)
     (row,) = exp.rules.to_dict("records")
     assert row["proven"] is True
     assert row["price"] == pytest.approx(1_300)
@@ -207,8 +222,13 @@ def _check_unproven(exp: Any) -> None:
 @pytest.mark.parametrize("backend", list(UNPROVEN))
 def test_time_limited_explain_api(thousand: Path, backend: str) -> None:
     inst = trustsource.load(thousand)
-    exp = explain(inst, marginals=False, workers=1, backend=backend,  # type: ignore[arg-type]
-                  **UNPROVEN[backend])
+    exp = explain(
+        inst,
+        marginals=False,
+        workers=1,
+        backend=backend,  # type: ignore[arg-type]
+        **UNPROVEN[backend],
+    )
     _check_unproven(exp)
 
 
@@ -222,7 +242,7 @@ def test_time_limited_explain_cli_table(thousand: Path) -> None:
     head = next(k for k, line in enumerate(lines) if line.startswith("price of each rule"))
     header = lines[head + 1]
     assert "solves" in header.split()
-    rows = lines[head + 2: head + 6]
+    rows = lines[head + 2 : head + 6]
     names = ["country-cap-35", "allies-30", "min-suppliers-3", "exit-n-1"]
     for name, row in zip(names, rows):
         assert row.split()[0] == name
@@ -231,14 +251,26 @@ def test_time_limited_explain_cli_table(thousand: Path) -> None:
         assert 0 <= float(low.replace(",", "")) <= float(high.replace(",", ""))
         assert "feasible at" in row
     for name in names:
-        assert re.search(rf"  {name}: not proven: solves stopped at a [\d.]+ % gap \(with the "
-                         r"rule\) and .*; the price lies between", out), name
+        assert re.search(
+            rf"  {name}: not proven: solves stopped at a [\d.]+ % gap \(with the "
+            r"rule\) and .*; the price lies between",
+            out,
+        ), name
     assert not re.search(r"\s-\d[\d,]*\.\d\d\s", out)  # no negative amount anywhere
 
 
 def test_time_limited_explain_cli_json(thousand: Path) -> None:
-    proc = run_cli("explain", thousand, "--time-limit", "1", "--workers", "1", "--no-marginals",
-                   "--format", "json")
+    proc = run_cli(
+        "explain",
+        thousand,
+        "--time-limit",
+        "1",
+        "--workers",
+        "1",
+        "--no-marginals",
+        "--format",
+        "json",
+    )
     assert proc.returncode == 0, proc.stderr
     doc = json.loads(proc.stdout)
     assert doc["status"] == "feasible"
@@ -247,8 +279,15 @@ def test_time_limited_explain_cli_json(thousand: Path) -> None:
     assert 0 <= doc["cost_of_trust_low"] <= doc["cost_of_trust_high"]
     for r in doc["rules"]:
         assert r["price"] is None
-        assert {"price_low", "price_high", "proven", "status_with", "gap_with",
-                "status_without", "gap_without"} <= set(r)
+        assert {
+            "price_low",
+            "price_high",
+            "proven",
+            "status_with",
+            "gap_with",
+            "status_without",
+            "gap_without",
+        } <= set(r)
         assert 0 <= r["price_low"] <= r["price_high"]
         assert r["gap_with"] == pytest.approx(doc["mip_gap"])
 
@@ -263,11 +302,14 @@ def test_report_gives_unproven_prices_as_intervals_in_words() -> None:
     inst = trustsource.Instance.from_dict(copy.deepcopy(CAP50))
     exp = explain(inst, mip_rel_gap=0, workers=1, marginals=False)
     text = build_report(inst, exp.base, exp)
-    assert ("The cost of trust is not proven: solves stopped at a 5 % gap (the plan) and a 5 % "
-            "gap (without any rule); the cost of trust lies between 825 USD and 1,710 USD"
-            ) in text
-    assert ("country_cap: not proven: solves stopped at a 5 % gap (with the rule) and a 5 % gap "
-            "(without it); the price lies between 825 USD and 1,710 USD") in text
+    assert (
+        "The cost of trust is not proven: solves stopped at a 5 % gap (the plan) and a 5 % "
+        "gap (without any rule); the cost of trust lies between 825 USD and 1,710 USD"
+    ) in text
+    assert (
+        "country_cap: not proven: solves stopped at a 5 % gap (with the rule) and a 5 % gap "
+        "(without it); the price lies between 825 USD and 1,710 USD"
+    ) in text
     assert "[825 USD, 1,710 USD]" in text
     assert "The plan is not proven optimal: the solve stopped at a 5 % gap" in text
     assert "1,300 USD" not in text  # the difference of the incumbents is never quoted

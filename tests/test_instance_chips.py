@@ -13,8 +13,14 @@ import pytest
 import trustsource
 from trustsource import Instance, Status
 
-VARIANTS = ("unconstrained", "taiwan-cap-only", "taiwan-cap-owner", "no-exit", "strict",
-            "no-china-fabs")
+VARIANTS = (
+    "unconstrained",
+    "taiwan-cap-only",
+    "taiwan-cap-owner",
+    "no-exit",
+    "strict",
+    "no-china-fabs",
+)
 WAFER_ITEMS = ("logic_adv", "logic_mature", "dram")
 # Costs of the real runs quoted in docs/instances/chips.md (USD a year, --mip-gap 0).
 COST = {
@@ -74,8 +80,12 @@ def test_validates_with_description_sources_and_variants(inst):
     assert "69 %" in text
     assert "33 %" in text
     assert set(VARIANTS) <= set(inst.variants)
-    assert {r.name for r in inst.rules} == {"taiwan-cap", "pax-silica-floor",
-                                             "no-concern-owners", "exit-country"}
+    assert {r.name for r in inst.rules} == {
+        "taiwan-cap",
+        "pax-silica-floor",
+        "no-concern-owners",
+        "exit-country",
+    }
     # Every supplier and site row says where its figures come from; prices are flagged.
     assert all(s.source for s in inst.suppliers)
     assert all(s.source for s in inst.sites)
@@ -99,8 +109,12 @@ def test_default_solves_to_proven_optimum(plans, inst):
     assert items.loc["logic_adv", "exit_coverage_country"] >= 0.6 - 1e-6
     # The chain: 60,000 wafers for the buyer + 40,000 consumed by advanced packaging.
     assert items.loc["logic_adv", "supply"] == pytest.approx(100_000)
-    binding = set(zip(plan.rules.loc[plan.rules["binding"], "rule"],
-                      plan.rules.loc[plan.rules["binding"], "item"]))
+    binding = set(
+        zip(
+            plan.rules.loc[plan.rules["binding"], "rule"],
+            plan.rules.loc[plan.rules["binding"], "item"],
+        )
+    )
     assert ("taiwan-cap", "logic_adv") in binding
     assert ("pax-silica-floor", "adv_packaging") in binding
 
@@ -121,9 +135,24 @@ def test_unconstrained_plan_reproduces_the_data(plans):
     # Taiwan 58.6 % of assembly, test and packaging.
     assert share(plan, "adv_packaging", "country", "TW") == pytest.approx(0.586, abs=TOL)
     # Nothing beyond the data shares is bought: no new fab is used.
-    assert not plan.allocations["supplier"].isin(
-        ["tsmc-az-adv", "samsung-taylor-adv", "intel-us-adv", "intel-ie-adv", "jasm-adv",
-         "rapidus-adv", "gf-us-exp", "esmc-mat", "micron-id-dram", "amkor-az-pkg"]).any()
+    assert (
+        not plan.allocations["supplier"]
+        .isin(
+            [
+                "tsmc-az-adv",
+                "samsung-taylor-adv",
+                "intel-us-adv",
+                "intel-ie-adv",
+                "jasm-adv",
+                "rapidus-adv",
+                "gf-us-exp",
+                "esmc-mat",
+                "micron-id-dram",
+                "amkor-az-pkg",
+            ]
+        )
+        .any()
+    )
 
 
 @pytest.mark.parametrize("name", [None, *VARIANTS])
@@ -132,8 +161,7 @@ def test_variant_solves(plans, name):
     if name == "no-china-fabs":
         # Designed so: without China-located fabs mature logic runs short, found before solving.
         assert plan.status is Status.INFEASIBLE
-        assert any("logic_mature" in f.message and "195,800" in f.message
-                   for f in plan.findings)
+        assert any("logic_mature" in f.message and "195,800" in f.message for f in plan.findings)
         return
     assert plan.status is Status.OPTIMAL
     assert plan.violations == []
@@ -142,8 +170,14 @@ def test_variant_solves(plans, name):
 
 def test_cost_of_trust_grows_with_the_rules(plans):
     cost = {k: p.objective for k, p in plans.items() if p.has_solution}
-    assert (cost["unconstrained"] < cost["taiwan-cap-only"] < cost["no-exit"] < cost[None]
-            < cost["taiwan-cap-owner"] < cost["strict"])
+    assert (
+        cost["unconstrained"]
+        < cost["taiwan-cap-only"]
+        < cost["no-exit"]
+        < cost[None]
+        < cost["taiwan-cap-owner"]
+        < cost["strict"]
+    )
 
 
 def test_owner_basis_counts_tsmc_abroad_as_taiwanese(plans):
@@ -172,8 +206,9 @@ def _with_cap(inst, max_share: float, basis: str) -> Instance:
     return Instance.from_dict(doc)
 
 
-@pytest.mark.parametrize(("basis", "last_ok", "first_bad"),
-                         [("location", 0.2225, 0.22), ("owner", 0.3875, 0.385)])
+@pytest.mark.parametrize(
+    ("basis", "last_ok", "first_bad"), [("location", 0.2225, 0.22), ("owner", 0.3875, 0.385)]
+)
 def test_taiwan_cap_breaking_point(inst, basis, last_ok, first_bad):
     """Outside Taiwan there are 77,750 wafers (61,250 outside Taiwanese owners) of 100,000."""
     ok = trustsource.solve(_with_cap(inst, last_ok, basis), mip_rel_gap=0)

@@ -17,13 +17,26 @@ import pandas as pd
 import pytest
 import trustsource
 
-VARIANTS = ("unconstrained", "no-russia-ban", "russia-ban-only", "no-exit", "russia-ban-location",
-            "strict")
+VARIANTS = (
+    "unconstrained",
+    "no-russia-ban",
+    "russia-ban-only",
+    "no-exit",
+    "russia-ban-location",
+    "strict",
+)
 
 # Bill of materials: 100 tHM of fuel at 4.5 % U-235 (tails 0.25 %) needs 9.219 tU of natural UF6
 # feed and 6.871 tSW per tHM; UF6 needs 1.005 tU of U3O8 per tU; modules 2.1 t poly per MW.
-SUPPLY = {"fuel": 100.0, "uf6": 921.9, "swu": 687.1, "u3o8": 921.9 * 1.005, "lng": 50_000.0,
-          "pv_module": 2_000.0, "polysilicon": 4_200.0}
+SUPPLY = {
+    "fuel": 100.0,
+    "uf6": 921.9,
+    "swu": 687.1,
+    "u3o8": 921.9 * 1.005,
+    "lng": 50_000.0,
+    "pv_module": 2_000.0,
+    "polysilicon": 4_200.0,
+}
 
 # (item, basis, country, data share, tolerance): the unconstrained plan against the data.
 DATA_SHARES = [

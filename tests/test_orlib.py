@@ -27,8 +27,9 @@ sys.path.insert(0, str(REPO / "benchmarks"))
 import orlib  # noqa: E402  (benchmarks/orlib.py, found through the path above)
 
 BUNDLED = TESTS / "data" / "orlib"
-FULL = Path(os.environ.get("TRUSTSOURCE_ORLIB_DIR") or REPO.parent / "shared" / "benchmarks"
-            / "orlib-cap")
+FULL = Path(
+    os.environ.get("TRUSTSOURCE_ORLIB_DIR") or REPO.parent / "shared" / "benchmarks" / "orlib-cap"
+)
 FAST = ["cap41", "cap71", "cap101", "cap131"]
 """Warehouses x customers 16x50 (cap41, cap71), 25x50 (cap101), 50x50 (cap131); < 1 s each."""
 FAST_SINGLE_SOURCE = ["cap71", "cap101", "cap131"]

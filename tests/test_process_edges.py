@@ -30,9 +30,21 @@ EXE = Path(sys.executable).with_name("trustsource")
 @pytest.fixture(scope="module")
 def hard_instance(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("hard")
-    subprocess.run([sys.executable, str(ROOT / "benchmarks" / "generate.py"), "--n", "20000",
-                    "--rules", "trust", "--write", str(folder)], check=True,
-                   capture_output=True, timeout=300)
+    subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "benchmarks" / "generate.py"),
+            "--n",
+            "20000",
+            "--rules",
+            "trust",
+            "--write",
+            str(folder),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
     return folder / "instance.yaml"
 
 
@@ -46,12 +58,17 @@ class Running:
     """
 
     def __init__(self, *args: object) -> None:
-        self.proc = subprocess.Popen([str(EXE), "solve", *map(str, args), "--progress"],
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        self.proc = subprocess.Popen(
+            [str(EXE), "solve", *map(str, args), "--progress"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
         self.err = b""
         self.out = b""
-        self._readers = [threading.Thread(target=self._read, args=(name,), daemon=True)
-                         for name in ("out", "err")]
+        self._readers = [
+            threading.Thread(target=self._read, args=(name,), daemon=True)
+            for name in ("out", "err")
+        ]
         for reader in self._readers:
             reader.start()
 
@@ -75,10 +92,12 @@ class Running:
         return self.proc.returncode, self.out.decode(), self.err.decode(errors="replace")
 
 
-@pytest.mark.parametrize(("sig", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)],
-                         ids=["SIGINT", "SIGTERM"])
+@pytest.mark.parametrize(
+    ("sig", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)], ids=["SIGINT", "SIGTERM"]
+)
 def test_signal_stops_the_solve_and_reports_the_plan_so_far(
-        hard_instance: Path, sig: int, code: int) -> None:
+    hard_instance: Path, sig: int, code: int
+) -> None:
     run = Running(hard_instance, "--format", "json", "--mip-gap", "0")
     try:
         run.wait_for(b"solving", timeout=120)  # the progress line: HiGHS is running
@@ -101,9 +120,13 @@ def test_signal_stops_the_solve_and_reports_the_plan_so_far(
 
 def test_time_limit_is_a_promise_for_the_whole_command(hard_instance: Path) -> None:
     started = time.monotonic()
-    proc = subprocess.run([str(EXE), "solve", str(hard_instance), "--format", "json",
-                           "--time-limit", "6"], capture_output=True, text=True, timeout=120,
-                          check=False)
+    proc = subprocess.run(
+        [str(EXE), "solve", str(hard_instance), "--format", "json", "--time-limit", "6"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     elapsed = time.monotonic() - started
     assert proc.returncode in (0, 4), proc.stderr
     doc = json.loads(proc.stdout)
@@ -114,8 +137,11 @@ def test_time_limit_is_a_promise_for_the_whole_command(hard_instance: Path) -> N
 
 
 def test_signal_during_a_command_without_partial_results(hard_instance: Path) -> None:
-    proc = subprocess.Popen([str(EXE), "explain", str(hard_instance), "--format", "json",
-                             "--workers", "1"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [str(EXE), "explain", str(hard_instance), "--format", "json", "--workers", "1"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     try:
         time.sleep(8)
         proc.send_signal(signal.SIGTERM)
@@ -143,9 +169,13 @@ def test_library_stop_callable_interrupts_a_solve(hard_instance: Path) -> None:
 def test_out_dir_under_a_file_is_an_output_error(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")
-    proc = subprocess.run([str(EXE), "solve", str(BASIC), "--out", str(blocker / "plan"),
-                           "--format", "json"], capture_output=True, text=True, timeout=120,
-                          check=False)
+    proc = subprocess.run(
+        [str(EXE), "solve", str(BASIC), "--out", str(blocker / "plan"), "--format", "json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert proc.returncode == 5, proc.stderr
     assert str(blocker) in proc.stderr
     assert "is a file, not a folder" in proc.stderr
@@ -158,8 +188,13 @@ def test_out_dir_with_foreign_files_is_left_alone(tmp_path: Path) -> None:
     out = tmp_path / "out"
     out.mkdir()
     (out / "notes.txt").write_text("mine")
-    proc = subprocess.run([str(EXE), "solve", str(BASIC), "--out", str(out)],
-                          capture_output=True, text=True, timeout=120, check=False)
+    proc = subprocess.run(
+        [str(EXE), "solve", str(BASIC), "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert proc.returncode == 5
     assert "holds other files (notes.txt)" in proc.stderr
     assert sorted(p.name for p in out.iterdir()) == ["notes.txt"]
@@ -168,8 +203,13 @@ def test_out_dir_with_foreign_files_is_left_alone(tmp_path: Path) -> None:
 def test_out_dir_replaces_an_earlier_run_whole(tmp_path: Path) -> None:
     out = tmp_path / "out"
     for _ in range(2):
-        proc = subprocess.run([str(EXE), "solve", str(BASIC), "--out", str(out)],
-                              capture_output=True, text=True, timeout=120, check=False)
+        proc = subprocess.run(
+            [str(EXE), "solve", str(BASIC), "--out", str(out)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
         assert proc.returncode == 0, proc.stderr
     assert json.loads((out / "plan.json").read_text())["status"] == "optimal"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # no temporary siblings

@@ -28,8 +28,13 @@ SELECTORS = ["CN", "US", "XA", "concern", "allies"]
 BLOCS = {"allies": ["US", "JP", "DE"]}
 SHARES = [0.2, 0.3, 0.5, 0.7, 1.0]
 
-SETTINGS = settings(max_examples=40, deadline=None, derandomize=True, database=None,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+SETTINGS = settings(
+    max_examples=40,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 # The rule kinds added with count, exit and HHI rules get more examples of their own.
 MORE = settings(SETTINGS, max_examples=60)
 
@@ -59,20 +64,21 @@ def rule(draw: Any, item_ids: list[str], kinds: list[str] | None = None) -> dict
         r["max_share"] = draw(st.sampled_from(SHARES))
         which = draw(st.sampled_from(["all", "countries", "except"]))
         if which != "all":
-            r[which] = draw(st.lists(st.sampled_from(SELECTORS), min_size=1, max_size=2,
-                                     unique=True))
+            r[which] = draw(
+                st.lists(st.sampled_from(SELECTORS), min_size=1, max_size=2, unique=True)
+            )
     elif kind == "bloc_share":
         r["bloc"] = draw(st.sampled_from(["allies", "concern", "US"]))
         bound = draw(st.sampled_from(["min_share", "max_share", "both"]))
-        lo, hi = sorted(draw(st.lists(st.sampled_from([0.0, *SHARES]), min_size=2,
-                                      max_size=2)))
+        lo, hi = sorted(draw(st.lists(st.sampled_from([0.0, *SHARES]), min_size=2, max_size=2)))
         if bound in ("min_share", "both"):
             r["min_share"] = lo
         if bound in ("max_share", "both"):
             r["max_share"] = hi
     elif kind == "ban":
-        r["countries"] = draw(st.lists(st.sampled_from(SELECTORS), min_size=1, max_size=2,
-                                       unique=True))
+        r["countries"] = draw(
+            st.lists(st.sampled_from(SELECTORS), min_size=1, max_size=2, unique=True)
+        )
     elif kind == "supplier_cap":
         r["max_share"] = draw(st.sampled_from(SHARES))
     elif kind == "exit_clause":
@@ -93,8 +99,9 @@ def rule(draw: Any, item_ids: list[str], kinds: list[str] | None = None) -> dict
     if kind in BASIS_KINDS and draw(st.booleans()):
         r["basis"] = "owner"
     if len(item_ids) > 1 and draw(st.booleans()):
-        r["items"] = draw(st.lists(st.sampled_from(item_ids), min_size=1,
-                                   max_size=len(item_ids), unique=True))
+        r["items"] = draw(
+            st.lists(st.sampled_from(item_ids), min_size=1, max_size=len(item_ids), unique=True)
+        )
     return r
 
 
@@ -125,8 +132,11 @@ def instances(draw: Any, must: list[str] | None = None) -> dict[str, Any]:
         it: dict[str, Any] = {"id": iid, "demand": draw(st.integers(0, 100))}
         # Item k may consume item k+1 (and k+2): the graph is acyclic by construction.
         if chain:
-            inputs = {j: draw(st.sampled_from([0.5, 1, 2])) for j in item_ids[k + 1:]
-                      if draw(st.booleans())}
+            inputs = {
+                j: draw(st.sampled_from([0.5, 1, 2]))
+                for j in item_ids[k + 1 :]
+                if draw(st.booleans())
+            }
             if inputs:
                 it["inputs"] = inputs
         if draw(st.integers(0, 3)) == 0:
@@ -160,8 +170,14 @@ def instances(draw: Any, must: list[str] | None = None) -> dict[str, Any]:
     rules = draw(st.lists(rule(item_ids), min_size=0, max_size=3))
     if must:
         rules.append(draw(rule(item_ids, must)))
-    doc: dict[str, Any] = {"trustsource": 1, "name": "random", "blocs": BLOCS, "items": items,
-                           "suppliers": suppliers, "rules": rules}
+    doc: dict[str, Any] = {
+        "trustsource": 1,
+        "name": "random",
+        "blocs": BLOCS,
+        "items": items,
+        "suppliers": suppliers,
+        "rules": rules,
+    }
     if sites:
         doc["sites"] = sites
     if draw(st.booleans()):
@@ -173,8 +189,9 @@ def solve(inst: trustsource.Instance, **kw: Any) -> trustsource.Plan:
     """Solve to proven optimality (highspy unless told). The HHI cut loop gets room: on flat
     objectives it may need more than the default 50 re-solves (reported; see
     tests/test_hhi.py::test_flat_objective_converges_within_default_iterations)."""
-    return trustsource.solve(inst, **{"mip_rel_gap": 0, "backend": "highspy",
-                                      "max_hhi_iterations": 500, **kw})
+    return trustsource.solve(
+        inst, **{"mip_rel_gap": 0, "backend": "highspy", "max_hhi_iterations": 500, **kw}
+    )
 
 
 def check_plan(plan: trustsource.Plan) -> None:
@@ -282,8 +299,9 @@ def _countries(selectors: list[str]) -> set[str]:
     return out
 
 
-def _segments(s: dict[str, Any], demand: float, tariffs: dict[str, float]
-              ) -> list[tuple[float, float, float, float]]:
+def _segments(
+    s: dict[str, Any], demand: float, tariffs: dict[str, float]
+) -> list[tuple[float, float, float, float]]:
     """(lo, hi, constant, unit price) of each way supplier s can be used, tariff included."""
     factor = 1.0 + tariffs.get(s["country"], 0.0)
     cap = min(s.get("capacity", demand), demand)
@@ -379,8 +397,12 @@ def oracle(doc: dict[str, Any]) -> float | None:
                 groups = [[j for j in awarded if basis(sups[j], r) == k] for k in keys]
             if len(groups) < r["count"]:
                 return None
-            options.append([[mu - np.array([float(j in g) for j in range(n)]) for g in pick]
-                            for pick in itertools.combinations(groups, r["count"])])
+            options.append(
+                [
+                    [mu - np.array([float(j in g) for j in range(n)]) for g in pick]
+                    for pick in itertools.combinations(groups, r["count"])
+                ]
+            )
         return [sum(pick, []) for pick in itertools.product(*options)]
 
     def exit_rows(qualified: list[bool]) -> tuple[list[np.ndarray], list[float]]:
@@ -407,8 +429,10 @@ def oracle(doc: dict[str, Any]) -> float | None:
             continue
         # Only a supplier with a fixed cost may stand by; one without is always qualified,
         # unless banned: a banned supplier cannot deliver, so it covers no exit right.
-        qualified = [j not in banned and (c is not None or sups[j].get("fixed_cost", 0.0) == 0)
-                     for j, c in enumerate(combo)]
+        qualified = [
+            j not in banned and (c is not None or sups[j].get("fixed_cost", 0.0) == 0)
+            for j, c in enumerate(combo)
+        ]
         picks = counted_rows(awarded)
         if picks is None:
             continue
@@ -421,9 +445,15 @@ def oracle(doc: dict[str, Any]) -> float | None:
         for extra in picks:
             a_ub = [*rows, *extra, *ex_a]
             b_ub = [0.0] * (len(rows) + len(extra)) + ex_b
-            res = linprog(cost, A_ub=np.array([[*row, 0.0] for row in a_ub]) if a_ub else None,
-                          b_ub=np.array(b_ub) if a_ub else None, A_eq=a_eq, b_eq=[demand],
-                          bounds=bounds, method="highs")
+            res = linprog(
+                cost,
+                A_ub=np.array([[*row, 0.0] for row in a_ub]) if a_ub else None,
+                b_ub=np.array(b_ub) if a_ub else None,
+                A_eq=a_eq,
+                b_eq=[demand],
+                bounds=bounds,
+                method="highs",
+            )
             if res.status == 0 and (best is None or res.fun + const < best):
                 best = res.fun + const
     return best
@@ -436,16 +466,26 @@ def single_item_instances(draw: Any, must: list[str] | None = None) -> dict[str,
     item = {k: v for k, v in doc["items"][0].items() if k != "inputs"}
     suppliers = []
     for j in range(draw(st.integers(2, 4))):
-        s: dict[str, Any] = {"id": f"s{j}", "item": item["id"],
-                             "country": draw(st.sampled_from(COUNTRIES))}
+        s: dict[str, Any] = {
+            "id": f"s{j}",
+            "item": item["id"],
+            "country": draw(st.sampled_from(COUNTRIES)),
+        }
         if draw(st.integers(0, 2)) == 0:
             s["owner"] = draw(st.sampled_from(COUNTRIES))
         s.update(draw(terms(120)))
         suppliers.append(s)
-    rules = [{k: v for k, v in r.items() if k != "items"} for r in doc["rules"]
-             if r["kind"] != "hhi_cap"]
-    return {"trustsource": 1, "blocs": BLOCS, "items": [item], "suppliers": suppliers,
-            "rules": rules, **({"tariffs": doc["tariffs"]} if "tariffs" in doc else {})}
+    rules = [
+        {k: v for k, v in r.items() if k != "items"} for r in doc["rules"] if r["kind"] != "hhi_cap"
+    ]
+    return {
+        "trustsource": 1,
+        "blocs": BLOCS,
+        "items": [item],
+        "suppliers": suppliers,
+        "rules": rules,
+        **({"tariffs": doc["tariffs"]} if "tariffs" in doc else {}),
+    }
 
 
 @SETTINGS
@@ -455,8 +495,7 @@ def test_single_item_optimum_matches_brute_force(doc: dict[str, Any]) -> None:
 
 
 @MORE
-@given(doc=single_item_instances(must=["min_suppliers", "max_suppliers", "min_countries",
-                                       "exit"]))
+@given(doc=single_item_instances(must=["min_suppliers", "max_suppliers", "min_countries", "exit"]))
 def test_single_item_count_and_exit_rules_match_brute_force(doc: dict[str, Any]) -> None:
     check_oracle(doc)
 

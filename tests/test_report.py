@@ -69,8 +69,9 @@ class _Checker(HTMLParser):
 
 
 @pytest.mark.parametrize("name", INSTANCES)
-def test_report_content(name: str, solved: dict[str, tuple[Any, Any]],
-                        reports: dict[str, str]) -> None:
+def test_report_content(
+    name: str, solved: dict[str, tuple[Any, Any]], reports: dict[str, str]
+) -> None:
     inst, plan = solved[name]
     text = reports[name]
     assert text.startswith("<!DOCTYPE html>")
@@ -146,8 +147,9 @@ def test_cli_report(tmp_path: Path) -> None:
     res = CliRunner().invoke(report_command, [_path("gallium-demo"), "--out", str(out)])
     assert res.exit_code == 0, res.output
     assert "crma-65" in out.read_text(encoding="utf-8")
-    res = CliRunner().invoke(report_command, [_path("gallium-demo"), "--out", str(out),
-                                              "--variant", "nope"])
+    res = CliRunner().invoke(
+        report_command, [_path("gallium-demo"), "--out", str(out), "--variant", "nope"]
+    )
     assert res.exit_code == 2
 
 
@@ -205,8 +207,9 @@ def test_parquet_round_trip(tmp_path: Path, solved: dict[str, tuple[Any, Any]]) 
     assert alloc["quantity"].to_numpy() == pytest.approx(plan.allocations["quantity"].to_numpy())
 
 
-def test_parquet_without_pyarrow(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                 solved: dict[str, tuple[Any, Any]]) -> None:
+def test_parquet_without_pyarrow(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, solved: dict[str, tuple[Any, Any]]
+) -> None:
     real_import = builtins.__import__
 
     def fake_import(name: str, *args: Any, **kwargs: Any) -> Any:
@@ -251,8 +254,10 @@ def test_report_separates_penalty_from_purchases(feoc: Any, backend: str) -> Non
     assert short["penalty"].sum() == pytest.approx(penalty)
     assert (short["shortfall_share"] == short["shortfall"] / short["demand"]).all()
     text = build_report(feoc, plan)
-    assert "optimal, but 6 items are short (worst tungsten: 61.9 % of demand unmet) and " \
-           "8.59 bn USD of the 11.61 bn USD total is the penalty for unmet demand" in text
+    assert (
+        "optimal, but 6 items are short (worst tungsten: 61.9 % of demand unmet) and "
+        "8.59 bn USD of the 11.61 bn USD total is the penalty for unmet demand" in text
+    )
     assert "3.02 bn USD purchase cost and 8.59 bn USD penalty for unmet demand" in text
     assert "<h2>Unmet demand</h2>" in text
     assert ">61.9 %<" in text  # tungsten's share of demand unmet, in the table
@@ -273,9 +278,13 @@ def test_cli_report_feoc(tmp_path: Path) -> None:
 
     out = tmp_path / "feoc.html"
     exe = Path(sys.executable).with_name("trustsource")
-    proc = subprocess.run([str(exe), "report", _path("critical-minerals"), "--variant", "feoc",
-                           "--out", str(out)], capture_output=True, text=True, timeout=300,
-                          check=False)
+    proc = subprocess.run(
+        [str(exe), "report", _path("critical-minerals"), "--variant", "feoc", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stderr
     assert "optimal, but 6 items are short" in proc.stdout
     assert "penalty for unmet demand" in proc.stdout

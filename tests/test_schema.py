@@ -73,8 +73,11 @@ def test_schema_shape() -> None:
     assert list(schema["properties"]) == list(TOP_LEVEL_KEYS)
     assert "from" in schema["$defs"]["PriceBreak"]["properties"]
     assert "except" in schema["$defs"]["CountryCapRule"]["properties"]
-    kinds = {d["properties"]["kind"]["const"] for d in schema["$defs"].values()
-             if "kind" in d.get("properties", {})}
+    kinds = {
+        d["properties"]["kind"]["const"]
+        for d in schema["$defs"].values()
+        if "kind" in d.get("properties", {})
+    }
     assert kinds == set(RULE_KINDS)
 
 
@@ -102,7 +105,9 @@ def test_minimal_document_validates(validator: Any) -> None:
     doc = _minimal()
     doc["suppliers"][0].pop("unit_cost")
     doc["suppliers"][0]["price_tiers"] = {
-        "mode": "incremental", "breaks": [{"from": 0, "price": 5}, {"from": 10, "price": 4}]}
+        "mode": "incremental",
+        "breaks": [{"from": 0, "price": 5}, {"from": 10, "price": 4}],
+    }
     assert validator.is_valid(doc)
     assert validator.is_valid({**_minimal(), "items": "items.csv"})
 
@@ -131,8 +136,10 @@ BAD = {
     "unknown rule kind": (("rules", 0, "kind"), "country_limit"),
     "unknown rule key": (("rules", 0, "max_shares"), 0.5),
     "share above 1": (("rules", 0, "max_share"), 1.5),
-    "both prices": (("suppliers", 0, "price_tiers"), {"mode": "all_units",
-                                                      "breaks": [{"from": 0, "price": 1}]}),
+    "both prices": (
+        ("suppliers", 0, "price_tiers"),
+        {"mode": "all_units", "breaks": [{"from": 0, "price": 1}]},
+    ),
     "no price": (("suppliers", 0, "unit_cost"), _DELETE),
     "no country or site": (("suppliers", 0, "country"), _DELETE),
     "table not a list or path": (("suppliers",), 3),

@@ -52,11 +52,14 @@ variants:
 """
 # The same without the penalty: capacity 160, so demand scale 2 (200 t) is infeasible, and so
 # is a ban on both countries; without DE all 100 t come from s2 (1,500).
-STRICT = SMALL.replace(", shortfall_penalty: 10", "") + """\
+STRICT = (
+    SMALL.replace(", shortfall_penalty: 10", "")
+    + """\
   no-supply:
     add:
       - {kind: ban, countries: [DE, FR]}
 """
+)
 
 
 @pytest.fixture
@@ -172,7 +175,8 @@ def test_compare_feoc_api(feoc_api: object) -> None:
     assert s.at["feoc", "shortfall_penalty"] == pytest.approx(8.59e9, rel=1e-3)
     assert s.at["feoc", "shortfall_penalty"] == pytest.approx(costs["shortfall"])
     assert s.at["feoc", "purchase_cost"] + s.at["feoc", "shortfall_penalty"] == pytest.approx(
-        s.at["feoc", "cost"])
+        s.at["feoc", "cost"]
+    )
     assert s.at["feoc", "shortfall_items"] == len(plan.shortfalls) > 0
     assert s.at["feoc", "status_text"].startswith("optimal, 8.59 bn USD penalty for unmet demand")
     assert s.at["baseline", "shortfall_items"] == 0
@@ -192,8 +196,10 @@ def test_compare_feoc_cli(feoc_api: object) -> None:
     assert all(0 < r["shortfall_share"] <= 1 for r in short)
     assert all(r["shortfall_penalty"] > 0 for r in short)
     assert sum(r["shortfall_penalty"] for r in short) == pytest.approx(feoc["shortfall_penalty"])
-    rows = {r["variant"]: r for r in csv.DictReader(io.StringIO(
-        run_cli(*args, "--format", "csv").stdout))}
+    rows = {
+        r["variant"]: r
+        for r in csv.DictReader(io.StringIO(run_cli(*args, "--format", "csv").stdout))
+    }
     assert float(rows["feoc"]["shortfall_penalty"]) == pytest.approx(8.59e9, rel=1e-3)
     assert int(rows["feoc"]["shortfall_items"]) == feoc["shortfall_items"]
     text = run_cli(*args).stdout
@@ -235,7 +241,8 @@ def test_sweep_minerals_api(minerals_sweep: object) -> None:
     assert t.at[0.05, "shortfall_penalty"] > 0.9 * t.at[0.05, "cost"]  # mostly penalty
     for v in t.index:
         assert t.at[v, "purchase_cost"] + t.at[v, "shortfall_penalty"] == pytest.approx(
-            t.at[v, "cost"])
+            t.at[v, "cost"]
+        )
     assert res.breaking_point == pytest.approx(0.35)  # type: ignore[attr-defined]
     assert res.breaking_reason == "shortfall"  # type: ignore[attr-defined]
     assert res.first_infeasible is None  # type: ignore[attr-defined]
@@ -250,12 +257,27 @@ def test_sweep_minerals_api(minerals_sweep: object) -> None:
     assert t.at[0.35, "worst_shortfall_item"] == worst["item"]
     assert t.at[0.35, "worst_shortfall_share"] == pytest.approx(worst["shortfall_share"])
     assert res.breaking_detail.startswith(  # type: ignore[attr-defined]
-        f"first shortfall ({worst['item']} {worst['shortfall_share']:.1%} short")
+        f"first shortfall ({worst['item']} {worst['shortfall_share']:.1%} short"
+    )
 
 
 def test_sweep_minerals_cli(minerals_sweep: object, tmp_path: Path) -> None:
-    args = ("sweep", MINERALS, "--rule", "crma-65", "--param", "max_share", "--from", "0.65",
-            "--to", "0.05", "--step", "0.3", "--workers", "1")
+    args = (
+        "sweep",
+        MINERALS,
+        "--rule",
+        "crma-65",
+        "--param",
+        "max_share",
+        "--from",
+        "0.65",
+        "--to",
+        "0.05",
+        "--step",
+        "0.3",
+        "--workers",
+        "1",
+    )
     doc = json.loads(run_cli(*args, "--format", "json", "--out", tmp_path).stdout)
     assert doc["breaking_point"] == pytest.approx(0.35)
     assert doc["breaking_reason"] == "shortfall"
@@ -270,11 +292,13 @@ def test_sweep_minerals_cli(minerals_sweep: object, tmp_path: Path) -> None:
     assert len(rows) == 3
     for r in rows:
         assert float(r["purchase_cost"]) + float(r["shortfall_penalty"]) == pytest.approx(
-            float(r["cost"]))
+            float(r["cost"])
+        )
     assert (tmp_path / "sweep.png").stat().st_size > 0
     text = run_cli(*args).stdout
-    assert (f"breaking point: crma-65.max_share 0.35 \u2014 "
-            f"{minerals_sweep.breaking_detail}") in text  # type: ignore[attr-defined]
+    assert (
+        f"breaking point: crma-65.max_share 0.35 \u2014 {minerals_sweep.breaking_detail}"
+    ) in text  # type: ignore[attr-defined]
     assert "first infeasible value: none" in text
     short_rows = [line for line in text.splitlines() if line.strip().startswith(("0.35", "0.05"))]
     assert len(short_rows) == 2
@@ -284,8 +308,9 @@ def test_sweep_minerals_cli(minerals_sweep: object, tmp_path: Path) -> None:
 
 def test_sweep_small_by_hand(tmp_path: Path) -> None:
     """Demand scale 0.5 meets demand (130); 1.0 leaves a 40 % short (150 + 400)."""
-    res = sweep(_small(), param="demand_scale", start=0.5, stop=1.0, step=0.5, workers=1,
-                mip_rel_gap=0)
+    res = sweep(
+        _small(), param="demand_scale", start=0.5, stop=1.0, step=0.5, workers=1, mip_rel_gap=0
+    )
     t = res.table
     assert list(t["cost"]) == pytest.approx([130, 550])
     assert list(t["purchase_cost"]) == pytest.approx([130, 150])
@@ -295,8 +320,21 @@ def test_sweep_small_by_hand(tmp_path: Path) -> None:
     assert res.breaking_detail == "first shortfall (a 40.0% short)"
     path = tmp_path / "small.yaml"
     path.write_text(SMALL, encoding="utf-8")
-    text = run_cli("sweep", path, "--param", "demand_scale", "--from", "0.5", "--to", "1",
-                   "--step", "0.5", "--workers", "1", *EXACT).stdout
+    text = run_cli(
+        "sweep",
+        path,
+        "--param",
+        "demand_scale",
+        "--from",
+        "0.5",
+        "--to",
+        "1",
+        "--step",
+        "0.5",
+        "--workers",
+        "1",
+        *EXACT,
+    ).stdout
     assert "breaking point: demand_scale 1 \u2014 first shortfall (a 40.0% short)" in text
 
 
@@ -304,12 +342,32 @@ def test_sweep_infeasible_is_named(tmp_path: Path) -> None:
     """Without a penalty, demand scale 2 (200 t > 160 t of capacity) is infeasible."""
     path = tmp_path / "strict.yaml"
     path.write_text(STRICT, encoding="utf-8")
-    res = sweep(trustsource.load(path), param="demand_scale", start=1.0, stop=2.0, step=1.0,
-                workers=1, mip_rel_gap=0)
+    res = sweep(
+        trustsource.load(path),
+        param="demand_scale",
+        start=1.0,
+        stop=2.0,
+        step=1.0,
+        workers=1,
+        mip_rel_gap=0,
+    )
     assert list(res.table["status"]) == ["optimal", "infeasible"]
     assert res.table["cost"].iloc[0] == pytest.approx(750)  # 60 x 2 + 30 + 40 x 15
     assert (res.breaking_point, res.breaking_reason) == (2.0, "infeasible")
     assert res.first_shortfall is None
-    text = run_cli("sweep", path, "--param", "demand_scale", "--from", "1", "--to", "2",
-                   "--step", "1", "--workers", "1", *EXACT).stdout
+    text = run_cli(
+        "sweep",
+        path,
+        "--param",
+        "demand_scale",
+        "--from",
+        "1",
+        "--to",
+        "2",
+        "--step",
+        "1",
+        "--workers",
+        "1",
+        *EXACT,
+    ).stdout
     assert "breaking point: demand_scale 2 \u2014 infeasible" in text

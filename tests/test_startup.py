@@ -18,10 +18,7 @@ HEAVY = ("pandas", "numpy", "scipy", "highspy", "pyomo", "pydantic", "yaml", "op
 
 @pytest.mark.parametrize("module", ["trustsource", "trustsource.cli.main"])
 def test_import_loads_no_heavy_library(module: str) -> None:
-    code = (
-        f"import sys, {module}; "
-        f"print(','.join(m for m in {HEAVY!r} if m in sys.modules))"
-    )
+    code = f"import sys, {module}; print(','.join(m for m in {HEAVY!r} if m in sys.modules))"
     proc = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
     )

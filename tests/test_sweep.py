@@ -47,8 +47,7 @@ def square_or_fail(x: int) -> int:
 
 @pytest.fixture(scope="module")
 def serial() -> Any:
-    return sweep(_inst(), rule="cap", param="max_share", start=0.5, stop=0.3, step=0.05,
-                 workers=1)
+    return sweep(_inst(), rule="cap", param="max_share", start=0.5, stop=0.3, step=0.05, workers=1)
 
 
 def test_values_inclusive_and_rounded() -> None:
@@ -76,18 +75,25 @@ def test_points_equal_plain_solves(serial: Any) -> None:
 
 
 def test_local_workers_equal_serial(serial: Any) -> None:
-    par = sweep(_inst(), rule="cap", param="max_share", start=0.5, stop=0.3, step=0.05,
-                workers=2)
+    par = sweep(_inst(), rule="cap", param="max_share", start=0.5, stop=0.3, step=0.05, workers=2)
     pd.testing.assert_frame_equal(_stable(par.table), _stable(serial.table))
     assert par.breaking_point == serial.breaking_point
 
 
 def test_dask_local_cluster_equals_serial(serial: Any) -> None:
     distributed = pytest.importorskip("distributed")
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  host="127.0.0.1", dashboard_address=None) as cluster:
-        res = sweep(_inst(), rule="cap", param="max_share", start=0.5, stop=0.3, step=0.05,
-                    scheduler=cluster.scheduler_address)
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+    ) as cluster:
+        res = sweep(
+            _inst(),
+            rule="cap",
+            param="max_share",
+            start=0.5,
+            stop=0.3,
+            step=0.05,
+            scheduler=cluster.scheduler_address,
+        )
         out = run_many(square_or_fail, [1, 3, 2], scheduler=cluster.scheduler_address)
     pd.testing.assert_frame_equal(_stable(res.table), _stable(serial.table))
     assert [o.ok for o in out] == [True, False, True]
@@ -98,8 +104,9 @@ def test_dask_local_cluster_equals_serial(serial: Any) -> None:
 @pytest.mark.parametrize("workers", [1, 2])
 def test_failing_task_reported_others_complete(workers: int) -> None:
     seen: list[tuple[int, int]] = []
-    out = run_many(square_or_fail, [1, 2, 3, 4], workers=workers,
-                   progress=lambda d, t: seen.append((d, t)))
+    out = run_many(
+        square_or_fail, [1, 2, 3, 4], workers=workers, progress=lambda d, t: seen.append((d, t))
+    )
     assert [o.index for o in out] == [0, 1, 2, 3]
     assert [o.value for o in out] == [1, 4, None, 16]
     assert not out[2].ok
@@ -156,10 +163,28 @@ def test_demand_scale() -> None:
 def test_bundled_instance_cli(tmp_path: Path) -> None:
     from trustsource.cli.sweep_cmd import sweep_command
 
-    r = CliRunner().invoke(sweep_command, [str(MINERALS), "--rule", "crma-65", "--param",
-                                           "max_share", "--from", "0.65", "--to", "0.45",
-                                           "--step", "0.1", "--workers", "1", "--format", "json",
-                                           "--out", str(tmp_path)])
+    r = CliRunner().invoke(
+        sweep_command,
+        [
+            str(MINERALS),
+            "--rule",
+            "crma-65",
+            "--param",
+            "max_share",
+            "--from",
+            "0.65",
+            "--to",
+            "0.45",
+            "--step",
+            "0.1",
+            "--workers",
+            "1",
+            "--format",
+            "json",
+            "--out",
+            str(tmp_path),
+        ],
+    )
     assert r.exit_code == 0, r.output
     doc = json.loads(r.output)
     assert [p["value"] for p in doc["points"]] == [0.65, 0.55, 0.45]
@@ -167,7 +192,20 @@ def test_bundled_instance_cli(tmp_path: Path) -> None:
     assert costs == sorted(costs)  # tighter caps never cost less
     assert all(p["top_share"] <= p["value"] + 1e-6 for p in doc["points"])
     assert (tmp_path / "sweep.png").stat().st_size > 0
-    bad = CliRunner().invoke(sweep_command, [str(MINERALS), "--rule", "crma-65", "--param",
-                                             "max_share", "--from", "0.6", "--to", "0.5",
-                                             "--step", "0"])
+    bad = CliRunner().invoke(
+        sweep_command,
+        [
+            str(MINERALS),
+            "--rule",
+            "crma-65",
+            "--param",
+            "max_share",
+            "--from",
+            "0.6",
+            "--to",
+            "0.5",
+            "--step",
+            "0",
+        ],
+    )
     assert bad.exit_code == 2

@@ -30,60 +30,110 @@ ANY = object()
 # Issue.location, the message regex in Issue.message.
 CASES: dict[str, tuple[str, object, str]] = {
     "missing_schema_version.yaml": (
-        r"^missing_schema_version\.yaml", "trustsource", r"trustsource: 1"),
+        r"^missing_schema_version\.yaml",
+        "trustsource",
+        r"trustsource: 1",
+    ),
     "unknown_schema_version.yaml": (
-        r"^unknown_schema_version\.yaml", "trustsource", r"unknown schema version 2"),
+        r"^unknown_schema_version\.yaml",
+        "trustsource",
+        r"unknown schema version 2",
+    ),
     "empty_file.yaml": (r"^empty_file\.yaml", None, r"empty"),
     # The flow mapping opened on line 3 is unclosed; the parser notices on line 4.
     "unparsable_yaml.yaml": (r"^unparsable_yaml\.yaml:[34]$", None, r"not valid YAML"),
     "unparsable_json.json": (r"^unparsable_json\.json:4$", None, r"not valid JSON"),
     "top_level_not_mapping.yaml": (
-        r"^top_level_not_mapping\.yaml", None, r"mapping at the top level.*list"),
+        r"^top_level_not_mapping\.yaml",
+        None,
+        r"mapping at the top level.*list",
+    ),
     "wrong_type_demand.yaml": (
-        r"^wrong_type_demand\.yaml: items\[0\] \(gallium\)", "demand", r"number.*'lots'"),
+        r"^wrong_type_demand\.yaml: items\[0\] \(gallium\)",
+        "demand",
+        r"number.*'lots'",
+    ),
     "unknown_supplier_key.yaml": (
-        r"^unknown_supplier_key\.yaml: suppliers\[0\] \(ga-jp-1\)", "capacty",
-        r"unknown key 'capacty'; did you mean 'capacity'\?"),
+        r"^unknown_supplier_key\.yaml: suppliers\[0\] \(ga-jp-1\)",
+        "capacty",
+        r"unknown key 'capacty'; did you mean 'capacity'\?",
+    ),
     "unknown_top_level_key.yaml": (
-        r"^unknown_top_level_key\.yaml", "supplier",
-        r"unknown key 'supplier'; did you mean 'suppliers'\?"),
+        r"^unknown_top_level_key\.yaml",
+        "supplier",
+        r"unknown key 'supplier'; did you mean 'suppliers'\?",
+    ),
     "duplicate_supplier_id.yaml": (
-        r"^duplicate_supplier_id\.yaml: suppliers\[1\] \(ga-jp-1\)", "id",
-        r"duplicate id 'ga-jp-1'"),
+        r"^duplicate_supplier_id\.yaml: suppliers\[1\] \(ga-jp-1\)",
+        "id",
+        r"duplicate id 'ga-jp-1'",
+    ),
     "bad_id_characters.yaml": (
-        r"^bad_id_characters\.yaml: suppliers\[0\]", "id", r"'Ga CN' is not a valid id"),
+        r"^bad_id_characters\.yaml: suppliers\[0\]",
+        "id",
+        r"'Ga CN' is not a valid id",
+    ),
     "negative_capacity_csv.yaml": (
-        r"suppliers\.csv:3\b", "capacity", r"greater than or equal to 0.*-5"),
+        r"suppliers\.csv:3\b",
+        "capacity",
+        r"greater than or equal to 0.*-5",
+    ),
     "nan_demand_csv.yaml": (r"items\.csv:2\b", "demand", r"finite.*nan"),
     "infinite_cost.yaml": (
-        r"^infinite_cost\.yaml: suppliers\[0\] \(ga-jp-1\)", "unit_cost", r"finite.*inf"),
+        r"^infinite_cost\.yaml: suppliers\[0\] \(ga-jp-1\)",
+        "unit_cost",
+        r"finite.*inf",
+    ),
     "share_out_of_range.yaml": (
-        r"^share_out_of_range\.yaml: rules\[0\] \(too-loose\)", "max_share",
-        r"less than or equal to 1.*1\.5"),
+        r"^share_out_of_range\.yaml: rules\[0\] \(too-loose\)",
+        "max_share",
+        r"less than or equal to 1.*1\.5",
+    ),
     "unknown_item_reference.yaml": (
-        r"^unknown_item_reference\.yaml: suppliers\[0\] \(ga-jp-1\)", "item",
-        r"unknown item 'galium'; did you mean 'gallium'\?"),
+        r"^unknown_item_reference\.yaml: suppliers\[0\] \(ga-jp-1\)",
+        "item",
+        r"unknown item 'galium'; did you mean 'gallium'\?",
+    ),
     "unknown_site.yaml": (
-        r"^unknown_site\.yaml: suppliers\[0\] \(ga-jp-1\)", "site",
-        r"unknown site 'dowa-akta'; did you mean 'dowa-akita'\?"),
+        r"^unknown_site\.yaml: suppliers\[0\] \(ga-jp-1\)",
+        "site",
+        r"unknown site 'dowa-akta'; did you mean 'dowa-akita'\?",
+    ),
     "unknown_country_code.yaml": (
-        r"^unknown_country_code\.yaml: suppliers\[0\] \(ga-uk-1\)", "country",
-        r"unknown country code 'UK'"),
+        r"^unknown_country_code\.yaml: suppliers\[0\] \(ga-uk-1\)",
+        "country",
+        r"unknown country code 'UK'",
+    ),
     "unknown_bloc_in_rule.yaml": (
-        r"^unknown_bloc_in_rule\.yaml: rules\[0\] \(crma-65\)", "except", r"unknown bloc.*'eu27'"),
+        r"^unknown_bloc_in_rule\.yaml: rules\[0\] \(crma-65\)",
+        "except",
+        r"unknown bloc.*'eu27'",
+    ),
     "cycle_in_inputs.yaml": (
-        r"^cycle_in_inputs\.yaml: items\[[01]\]", "inputs",
-        r"cycle in inputs: (a -> b -> a|b -> a -> b)"),
+        r"^cycle_in_inputs\.yaml: items\[[01]\]",
+        "inputs",
+        r"cycle in inputs: (a -> b -> a|b -> a -> b)",
+    ),
     "price_tiers_not_from_zero.yaml": (
-        r"^price_tiers_not_from_zero\.yaml: suppliers\[0\] \(ga-de-1\)", "price_tiers",
-        r"first break must start at 0"),
+        r"^price_tiers_not_from_zero\.yaml: suppliers\[0\] \(ga-de-1\)",
+        "price_tiers",
+        r"first break must start at 0",
+    ),
     "price_tiers_not_increasing.yaml": (
-        r"^price_tiers_not_increasing\.yaml: suppliers\[0\] \(ga-de-1\)", "price_tiers",
-        r"strictly increasing.*200.*100"),
+        r"^price_tiers_not_increasing\.yaml: suppliers\[0\] \(ga-de-1\)",
+        "price_tiers",
+        r"strictly increasing.*200.*100",
+    ),
     "unknown_rule_kind.yaml": (
-        r"^unknown_rule_kind\.yaml: rules\[0\]", "kind", r"unknown rule kind 'country_limit'"),
-    "missing_csv_file.yaml": (r"^missing_csv_file\.yaml: suppliers$", ANY,
-                              r"CSV file not found: .*no_such_suppliers\.csv"),
+        r"^unknown_rule_kind\.yaml: rules\[0\]",
+        "kind",
+        r"unknown rule kind 'country_limit'",
+    ),
+    "missing_csv_file.yaml": (
+        r"^missing_csv_file\.yaml: suppliers$",
+        ANY,
+        r"CSV file not found: .*no_such_suppliers\.csv",
+    ),
     # A quoted cell running over two lines and a blank line: the location is the file line.
     "csv_line_numbers.yaml": (r"suppliers\.csv:5\b", "capacity", r"-5"),
 }
@@ -97,10 +147,16 @@ SEVERAL_ERRORS = [
 ]
 
 SCHEMA_AND_REFERENCE_ERRORS = [
-    (r"^schema_and_reference_errors\.yaml: suppliers\[0\] \(ga-jp-1\)", "capacity",
-     r"greater than or equal to 0"),
-    (r"^schema_and_reference_errors\.yaml: suppliers\[1\] \(ga-de-1\)", "item",
-     r"unknown item 'galium'"),
+    (
+        r"^schema_and_reference_errors\.yaml: suppliers\[0\] \(ga-jp-1\)",
+        "capacity",
+        r"greater than or equal to 0",
+    ),
+    (
+        r"^schema_and_reference_errors\.yaml: suppliers\[1\] \(ga-de-1\)",
+        "item",
+        r"unknown item 'galium'",
+    ),
     (r"^schema_and_reference_errors\.yaml: rules\[0\] \(crma-65\)", "except", r"'eu27'"),
 ]
 
@@ -119,7 +175,8 @@ def _matches(issue: trustsource.Issue, loc: str, fld: object, msg: str) -> bool:
 def _assert_reported(issues: list[trustsource.Issue], loc: str, fld: object, msg: str) -> None:
     shown = "\n".join(f"  {i.location!r} [{i.field}] {i.message!r}" for i in issues)
     assert any(_matches(i, loc, fld, msg) for i in issues), (
-        f"no issue matching location /{loc}/, field {fld!r}, message /{msg}/ among:\n{shown}")
+        f"no issue matching location /{loc}/, field {fld!r}, message /{msg}/ among:\n{shown}"
+    )
 
 
 def _load_error(path: Path) -> InstanceError:
@@ -169,8 +226,7 @@ def test_finding_loads_and_reports_in_item_and_rule_words() -> None:
     assert len(findings) == 1
     (f,) = findings
     assert f.kind == "finding"
-    assert re.search(r"demand_exceeds_capacity_after_ban\.yaml: items\[0\] \(gallium\)",
-                     f.location)
+    assert re.search(r"demand_exceeds_capacity_after_ban\.yaml: items\[0\] \(gallium\)", f.location)
     assert "gallium" in f.message
     assert "no-concern" in f.message  # the rule that removed the capacity
     assert "1,000" in f.message
@@ -194,7 +250,13 @@ def test_basic_yaml_with_csv_tables(basic: Instance) -> None:
     assert basic.name == "basic"
     assert [it.id for it in basic.items] == ["gallium", "gan_wafer"]
     assert [s.id for s in basic.suppliers] == [
-        "ga-cn-1", "ga-jp-1", "ga-de-1", "wf-us-1", "wf-tw-1", "wf-cn-1"]
+        "ga-cn-1",
+        "ga-jp-1",
+        "ga-de-1",
+        "wf-us-1",
+        "wf-tw-1",
+        "wf-cn-1",
+    ]
     items = {it.id: it for it in basic.items}
     assert items["gan_wafer"].inputs == {"gallium": pytest.approx(0.02)}
     assert items["gallium"].source == "illustrative"
@@ -231,31 +293,39 @@ def test_from_dict_inline_and_with_csv_paths(basic: Instance) -> None:
 
 
 def _basic_frames() -> tuple[pd.DataFrame, pd.DataFrame]:
-    tiers_de = {"mode": "incremental", "breaks": [{"from": 0, "price": 1500},
-                                                  {"from": 50, "price": 1100}]}
-    tiers_us = {"mode": "incremental", "breaks": [{"from": 0, "price": 5},
-                                                  {"from": 100, "price": 4}]}
-    items = pd.DataFrame({
-        "id": ["gallium", "gan_wafer"],
-        "unit": ["kg", "wafer"],
-        "demand": [100, 1000],
-        "inputs": [None, {"gallium": 0.02}],
-        "source": ["illustrative", "illustrative"],
-    })
+    tiers_de = {
+        "mode": "incremental",
+        "breaks": [{"from": 0, "price": 1500}, {"from": 50, "price": 1100}],
+    }
+    tiers_us = {
+        "mode": "incremental",
+        "breaks": [{"from": 0, "price": 5}, {"from": 100, "price": 4}],
+    }
+    items = pd.DataFrame(
+        {
+            "id": ["gallium", "gan_wafer"],
+            "unit": ["kg", "wafer"],
+            "demand": [100, 1000],
+            "inputs": [None, {"gallium": 0.02}],
+            "source": ["illustrative", "illustrative"],
+        }
+    )
     nan = float("nan")
-    suppliers = pd.DataFrame({
-        "id": ["ga-cn-1", "ga-jp-1", "ga-de-1", "wf-us-1", "wf-tw-1", "wf-cn-1"],
-        "item": ["gallium"] * 3 + ["gan_wafer"] * 3,
-        "country": ["CN", "JP", "DE", "US", "TW", "CN"],
-        "owner": [None, None, "DE", None, None, None],
-        "unit_cost": [600, 1400, nan, nan, 4.5, 3],
-        "price_tiers": [None, None, tiers_de, tiers_us, None, None],
-        "capacity": [400, 300, 300, 2000, 2000, 2000],
-        "min_order": [nan, 20, nan, nan, nan, nan],
-        "fixed_cost": [nan, 2000, nan, nan, nan, nan],
-        "exit_clause": [False, True, True, True, True, True],
-        "source": ["illustrative"] * 6,
-    })
+    suppliers = pd.DataFrame(
+        {
+            "id": ["ga-cn-1", "ga-jp-1", "ga-de-1", "wf-us-1", "wf-tw-1", "wf-cn-1"],
+            "item": ["gallium"] * 3 + ["gan_wafer"] * 3,
+            "country": ["CN", "JP", "DE", "US", "TW", "CN"],
+            "owner": [None, None, "DE", None, None, None],
+            "unit_cost": [600, 1400, nan, nan, 4.5, 3],
+            "price_tiers": [None, None, tiers_de, tiers_us, None, None],
+            "capacity": [400, 300, 300, 2000, 2000, 2000],
+            "min_order": [nan, 20, nan, nan, nan, nan],
+            "fixed_cost": [nan, 2000, nan, nan, nan, nan],
+            "exit_clause": [False, True, True, True, True, True],
+            "source": ["illustrative"] * 6,
+        }
+    )
     return items, suppliers
 
 
@@ -286,9 +356,13 @@ def test_from_frames_errors_are_located() -> None:
 
 
 def test_from_dict_errors_are_collected_and_located() -> None:
-    doc = {"trustsource": 1, "items": [{"id": "gallium", "demand": -1}],
-           "suppliers": [{"id": "ga-jp-1", "item": "gallium", "country": "JP",
-                          "unit_cost": 1, "capacty": 3}]}
+    doc = {
+        "trustsource": 1,
+        "items": [{"id": "gallium", "demand": -1}],
+        "suppliers": [
+            {"id": "ga-jp-1", "item": "gallium", "country": "JP", "unit_cost": 1, "capacty": 3}
+        ],
+    }
     with pytest.raises(InstanceError) as info:
         Instance.from_dict(doc)
     issues = info.value.issues
@@ -372,8 +446,7 @@ def _site_doc(**supplier: object) -> dict[str, object]:
         "suppliers": [
             {"id": "ga-dowa", "item": "gallium", "site": "dowa-akita", "unit_cost": 10},
             {"id": "ge-umi", "item": "germanium", "site": "umicore-us", "unit_cost": 20},
-            {"id": "ga-umi", "item": "gallium", "site": "umicore-us", "unit_cost": 12,
-             **supplier},
+            {"id": "ga-umi", "item": "gallium", "site": "umicore-us", "unit_cost": 12, **supplier},
         ],
     }
 
@@ -396,12 +469,20 @@ def test_supplier_repeating_its_site_country_is_accepted() -> None:
 def test_supplier_contradicting_its_site_country_is_an_error() -> None:
     with pytest.raises(InstanceError) as info:
         Instance.from_dict(_site_doc(country="DE"))
-    _assert_reported(info.value.issues, r"suppliers\[2\] \(ga-umi\)", "country",
-                     r"'DE' contradicts site 'umicore-us'")
+    _assert_reported(
+        info.value.issues,
+        r"suppliers\[2\] \(ga-umi\)",
+        "country",
+        r"'DE' contradicts site 'umicore-us'",
+    )
 
 
 def test_supplier_contradicting_its_site_owner_is_an_error() -> None:
     with pytest.raises(InstanceError) as info:
         Instance.from_dict(_site_doc(owner="CN"))
-    _assert_reported(info.value.issues, r"suppliers\[2\] \(ga-umi\)", "owner",
-                     r"'CN' contradicts site 'umicore-us'")
+    _assert_reported(
+        info.value.issues,
+        r"suppliers\[2\] \(ga-umi\)",
+        "owner",
+        r"'CN' contradicts site 'umicore-us'",
+    )

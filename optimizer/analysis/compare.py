@@ -35,15 +35,45 @@ from trustsource.solve import solve
 
 BASELINE = "baseline"
 
-SUMMARY_COLUMNS = ["variant", "status", "status_text", "cost", "purchase_cost",
-                   "shortfall_penalty", "shortfall_items", "worst_shortfall_item",
-                   "worst_shortfall", "worst_shortfall_share", "diff", "diff_pct",
-                   "purchase_diff", "max_hhi", "max_hhi_item", "max_top_share", "top_item",
-                   "top_country", "binding_rules", "n_binding", "n_awarded", "n_rules",
-                   "description"]
-ITEM_COLUMNS = ["item", "unit", "demand", "supply", "shortfall", "shortfall_share",
-                "shortfall_penalty", "hhi", "top_country", "top_share", "n_suppliers",
-                "n_countries"]
+SUMMARY_COLUMNS = [
+    "variant",
+    "status",
+    "status_text",
+    "cost",
+    "purchase_cost",
+    "shortfall_penalty",
+    "shortfall_items",
+    "worst_shortfall_item",
+    "worst_shortfall",
+    "worst_shortfall_share",
+    "diff",
+    "diff_pct",
+    "purchase_diff",
+    "max_hhi",
+    "max_hhi_item",
+    "max_top_share",
+    "top_item",
+    "top_country",
+    "binding_rules",
+    "n_binding",
+    "n_awarded",
+    "n_rules",
+    "description",
+]
+ITEM_COLUMNS = [
+    "item",
+    "unit",
+    "demand",
+    "supply",
+    "shortfall",
+    "shortfall_share",
+    "shortfall_penalty",
+    "hhi",
+    "top_country",
+    "top_share",
+    "n_suppliers",
+    "n_countries",
+]
 
 
 @dataclass
@@ -73,26 +103,39 @@ class Comparison:
         }
 
     def __repr__(self) -> str:
-        lines = [f"Comparison({self.instance_name!r}: baseline and "
-                 f"{len(self.summary) - 1} variants, {self.currency})"]
+        lines = [
+            f"Comparison({self.instance_name!r}: baseline and "
+            f"{len(self.summary) - 1} variants, {self.currency})"
+        ]
         for r in self.summary.itertuples():
             if r.cost is None or (isinstance(r.cost, float) and math.isnan(r.cost)):
                 lines.append(f"  {r.variant}: {r.status}")
                 continue
             diff = "" if r.variant == BASELINE else f" ({_signed(r.diff)}, {_pct(r.diff_pct)})"
-            split = (f" = purchase {r.purchase_cost:,.2f} + shortfall penalty "
-                     f"{r.shortfall_penalty:,.2f}" if r.shortfall_items > 0 else "")
-            lines.append(f"  {r.variant}: {r.status_text}, cost {r.cost:,.2f}{split}{diff}, "
-                         f"max HHI {r.max_hhi:,.0f}, top {r.top_country} {r.max_top_share:.0%} "
-                         f"({r.top_item}), {r.n_awarded} awarded, binding: "
-                         f"{r.binding_rules or '-'}")
+            split = (
+                f" = purchase {r.purchase_cost:,.2f} + shortfall penalty {r.shortfall_penalty:,.2f}"
+                if r.shortfall_items > 0
+                else ""
+            )
+            lines.append(
+                f"  {r.variant}: {r.status_text}, cost {r.cost:,.2f}{split}{diff}, "
+                f"max HHI {r.max_hhi:,.0f}, top {r.top_country} {r.max_top_share:.0%} "
+                f"({r.top_item}), {r.n_awarded} awarded, binding: "
+                f"{r.binding_rules or '-'}"
+            )
         return "\n".join(lines)
 
     __str__ = __repr__
 
 
-def compare(instance: Instance, variants: list[str] | None = None, *, workers: int | None = None,
-            time_limit: float | None = None, mip_rel_gap: float = 1e-4) -> Comparison:
+def compare(
+    instance: Instance,
+    variants: list[str] | None = None,
+    *,
+    workers: int | None = None,
+    time_limit: float | None = None,
+    mip_rel_gap: float = 1e-4,
+) -> Comparison:
     """Solve the baseline and each named variant (default: all) and tabulate them.
 
     Args:
@@ -116,24 +159,42 @@ def compare(instance: Instance, variants: list[str] | None = None, *, workers: i
     plans = {BASELINE: base, **{n: results[(n,)] for n in names}}
     descriptions = {n: instance.variants[n].description or "" for n in names}
     descriptions[BASELINE] = "the instance's own rules"
-    summary = pd.DataFrame([_summary_row(name, plan, base, descriptions[name])
-                            for name, plan in plans.items()], columns=SUMMARY_COLUMNS)
-    items = pd.concat([_item_rows(name, plan) for name, plan in plans.items()],
-                      ignore_index=True)
-    timings = {"total": time.perf_counter() - t0, "baseline": t_base,
-               "n_solves": float(len(plans)), "workers": float(n_workers)}
+    summary = pd.DataFrame(
+        [_summary_row(name, plan, base, descriptions[name]) for name, plan in plans.items()],
+        columns=SUMMARY_COLUMNS,
+    )
+    items = pd.concat([_item_rows(name, plan) for name, plan in plans.items()], ignore_index=True)
+    timings = {
+        "total": time.perf_counter() - t0,
+        "baseline": t_base,
+        "n_solves": float(len(plans)),
+        "workers": float(n_workers),
+    }
     return Comparison(instance.name, instance.currency, summary, items, plans, timings)
 
 
 def _summary_row(name: str, plan: Plan, base: Plan, description: str) -> dict[str, Any]:
     n_rules = int(plan.rules["rule"].nunique()) if len(plan.rules) else 0
-    row: dict[str, Any] = {"variant": name, "status": plan.status.value,
-                           "status_text": plan.status_text, "cost": math.nan,
-                           **plan.shortfall_summary(), "diff": math.nan, "diff_pct": math.nan,
-                           "purchase_diff": math.nan, "max_hhi": math.nan,
-                           "max_hhi_item": None, "max_top_share": math.nan, "top_item": None,
-                           "top_country": None, "binding_rules": "", "n_binding": 0,
-                           "n_awarded": 0, "n_rules": n_rules, "description": description}
+    row: dict[str, Any] = {
+        "variant": name,
+        "status": plan.status.value,
+        "status_text": plan.status_text,
+        "cost": math.nan,
+        **plan.shortfall_summary(),
+        "diff": math.nan,
+        "diff_pct": math.nan,
+        "purchase_diff": math.nan,
+        "max_hhi": math.nan,
+        "max_hhi_item": None,
+        "max_top_share": math.nan,
+        "top_item": None,
+        "top_country": None,
+        "binding_rules": "",
+        "n_binding": 0,
+        "n_awarded": 0,
+        "n_rules": n_rules,
+        "description": description,
+    }
     if not plan.has_solution or plan.objective is None:
         return row
     row["cost"] = plan.objective

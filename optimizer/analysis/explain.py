@@ -30,6 +30,7 @@ bound of each) allow. A difference is *proven* when both solves are optimal (wit
 requested gap); otherwise its point value is NaN (JSON null) and only the interval is reported,
 so a solve stopped by a time limit never shows up as a plain (possibly negative) price.
 """
+
 from __future__ import annotations
 
 import logging
@@ -122,8 +123,7 @@ class Explanation:
     baseline_plan: Plan | None = None
     rules: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=RULE_COLUMNS))
     families: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=FAMILY_COLUMNS))
-    marginal: pd.DataFrame = field(
-        default_factory=lambda: pd.DataFrame(columns=MARGINAL_COLUMNS))
+    marginal: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=MARGINAL_COLUMNS))
     currency: str = ""
     instance_name: str = ""
     options: dict[str, Any] = field(default_factory=dict)
@@ -170,9 +170,11 @@ class Explanation:
         lines = [f"{head}, plan cost {money(self.base.objective, cur)}"]
         if self.base.status is not Status.OPTIMAL:
             lo, hi = self.base.bound, self.base.objective
-            lines.append(f"  the plan is not proven optimal: the solve stopped at a "
-                         f"{gap_pct(gap_of(self.base))} gap; the optimum lies "
-                         f"{range_text(0.0 if lo is None else lo, hi, cur)}")
+            lines.append(
+                f"  the plan is not proven optimal: the solve stopped at a "
+                f"{gap_pct(gap_of(self.base))} gap; the optimum lies "
+                f"{range_text(0.0 if lo is None else lo, hi, cur)}"
+            )
         lines.extend("  " + t for t in self.cost_of_trust_lines())
         for r in self.rules.itertuples():
             lines.append("  " + _rule_sentence(r, cur))
@@ -190,19 +192,28 @@ class Explanation:
         cur = self.currency
         if self.baseline_cost is None and self.cost_of_trust_low is None:
             return []
-        if self.cost_of_trust is not None and is_plain(self.cost_of_trust,
-                                                       self.cost_of_trust_proven,
-                                                       self.base.objective or 0.0):
-            return [f"cost of trust {money(self.cost_of_trust, cur)} "
-                    f"({pct(_ratio(self.cost_of_trust, self.base.objective))} of the plan): "
-                    f"without any rule the cheapest plan costs {money(self.baseline_cost, cur)}"]
+        if self.cost_of_trust is not None and is_plain(
+            self.cost_of_trust, self.cost_of_trust_proven, self.base.objective or 0.0
+        ):
+            return [
+                f"cost of trust {money(self.cost_of_trust, cur)} "
+                f"({pct(_ratio(self.cost_of_trust, self.base.objective))} of the plan): "
+                f"without any rule the cheapest plan costs {money(self.baseline_cost, cur)}"
+            ]
         if self.cost_of_trust_low is None:
-            return [f"cost of trust unknown: the solve without any rule ended "
-                    f"{self.baseline_status}"]
-        words = unproven_text([("the plan", self.base.status.value, gap_of(self.base)),
-                               ("without any rule", self.baseline_status, self.baseline_gap)],
-                              self.cost_of_trust_low, self.cost_of_trust_high or math.inf, cur,
-                              what="cost of trust")
+            return [
+                f"cost of trust unknown: the solve without any rule ended {self.baseline_status}"
+            ]
+        words = unproven_text(
+            [
+                ("the plan", self.base.status.value, gap_of(self.base)),
+                ("without any rule", self.baseline_status, self.baseline_gap),
+            ],
+            self.cost_of_trust_low,
+            self.cost_of_trust_high or math.inf,
+            cur,
+            what="cost of trust",
+        )
         return [f"cost of trust {words}"]
 
     def __repr__(self) -> str:
@@ -251,8 +262,12 @@ def explain(
         ``trustsource.diagnose`` on an infeasible instance.
     """
     t0 = time.perf_counter()
-    opts: dict[str, Any] = {"time_limit": time_limit, "mip_rel_gap": mip_rel_gap,
-                            "threads": threads, "exit_form": exit_form}
+    opts: dict[str, Any] = {
+        "time_limit": time_limit,
+        "mip_rel_gap": mip_rel_gap,
+        "threads": threads,
+        "exit_form": exit_form,
+    }
     # Only what differs from solve's defaults, so the recorded options stay as they were.
     if backend != "highspy":
         opts["backend"] = backend
@@ -261,12 +276,15 @@ def explain(
     options = {**opts, "workers": workers, "marginals": marginals}
     base = solve(instance, **opts)  # type: ignore[arg-type]
     t_base = time.perf_counter() - t0
-    out = Explanation(base=base, currency=instance.currency, instance_name=instance.name,
-                      options=options)
+    out = Explanation(
+        base=base, currency=instance.currency, instance_name=instance.name, options=options
+    )
     if not base.has_solution or base.objective is None:
-        out.message = (f"no plan to explain ({base.status.value}): "
-                       + ("run `trustsource diagnose` to see which rules conflict"
-                          if base.status is Status.INFEASIBLE else base.message))
+        out.message = f"no plan to explain ({base.status.value}): " + (
+            "run `trustsource diagnose` to see which rules conflict"
+            if base.status is Status.INFEASIBLE
+            else base.message
+        )
         out.timings = {"total": time.perf_counter() - t0, "base": t_base, "n_solves": 1}
         return out
 
@@ -285,8 +303,7 @@ def explain(
         drops.setdefault(frozenset(family_names[k]), _without(doc, set(family_names[k])))
     if names:
         drops.setdefault(frozenset(names), _without(doc, set(names)))
-    tasks: dict[tuple[Any, ...], dict[str, Any]] = {
-        ("drop", key): d for key, d in drops.items()}
+    tasks: dict[tuple[Any, ...], dict[str, Any]] = {("drop", key): d for key, d in drops.items()}
 
     # Tightened copies for the marginals, unless the plan already meets the tighter limit.
     marg_rows: list[dict[str, Any]] = []
@@ -303,9 +320,15 @@ def explain(
     lp_note = ""
     lp_info: dict[str, Any] = {}
     if marginals and marg_rows:
-        lp, lp_note = lp_marginals(instance, base, time_limit=time_limit,
-                                   mip_rel_gap=mip_rel_gap, threads=threads, exit_form=exit_form,
-                                   solve_info=lp_info)
+        lp, lp_note = lp_marginals(
+            instance,
+            base,
+            time_limit=time_limit,
+            mip_rel_gap=mip_rel_gap,
+            threads=threads,
+            exit_form=exit_form,
+            solve_info=lp_info,
+        )
     t_lp = time.perf_counter() - t2
 
     cost = float(base.objective)
@@ -314,15 +337,28 @@ def explain(
     how = binding_texts(base)
     for rule, name in zip(rules, names):
         without = results[("drop", frozenset([name]))]
-        rule_rows.append(_price_row(name, rule.kind, base, without, binding.get(name, ""),
-                                    how.get(name, ""),
-                                    _effect_without(instance, rule, name, without)))
+        rule_rows.append(
+            _price_row(
+                name,
+                rule.kind,
+                base,
+                without,
+                binding.get(name, ""),
+                how.get(name, ""),
+                _effect_without(instance, rule, name, without),
+            )
+        )
     fam_rows = []
     for k in kinds:
         without = results[("drop", frozenset(family_names[k]))]
         row = _price_row(k, k, base, without, "", "", "")
-        fam_rows.append({"kind": k, "rules": ", ".join(family_names[k]),
-                         **{c: row[c] for c in FAMILY_COLUMNS if c in row and c != "kind"}})
+        fam_rows.append(
+            {
+                "kind": k,
+                "rules": ", ".join(family_names[k]),
+                **{c: row[c] for c in FAMILY_COLUMNS if c in row and c != "kind"},
+            }
+        )
     baseline = results[("drop", frozenset(names))] if names else base
     out.baseline_cost = baseline.objective if baseline.has_solution else None
     out.baseline_status = baseline.status.value
@@ -337,11 +373,17 @@ def explain(
         out.cost_of_trust = cost - out.baseline_cost
     out.rules = pd.DataFrame(rule_rows, columns=RULE_COLUMNS)
     out.families = pd.DataFrame(fam_rows, columns=FAMILY_COLUMNS)
-    out.marginal = _finish_marginals(marg_rows, results, lp, lp_note, base, cost,
-                                     (lp_info.get("status", ""), lp_info.get("gap")))
-    out.timings = {"total": time.perf_counter() - t0, "base": t_base, "resolves": t_resolves,
-                   "lp": t_lp, "n_solves": 1 + len(tasks) + (1 if lp or lp_note else 0),
-                   "workers": n_workers}
+    out.marginal = _finish_marginals(
+        marg_rows, results, lp, lp_note, base, cost, (lp_info.get("status", ""), lp_info.get("gap"))
+    )
+    out.timings = {
+        "total": time.perf_counter() - t0,
+        "base": t_base,
+        "resolves": t_resolves,
+        "lp": t_lp,
+        "n_solves": 1 + len(tasks) + (1 if lp or lp_note else 0),
+        "workers": n_workers,
+    }
     return out
 
 
@@ -352,22 +394,33 @@ def _without(doc: dict[str, Any], drop: set[str]) -> dict[str, Any]:
     return out
 
 
-def _price_row(name: str, kind: str, base: Plan, without: Plan, binding: str, how: str,
-               effect: str) -> dict[str, Any]:
+def _price_row(
+    name: str, kind: str, base: Plan, without: Plan, binding: str, how: str, effect: str
+) -> dict[str, Any]:
     """One priced rule (or family): the two costs, the proven price or only its interval."""
     cost = float(base.objective) if base.objective is not None else math.nan
     cw = without.objective if without.has_solution and without.objective is not None else None
     d = difference(base, without)
     # A price from unproven solves is not a number anyone should quote: NaN, with its interval.
     price = cost - cw if d["proven"] and cw is not None else math.nan
-    return {"rule": name, "kind": kind, "cost_with": cost,
-            "cost_without": math.nan if cw is None else cw,
-            "price": price,
-            "price_share": math.nan if math.isnan(price) else (_ratio(price, cost) or 0.0),
-            "price_low": d["low"], "price_high": d["high"], "proven": bool(d["proven"]),
-            "status_with": d["status_with"], "gap_with": d["gap_with"],
-            "status_without": d["status_without"], "gap_without": d["gap_without"],
-            "binding_items": binding, "binding_text": how, "effect_without": effect}
+    return {
+        "rule": name,
+        "kind": kind,
+        "cost_with": cost,
+        "cost_without": math.nan if cw is None else cw,
+        "price": price,
+        "price_share": math.nan if math.isnan(price) else (_ratio(price, cost) or 0.0),
+        "price_low": d["low"],
+        "price_high": d["high"],
+        "proven": bool(d["proven"]),
+        "status_with": d["status_with"],
+        "gap_with": d["gap_with"],
+        "status_without": d["status_without"],
+        "gap_without": d["gap_without"],
+        "binding_items": binding,
+        "binding_text": how,
+        "effect_without": effect,
+    }
 
 
 def _binding_items(plan: Plan) -> dict[str, str]:
@@ -376,12 +429,13 @@ def _binding_items(plan: Plan) -> dict[str, str]:
     if not len(rep):
         return {}
     hit = rep[rep["binding"].astype(bool)]
-    return {str(rule): ", ".join(dict.fromkeys(str(i) for i in grp["item"]))
-            for rule, grp in hit.groupby("rule", sort=False)}
+    return {
+        str(rule): ", ".join(dict.fromkeys(str(i) for i in grp["item"]))
+        for rule, grp in hit.groupby("rule", sort=False)
+    }
 
 
-def _effect_without(inst: Instance, rule: Any, name: str, without: Plan,
-                    limit: int = 3) -> str:
+def _effect_without(inst: Instance, rule: Any, name: str, without: Plan, limit: int = 3) -> str:
     """What the plan without ``rule`` does that the rule forbids, in words (from the verifier)."""
     if not without.has_solution:
         return ""
@@ -398,18 +452,26 @@ def _effect_without(inst: Instance, rule: Any, name: str, without: Plan,
     for v in found:
         t = float(supply.get(v.item, 0.0))
         if rule.kind in ("country_cap", "bloc_share") and v.subject and t > 0:
-            members = (inst.countries_of([v.subject]) if rule.kind == "bloc_share"
-                       else {v.subject})
-            share = float(alloc.loc[(alloc["item"] == v.item)
-                                    & alloc[basis].isin(members), "quantity"].sum()) / t
+            members = inst.countries_of([v.subject]) if rule.kind == "bloc_share" else {v.subject}
+            share = (
+                float(
+                    alloc.loc[
+                        (alloc["item"] == v.item) & alloc[basis].isin(members), "quantity"
+                    ].sum()
+                )
+                / t
+            )
             who = display_country(v.subject) if rule.kind == "country_cap" else v.subject
-            verb = "falls" if rule.kind == "bloc_share" and share < (rule.min_share or 0) \
-                else "rises"
+            verb = (
+                "falls" if rule.kind == "bloc_share" and share < (rule.min_share or 0) else "rises"
+            )
             parts.append(f"{who}'s share of {v.item} {verb} to {pct(share)}")
         elif rule.kind == "ban" and v.subject:
             role = "located in" if basis == "country" else "owned from"
-            parts.append(f"{v.excess:,.6g} {units.get(v.item, '')} of {v.item} come from "
-                         f"suppliers {role} {display_country(v.subject)}")
+            parts.append(
+                f"{v.excess:,.6g} {units.get(v.item, '')} of {v.item} come from "
+                f"suppliers {role} {display_country(v.subject)}"
+            )
         else:
             parts.append(v.message.replace(f" ({name})", ""))
     more = f" (and {len(parts) - limit} more)" if len(parts) > limit else ""
@@ -417,5 +479,3 @@ def _effect_without(inst: Instance, rule: Any, name: str, without: Plan,
 
 
 # --- marginal costs --------------------------------------------------------------------------
-
-

@@ -33,17 +33,51 @@ _MAX_HHI_ITERATIONS = 200
 
 # Every price carries the solves behind it: their statuses and gaps, whether the difference is
 # proven (both solves optimal) and the interval the bounds of the two solves allow.
-PROOF_COLUMNS = ["price_low", "price_high", "proven", "status_with", "gap_with",
-                 "status_without", "gap_without"]
-RULE_COLUMNS = ["rule", "kind", "cost_with", "cost_without", "price", "price_share",
-                *PROOF_COLUMNS, "binding_items", "binding_text", "effect_without"]
+PROOF_COLUMNS = [
+    "price_low",
+    "price_high",
+    "proven",
+    "status_with",
+    "gap_with",
+    "status_without",
+    "gap_without",
+]
+RULE_COLUMNS = [
+    "rule",
+    "kind",
+    "cost_with",
+    "cost_without",
+    "price",
+    "price_share",
+    *PROOF_COLUMNS,
+    "binding_items",
+    "binding_text",
+    "effect_without",
+]
 FAMILY_COLUMNS = ["kind", "rules", "cost_without", "price", "price_share", *PROOF_COLUMNS]
-MARGINAL_COLUMNS = ["rule", "kind", "item", "scope", "sense", "limit", "tightened_limit",
-                    "binding", "lp_marginal_per_pp", "lp_status", "lp_gap",
-                    "resolve_marginal_per_pp", "resolve_low", "resolve_high", "proven",
-                    "status_plan", "gap_plan", "status_tightened", "gap_tightened",
-                    "cost_tightened", "note"]
-
+MARGINAL_COLUMNS = [
+    "rule",
+    "kind",
+    "item",
+    "scope",
+    "sense",
+    "limit",
+    "tightened_limit",
+    "binding",
+    "lp_marginal_per_pp",
+    "lp_status",
+    "lp_gap",
+    "resolve_marginal_per_pp",
+    "resolve_low",
+    "resolve_high",
+    "proven",
+    "status_plan",
+    "gap_plan",
+    "status_tightened",
+    "gap_tightened",
+    "cost_tightened",
+    "note",
+]
 
 
 def money(v: float | None, currency: str = "") -> str:
@@ -144,8 +178,12 @@ def difference(tighter: Plan, looser: Plan, scale: float = 1.0) -> dict[str, Any
     """
     lw, uw = cost_bounds(tighter)
     lo, uo = cost_bounds(looser)
-    out: dict[str, Any] = {"status_with": tighter.status.value, "gap_with": gap_of(tighter),
-                           "status_without": looser.status.value, "gap_without": gap_of(looser)}
+    out: dict[str, Any] = {
+        "status_with": tighter.status.value,
+        "gap_with": gap_of(tighter),
+        "status_without": looser.status.value,
+        "gap_without": gap_of(looser),
+    }
     if tighter.status is Status.INFEASIBLE:
         inf = math.inf if looser.has_solution else math.nan
         return {**out, "point": inf, "low": inf, "high": inf, "proven": looser.has_solution}
@@ -186,8 +224,13 @@ def range_text(low: float, high: float, cur: str) -> str:
     return f"between {money(low, cur)} and {money(high, cur)}"
 
 
-def unproven_text(solves: list[tuple[str, str, float | None]], low: float, high: float,
-                  cur: str, what: str = "price") -> str:
+def unproven_text(
+    solves: list[tuple[str, str, float | None]],
+    low: float,
+    high: float,
+    cur: str,
+    what: str = "price",
+) -> str:
     """Why a difference is not a plain number, in words.
 
     ``solves``: ``(role, status, gap)`` of each solve behind it (role like ``with the rule``).
@@ -200,13 +243,13 @@ def unproven_text(solves: list[tuple[str, str, float | None]], low: float, high:
             parts.append(f"a {gap_pct(gap)} gap ({role})")
         elif status and status != Status.OPTIMAL.value:
             parts.append(f"{status} ({role})")
-    why = ("solves stopped at " + " and ".join(parts)) if parts else \
-        "the solves' gaps allow a range"
+    why = (
+        ("solves stopped at " + " and ".join(parts)) if parts else "the solves' gaps allow a range"
+    )
     return f"not proven: {why}; the {what} lies {range_text(low, high, cur)}"
 
 
-def price_cell(point: float, low: float, high: float, proven: bool, scale: float,
-               fmt: Any) -> str:
+def price_cell(point: float, low: float, high: float, proven: bool, scale: float, fmt: Any) -> str:
     """A price for a table: the number when proven and not negative, else ``[low, high]``.
 
     A negative difference of two optima is solver tolerance, never a price: it is shown as the
@@ -224,15 +267,14 @@ def price_cell(point: float, low: float, high: float, proven: bool, scale: float
 
 def is_plain(point: float, proven: bool, scale: float) -> bool:
     """Whether a price may be shown as a plain number (proven and not negative)."""
-    return bool(proven) and not math.isnan(point) and \
-        point >= -1e-7 * max(1.0, abs(scale))
+    return bool(proven) and not math.isnan(point) and point >= -1e-7 * max(1.0, abs(scale))
 
 
 def shortfall_reason(scope: Any) -> str:
     """The reason in a rule report ``scope`` that says the rule forces shortfall, else ``""``."""
     text = scope if isinstance(scope, str) else ""
     prefix = f"{SHORTFALL_SCOPE}: "
-    return text[len(prefix):] if text.startswith(prefix) else ""
+    return text[len(prefix) :] if text.startswith(prefix) else ""
 
 
 def unmet_shares(plan: Plan) -> dict[str, float]:
@@ -263,8 +305,11 @@ def binding_texts(plan: Plan) -> dict[str, str]:
         if not reason:
             continue
         share = unmet.get(str(r.item))
-        how = (f"{pct(share)} of {r.item} to go unmet" if share is not None
-               else f"{r.item}'s supply below what its suppliers could deliver")
+        how = (
+            f"{pct(share)} of {r.item} to go unmet"
+            if share is not None
+            else f"{r.item}'s supply below what its suppliers could deliver"
+        )
         text = f"{how}: {reason}"
         if text not in out.setdefault(str(r.rule), []):
             out[str(r.rule)].append(text)
@@ -277,13 +322,21 @@ def _rule_sentence(r: Any, cur: str) -> str:
         return f"{kind}: the instance without it was not solved ({r.status_without})"
     if not is_plain(r.price, r.proven, r.cost_with):
         out = f"{kind}: " + unproven_text(
-            [("with the rule", r.status_with, r.gap_with),
-             ("without it", r.status_without, r.gap_without)], r.price_low, r.price_high, cur)
+            [
+                ("with the rule", r.status_with, r.gap_with),
+                ("without it", r.status_without, r.gap_without),
+            ],
+            r.price_low,
+            r.price_high,
+            cur,
+        )
         return out + (f"; {r.binding_text}" if r.binding_text else "")
     if _is_zero(r.price, r.cost_with):
         if r.binding_items:
-            return (f"{kind} costs nothing: the plan is at its limit on {r.binding_items}, "
-                    "but the cheapest plan without it meets it too")
+            return (
+                f"{kind} costs nothing: the plan is at its limit on {r.binding_items}, "
+                "but the cheapest plan without it meets it too"
+            )
         return f"{kind} costs nothing: it does not bind"
     out = f"{kind} costs {money(r.price, cur)} ({pct(r.price_share)})"
     if r.binding_text:
@@ -296,18 +349,30 @@ def _rule_sentence(r: Any, cur: str) -> str:
 def _marginal_sentence(m: Any, cur: str) -> str:
     unit = "100 HHI points" if m.kind == "hhi_cap" else "1 pp"
     where = f"{m.item}" + (f" ({m.scope})" if m.scope else "")
-    limit = (f"{m.limit:,.0f} -> {m.tightened_limit:,.0f}" if m.kind == "hhi_cap"
-             else f"{pct(m.limit)} -> {pct(m.tightened_limit)}")
+    limit = (
+        f"{m.limit:,.0f} -> {m.tightened_limit:,.0f}"
+        if m.kind == "hhi_cap"
+        else f"{pct(m.limit)} -> {pct(m.tightened_limit)}"
+    )
     lp = money(m.lp_marginal_per_pp, cur)
     if m.lp_status not in ("", Status.OPTIMAL.value) and not math.isnan(m.lp_marginal_per_pp):
         lp += f" (at a plan {solve_label(m.lp_status, m.lp_gap)}, not proven optimal)"
     if is_plain(m.resolve_marginal_per_pp, m.proven, m.cost_tightened):
-        text = (f"{m.rule} on {where}, {limit}: {money(m.resolve_marginal_per_pp, cur)} per "
-                f"{unit} by re-solve, {lp} from the LP")
+        text = (
+            f"{m.rule} on {where}, {limit}: {money(m.resolve_marginal_per_pp, cur)} per "
+            f"{unit} by re-solve, {lp} from the LP"
+        )
     else:
-        words = unproven_text([("the plan", m.status_plan, m.gap_plan),
-                               ("1 pp tighter", m.status_tightened, m.gap_tightened)],
-                              m.resolve_low, m.resolve_high, cur, what=f"cost per {unit}")
+        words = unproven_text(
+            [
+                ("the plan", m.status_plan, m.gap_plan),
+                ("1 pp tighter", m.status_tightened, m.gap_tightened),
+            ],
+            m.resolve_low,
+            m.resolve_high,
+            cur,
+            what=f"cost per {unit}",
+        )
         text = f"{m.rule} on {where}, {limit}: {words}; {lp} from the LP"
     return f"{text}; {m.note}" if m.note else text
 
@@ -317,5 +382,3 @@ def _is_zero(v: float, scale: float, rel: float = 1e-7) -> bool:
 
 
 # --- the analysis ----------------------------------------------------------------------------
-
-

@@ -29,8 +29,9 @@ from trustsource.status import Status
 logger = logging.getLogger(__name__)
 
 
-def _marginal_rows(inst: Instance, base: Plan, doc: dict[str, Any],
-                   tasks: dict[tuple[Any, ...], dict[str, Any]]) -> list[dict[str, Any]]:
+def _marginal_rows(
+    inst: Instance, base: Plan, doc: dict[str, Any], tasks: dict[tuple[Any, ...], dict[str, Any]]
+) -> list[dict[str, Any]]:
     """One row per (share rule, item, bound); adds a re-solve task where one is needed."""
     from trustsource.verify import verify_plan
 
@@ -48,12 +49,20 @@ def _marginal_rows(inst: Instance, base: Plan, doc: dict[str, Any],
         old = float(rdoc[key])
         new = min(top, max(0.0, old + sign * step))
         row: dict[str, Any] = {
-            "rule": r.rule, "kind": r.kind, "item": r.item,
-            "scope": "" if r.scope is None or (isinstance(r.scope, float) and
-                                               math.isnan(r.scope)) else str(r.scope),
-            "sense": r.sense, "limit": old, "tightened_limit": new,
-            "binding": bool(r.binding), "step_fraction": abs(new - old) / step,
-            "resolve": float("nan"), "task": None, "note": "",
+            "rule": r.rule,
+            "kind": r.kind,
+            "item": r.item,
+            "scope": ""
+            if r.scope is None or (isinstance(r.scope, float) and math.isnan(r.scope))
+            else str(r.scope),
+            "sense": r.sense,
+            "limit": old,
+            "tightened_limit": new,
+            "binding": bool(r.binding),
+            "step_fraction": abs(new - old) / step,
+            "resolve": float("nan"),
+            "task": None,
+            "note": "",
         }
         rows.append(row)
         if new == old:
@@ -76,8 +85,9 @@ def _marginal_rows(inst: Instance, base: Plan, doc: dict[str, Any],
     return rows
 
 
-def _tightened_doc(doc: dict[str, Any], rdoc: dict[str, Any], item: str, key: str,
-                   new: float, all_items: list[str]) -> dict[str, Any]:
+def _tightened_doc(
+    doc: dict[str, Any], rdoc: dict[str, Any], item: str, key: str, new: float, all_items: list[str]
+) -> dict[str, Any]:
     """The document with ``rdoc``'s limit set to ``new`` for ``item`` only."""
     name = rdoc.get("name", rdoc.get("kind"))
     covered = list(rdoc.get("items") or all_items)
@@ -135,8 +145,7 @@ def lp_marginals(
     h = model.to_highs()
     md = model.data
     is_mip = model.stats["integers"] > 0
-    answer = run(h, is_mip=is_mip, time_limit=time_limit, mip_rel_gap=mip_rel_gap,
-                 threads=threads)
+    answer = run(h, is_mip=is_mip, time_limit=time_limit, mip_rel_gap=mip_rel_gap, threads=threads)
     # (rule, item, scale) of each appended cut row; a row divided by its scale (share units,
     # see Cut.scale) has its dual multiplied by it, so the price divides it back out.
     cut_rows: list[tuple[str, str, float]] = []
@@ -146,12 +155,18 @@ def lp_marginals(
         if not cuts or iterations >= _MAX_HHI_ITERATIONS:
             break
         for cut in cuts:
-            h.addRow(-highspy.kHighsInf, 0.0, len(cut.cols), cut.cols.astype(np.int32),
-                     cut.vals.astype(np.float64))
+            h.addRow(
+                -highspy.kHighsInf,
+                0.0,
+                len(cut.cols),
+                cut.cols.astype(np.int32),
+                cut.vals.astype(np.float64),
+            )
             cut_rows.append((cut.rule, cut.item, cut.scale))
         iterations += 1
-        answer = run(h, is_mip=is_mip, time_limit=time_limit, mip_rel_gap=mip_rel_gap,
-                     threads=threads)
+        answer = run(
+            h, is_mip=is_mip, time_limit=time_limit, mip_rel_gap=mip_rel_gap, threads=threads
+        )
     if solve_info is not None:
         solve_info["status"] = answer.status.value
         solve_info["gap"] = answer.mip_gap if is_mip else 0.0
@@ -161,8 +176,7 @@ def lp_marginals(
     idx = np.flatnonzero(integer).astype(np.int32)
     if len(idx):
         vals = np.round(answer.col_value[idx])
-        h.changeColsIntegrality(len(idx), idx,
-                                np.full(len(idx), highspy.HighsVarType.kContinuous))
+        h.changeColsIntegrality(len(idx), idx, np.full(len(idx), highspy.HighsVarType.kContinuous))
         h.changeColsBounds(len(idx), idx, vals, vals)
         if time_limit is not None:
             # HiGHS counts its time limit from the object's first run: give the LP its own.
@@ -174,10 +188,16 @@ def lp_marginals(
         return {}, "the LP with integer decisions fixed has no duals"
     note = ""
     lp_cost = float(info.objective_function_value)
-    if base is not None and base.objective is not None and abs(lp_cost - base.objective) > \
-            max(1e-6 * max(1.0, abs(base.objective)), (base.mip_gap or 0.0) * abs(base.objective)):
-        note = (f"the LP is at a plan costing {lp_cost:,.2f}, not {base.objective:,.2f} "
-                "(another optimum)")
+    if (
+        base is not None
+        and base.objective is not None
+        and abs(lp_cost - base.objective)
+        > max(1e-6 * max(1.0, abs(base.objective)), (base.mip_gap or 0.0) * abs(base.objective))
+    ):
+        note = (
+            f"the LP is at a plan costing {lp_cost:,.2f}, not {base.objective:,.2f} "
+            "(another optimum)"
+        )
     col = np.asarray(sol.col_value, dtype=float)
     dual = np.asarray(sol.row_dual, dtype=float)
     ctx = model.ctx
@@ -235,10 +255,15 @@ def _share_blocks(instance: Instance) -> dict[str, tuple[str, str, str]]:
     return out
 
 
-def _finish_marginals(rows: list[dict[str, Any]], results: dict[tuple[Any, ...], Plan],
-                      lp: dict[tuple[str, str, str], tuple[float, list[str]]], lp_note: str,
-                      base: Plan, cost: float,
-                      lp_solve: tuple[str, float | None] = ("", None)) -> pd.DataFrame:
+def _finish_marginals(
+    rows: list[dict[str, Any]],
+    results: dict[tuple[Any, ...], Plan],
+    lp: dict[tuple[str, str, str], tuple[float, list[str]]],
+    lp_note: str,
+    base: Plan,
+    cost: float,
+    lp_solve: tuple[str, float | None] = ("", None),
+) -> pd.DataFrame:
     """The marginal table: each re-solve's price (or, unproven, only its interval) and the LP's.
 
     ``lp_solve``: status and gap of the MIP whose integer decisions the LP fixed.
@@ -264,8 +289,9 @@ def _finish_marginals(rows: list[dict[str, Any]], results: dict[tuple[Any, ...],
             resolve = proof["point"]  # NaN unless both solves are optimal; inf if infeasible
             if plan.has_solution and plan.objective is not None:
                 tight_cost = float(plan.objective)
-                gap = ((base.mip_gap or 0.0) * abs(cost)
-                       + (plan.mip_gap or 0.0) * abs(tight_cost)) / frac
+                gap = (
+                    (base.mip_gap or 0.0) * abs(cost) + (plan.mip_gap or 0.0) * abs(tight_cost)
+                ) / frac
                 changes = _integer_changes(base, plan)
                 supply_moves = _supply_change(base, plan, row["item"])
             elif plan.status is Status.INFEASIBLE:
@@ -290,21 +316,49 @@ def _finish_marginals(rows: list[dict[str, Any]], results: dict[tuple[Any, ...],
             row["scope"] = ", ".join(scopes)  # every country (supplier) at the limit
         if not note:
             exact = 1e-7 * max(1.0, abs(cost))
-            note = _compare(row["kind"], lp_value, resolve, exact, gap, changes, supply_moves,
-                            lp_note, base.currency)
-        out.append({**row, "lp_marginal_per_pp": lp_value,
-                    "lp_status": lp_solve[0] if lp else "",
-                    "lp_gap": lp_solve[1] if lp else None,
-                    "resolve_marginal_per_pp": resolve, "resolve_low": low,
-                    "resolve_high": high, "proven": proven,
-                    "status_plan": base.status.value, "gap_plan": gap_of(base),
-                    "status_tightened": tight_status, "gap_tightened": tight_gap,
-                    "cost_tightened": tight_cost, "note": note})
+            note = _compare(
+                row["kind"],
+                lp_value,
+                resolve,
+                exact,
+                gap,
+                changes,
+                supply_moves,
+                lp_note,
+                base.currency,
+            )
+        out.append(
+            {
+                **row,
+                "lp_marginal_per_pp": lp_value,
+                "lp_status": lp_solve[0] if lp else "",
+                "lp_gap": lp_solve[1] if lp else None,
+                "resolve_marginal_per_pp": resolve,
+                "resolve_low": low,
+                "resolve_high": high,
+                "proven": proven,
+                "status_plan": base.status.value,
+                "gap_plan": gap_of(base),
+                "status_tightened": tight_status,
+                "gap_tightened": tight_gap,
+                "cost_tightened": tight_cost,
+                "note": note,
+            }
+        )
     return pd.DataFrame(out, columns=MARGINAL_COLUMNS)
 
 
-def _compare(kind: str, lp: float, resolve: float, exact: float, gap: float, changes: str,
-             supply_moves: str, lp_note: str, currency: str) -> str:
+def _compare(
+    kind: str,
+    lp: float,
+    resolve: float,
+    exact: float,
+    gap: float,
+    changes: str,
+    supply_moves: str,
+    lp_note: str,
+    currency: str,
+) -> str:
     """Why the LP and the re-solve marginal differ, in words (empty when they agree)."""
     if math.isinf(resolve):
         return "1 pp tighter is infeasible"
@@ -316,19 +370,27 @@ def _compare(kind: str, lp: float, resolve: float, exact: float, gap: float, cha
     if diff <= exact + 1e-6 * max(abs(lp), abs(resolve)):
         return lp_note
     if diff <= gap:
-        return (f"the difference is within the MIP gaps of the two solves ({money(gap, currency)}"
-                "); use mip_rel_gap=0 (--mip-gap 0) for exact marginals")
+        return (
+            f"the difference is within the MIP gaps of the two solves ({money(gap, currency)}"
+            "); use mip_rel_gap=0 (--mip-gap 0) for exact marginals"
+        )
     if changes:
         return f"integer effect: {changes}"
     if supply_moves:
-        return (f"the item's supply changes with the limit ({supply_moves}), which the LP's "
-                "first-order price does not capture")
+        return (
+            f"the item's supply changes with the limit ({supply_moves}), which the LP's "
+            "first-order price does not capture"
+        )
     if kind == "hhi_cap":
-        return ("the HHI cap is curved (and met within its tolerance): the LP's tangent price is "
-                "a first-order estimate")
+        return (
+            "the HHI cap is curved (and met within its tolerance): the LP's tangent price is "
+            "a first-order estimate"
+        )
     if resolve > lp:
-        return ("the LP price rises within the 1-pp step (a price tier, a capacity or another "
-                "limit is reached)")
+        return (
+            "the LP price rises within the 1-pp step (a price tier, a capacity or another "
+            "limit is reached)"
+        )
     return "the re-solve finds a cheaper way than the LP's (degenerate dual or another optimum)"
 
 
@@ -363,15 +425,17 @@ def _integer_changes(base: Plan, other: Plan) -> str:
     b_aw, b_q, b_s = state(base)
     o_aw, o_q, o_s = state(other)
     parts: list[str] = []
-    for verb, names in (("awards", o_aw - b_aw), ("drops", b_aw - o_aw),
-                        ("qualifies", (o_q - b_q) - (o_aw - b_aw)),
-                        ("stops qualifying", (b_q - o_q) - (b_aw - o_aw)),
-                        ("opens", o_s - b_s), ("closes", b_s - o_s)):
+    for verb, names in (
+        ("awards", o_aw - b_aw),
+        ("drops", b_aw - o_aw),
+        ("qualifies", (o_q - b_q) - (o_aw - b_aw)),
+        ("stops qualifying", (b_q - o_q) - (b_aw - o_aw)),
+        ("opens", o_s - b_s),
+        ("closes", b_s - o_s),
+    ):
         if names:
             parts.append(f"{verb} {', '.join(sorted(names))}")
     return ("the tighter plan " + "; ".join(parts)) if parts else ""
 
 
 # --- running the re-solves -------------------------------------------------------------------
-
-

@@ -37,8 +37,9 @@ def solve_document(doc: dict[str, Any], options: dict[str, Any]) -> Plan:
     return solve(inst, **options)
 
 
-def _run_all(tasks: dict[tuple[Any, ...], dict[str, Any]], opts: dict[str, Any],
-             workers: int) -> dict[tuple[Any, ...], Plan]:
+def _run_all(
+    tasks: dict[tuple[Any, ...], dict[str, Any]], opts: dict[str, Any], workers: int
+) -> dict[tuple[Any, ...], Plan]:
     if workers <= 1 or len(tasks) <= 1:
         return {key: solve_document(d, opts) for key, d in tasks.items()}
     worker_opts = dict(opts)
@@ -48,16 +49,17 @@ def _run_all(tasks: dict[tuple[Any, ...], dict[str, Any]], opts: dict[str, Any],
     ctx = multiprocessing.get_context("spawn")
     try:
         with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-            futures = {key: pool.submit(solve_document, d, worker_opts)
-                       for key, d in _largest_first(tasks)}
+            futures = {
+                key: pool.submit(solve_document, d, worker_opts) for key, d in _largest_first(tasks)
+            }
             return {key: fut.result() for key, fut in futures.items()}
     except (BrokenProcessPool, OSError) as exc:
         logger.warning("worker processes failed (%s); re-solving serially", exc)
         return {key: solve_document(d, opts) for key, d in tasks.items()}
 
 
-def _largest_first(tasks: dict[tuple[Any, ...], dict[str, Any]]
-                   ) -> Iterable[tuple[tuple[Any, ...], dict[str, Any]]]:
+def _largest_first(
+    tasks: dict[tuple[Any, ...], dict[str, Any]],
+) -> Iterable[tuple[tuple[Any, ...], dict[str, Any]]]:
     """Tasks with the most rules first (usually the slowest), for better load balance."""
     return sorted(tasks.items(), key=lambda kv: -len(kv[1].get("rules", [])))
-

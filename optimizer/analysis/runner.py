@@ -120,8 +120,13 @@ def _terminate(pool: ProcessPoolExecutor) -> None:
         proc.join(timeout=5)
 
 
-def _run_local(fn: Callable[[Any], Any], payloads: Sequence[Any], workers: int,
-               timeout: float | None, progress: Progress | None) -> list[Outcome]:
+def _run_local(
+    fn: Callable[[Any], Any],
+    payloads: Sequence[Any],
+    workers: int,
+    timeout: float | None,
+    progress: Progress | None,
+) -> list[Outcome]:
     total = len(payloads)
     results: dict[int, Outcome] = {}
     todo = list(range(total))
@@ -159,8 +164,14 @@ def _run_local(fn: Callable[[Any], Any], payloads: Sequence[Any], workers: int,
                             started.setdefault(fut, now)
                     late = [f for f in pending if now - started.get(f, now) > timeout]
                     for fut in late:
-                        done(Outcome(futures[fut], False, None,
-                                     f"timed out: still running after {timeout:g} s"))
+                        done(
+                            Outcome(
+                                futures[fut],
+                                False,
+                                None,
+                                f"timed out: still running after {timeout:g} s",
+                            )
+                        )
                     if late:
                         restart = True
                         break
@@ -174,14 +185,25 @@ def _run_local(fn: Callable[[Any], Any], payloads: Sequence[Any], workers: int,
             if isolate:
                 # One worker runs the tasks in order: the first unfinished one killed it.
                 culprit = todo.pop(0)
-                done(Outcome(culprit, False, None,
-                             "worker process died (BrokenProcessPool) while running this task"))
+                done(
+                    Outcome(
+                        culprit,
+                        False,
+                        None,
+                        "worker process died (BrokenProcessPool) while running this task",
+                    )
+                )
             isolate = True
     return [results[k] for k in range(total)]
 
 
-def _run_dask(fn: Callable[[Any], Any], payloads: Sequence[Any], scheduler: Any,
-              timeout: float | None, progress: Progress | None) -> list[Outcome]:
+def _run_dask(
+    fn: Callable[[Any], Any],
+    payloads: Sequence[Any],
+    scheduler: Any,
+    timeout: float | None,
+    progress: Progress | None,
+) -> list[Outcome]:
     import distributed
 
     own = not isinstance(scheduler, distributed.Client)
@@ -195,8 +217,9 @@ def _run_dask(fn: Callable[[Any], Any], payloads: Sequence[Any], scheduler: Any,
         pending = set(futures)
         while pending:
             try:
-                finished, still = distributed.wait(list(pending), timeout=_POLL,
-                                                   return_when="FIRST_COMPLETED")
+                finished, still = distributed.wait(
+                    list(pending), timeout=_POLL, return_when="FIRST_COMPLETED"
+                )
                 pending = set(still)
             except TimeoutError:
                 finished = set()
@@ -210,8 +233,7 @@ def _run_dask(fn: Callable[[Any], Any], payloads: Sequence[Any], scheduler: Any,
                         text = f"{type(exc).__name__}: {exc}"
                     except Exception as err:  # noqa: BLE001 - lost/cancelled futures
                         text = f"{type(err).__name__}: {err}"
-                    results[k] = Outcome(k, False, None, f"dask task failed ({fut.status}): "
-                                                         f"{text}")
+                    results[k] = Outcome(k, False, None, f"dask task failed ({fut.status}): {text}")
                 if progress is not None:
                     progress(len(results), total)
             if timeout is not None and pending:
@@ -225,8 +247,9 @@ def _run_dask(fn: Callable[[Any], Any], payloads: Sequence[Any], scheduler: Any,
                     client.cancel(late)
                     for fut in late:
                         k = index[fut.key]
-                        results[k] = Outcome(k, False, None,
-                                             f"timed out: still running after {timeout:g} s")
+                        results[k] = Outcome(
+                            k, False, None, f"timed out: still running after {timeout:g} s"
+                        )
                         if progress is not None:
                             progress(len(results), total)
                     pending -= set(late)
@@ -234,4 +257,3 @@ def _run_dask(fn: Callable[[Any], Any], payloads: Sequence[Any], scheduler: Any,
         if own:
             client.close()
     return [results[k] for k in range(total)]
-

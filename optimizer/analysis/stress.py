@@ -55,9 +55,20 @@ from trustsource.status import Status
 TOL = 1e-6
 PENALTY_FACTOR = 10.0
 
-SUMMARY_COLUMNS = ["scenario", "lost", "status", "rules", "cost", "purchase_cost",
-                   "extra_cost", "shortfall_cost", "total_shortfall", "worst_item",
-                   "worst_shortfall_share", "single_point_of_failure"]
+SUMMARY_COLUMNS = [
+    "scenario",
+    "lost",
+    "status",
+    "rules",
+    "cost",
+    "purchase_cost",
+    "extra_cost",
+    "shortfall_cost",
+    "total_shortfall",
+    "worst_item",
+    "worst_shortfall_share",
+    "single_point_of_failure",
+]
 
 
 @dataclass
@@ -84,11 +95,16 @@ class StressResult:
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict: plan status and cost, penalties, both tables, timings."""
         return {
-            "instance": self.instance_name, "currency": self.currency, "lose": self.lose,
-            "plan": {"status": self.plan.status.value,
-                     "objective": json_value(self.plan.objective)},
+            "instance": self.instance_name,
+            "currency": self.currency,
+            "lose": self.lose,
+            "plan": {
+                "status": self.plan.status.value,
+                "objective": json_value(self.plan.objective),
+            },
             "penalties": {k: json_value(v) for k, v in self.penalties.items()},
-            "summary": _records(self.summary), "shortfalls": _records(self.shortfalls),
+            "summary": _records(self.summary),
+            "shortfalls": _records(self.shortfalls),
             "single_points_of_failure": self.single_points_of_failure,
             "timings": {k: round(v, 6) for k, v in self.timings.items()},
             "message": self.message,
@@ -108,19 +124,28 @@ class StressResult:
             spof = "SINGLE POINT OF FAILURE, " if r.single_point_of_failure else ""
             short = "no shortfall"
             if r.total_shortfall > TOL:
-                short = (f"short {r.total_shortfall:,.6g} (worst {r.worst_item} "
-                         f"{r.worst_shortfall_share:.0%})")
-            lines.append(f"  {r.scenario}: {spof}{short}, extra cost {r.extra_cost:+,.2f}, "
-                         f"rules {r.rules}")
+                short = (
+                    f"short {r.total_shortfall:,.6g} (worst {r.worst_item} "
+                    f"{r.worst_shortfall_share:.0%})"
+                )
+            lines.append(
+                f"  {r.scenario}: {spof}{short}, extra cost {r.extra_cost:+,.2f}, rules {r.rules}"
+            )
         return "\n".join(lines)
 
     __str__ = __repr__
 
 
-def stress(instance: Instance, *, lose: Literal["country", "site"] = "country",
-           scenarios: Mapping[str, Mapping[str, float]] | None = None,
-           keep_rules: bool = True, workers: int | None = None, time_limit: float | None = None,
-           mip_rel_gap: float = 1e-4) -> StressResult:
+def stress(
+    instance: Instance,
+    *,
+    lose: Literal["country", "site"] = "country",
+    scenarios: Mapping[str, Mapping[str, float]] | None = None,
+    keep_rules: bool = True,
+    workers: int | None = None,
+    time_limit: float | None = None,
+    mip_rel_gap: float = 1e-4,
+) -> StressResult:
     """Solve the plan, then re-optimise under each loss scenario (see the module docstring).
 
     Args:
@@ -149,27 +174,49 @@ def stress(instance: Instance, *, lose: Literal["country", "site"] = "country",
     penalties = default_penalties(instance)
     empty = pd.DataFrame(columns=SUMMARY_COLUMNS)
     if not plan.has_solution or plan.objective is None:
-        return StressResult(instance.name, instance.currency, lose, plan, empty,
-                            _empty_shortfalls(), penalties, {}, {"total": t_plan},
-                            f"the plan is {plan.status.value}: nothing to stress "
-                            "(run `trustsource diagnose`)")
+        return StressResult(
+            instance.name,
+            instance.currency,
+            lose,
+            plan,
+            empty,
+            _empty_shortfalls(),
+            penalties,
+            {},
+            {"total": t_plan},
+            f"the plan is {plan.status.value}: nothing to stress (run `trustsource diagnose`)",
+        )
     kinds: dict[str, ScenarioKey] = {}
     if scenarios is None:
         scenarios = {k: {k: 0.0} for k in used_units(plan, lose)}
         # The automatic keys are known units: resolved as what they are, not by name.
         site_ids = {s.id for s in instance.sites}
-        kinds = {k: "country" if lose == "country" else ("site" if k in site_ids else "supplier")
-                 for k in scenarios}
-    tasks = {(name,): scenario_document(instance, plan, factors, penalties, keep_rules,
-                                        {k: kinds[k] for k in factors if k in kinds})
-             for name, factors in scenarios.items()}
+        kinds = {
+            k: "country" if lose == "country" else ("site" if k in site_ids else "supplier")
+            for k in scenarios
+        }
+    tasks = {
+        (name,): scenario_document(
+            instance,
+            plan,
+            factors,
+            penalties,
+            keep_rules,
+            {k: kinds[k] for k in factors if k in kinds},
+        )
+        for name, factors in scenarios.items()
+    }
     n_workers = _pick_workers(workers, len(tasks), t_plan)
     results = _run_all(tasks, opts, n_workers)
-    rules_note = {name: "kept" if keep_rules and instance.rules else "dropped"
-                  for name in scenarios}
+    rules_note = {
+        name: "kept" if keep_rules and instance.rules else "dropped" for name in scenarios
+    }
     if keep_rules and instance.rules:
-        retry = {k: _without_rules(tasks[k]) for k, p in results.items()
-                 if p.status in (Status.INFEASIBLE, Status.UNBOUNDED)}
+        retry = {
+            k: _without_rules(tasks[k])
+            for k, p in results.items()
+            if p.status in (Status.INFEASIBLE, Status.UNBOUNDED)
+        }
         if retry:
             results.update(_run_all(retry, opts, _pick_workers(workers, len(retry), t_plan)))
             for (name,) in retry:
@@ -181,18 +228,37 @@ def stress(instance: Instance, *, lose: Literal["country", "site"] = "country",
         rows.append(row)
         shorts.append(short)
     summary = pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
-    summary = summary.sort_values(["worst_shortfall_share", "total_shortfall", "extra_cost"],
-                                  ascending=False, na_position="first", kind="stable")
+    summary = summary.sort_values(
+        ["worst_shortfall_share", "total_shortfall", "extra_cost"],
+        ascending=False,
+        na_position="first",
+        kind="stable",
+    )
     order = {n: k for k, n in enumerate(summary["scenario"])}
     shortfalls = pd.concat(shorts, ignore_index=True) if shorts else _empty_shortfalls()
     if len(shortfalls):
         shortfalls = shortfalls.sort_values(
-            ["scenario", "shortfall_share"], key=lambda c: c.map(order) if c.name == "scenario"
-            else -c, kind="stable").reset_index(drop=True)
-    timings = {"total": time.perf_counter() - t0, "plan": t_plan,
-               "n_solves": float(1 + len(results)), "workers": float(n_workers)}
-    return StressResult(instance.name, instance.currency, lose, plan,
-                        summary.reset_index(drop=True), shortfalls, penalties, plans, timings)
+            ["scenario", "shortfall_share"],
+            key=lambda c: c.map(order) if c.name == "scenario" else -c,
+            kind="stable",
+        ).reset_index(drop=True)
+    timings = {
+        "total": time.perf_counter() - t0,
+        "plan": t_plan,
+        "n_solves": float(1 + len(results)),
+        "workers": float(n_workers),
+    }
+    return StressResult(
+        instance.name,
+        instance.currency,
+        lose,
+        plan,
+        summary.reset_index(drop=True),
+        shortfalls,
+        penalties,
+        plans,
+        timings,
+    )
 
 
 def check_scenarios(instance: Instance, scenarios: Mapping[str, Mapping[str, float]]) -> None:
@@ -206,9 +272,14 @@ def check_scenarios(instance: Instance, scenarios: Mapping[str, Mapping[str, flo
     for name, factors in scenarios.items():
         for key, f in factors.items():
             if not isinstance(f, (int, float)) or isinstance(f, bool) or not 0 <= f <= 1:
-                issues.append(Issue(where, f"scenarios.{cut(str(name), 40)}.{cut(str(key), 40)}",
-                                    f"capacity factor must be a number in [0, 1] (0 = lost, "
-                                    f"0.5 = halved), got {clip(f)}"))
+                issues.append(
+                    Issue(
+                        where,
+                        f"scenarios.{cut(str(name), 40)}.{cut(str(key), 40)}",
+                        f"capacity factor must be a number in [0, 1] (0 = lost, "
+                        f"0.5 = halved), got {clip(f)}",
+                    )
+                )
     if issues:
         raise InstanceError(issues)
 
@@ -235,8 +306,13 @@ def default_penalties(instance: Instance) -> dict[str, float]:
     price: dict[str, float] = {it.id: 0.0 for it in instance.items}
     fixed: dict[str, float] = {it.id: 0.0 for it in instance.items}
     for s in instance.suppliers:
-        p = s.unit_cost if s.unit_cost is not None else max(
-            b.price for b in s.price_tiers.breaks) if s.price_tiers else 0.0
+        p = (
+            s.unit_cost
+            if s.unit_cost is not None
+            else max(b.price for b in s.price_tiers.breaks)
+            if s.price_tiers
+            else 0.0
+        )
         price[s.item] = max(price[s.item], p * tariff)
         fixed[s.item] = max(fixed[s.item], s.fixed_cost + site_fixed.get(s.site or "", 0.0))
     items = {it.id: it for it in instance.items}
@@ -246,7 +322,8 @@ def default_penalties(instance: Instance) -> dict[str, float]:
         if i not in out:
             own = items[i].shortfall_penalty
             base = PENALTY_FACTOR * (price[i] + fixed[i]) + sum(
-                q * pen(j) for j, q in items[i].inputs.items())
+                q * pen(j) for j, q in items[i].inputs.items()
+            )
             # Capped at the largest cost validation accepts: the scenario is itself an instance.
             out[i] = own if own is not None else min(max(base, 1.0), MAX_COST)
         return out[i]
@@ -256,9 +333,14 @@ def default_penalties(instance: Instance) -> dict[str, float]:
     return out
 
 
-def scenario_document(instance: Instance, plan: Plan, factors: Mapping[str, float],
-                      penalties: Mapping[str, float], keep_rules: bool = True,
-                      kinds: Mapping[str, ScenarioKey] | None = None) -> dict[str, Any]:
+def scenario_document(
+    instance: Instance,
+    plan: Plan,
+    factors: Mapping[str, float],
+    penalties: Mapping[str, float],
+    keep_rules: bool = True,
+    kinds: Mapping[str, ScenarioKey] | None = None,
+) -> dict[str, Any]:
     """The schema-1 document of one scenario: capacities scaled, shortfall allowed.
 
     A key resolves as :func:`trustsource.checks.scenario_key_kind` says (bloc, country code,
@@ -292,8 +374,11 @@ def scenario_document(instance: Instance, plan: Plan, factors: Mapping[str, floa
         if f < 1.0 and (s.get("capacity") is not None or f == 0.0):
             s["capacity"] = f * s["capacity"] if s.get("capacity") is not None else 0.0
     for s in doc.get("suppliers", []):
-        f = min(sup_factor.get(s["id"], 1.0), country_factor.get(s["country"], 1.0),
-                site_factor.get(s.get("site") or "", 1.0))
+        f = min(
+            sup_factor.get(s["id"], 1.0),
+            country_factor.get(s["country"], 1.0),
+            site_factor.get(s.get("site") or "", 1.0),
+        )
         if f >= 1.0:
             continue
         cap = s.get("capacity")
@@ -321,14 +406,24 @@ def _without_rules(doc: dict[str, Any]) -> dict[str, Any]:
     return {**doc, "rules": []}
 
 
-def _scenario_rows(name: str, factors: Mapping[str, float], p: Plan, plan: Plan,
-                   rules: str) -> tuple[dict[str, Any], pd.DataFrame]:
+def _scenario_rows(
+    name: str, factors: Mapping[str, float], p: Plan, plan: Plan, rules: str
+) -> tuple[dict[str, Any], pd.DataFrame]:
     lost = ", ".join(k if v == 0 else f"{k} x{v:g}" for k, v in factors.items())
-    row: dict[str, Any] = {"scenario": name, "lost": lost, "status": p.status.value,
-                           "rules": rules, "cost": math.nan, "purchase_cost": math.nan,
-                           "extra_cost": math.nan, "shortfall_cost": math.nan,
-                           "total_shortfall": math.nan, "worst_item": None,
-                           "worst_shortfall_share": math.nan, "single_point_of_failure": False}
+    row: dict[str, Any] = {
+        "scenario": name,
+        "lost": lost,
+        "status": p.status.value,
+        "rules": rules,
+        "cost": math.nan,
+        "purchase_cost": math.nan,
+        "extra_cost": math.nan,
+        "shortfall_cost": math.nan,
+        "total_shortfall": math.nan,
+        "worst_item": None,
+        "worst_shortfall_share": math.nan,
+        "single_point_of_failure": False,
+    }
     if not p.has_solution or p.objective is None:
         return row, _empty_shortfalls()
     purchase = _purchase_cost(p)
@@ -337,23 +432,35 @@ def _scenario_rows(name: str, factors: Mapping[str, float], p: Plan, plan: Plan,
     items = p.items
     extra = items["shortfall"] - items["item"].map(base_short).fillna(0.0)
     share = [e / d if d > 0 else 0.0 for e, d in zip(extra, items["demand"])]
-    short = pd.DataFrame({"scenario": name, "item": items["item"], "unit": items["unit"],
-                          "demand": items["demand"], "shortfall": extra,
-                          "shortfall_share": share})
+    short = pd.DataFrame(
+        {
+            "scenario": name,
+            "item": items["item"],
+            "unit": items["unit"],
+            "demand": items["demand"],
+            "shortfall": extra,
+            "shortfall_share": share,
+        }
+    )
     short = short[short["shortfall"] > TOL].reset_index(drop=True)
-    row.update(cost=p.objective, purchase_cost=purchase,
-               extra_cost=purchase - _purchase_cost(plan),
-               shortfall_cost=penalty, total_shortfall=float(short["shortfall"].sum()),
-               worst_shortfall_share=float(short["shortfall_share"].max()) if len(short) else 0.0,
-               single_point_of_failure=bool(len(short)))
+    row.update(
+        cost=p.objective,
+        purchase_cost=purchase,
+        extra_cost=purchase - _purchase_cost(plan),
+        shortfall_cost=penalty,
+        total_shortfall=float(short["shortfall"].sum()),
+        worst_shortfall_share=float(short["shortfall_share"].max()) if len(short) else 0.0,
+        single_point_of_failure=bool(len(short)),
+    )
     if len(short):
         row["worst_item"] = short.at[short["shortfall_share"].idxmax(), "item"]
     return row, short
 
 
 def _empty_shortfalls() -> pd.DataFrame:
-    return pd.DataFrame(columns=["scenario", "item", "unit", "demand", "shortfall",
-                                 "shortfall_share"])
+    return pd.DataFrame(
+        columns=["scenario", "item", "unit", "demand", "shortfall", "shortfall_share"]
+    )
 
 
 def _records(df: pd.DataFrame) -> list[dict[str, Any]]:

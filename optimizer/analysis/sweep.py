@@ -34,8 +34,15 @@ from trustsource.errors import InstanceError, Issue
 from trustsource.instance import Instance
 from trustsource.results.plan import json_records
 
-NUMERIC_KEYS = ("max_share", "min_share", "coverage", "max_hhi", "count", "max_share_without",
-                "min_share_each")
+NUMERIC_KEYS = (
+    "max_share",
+    "min_share",
+    "coverage",
+    "max_hhi",
+    "count",
+    "max_share_without",
+    "min_share_each",
+)
 DEMAND_SCALE = "demand_scale"
 PER_ITEM_LIMIT = 6  # per-item columns when the swept items are at most this many
 MAX_POINTS = 10_000
@@ -120,8 +127,10 @@ class SweepResult:
         more = int(r["shortfall_items"]) - 1
         others = f", {more} more item{'s' if more > 1 else ''} short" if more > 0 else ""
         unproven = "" if r["status"] == "optimal" else f"; status {r['status']}, not proven"
-        return (f"first shortfall ({r['worst_shortfall_item']} "
-                f"{r['worst_shortfall_share']:.1%} short{others}{unproven})")
+        return (
+            f"first shortfall ({r['worst_shortfall_item']} "
+            f"{r['worst_shortfall_share']:.1%} short{others}{unproven})"
+        )
 
     @property
     def label(self) -> str:
@@ -131,14 +140,20 @@ class SweepResult:
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict: parameters, breaking point and the table as records."""
         records = json_records(self.table)
-        return {"instance": self.instance_name, "rule": self.rule, "param": self.param,
-                "currency": self.currency, "breaking_point": self.breaking_point,
-                "breaking_reason": self.breaking_reason,
-                "breaking_detail": self.breaking_detail,
-                "first_shortfall": self.first_shortfall,
-                "first_infeasible": self.first_infeasible,
-                "wall_seconds": round(self.wall_seconds, 6), "points": records,
-                "errors": {str(k): v for k, v in self.errors.items()}}
+        return {
+            "instance": self.instance_name,
+            "rule": self.rule,
+            "param": self.param,
+            "currency": self.currency,
+            "breaking_point": self.breaking_point,
+            "breaking_reason": self.breaking_reason,
+            "breaking_detail": self.breaking_detail,
+            "first_shortfall": self.first_shortfall,
+            "first_infeasible": self.first_infeasible,
+            "wall_seconds": round(self.wall_seconds, 6),
+            "points": records,
+            "errors": {str(k): v for k, v in self.errors.items()},
+        }
 
     def write(self, out_dir: str | Path) -> list[Path]:
         """Write sweep.csv, sweep.json, sweep.png and sweep.svg to ``out_dir``; return paths.
@@ -178,31 +193,69 @@ class SweepResult:
         ax.plot(ok["value"], ok["cost"], marker="o", lw=1.5, label="total cost")
         if "purchase_cost" in ok and self._short().any():
             purchase = ok["purchase_cost"].astype(float)
-            ax.plot(ok["value"], purchase, marker=".", lw=1, ls="--", color="tab:green",
-                    label="purchase cost")
-            ax.fill_between(ok["value"], purchase, ok["cost"].astype(float), color="tab:orange",
-                            alpha=0.25, lw=0, label="shortfall penalty")
+            ax.plot(
+                ok["value"],
+                purchase,
+                marker=".",
+                lw=1,
+                ls="--",
+                color="tab:green",
+                label="purchase cost",
+            )
+            ax.fill_between(
+                ok["value"],
+                purchase,
+                ok["cost"].astype(float),
+                color="tab:orange",
+                alpha=0.25,
+                lw=0,
+                label="shortfall penalty",
+            )
         values = sorted(t["value"])
-        half = (min(abs(b - a) for a, b in zip(values, values[1:])) / 2
-                if len(values) > 1 else 0.01)
+        half = min(abs(b - a) for a, b in zip(values, values[1:])) / 2 if len(values) > 1 else 0.01
         short = t[self._short().reindex(t.index)]
         for k, r in enumerate(short.itertuples()):
-            ax.axvspan(r.value - half, r.value + half, color="tab:orange", alpha=0.12, lw=0,
-                       label=None if k else "demand left unmet")
+            ax.axvspan(
+                r.value - half,
+                r.value + half,
+                color="tab:orange",
+                alpha=0.12,
+                lw=0,
+                label=None if k else "demand left unmet",
+            )
         bad = t[t["cost"].isna()]
         for k, r in enumerate(bad.itertuples()):
-            ax.axvspan(r.value - half, r.value + half, color="tab:red", alpha=0.15, lw=0,
-                       label=None if k else "infeasible / no plan")
+            ax.axvspan(
+                r.value - half,
+                r.value + half,
+                color="tab:red",
+                alpha=0.15,
+                lw=0,
+                label=None if k else "infeasible / no plan",
+            )
         if len(bad):
             y = ok["cost"].min() if len(ok) else 0.0
             ax.scatter(bad["value"], [y] * len(bad), marker="x", color="tab:red", zorder=3)
             for r in bad.itertuples():
-                ax.annotate(str(r.status), (r.value, y), textcoords="offset points",
-                            xytext=(0, 8), ha="center", fontsize=7, color="tab:red", rotation=90)
+                ax.annotate(
+                    str(r.status),
+                    (r.value, y),
+                    textcoords="offset points",
+                    xytext=(0, 8),
+                    ha="center",
+                    fontsize=7,
+                    color="tab:red",
+                    rotation=90,
+                )
         bp = self.breaking_point
         if bp is not None:
-            ax.axvline(bp, color="tab:red", ls="--", lw=1,
-                       label=f"breaking point {bp:g} ({self.breaking_reason})")
+            ax.axvline(
+                bp,
+                color="tab:red",
+                ls="--",
+                lw=1,
+                label=f"breaking point {bp:g} ({self.breaking_reason})",
+            )
         ax.set_xlabel(self.label)
         ax.set_ylabel(f"cost ({self.currency})" if self.currency else "cost")
         ax.set_title(f"{self.instance_name}: cost against {self.label}")
@@ -259,8 +312,14 @@ def sweep(
         options["threads"] = 1  # several processes already share the cores
     payloads = [(d, options, covered) for d in docs]
     t0 = time.perf_counter()
-    outcomes = run_many(solve_point, payloads, workers=workers, scheduler=scheduler,
-                        timeout=timeout, progress=progress)
+    outcomes = run_many(
+        solve_point,
+        payloads,
+        workers=workers,
+        scheduler=scheduler,
+        timeout=timeout,
+        progress=progress,
+    )
     wall = time.perf_counter() - t0
     rows, errors = [], {}
     for v, o in zip(values, outcomes):
@@ -275,8 +334,10 @@ def _covered_items(instance: Instance, rule: str | None, param: str) -> list[str
     all_items = [it.id for it in instance.items]
     if rule is None:
         if param != DEMAND_SCALE:
-            raise _bad("sweep", f"--param {param} needs --rule; without a rule only "
-                                f"'{DEMAND_SCALE}' can be swept")
+            raise _bad(
+                "sweep",
+                f"--param {param} needs --rule; without a rule only '{DEMAND_SCALE}' can be swept",
+            )
         return all_items
     if param == DEMAND_SCALE:
         raise _bad("sweep", f"'{DEMAND_SCALE}' scales every item's demand: give no rule")
@@ -285,17 +346,22 @@ def _covered_items(instance: Instance, rule: str | None, param: str) -> list[str
         from trustsource.errors import did_you_mean
 
         names = [r.name or "" for r in instance.rules]
-        raise _bad("sweep", f"no rule named '{rule}'{did_you_mean(rule, names)}; known: "
-                            f"{', '.join(names) or 'none'}")
+        raise _bad(
+            "sweep",
+            f"no rule named '{rule}'{did_you_mean(rule, names)}; known: "
+            f"{', '.join(names) or 'none'}",
+        )
     if param not in NUMERIC_KEYS or param not in type(spec).model_fields:
         keys = [k for k in NUMERIC_KEYS if k in type(spec).model_fields]
-        raise _bad("sweep", f"rule '{rule}' ({spec.kind}) has no numeric key '{param}'; "
-                            f"numeric keys: {', '.join(keys) or 'none'}")
+        raise _bad(
+            "sweep",
+            f"rule '{rule}' ({spec.kind}) has no numeric key '{param}'; "
+            f"numeric keys: {', '.join(keys) or 'none'}",
+        )
     return list(spec.items) if spec.items is not None else all_items
 
 
-def _point_doc(base: dict[str, Any], rule: str | None, param: str,
-               value: float) -> dict[str, Any]:
+def _point_doc(base: dict[str, Any], rule: str | None, param: str, value: float) -> dict[str, Any]:
     doc = dict(base)
     if rule is None:
         doc["items"] = [{**it, "demand": it.get("demand", 0.0) * value} for it in base["items"]]
@@ -304,8 +370,7 @@ def _point_doc(base: dict[str, Any], rule: str | None, param: str,
             if value != int(value):
                 raise _bad("sweep", f"count must be a whole number, got {value:g}")
             value = int(value)
-        doc["rules"] = [{**r, param: value} if r.get("name") == rule else r
-                        for r in base["rules"]]
+        doc["rules"] = [{**r, param: value} if r.get("name") == rule else r for r in base["rules"]]
     doc.pop("variants", None)
     return doc
 
@@ -317,9 +382,13 @@ def solve_point(payload: tuple[dict[str, Any], dict[str, Any], list[str]]) -> di
     doc, options, covered = payload
     inst = Instance.from_dict(doc, origin=str(doc.get("name", "<sweep>")))
     plan = solve(inst, **options)
-    row: dict[str, Any] = {"status": plan.status.value, "status_text": plan.status_text,
-                           "cost": plan.objective, **plan.shortfall_summary(),
-                           "mip_gap": plan.mip_gap}
+    row: dict[str, Any] = {
+        "status": plan.status.value,
+        "status_text": plan.status_text,
+        "cost": plan.objective,
+        **plan.shortfall_summary(),
+        "mip_gap": plan.mip_gap,
+    }
     items = plan.items
     if plan.has_solution and len(items):
         mine = items[items["item"].isin(covered)]
@@ -328,16 +397,20 @@ def solve_point(payload: tuple[dict[str, Any], dict[str, Any], list[str]]) -> di
         row["top_share"] = float(top["top_share"]) if top is not None else None
         row["top_country"] = top["top_country"] if top is not None else None
         row["top_item"] = top["item"] if top is not None else None
-        for col in [c for c in items.columns if c.startswith("share_")
-                    and c != "share_without_exit_clause"]:
+        for col in [
+            c for c in items.columns if c.startswith("share_") and c != "share_without_exit_clause"
+        ]:
             row[col] = float(mine[col].max()) if len(mine) else None
         if len(covered) <= PER_ITEM_LIMIT:
             for r in mine.itertuples():
                 row[f"hhi[{r.item}]"] = float(r.hhi)
                 row[f"top_share[{r.item}]"] = float(r.top_share)
         rules = plan.rules
-        row["binding"] = ",".join(sorted(set(rules.loc[rules["binding"].astype(bool),
-                                                       "rule"]))) if len(rules) else ""
+        row["binding"] = (
+            ",".join(sorted(set(rules.loc[rules["binding"].astype(bool), "rule"])))
+            if len(rules)
+            else ""
+        )
     row["solve_seconds"] = plan.timings.get("total", 0.0)
     row["message"] = plan.message if not plan.has_solution else ""
     return row
@@ -346,7 +419,10 @@ def solve_point(payload: tuple[dict[str, Any], dict[str, Any], list[str]]) -> di
 def _row(o: Outcome, covered: list[str]) -> dict[str, Any]:
     if o.ok:
         return dict(o.value)
-    return {"status": "error", "status_text": "error", "cost": None, "solve_seconds": o.seconds,
-            "message": o.error.splitlines()[0] if o.error else "error"}
-
-
+    return {
+        "status": "error",
+        "status_text": "error",
+        "cost": None,
+        "solve_seconds": o.seconds,
+        "message": o.error.splitlines()[0] if o.error else "error",
+    }

@@ -375,12 +375,17 @@ def atomic_folder(
     if out.exists() and not out.is_dir():
         raise OutputError(str(out), "it is a file, not a folder")
     if out.is_dir():
-        foreign = sorted(p.name for p in out.iterdir()
-                         if not any(fnmatch.fnmatch(p.name, pat) for pat in patterns))
+        foreign = sorted(
+            p.name
+            for p in out.iterdir()
+            if not any(fnmatch.fnmatch(p.name, pat) for pat in patterns)
+        )
         if foreign:
             shown = ", ".join(foreign[:5]) + (" ..." if len(foreign) > 5 else "")
-            raise OutputError(str(out), f"the folder exists and holds other files ({shown}); "
-                              "choose a new or empty folder")
+            raise OutputError(
+                str(out),
+                f"the folder exists and holds other files ({shown}); choose a new or empty folder",
+            )
     _make_folder(out.parent, out)
     try:
         tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp"))

@@ -65,8 +65,9 @@ def _e(v: Any) -> str:
     return html.escape(str(v), quote=True)
 
 
-def no_rules_plan(instance: Any, *, time_limit: float | None = None,
-                  mip_rel_gap: float = 1e-4) -> Any:
+def no_rules_plan(
+    instance: Any, *, time_limit: float | None = None, mip_rel_gap: float = 1e-4
+) -> Any:
     """The optimal plan of ``instance`` with every rule (and variant) dropped."""
     import trustsource
 
@@ -90,26 +91,32 @@ def bar_chart(shares: pd.Series, title: str) -> str:
     """A horizontal bar chart of shares (0..1) as an inline SVG string."""
     rows = [(str(k), float(v)) for k, v in shares.items()]
     if len(rows) > MAX_BARS:
-        rest = sum(v for _, v in rows[MAX_BARS - 1:])
-        rows = rows[:MAX_BARS - 1] + [(f"{len(rows) - MAX_BARS + 1} others", rest)]
+        rest = sum(v for _, v in rows[MAX_BARS - 1 :])
+        rows = rows[: MAX_BARS - 1] + [(f"{len(rows) - MAX_BARS + 1} others", rest)]
     width = LABEL_W + BAR_W + 60
     height = ROW_H * max(len(rows), 1) + 24
-    parts = [f'<svg width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
-             f'role="img" aria-label="{_e(title)}">',
-             f"<title>{_e(title)}</title>",
-             f'<text x="0" y="14" font-size="12" font-weight="bold">{_e(title)}</text>']
+    parts = [
+        f'<svg width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
+        f'role="img" aria-label="{_e(title)}">',
+        f"<title>{_e(title)}</title>",
+        f'<text x="0" y="14" font-size="12" font-weight="bold">{_e(title)}</text>',
+    ]
     if not rows:
         parts.append('<text x="0" y="36" font-size="12" fill="#a11">no supply / no plan</text>')
     for k, (label, share) in enumerate(rows):
         y = 22 + k * ROW_H
         w = max(share, 0.0) * BAR_W
         name = label if label.endswith("others") else f"{label} {display_country(label)}"
-        parts.append(f'<text x="{LABEL_W - 6}" y="{y + 13}" font-size="11" '
-                     f'text-anchor="end">{_e(name[:18])}</text>')
-        parts.append(f'<rect x="{LABEL_W}" y="{y + 2}" width="{w:.1f}" height="{ROW_H - 5}" '
-                     'fill="#3b6ea8"/>')
-        parts.append(f'<text x="{LABEL_W + w + 4:.1f}" y="{y + 13}" font-size="11">'
-                     f"{_e(pct(share))}</text>")
+        parts.append(
+            f'<text x="{LABEL_W - 6}" y="{y + 13}" font-size="11" '
+            f'text-anchor="end">{_e(name[:18])}</text>'
+        )
+        parts.append(
+            f'<rect x="{LABEL_W}" y="{y + 2}" width="{w:.1f}" height="{ROW_H - 5}" fill="#3b6ea8"/>'
+        )
+        parts.append(
+            f'<text x="{LABEL_W + w + 4:.1f}" y="{y + 13}" font-size="11">{_e(pct(share))}</text>'
+        )
     parts.append("</svg>")
     return "".join(parts)
 
@@ -122,8 +129,9 @@ def _table(df: pd.DataFrame, numeric: set[str] | None = None) -> str:
     head = "".join(f"<th>{_e(c)}</th>" for c in df.columns)
     body = []
     for row in df.itertuples(index=False):
-        cells = "".join(f'<td{" class=n" if c in numeric else ""}>{_e(v)}</td>'
-                        for c, v in zip(df.columns, row))
+        cells = "".join(
+            f"<td{' class=n' if c in numeric else ''}>{_e(v)}</td>" for c, v in zip(df.columns, row)
+        )
         body.append(f"<tr>{cells}</tr>")
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
@@ -153,8 +161,15 @@ def _rule_value(kind: str, v: Any) -> str:
 
 # --- shortfall: what the plan leaves unmet and what that costs ---------------------------------
 
-SHORTFALL_COLUMNS = ["item", "unit", "demand", "shortfall", "shortfall_share",
-                     "penalty_per_unit", "penalty"]
+SHORTFALL_COLUMNS = [
+    "item",
+    "unit",
+    "demand",
+    "shortfall",
+    "shortfall_share",
+    "penalty_per_unit",
+    "penalty",
+]
 SHORT_TOL = 1e-9
 """A shortfall below this share of the item's demand is solver noise, not unmet demand."""
 
@@ -166,8 +181,7 @@ def shortfall_table(plan: Any, instance: Any) -> pd.DataFrame:
     ``shortfall_penalty`` per unit; largest share first. Empty without a plan or shortfall.
     """
     it = getattr(plan, "items", None)
-    if plan is None or not plan.has_solution or it is None or not len(it) \
-            or "shortfall" not in it:
+    if plan is None or not plan.has_solution or it is None or not len(it) or "shortfall" not in it:
         return pd.DataFrame(columns=SHORTFALL_COLUMNS)
     per_unit = {i.id: float(i.shortfall_penalty or 0.0) for i in instance.items}
     rows = []
@@ -176,12 +190,19 @@ def shortfall_table(plan: Any, instance: Any) -> pd.DataFrame:
         share = short / demand if demand > 0 else 0.0
         if short > 0 and share > SHORT_TOL:
             rate = per_unit.get(str(item), 0.0)
-            rows.append({"item": item, "unit": unit, "demand": demand, "shortfall": short,
-                         "shortfall_share": share, "penalty_per_unit": rate,
-                         "penalty": short * rate})
+            rows.append(
+                {
+                    "item": item,
+                    "unit": unit,
+                    "demand": demand,
+                    "shortfall": short,
+                    "shortfall_share": share,
+                    "penalty_per_unit": rate,
+                    "penalty": short * rate,
+                }
+            )
     out = pd.DataFrame(rows, columns=SHORTFALL_COLUMNS)
-    return out.sort_values("shortfall_share", ascending=False, kind="stable").reset_index(
-        drop=True)
+    return out.sort_values("shortfall_share", ascending=False, kind="stable").reset_index(drop=True)
 
 
 def cost_split(plan: Any, instance: Any) -> tuple[float | None, float | None]:
@@ -196,8 +217,9 @@ def cost_split(plan: Any, instance: Any) -> tuple[float | None, float | None]:
     penalty = 0.0
     if len(it) and "shortfall" in it:
         per_unit = {i.id: float(i.shortfall_penalty or 0.0) for i in instance.items}
-        penalty = float(sum(float(u) * per_unit.get(str(i), 0.0)
-                            for i, u in zip(it["item"], it["shortfall"])))
+        penalty = float(
+            sum(float(u) * per_unit.get(str(i), 0.0) for i, u in zip(it["item"], it["shortfall"]))
+        )
     return float(plan.objective) - penalty, penalty
 
 
@@ -215,9 +237,11 @@ def status_words(plan: Any, instance: Any) -> str:
     worst = short.iloc[0]
     items = "1 item is" if len(short) == 1 else f"{len(short)} items are"
     _, penalty = cost_split(plan, instance)
-    return (f"{text}, but {items} short (worst {worst['item']}: {pct(worst['shortfall_share'])} "
-            f"of demand unmet) and {money(penalty, cur)} of the {money(plan.objective, cur)} "
-            "total is the penalty for unmet demand")
+    return (
+        f"{text}, but {items} short (worst {worst['item']}: {pct(worst['shortfall_share'])} "
+        f"of demand unmet) and {money(penalty, cur)} of the {money(plan.objective, cur)} "
+        "total is the penalty for unmet demand"
+    )
 
 
 def _trust_paragraphs(plan: Any, instance: Any, explanation: Any, baseline: Any) -> list[str]:
@@ -239,14 +263,22 @@ def _trust_paragraphs(plan: Any, instance: Any, explanation: Any, baseline: Any)
         return []
     out = []
     if point is not None and is_plain(point, proven, plan.objective or 0.0):
-        out.append(f"The cost of trust, what the rules add to the cheapest plan without any "
-                   f"rule, is <b>{_e(money(point, cur))}</b>"
-                   + (f" ({_e(pct(point / plan.objective))} of the plan)." if plan.objective
-                      else "."))
+        out.append(
+            f"The cost of trust, what the rules add to the cheapest plan without any "
+            f"rule, is <b>{_e(money(point, cur))}</b>"
+            + (f" ({_e(pct(point / plan.objective))} of the plan)." if plan.objective else ".")
+        )
     else:
-        words = unproven_text([("the plan", plan.status.value, gap_of(plan)),
-                               ("without any rule", base_status, base_gap)], low, high, cur,
-                              what="cost of trust")
+        words = unproven_text(
+            [
+                ("the plan", plan.status.value, gap_of(plan)),
+                ("without any rule", base_status, base_gap),
+            ],
+            low,
+            high,
+            cur,
+            what="cost of trust",
+        )
         out.append(f'<span class="warn">The cost of trust is {_e(words)}.</span>')
     p_buy, p_pen = cost_split(plan, instance)
     b_buy, b_pen = cost_split(baseline, instance)
@@ -254,18 +286,25 @@ def _trust_paragraphs(plan: Any, instance: Any, explanation: Any, baseline: Any)
         return out
     d_pen, d_buy = p_pen - b_pen, p_buy - b_buy
     total = d_pen + d_buy
-    out.append(f"Of the difference in cost, {_e(money(d_pen, cur))} is the penalty for demand "
-               f"left unmet (the plan pays {_e(money(p_pen, cur))} of penalty, the plan without "
-               f"rules {_e(money(b_pen, cur))}) and {_e(money(d_buy, cur))} is the change in "
-               "what is bought.")
+    out.append(
+        f"Of the difference in cost, {_e(money(d_pen, cur))} is the penalty for demand "
+        f"left unmet (the plan pays {_e(money(p_pen, cur))} of penalty, the plan without "
+        f"rules {_e(money(b_pen, cur))}) and {_e(money(d_buy, cur))} is the change in "
+        "what is bought."
+    )
     if total > 0 and d_pen > 0.5 * total:
-        most = ("All of the cost of trust, and more, is" if d_pen >= total else
-                f"Most of the cost of trust ({_e(pct(d_pen / total))}) is")
-        out.append(f'<span class="warn">{most} penalty for unmet demand, not dearer purchases: '
-                   "under these rules the plan leaves demand unmet rather than buying it "
-                   "elsewhere. It is optimal only in the sense that, at the penalty set in the "
-                   "instance, going without is cheaper than any supplier the rules allow."
-                   "</span>")
+        most = (
+            "All of the cost of trust, and more, is"
+            if d_pen >= total
+            else f"Most of the cost of trust ({_e(pct(d_pen / total))}) is"
+        )
+        out.append(
+            f'<span class="warn">{most} penalty for unmet demand, not dearer purchases: '
+            "under these rules the plan leaves demand unmet rather than buying it "
+            "elsewhere. It is optimal only in the sense that, at the penalty set in the "
+            "instance, going without is cheaper than any supplier the rules allow."
+            "</span>"
+        )
     return out
 
 
@@ -275,25 +314,35 @@ def _kpis(plan: Any, instance: Any, explanation: Any, baseline: Any) -> str:
     cur = plan.currency
     buy, penalty = cost_split(plan, instance)
     short = shortfall_table(plan, instance)
-    cards = [("total cost", money(plan.objective, cur)),
-             ("purchase cost", money(buy, cur)),
-             ("shortfall penalty", money(penalty, cur)),
-             ("items short", f"{len(short)} of {len(plan.items)}"),
-             ("MIP gap", "-" if gap_of(plan) is None else gap_pct(gap_of(plan))),
-             ("cost without rules",
-              money(baseline.objective if baseline is not None else None, cur))]
+    cards = [
+        ("total cost", money(plan.objective, cur)),
+        ("purchase cost", money(buy, cur)),
+        ("shortfall penalty", money(penalty, cur)),
+        ("items short", f"{len(short)} of {len(plan.items)}"),
+        ("MIP gap", "-" if gap_of(plan) is None else gap_pct(gap_of(plan))),
+        ("cost without rules", money(baseline.objective if baseline is not None else None, cur)),
+    ]
     if explanation is not None and explanation.cost_of_trust_low is not None:
-        trust = {"point": explanation.cost_of_trust, "low": explanation.cost_of_trust_low,
-                 "high": explanation.cost_of_trust_high,
-                 "proven": explanation.cost_of_trust_proven}
+        trust = {
+            "point": explanation.cost_of_trust,
+            "low": explanation.cost_of_trust_low,
+            "high": explanation.cost_of_trust_high,
+            "proven": explanation.cost_of_trust_proven,
+        }
     elif baseline is not None:
         trust = difference(plan, baseline)
     else:
         trust = None
     if trust is not None:
         point = math.nan if trust["point"] is None else float(trust["point"])
-        text = price_cell(point, trust["low"], trust["high"], trust["proven"],
-                          plan.objective or 0.0, lambda v: money(v, cur))
+        text = price_cell(
+            point,
+            trust["low"],
+            trust["high"],
+            trust["proven"],
+            plan.objective or 0.0,
+            lambda v: money(v, cur),
+        )
         if is_plain(point, trust["proven"], plan.objective or 0.0) and plan.objective:
             text += f" ({pct(point / plan.objective)})"
             if penalty and baseline is not None:
@@ -303,12 +352,17 @@ def _kpis(plan: Any, instance: Any, explanation: Any, baseline: Any) -> str:
         elif not is_plain(point, trust["proven"], plan.objective or 0.0):
             text += " (not proven)"
         cards.append(("cost of trust", text))
-    cards += [("verified", "yes" if plan.verified else "no"),
-              ("solve time", f"{plan.timings.get('total', 0.0):.2f} s")]
+    cards += [
+        ("verified", "yes" if plan.verified else "no"),
+        ("solve time", f"{plan.timings.get('total', 0.0):.2f} s"),
+    ]
     if len(plan.rules):
         cards.append(("binding rules", str(len(set(plan.rules[plan.rules["binding"]]["rule"])))))
-    return '<div class="kpis">' + "".join(
-        f'<div class="kpi">{_e(k)}<b>{_e(v)}</b></div>' for k, v in cards) + "</div>"
+    return (
+        '<div class="kpis">'
+        + "".join(f'<div class="kpi">{_e(k)}<b>{_e(v)}</b></div>' for k, v in cards)
+        + "</div>"
+    )
 
 
 def _shortfall_section(plan: Any, instance: Any) -> str:
@@ -316,21 +370,26 @@ def _shortfall_section(plan: Any, instance: Any) -> str:
     cur = plan.currency or instance.currency
     if not len(short):
         return "<p>Every item's demand is met.</p>"
-    df = pd.DataFrame({
-        "item": short["item"], "unit": short["unit"],
-        "demand": short["demand"].map(lambda v: _num(v, "{:,.6g}")),
-        "unmet": short["shortfall"].map(lambda v: _num(v, "{:,.6g}")),
-        "share of demand": short["shortfall_share"].map(_pct),
-        "penalty per unit": short["penalty_per_unit"].map(_num),
-        "penalty": short["penalty"].map(lambda v: money(v, cur))})
+    df = pd.DataFrame(
+        {
+            "item": short["item"],
+            "unit": short["unit"],
+            "demand": short["demand"].map(lambda v: _num(v, "{:,.6g}")),
+            "unmet": short["shortfall"].map(lambda v: _num(v, "{:,.6g}")),
+            "share of demand": short["shortfall_share"].map(_pct),
+            "penalty per unit": short["penalty_per_unit"].map(_num),
+            "penalty": short["penalty"].map(lambda v: money(v, cur)),
+        }
+    )
     _, penalty = cost_split(plan, instance)
-    head = (f'<p class="warn">The plan leaves demand unmet for {len(short)} item'
-            f'{"" if len(short) == 1 else "s"} and pays {_e(money(penalty, cur))} of penalty '
-            f"for it, {_e(pct((penalty or 0.0) / plan.objective) if plan.objective else '-')} "
-            "of its total cost. The penalty is what the instance charges per unit short "
-            "(<code>shortfall_penalty</code>), not money spent on supply.</p>")
-    return head + _table(df, {"demand", "unmet", "share of demand", "penalty per unit",
-                              "penalty"})
+    head = (
+        f'<p class="warn">The plan leaves demand unmet for {len(short)} item'
+        f"{'' if len(short) == 1 else 's'} and pays {_e(money(penalty, cur))} of penalty "
+        f"for it, {_e(pct((penalty or 0.0) / plan.objective) if plan.objective else '-')} "
+        "of its total cost. The penalty is what the instance charges per unit short "
+        "(<code>shortfall_penalty</code>), not money spent on supply.</p>"
+    )
+    return head + _table(df, {"demand", "unmet", "share of demand", "penalty per unit", "penalty"})
 
 
 def _items_table(plan: Any) -> str:
@@ -339,44 +398,78 @@ def _items_table(plan: Any) -> str:
         return "<p>none</p>"
     short = it["shortfall"] if "shortfall" in it else pd.Series(0.0, index=it.index)
     demand = it["demand"].astype(float)
-    df = pd.DataFrame({
-        "item": it["item"], "unit": it["unit"],
-        "demand": it["demand"].map(lambda v: _num(v, "{:,.6g}")),
-        "supply": it["supply"].map(lambda v: _num(v, "{:,.6g}")),
-        "unmet": short.map(lambda v: _num(v, "{:,.6g}")),
-        "unmet share": (short / demand.where(demand > 0)).fillna(0.0).map(_pct),
-        "purchase cost": it["cost"].map(_num),
-        "HHI": it["hhi"].map(lambda v: _num(v, "{:,.0f}")),
-        "top country": it["top_country"],
-        "top share": it["top_share"].map(_pct),
-        "suppliers": it["n_suppliers"], "countries": it["n_countries"]})
-    return _table(df, {"demand", "supply", "unmet", "unmet share", "purchase cost", "HHI",
-                       "top share", "suppliers", "countries"})
+    df = pd.DataFrame(
+        {
+            "item": it["item"],
+            "unit": it["unit"],
+            "demand": it["demand"].map(lambda v: _num(v, "{:,.6g}")),
+            "supply": it["supply"].map(lambda v: _num(v, "{:,.6g}")),
+            "unmet": short.map(lambda v: _num(v, "{:,.6g}")),
+            "unmet share": (short / demand.where(demand > 0)).fillna(0.0).map(_pct),
+            "purchase cost": it["cost"].map(_num),
+            "HHI": it["hhi"].map(lambda v: _num(v, "{:,.0f}")),
+            "top country": it["top_country"],
+            "top share": it["top_share"].map(_pct),
+            "suppliers": it["n_suppliers"],
+            "countries": it["n_countries"],
+        }
+    )
+    return _table(
+        df,
+        {
+            "demand",
+            "supply",
+            "unmet",
+            "unmet share",
+            "purchase cost",
+            "HHI",
+            "top share",
+            "suppliers",
+            "countries",
+        },
+    )
 
 
 def _rules_table(plan: Any, explanation: Any) -> str:
     r = plan.rules
     if not len(r):
         return "<p>The instance has no rules.</p>"
-    df = pd.DataFrame({
-        "rule": r["rule"], "kind": r["kind"], "item": r["item"], "scope": r["scope"],
-        "limit": [f"{s} {_rule_value(k, v)}" for s, k, v in zip(r["sense"], r["kind"],
-                                                               r["limit"])],
-        "achieved": [_rule_value(k, v) for k, v in zip(r["kind"], r["achieved"])],
-        "binding": r["binding"].map(lambda b: "yes" if b else "no")})
+    df = pd.DataFrame(
+        {
+            "rule": r["rule"],
+            "kind": r["kind"],
+            "item": r["item"],
+            "scope": r["scope"],
+            "limit": [
+                f"{s} {_rule_value(k, v)}" for s, k, v in zip(r["sense"], r["kind"], r["limit"])
+            ],
+            "achieved": [_rule_value(k, v) for k, v in zip(r["kind"], r["achieved"])],
+            "binding": r["binding"].map(lambda b: "yes" if b else "no"),
+        }
+    )
     numeric = {"limit", "achieved"}
     if explanation is not None and len(explanation.rules):
         cur = explanation.currency
         er = explanation.rules.set_index("rule")
         cells, solves = {}, {}
         for name, row in er.iterrows():
-            cells[name] = price_cell(float(row["price"]), float(row["price_low"]),
-                                     float(row["price_high"]), bool(row["proven"]),
-                                     float(row["cost_with"]), lambda v: money(v, cur))
+            cells[name] = price_cell(
+                float(row["price"]),
+                float(row["price_low"]),
+                float(row["price_high"]),
+                bool(row["proven"]),
+                float(row["cost_with"]),
+                lambda v: money(v, cur),
+            )
             both = row["status_with"] == "optimal" and row["status_without"] == "optimal"
-            solves[name] = "optimal" if both else (
-                f"{solve_label(row['status_with'], row['gap_with'])} / "
-                f"{solve_label(row['status_without'], row['gap_without'])}")
+            solves[name] = (
+                "optimal"
+                if both
+                else (
+                    f"{solve_label(row['status_with'], row['gap_with'])} / "
+                    f"{solve_label(row['status_without'], row['gap_without'])}"
+                )
+            )
         df["price of rule"] = df["rule"].map(lambda name: cells.get(name, "-"))
         df["solves (with / without)"] = df["rule"].map(lambda name: solves.get(name, "-"))
         numeric.add("price of rule")
@@ -391,10 +484,19 @@ def _rule_notes(explanation: Any) -> str:
     notes = []
     for r in explanation.rules.itertuples():
         if not is_plain(r.price, r.proven, r.cost_with) and not math.isnan(r.price_low):
-            notes.append(f"{r.rule}: " + unproven_text(
-                [("with the rule", r.status_with, r.gap_with),
-                 ("without it", r.status_without, r.gap_without)], r.price_low, r.price_high,
-                cur) + ".")
+            notes.append(
+                f"{r.rule}: "
+                + unproven_text(
+                    [
+                        ("with the rule", r.status_with, r.gap_with),
+                        ("without it", r.status_without, r.gap_without),
+                    ],
+                    r.price_low,
+                    r.price_high,
+                    cur,
+                )
+                + "."
+            )
         if r.binding_text:
             notes.append(f"{r.rule} {r.binding_text.removeprefix('it ')}.")
     if not notes:
@@ -405,12 +507,19 @@ def _rule_notes(explanation: Any) -> str:
 def _awards_table(plan: Any) -> str:
     a = plan.allocations
     a = a[a["quantity"] > 0]
-    df = pd.DataFrame({
-        "item": a["item"], "supplier": a["supplier"], "country": a["country"],
-        "owner": a["owner"], "site": a["site"],
-        "quantity": a["quantity"].map(lambda v: _num(v, "{:,.6g}")),
-        "unit cost": a["unit_cost"].map(_num), "cost": a["cost"].map(_num),
-        "share": a["share"].map(_pct)})
+    df = pd.DataFrame(
+        {
+            "item": a["item"],
+            "supplier": a["supplier"],
+            "country": a["country"],
+            "owner": a["owner"],
+            "site": a["site"],
+            "quantity": a["quantity"].map(lambda v: _num(v, "{:,.6g}")),
+            "unit cost": a["unit_cost"].map(_num),
+            "cost": a["cost"].map(_num),
+            "share": a["share"].map(_pct),
+        }
+    )
     return _table(df, {"quantity", "unit cost", "cost", "share"})
 
 
@@ -420,14 +529,22 @@ def _sources(instance: Any) -> str:
         if isinstance(s, str):
             items.append(f"<li>{_e(s)}</li>")
         else:
-            items.append("<li>" + "; ".join(f"{_e(k)}: {_e(v)}" for k, v in dict(s).items())
-                         + "</li>")
+            items.append(
+                "<li>" + "; ".join(f"{_e(k)}: {_e(v)}" for k, v in dict(s).items()) + "</li>"
+            )
     body = f'<ul class="sources">{"".join(items)}</ul>' if items else "<p>none given</p>"
     return f'<section id="sources"><h2>Sources</h2>{body}</section>'
 
 
-def build_report(instance: Any, plan: Any, explanation: Any = None, *, baseline: Any = None,
-                 time_limit: float | None = None, mip_rel_gap: float = 1e-4) -> str:
+def build_report(
+    instance: Any,
+    plan: Any,
+    explanation: Any = None,
+    *,
+    baseline: Any = None,
+    time_limit: float | None = None,
+    mip_rel_gap: float = 1e-4,
+) -> str:
     """One self-contained HTML page describing ``plan`` for ``instance``.
 
     Args:
@@ -449,55 +566,74 @@ def build_report(instance: Any, plan: Any, explanation: Any = None, *, baseline:
     if baseline is not None and not baseline.has_solution:
         baseline = None
     ok = plan.status.value == "optimal" and not len(shortfall_table(plan, instance))
-    out = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
-           f"<title>{_e(title)}</title><style>{CSS}</style></head><body>",
-           f"<h1>{_e(title)}</h1>"]
+    out = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        f"<title>{_e(title)}</title><style>{CSS}</style></head><body>",
+        f"<h1>{_e(title)}</h1>",
+    ]
     if getattr(instance, "description", None):
         out.append(f"<p>{_e(instance.description)}</p>")
     buy, penalty = cost_split(plan, instance)
     split = ""
     if penalty:
-        split = (f": {_e(money(buy, cur))} purchase cost and {_e(money(penalty, cur))} "
-                 "penalty for unmet demand")
-    out.append(f'<p>Status: <b class="{"status-optimal" if ok else "status-bad"}">'
-               f"{_e(status_words(plan, instance))}</b>. Total cost: "
-               f"<b>{_e(money(plan.objective, cur))}</b>{split} (currency {_e(cur)}).</p>")
+        split = (
+            f": {_e(money(buy, cur))} purchase cost and {_e(money(penalty, cur))} "
+            "penalty for unmet demand"
+        )
+    out.append(
+        f'<p>Status: <b class="{"status-optimal" if ok else "status-bad"}">'
+        f"{_e(status_words(plan, instance))}</b>. Total cost: "
+        f"<b>{_e(money(plan.objective, cur))}</b>{split} (currency {_e(cur)}).</p>"
+    )
     if plan.has_solution and plan.status.value != "optimal":
         low = 0.0 if plan.bound is None else max(0.0, float(plan.bound))
-        out.append(f'<p class="warn">The plan is not proven optimal: the solve stopped at a '
-                   f"{_e(gap_pct(gap_of(plan)))} gap, so the cheapest plan costs "
-                   f"{_e(range_text(low, plan.objective, cur))}.</p>")
+        out.append(
+            f'<p class="warn">The plan is not proven optimal: the solve stopped at a '
+            f"{_e(gap_pct(gap_of(plan)))} gap, so the cheapest plan costs "
+            f"{_e(range_text(low, plan.objective, cur))}.</p>"
+        )
     if plan.message:
         out.append(f"<p>{_e(plan.message)}</p>")
     if plan.has_solution:
         out.append("<h2>Key figures</h2>" + _kpis(plan, instance, explanation, baseline))
-        out.extend(f"<p>{t}</p>" for t in _trust_paragraphs(plan, instance, explanation,
-                                                             baseline))
+        out.extend(f"<p>{t}</p>" for t in _trust_paragraphs(plan, instance, explanation, baseline))
         out.append("<h2>Unmet demand</h2>" + _shortfall_section(plan, instance))
         out.append("<h2>Items</h2>" + _items_table(plan))
         out.append("<h2>Country shares per item: before and after the rules</h2>")
         for item in plan.items["item"]:
             before = bar_chart(country_shares(baseline, item), f"{item}: before (no rules)")
             after = bar_chart(country_shares(plan, item), f"{item}: after (with rules)")
-            out.append(f'<div class="pair" id="item-{_e(item)}"><figure>{before}<figcaption>'
-                       f"{_e(item)} without rules</figcaption></figure><figure>{after}"
-                       f"<figcaption>{_e(item)} in the plan</figcaption></figure></div>")
-        out.append("<h2>Rules</h2>" + _rules_table(plan, explanation)
-                   + _rule_notes(explanation))
+            out.append(
+                f'<div class="pair" id="item-{_e(item)}"><figure>{before}<figcaption>'
+                f"{_e(item)} without rules</figcaption></figure><figure>{after}"
+                f"<figcaption>{_e(item)} in the plan</figcaption></figure></div>"
+            )
+        out.append("<h2>Rules</h2>" + _rules_table(plan, explanation) + _rule_notes(explanation))
         out.append("<h2>Awarded suppliers</h2>" + _awards_table(plan))
     else:
-        out.append("<p>There is no plan to report. For an infeasible instance, "
-                   "<code>trustsource diagnose</code> shows which rules conflict.</p>")
+        out.append(
+            "<p>There is no plan to report. For an infeasible instance, "
+            "<code>trustsource diagnose</code> shows which rules conflict.</p>"
+        )
         rules = [(r.name or r.kind, r.kind) for r in instance.rules]
         out.append("<h2>Rules</h2>" + _table(pd.DataFrame(rules, columns=["rule", "kind"])))
     out.append(_sources(instance))
-    out.append(f"<footer><p>{_e(plan.solver)}; instance hash {_e(plan.instance_hash)}</p>"
-               "</footer></body></html>")
+    out.append(
+        f"<footer><p>{_e(plan.solver)}; instance hash {_e(plan.instance_hash)}</p>"
+        "</footer></body></html>"
+    )
     return "\n".join(out) + "\n"
 
 
-def write_report(instance: Any, path: str | os.PathLike[str], *, time_limit: float | None = None,
-                 mip_rel_gap: float = 1e-4, with_prices: bool = True) -> Path:
+def write_report(
+    instance: Any,
+    path: str | os.PathLike[str],
+    *,
+    time_limit: float | None = None,
+    mip_rel_gap: float = 1e-4,
+    with_prices: bool = True,
+) -> Path:
     """Solve ``instance``, price its rules (``with_prices``), write the HTML report to ``path``.
 
     The file is written to a temporary name and moved into place. Returns the path; the
@@ -507,11 +643,11 @@ def write_report(instance: Any, path: str | os.PathLike[str], *, time_limit: flo
 
     explanation = None
     if with_prices and instance.rules:
-        explanation = trustsource.explain(instance, time_limit=time_limit,
-                                          mip_rel_gap=mip_rel_gap, marginals=False)
+        explanation = trustsource.explain(
+            instance, time_limit=time_limit, mip_rel_gap=mip_rel_gap, marginals=False
+        )
         plan = explanation.base
     else:
         plan = trustsource.solve(instance, time_limit=time_limit, mip_rel_gap=mip_rel_gap)
-    text = build_report(instance, plan, explanation, time_limit=time_limit,
-                        mip_rel_gap=mip_rel_gap)
+    text = build_report(instance, plan, explanation, time_limit=time_limit, mip_rel_gap=mip_rel_gap)
     return atomic_write_text(path, text)

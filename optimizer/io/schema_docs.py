@@ -185,8 +185,10 @@ def render(schema: dict[str, Any] | None = None) -> str:
         out += ["", f"{level} {_heading(name, schema)}", "", _text(defs[name]["description"]), ""]
         out += table(defs[name], schema)
         if name == "SupplierSpec":
-            out += ["", "Give exactly one of `unit_cost` and `price_tiers`, and `country` or "
-                    "`site`."]
+            out += [
+                "",
+                "Give exactly one of `unit_cost` and `price_tiers`, and `country` or `site`.",
+            ]
         if name == "BlocShareRule":
             out += ["", "Give `min_share`, `max_share` or both."]
     return "\n".join(out) + "\n"

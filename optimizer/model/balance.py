@@ -28,8 +28,19 @@ def add_balance(md: ModelData, ctx: Context) -> None:
     coefs = np.concatenate([np.ones(len(ctx.x)), -np.ones(n_i)])
     _, indptr, indices, data = grouped_rows(keys, cols, coefs)
     meta = pd.DataFrame({"item": ctx.item_ids})
-    md.add_rows(RowBlock("supply_def", "supply_def", ctx.item_ids, indptr, indices, data,
-                         np.zeros(n_i), np.zeros(n_i), meta))
+    md.add_rows(
+        RowBlock(
+            "supply_def",
+            "supply_def",
+            ctx.item_ids,
+            indptr,
+            indices,
+            data,
+            np.zeros(n_i),
+            np.zeros(n_i),
+            meta,
+        )
+    )
 
     # balance: T_i + u_i - sum_j a_ji T_j = d_i
     rows, cols_l, coef_l = [], [], []
@@ -44,5 +55,16 @@ def add_balance(md: ModelData, ctx: Context) -> None:
     cols = np.concatenate([ctx.supply, ctx.shortfall[has_u], np.array(cols_l, dtype=np.int64)])
     coefs = np.concatenate([np.ones(n_i), np.ones(int(has_u.sum())), np.array(coef_l)])
     _, indptr, indices, data = grouped_rows(keys, cols, coefs)
-    md.add_rows(RowBlock("balance", "balance", ctx.item_ids, indptr, indices, data,
-                         ctx.demand.copy(), ctx.demand.copy(), meta))
+    md.add_rows(
+        RowBlock(
+            "balance",
+            "balance",
+            ctx.item_ids,
+            indptr,
+            indices,
+            data,
+            ctx.demand.copy(),
+            ctx.demand.copy(),
+            meta,
+        )
+    )

@@ -40,8 +40,12 @@ class BuiltModel:
     def stats(self) -> dict[str, int]:
         """Rows, columns, nonzeros and integer columns."""
         n_int = sum(b.size for b in self.data.var_blocks.values() if b.integer)
-        return {"rows": self.data.n_rows, "cols": self.data.n_cols, "nnz": self.data.nnz,
-                "integers": n_int}
+        return {
+            "rows": self.data.n_rows,
+            "cols": self.data.n_cols,
+            "nnz": self.data.nnz,
+            "integers": n_int,
+        }
 
     def to_pyomo(self) -> Any:
         """The model as a Pyomo ``ConcreteModel`` (names carry families and rules)."""
@@ -60,8 +64,9 @@ class BuiltModel:
         model, _ = self.to_pyomo()
         target = Path(path)
         target.parent.mkdir(parents=True, exist_ok=True)
-        model.write(str(target), format=ProblemFormat.cpxlp,
-                    io_options={"symbolic_solver_labels": True})
+        model.write(
+            str(target), format=ProblemFormat.cpxlp, io_options={"symbolic_solver_labels": True}
+        )
 
     def to_highs(self) -> Any:
         """A ``highspy.Highs`` with this model passed directly (no Pyomo in between)."""

@@ -39,25 +39,59 @@ def add_capacity(md: ModelData, ctx: Context) -> None:
     has_g = ctx.gate >= 0
     s_g = np.flatnonzero(has_g)
     if len(s_g):
-        indptr, indices, data = single_term_rows(ctx.x[s_g], np.ones(len(s_g)), ctx.gate[s_g],
-                                                 -ctx.cap_eff[s_g])
-        md.add_rows(RowBlock("award_link", "award_link", list(ids[s_g]), indptr, indices, data,
-                             np.full(len(s_g), -np.inf), np.zeros(len(s_g)),
-                             _sup_meta(ctx, s_g)))
+        indptr, indices, data = single_term_rows(
+            ctx.x[s_g], np.ones(len(s_g)), ctx.gate[s_g], -ctx.cap_eff[s_g]
+        )
+        md.add_rows(
+            RowBlock(
+                "award_link",
+                "award_link",
+                list(ids[s_g]),
+                indptr,
+                indices,
+                data,
+                np.full(len(s_g), -np.inf),
+                np.zeros(len(s_g)),
+                _sup_meta(ctx, s_g),
+            )
+        )
     s_m = np.flatnonzero(has_g & (ctx.min_order > 0))
     if len(s_m):
-        indptr, indices, data = single_term_rows(ctx.x[s_m], np.ones(len(s_m)), ctx.gate[s_m],
-                                                 -ctx.min_order[s_m])
-        md.add_rows(RowBlock("min_order", "min_order", list(ids[s_m]), indptr, indices, data,
-                             np.zeros(len(s_m)), np.full(len(s_m), np.inf), _sup_meta(ctx, s_m)))
+        indptr, indices, data = single_term_rows(
+            ctx.x[s_m], np.ones(len(s_m)), ctx.gate[s_m], -ctx.min_order[s_m]
+        )
+        md.add_rows(
+            RowBlock(
+                "min_order",
+                "min_order",
+                list(ids[s_m]),
+                indptr,
+                indices,
+                data,
+                np.zeros(len(s_m)),
+                np.full(len(s_m), np.inf),
+                _sup_meta(ctx, s_m),
+            )
+        )
     # An award needs qualification where the two are separate decisions (exit rules).
     s_aq = np.flatnonzero((ctx.awarded >= 0) & (ctx.qualified >= 0))
     if len(s_aq):
-        indptr, indices, data = single_term_rows(ctx.awarded[s_aq], np.ones(len(s_aq)),
-                                                 ctx.qualified[s_aq], -np.ones(len(s_aq)))
-        md.add_rows(RowBlock("award_qualified", "award_qualified", list(ids[s_aq]), indptr, indices,
-                             data, np.full(len(s_aq), -np.inf), np.zeros(len(s_aq)),
-                             _sup_meta(ctx, s_aq)))
+        indptr, indices, data = single_term_rows(
+            ctx.awarded[s_aq], np.ones(len(s_aq)), ctx.qualified[s_aq], -np.ones(len(s_aq))
+        )
+        md.add_rows(
+            RowBlock(
+                "award_qualified",
+                "award_qualified",
+                list(ids[s_aq]),
+                indptr,
+                indices,
+                data,
+                np.full(len(s_aq), -np.inf),
+                np.zeros(len(s_aq)),
+                _sup_meta(ctx, s_aq),
+            )
+        )
 
     # Offers at a site with an opening decision: their binaries (or quantity) need it open.
     at_open_site = ctx.sup_site >= 0
@@ -68,8 +102,9 @@ def add_capacity(md: ModelData, ctx: Context) -> None:
     sites: list[np.ndarray] = []
     for binary in (ctx.awarded, ctx.qualified):
         s_b = np.flatnonzero(at_open_site & (binary >= 0))
-        labels.append(np.char.add(ids[s_b].astype(str), ".award" if binary is ctx.awarded
-                                  else ".qualified"))
+        labels.append(
+            np.char.add(ids[s_b].astype(str), ".award" if binary is ctx.awarded else ".qualified")
+        )
         firsts.append(binary[s_b])
         coefs.append(np.ones(len(s_b)))
         sites.append(s_b)
@@ -80,21 +115,37 @@ def add_capacity(md: ModelData, ctx: Context) -> None:
     sites.append(s_x)
     s_l = np.concatenate(sites)
     if len(s_l):
-        o_coefs = np.concatenate([-np.ones(len(sites[0])), -np.ones(len(sites[1])),
-                                  -ctx.cap_eff[s_x]])
-        indptr, indices, data = single_term_rows(np.concatenate(firsts), np.concatenate(coefs),
-                                                 ctx.site_open[ctx.sup_site[s_l]], o_coefs)
-        md.add_rows(RowBlock("site_link", "site_link", np.concatenate(labels).tolist(), indptr,
-                             indices, data, np.full(len(s_l), -np.inf), np.zeros(len(s_l)),
-                             _sup_meta(ctx, s_l)))
+        o_coefs = np.concatenate(
+            [-np.ones(len(sites[0])), -np.ones(len(sites[1])), -ctx.cap_eff[s_x]]
+        )
+        indptr, indices, data = single_term_rows(
+            np.concatenate(firsts), np.concatenate(coefs), ctx.site_open[ctx.sup_site[s_l]], o_coefs
+        )
+        md.add_rows(
+            RowBlock(
+                "site_link",
+                "site_link",
+                np.concatenate(labels).tolist(),
+                indptr,
+                indices,
+                data,
+                np.full(len(s_l), -np.inf),
+                np.zeros(len(s_l)),
+                _sup_meta(ctx, s_l),
+            )
+        )
 
     _add_site_capacity(md, ctx)
     _add_cover(md, ctx, has_g, at_open_site)
 
 
 def _sup_meta(ctx: Context, s: np.ndarray) -> pd.DataFrame:
-    return pd.DataFrame({"supplier": np.array(ctx.sup_ids, dtype=object)[s],
-                         "item": np.array(ctx.item_ids, dtype=object)[ctx.sup_item[s]]})
+    return pd.DataFrame(
+        {
+            "supplier": np.array(ctx.sup_ids, dtype=object)[s],
+            "item": np.array(ctx.item_ids, dtype=object)[ctx.sup_item[s]],
+        }
+    )
 
 
 def _add_site_capacity(md: ModelData, ctx: Context) -> None:
@@ -117,8 +168,19 @@ def _add_site_capacity(md: ModelData, ctx: Context) -> None:
     uniq, indptr, indices, data = grouped_rows(keys, cols, coefs)
     ub = np.where(ctx.site_open[uniq] >= 0, 0.0, ctx.site_cap[uniq])
     labels = [ctx.site_ids[k] for k in uniq]
-    md.add_rows(RowBlock("site_capacity", "site_capacity", labels, indptr, indices, data,
-                         np.full(len(uniq), -np.inf), ub, pd.DataFrame({"site": labels})))
+    md.add_rows(
+        RowBlock(
+            "site_capacity",
+            "site_capacity",
+            labels,
+            indptr,
+            indices,
+            data,
+            np.full(len(uniq), -np.inf),
+            ub,
+            pd.DataFrame({"site": labels}),
+        )
+    )
 
 
 def _add_cover(md: ModelData, ctx: Context, has_g: np.ndarray, at_open_site: np.ndarray) -> None:
@@ -139,8 +201,19 @@ def _add_cover(md: ModelData, ctx: Context, has_g: np.ndarray, at_open_site: np.
         sel = gated & useful[ctx.sup_item]
         uniq, indptr, indices, data = grouped_rows(ctx.sup_item[sel], gate[sel], ctx.cap_eff[sel])
         labels = [ctx.item_ids[i] for i in uniq]
-        md.add_rows(RowBlock("cover", "cover", labels, indptr, indices, data, rhs[uniq],
-                             np.full(len(uniq), np.inf), pd.DataFrame({"item": labels})))
+        md.add_rows(
+            RowBlock(
+                "cover",
+                "cover",
+                labels,
+                indptr,
+                indices,
+                data,
+                rhs[uniq],
+                np.full(len(uniq), np.inf),
+                pd.DataFrame({"item": labels}),
+            )
+        )
 
     # Aggregate: items whose every offer sits at a capacitated site with an opening binary.
     site_gated = at_open_site.copy()
@@ -153,6 +226,16 @@ def _add_cover(md: ModelData, ctx: Context, has_g: np.ndarray, at_open_site: np.
     sites = np.unique(ctx.sup_site[site_gated & only_sites[ctx.sup_item]])
     total = float(ctx.least[only_sites].sum())
     indptr = np.array([0, len(sites)], dtype=np.int64)
-    md.add_rows(RowBlock("site_cover", "site_cover", ["all"], indptr,
-                         ctx.site_open[sites].astype(np.int64), ctx.site_cap[sites].copy(),
-                         np.array([total]), np.array([np.inf]), None))
+    md.add_rows(
+        RowBlock(
+            "site_cover",
+            "site_cover",
+            ["all"],
+            indptr,
+            ctx.site_open[sites].astype(np.int64),
+            ctx.site_cap[sites].copy(),
+            np.array([total]),
+            np.array([np.inf]),
+            None,
+        )
+    )

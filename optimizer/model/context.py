@@ -95,12 +95,14 @@ def make_context(inst: Instance) -> Context:
     need = required_supply(inst)
     least = np.array([need[i][0] for i in item_ids], dtype=float)
     most = np.array([need[i][1] for i in item_ids], dtype=float)
-    site_cap = np.array([INF if s.capacity is None else s.capacity for s in inst.sites],
-                        dtype=float)
+    site_cap = np.array(
+        [INF if s.capacity is None else s.capacity for s in inst.sites], dtype=float
+    )
     site_fixed = np.array([s.fixed_cost for s in inst.sites], dtype=float)
     sup_item = np.fromiter((inst.item_index[s.item] for s in sups), dtype=np.int64, count=n)
     sup_site = np.fromiter(
-        (inst.site_index[s.site] if s.site is not None else -1 for s in sups), dtype=np.int64,
+        (inst.site_index[s.site] if s.site is not None else -1 for s in sups),
+        dtype=np.int64,
         count=n,
     )
     country = np.array([s.country for s in sups], dtype=object)
@@ -135,8 +137,9 @@ def make_context(inst: Instance) -> Context:
         least=least,
         most=most,
         penalty=np.array(
-            [np.nan if it.shortfall_penalty is None else it.shortfall_penalty
-             for it in inst.items], dtype=float),
+            [np.nan if it.shortfall_penalty is None else it.shortfall_penalty for it in inst.items],
+            dtype=float,
+        ),
         site_cap=site_cap,
         site_fixed=site_fixed,
     )

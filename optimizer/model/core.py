@@ -183,9 +183,12 @@ def grouped_rows(
     return uniq, indptr, indices, data
 
 
-def single_term_rows(cols: np.ndarray, coefs: np.ndarray, extra_cols: np.ndarray | None = None,
-                     extra_coefs: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray,
-                                                                     np.ndarray]:
+def single_term_rows(
+    cols: np.ndarray,
+    coefs: np.ndarray,
+    extra_cols: np.ndarray | None = None,
+    extra_coefs: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Rows ``coefs[r] * x[cols[r]] (+ extra_coefs[r] * x[extra_cols[r]])``: (indptr, idx, data)."""
     n = len(cols)
     width = 1 if extra_cols is None else 2

@@ -27,8 +27,11 @@ def to_pyomo(md: ModelData) -> tuple[Any, list[Any]]:
     columns: list[Any] = []
     with PauseGC():
         for block in md.var_blocks.values():
-            domain = pyo.Binary if block.integer and (block.ub <= 1).all() and (
-                block.lb >= 0).all() else (pyo.Integers if block.integer else pyo.Reals)
+            domain = (
+                pyo.Binary
+                if block.integer and (block.ub <= 1).all() and (block.lb >= 0).all()
+                else (pyo.Integers if block.integer else pyo.Reals)
+            )
             var = pyo.Var(block.labels, domain=domain, dense=True)
             m.add_component(block.name, var)
             datas = list(var.values())
@@ -48,13 +51,21 @@ def to_pyomo(md: ModelData) -> tuple[Any, list[Any]]:
 
             pos = {lab: r for r, lab in enumerate(rb.labels)}
 
-            def rule(_m: Any, lab: str, indptr: list[int] = indptr, idx: list[int] = idx,
-                     val: list[float] = val, lbs: list[Any] = lbs, ubs: list[Any] = ubs,
-                     pos: dict[str, int] = pos) -> Any:
+            def rule(
+                _m: Any,
+                lab: str,
+                indptr: list[int] = indptr,
+                idx: list[int] = idx,
+                val: list[float] = val,
+                lbs: list[Any] = lbs,
+                ubs: list[Any] = ubs,
+                pos: dict[str, int] = pos,
+            ) -> Any:
                 r = pos[lab]
                 a, b = indptr[r], indptr[r + 1]
-                body = LinearExpression(linear_coefs=val[a:b],
-                                        linear_vars=[columns[j] for j in idx[a:b]])
+                body = LinearExpression(
+                    linear_coefs=val[a:b], linear_vars=[columns[j] for j in idx[a:b]]
+                )
                 return (lbs[r], body, ubs[r])
 
             m.add_component(rb.name, pyo.Constraint(rb.labels, rule=rule))
@@ -62,8 +73,9 @@ def to_pyomo(md: ModelData) -> tuple[Any, list[Any]]:
         cost, _, _, _ = md.column_arrays()
         nz = np.flatnonzero(cost)
         m.cost = pyo.Objective(
-            expr=LinearExpression(linear_coefs=cost[nz].tolist(),
-                                  linear_vars=[columns[j] for j in nz.tolist()]),
+            expr=LinearExpression(
+                linear_coefs=cost[nz].tolist(), linear_vars=[columns[j] for j in nz.tolist()]
+            ),
             sense=pyo.minimize,
         )
     return m, columns

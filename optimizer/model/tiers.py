@@ -58,8 +58,11 @@ def add_tiers(md: ModelData, ctx: Context) -> None:
         # A tier starting beyond the effective capacity can never apply. One starting exactly at
         # it still prices that exact quantity under all-units, so it stays.
         all_units = tiers.mode == "all_units"
-        breaks = [(b.from_, b.price) for b in tiers.breaks
-                  if b.from_ < cap or b.from_ == 0 or (all_units and b.from_ <= cap)]
+        breaks = [
+            (b.from_, b.price)
+            for b in tiers.breaks
+            if b.from_ < cap or b.from_ == 0 or (all_units and b.from_ <= cap)
+        ]
         prices = [p for _, p in breaks]
         if tiers.mode == "incremental":
             mode = 0 if all(a <= b for a, b in zip(prices, prices[1:])) else 1
@@ -95,8 +98,19 @@ def add_tiers(md: ModelData, ctx: Context) -> None:
     coefs = np.concatenate([np.ones(len(tiered)), -np.ones(len(y))])
     uniq, indptr, indices, data = grouped_rows(keys, cols, coefs)
     labels = [ctx.sup_ids[s] for s in uniq]
-    md.add_rows(RowBlock("tier_sum", "tiers", labels, indptr, indices, data, np.zeros(len(uniq)),
-                         np.zeros(len(uniq)), pd.DataFrame({"supplier": labels})))
+    md.add_rows(
+        RowBlock(
+            "tier_sum",
+            "tiers",
+            labels,
+            indptr,
+            indices,
+            data,
+            np.zeros(len(uniq)),
+            np.zeros(len(uniq)),
+            pd.DataFrame({"supplier": labels}),
+        )
+    )
 
     # Binaries: later tiers of non-convex incremental schedules, every all-units tier.
     needs_z = ((mode == 1) & (rank > 0)) | (mode == 2)
@@ -126,22 +140,51 @@ def add_tiers(md: ModelData, ctx: Context) -> None:
     for j in zi:
         if mode[j] == 1:
             prev = j - 1
-            row([int(y[prev]), int(z_of[j])], [1.0, -length[prev]], 0.0,
-                np.inf, f"{seg_lab[j]}.fill_previous")
+            row(
+                [int(y[prev]), int(z_of[j])],
+                [1.0, -length[prev]],
+                0.0,
+                np.inf,
+                f"{seg_lab[j]}.fill_previous",
+            )
             row([int(y[j]), int(z_of[j])], [1.0, -length[j]], -np.inf, 0.0, f"{seg_lab[j]}.use")
         else:
-            row([int(y[j]), int(z_of[j])], [1.0, -(lo[j] + length[j])], -np.inf, 0.0,
-                f"{seg_lab[j]}.upper")
+            row(
+                [int(y[j]), int(z_of[j])],
+                [1.0, -(lo[j] + length[j])],
+                -np.inf,
+                0.0,
+                f"{seg_lab[j]}.upper",
+            )
             if lo[j] > 0:
                 row([int(y[j]), int(z_of[j])], [1.0, -lo[j]], 0.0, np.inf, f"{seg_lab[j]}.lower")
-    md.add_rows(RowBlock("tier_order", "tiers", rows_lab, np.array(rows_ptr, dtype=np.int64),
-                         np.array(rows_idx, dtype=np.int64), np.array(rows_val),
-                         np.array(rows_lb), np.array(rows_ub)))
+    md.add_rows(
+        RowBlock(
+            "tier_order",
+            "tiers",
+            rows_lab,
+            np.array(rows_ptr, dtype=np.int64),
+            np.array(rows_idx, dtype=np.int64),
+            np.array(rows_val),
+            np.array(rows_lb),
+            np.array(rows_ub),
+        )
+    )
     # All-units: at most one tier active per supplier.
     au = zi[mode[zi] == 2]
     if len(au):
         uniq, indptr, indices, data = grouped_rows(sup_arr[au], z_of[au], 1.0)
         labels = [ctx.sup_ids[s] for s in uniq]
-        md.add_rows(RowBlock("tier_one", "tiers", labels, indptr, indices, data,
-                             np.full(len(uniq), -np.inf), np.ones(len(uniq)),
-                             pd.DataFrame({"supplier": labels})))
+        md.add_rows(
+            RowBlock(
+                "tier_one",
+                "tiers",
+                labels,
+                indptr,
+                indices,
+                data,
+                np.full(len(uniq), -np.inf),
+                np.ones(len(uniq)),
+                pd.DataFrame({"supplier": labels}),
+            )
+        )

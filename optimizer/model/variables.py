@@ -42,13 +42,17 @@ def add_variables(md: ModelData, ctx: Context) -> None:
     if has_pen.any():
         idx = np.flatnonzero(has_pen)
         ctx.shortfall[idx] = md.add_vars(
-            "shortfall", [ctx.item_ids[i] for i in idx], lb=0.0, ub=ctx.demand[idx],
+            "shortfall",
+            [ctx.item_ids[i] for i in idx],
+            lb=0.0,
+            ub=ctx.demand[idx],
             cost=ctx.penalty[idx],
         )
 
     exit_item = ctx.rule_items(("exit",))[ctx.sup_item] if n_s else np.zeros(0, dtype=bool)
-    needs_a = (ctx.min_order > 0) | (ctx.rule_items(("max_suppliers",))[ctx.sup_item]
-                                     if n_s else np.zeros(0, dtype=bool))
+    needs_a = (ctx.min_order > 0) | (
+        ctx.rule_items(("max_suppliers",))[ctx.sup_item] if n_s else np.zeros(0, dtype=bool)
+    )
     needs_q = ctx.fixed > 0
     # Without an exit rule on the item, q_s also serves as the award decision.
     separate_a = needs_a & ~(needs_q & ~exit_item)
@@ -56,7 +60,11 @@ def add_variables(md: ModelData, ctx: Context) -> None:
     if needs_q.any():
         idx = np.flatnonzero(needs_q)
         ctx.qualified[idx] = md.add_vars(
-            "qualified", [ctx.sup_ids[s] for s in idx], lb=0.0, ub=1.0, integer=True,
+            "qualified",
+            [ctx.sup_ids[s] for s in idx],
+            lb=0.0,
+            ub=1.0,
+            integer=True,
             cost=ctx.fixed[idx],
         )
     ctx.awarded = np.full(n_s, -1, dtype=np.int64)
@@ -72,7 +80,11 @@ def add_variables(md: ModelData, ctx: Context) -> None:
     if needs_o.any():
         idx = np.flatnonzero(needs_o)
         ctx.site_open[idx] = md.add_vars(
-            "site_open", [ctx.site_ids[k] for k in idx], lb=0.0, ub=1.0, integer=True,
+            "site_open",
+            [ctx.site_ids[k] for k in idx],
+            lb=0.0,
+            ub=1.0,
+            integer=True,
             cost=ctx.site_fixed[idx],
         )
     site_bin = np.full(n_s, -1, dtype=np.int64)

@@ -32,9 +32,23 @@ def _empty() -> pd.DataFrame:
 
 
 def _empty_allocations() -> pd.DataFrame:
-    return pd.DataFrame(columns=["supplier", "item", "site", "country", "owner", "qualified",
-                                 "quantity", "unit_cost", "variable_cost", "fixed_cost", "cost",
-                                 "share", "exit_clause"])
+    return pd.DataFrame(
+        columns=[
+            "supplier",
+            "item",
+            "site",
+            "country",
+            "owner",
+            "qualified",
+            "quantity",
+            "unit_cost",
+            "variable_cost",
+            "fixed_cost",
+            "cost",
+            "share",
+            "exit_clause",
+        ]
+    )
 
 
 SHORTFALL_COLUMNS = ["item", "unit", "demand", "shortfall", "shortfall_share", "penalty"]
@@ -43,8 +57,9 @@ SHORTFALL_SHARE_TOL = 1e-9
 
 
 def _empty_rules() -> pd.DataFrame:
-    return pd.DataFrame(columns=["rule", "kind", "item", "scope", "sense", "limit", "achieved",
-                                 "slack", "binding"])
+    return pd.DataFrame(
+        columns=["rule", "kind", "item", "scope", "sense", "limit", "achieved", "slack", "binding"]
+    )
 
 
 @dataclass
@@ -121,14 +136,25 @@ class Plan:
         short = it["shortfall"].astype(float)
         share = (short / demand.where(demand > 0)).fillna(0.0)
         c = self.costs
-        pen = (c[c["component"] == "shortfall"].groupby("item")["cost"].sum() if len(c)
-               else pd.Series(dtype=float))
-        out = pd.DataFrame({"item": it["item"], "unit": it["unit"], "demand": demand,
-                            "shortfall": short, "shortfall_share": share,
-                            "penalty": it["item"].map(pen).fillna(0.0).astype(float)})
+        pen = (
+            c[c["component"] == "shortfall"].groupby("item")["cost"].sum()
+            if len(c)
+            else pd.Series(dtype=float)
+        )
+        out = pd.DataFrame(
+            {
+                "item": it["item"],
+                "unit": it["unit"],
+                "demand": demand,
+                "shortfall": short,
+                "shortfall_share": share,
+                "penalty": it["item"].map(pen).fillna(0.0).astype(float),
+            }
+        )
         out = out[(short > 0) & (share > SHORTFALL_SHARE_TOL)]
-        return out.sort_values("shortfall_share", ascending=False,
-                               kind="stable").reset_index(drop=True)
+        return out.sort_values("shortfall_share", ascending=False, kind="stable").reset_index(
+            drop=True
+        )
 
     @property
     def has_shortfall(self) -> bool:
@@ -144,15 +170,23 @@ class Plan:
         shortfall.
         """
         if not self.has_solution:
-            return {"purchase_cost": math.nan, "shortfall_penalty": math.nan,
-                    "shortfall_items": None, "worst_shortfall_item": None,
-                    "worst_shortfall": math.nan, "worst_shortfall_share": math.nan}
+            return {
+                "purchase_cost": math.nan,
+                "shortfall_penalty": math.nan,
+                "shortfall_items": None,
+                "worst_shortfall_item": None,
+                "worst_shortfall": math.nan,
+                "worst_shortfall_share": math.nan,
+            }
         sh = self.shortfalls
-        return {"purchase_cost": self.purchase_cost, "shortfall_penalty": self.shortfall_penalty,
-                "shortfall_items": len(sh),
-                "worst_shortfall_item": sh.at[0, "item"] if len(sh) else None,
-                "worst_shortfall": float(sh.at[0, "shortfall"]) if len(sh) else 0.0,
-                "worst_shortfall_share": float(sh.at[0, "shortfall_share"]) if len(sh) else 0.0}
+        return {
+            "purchase_cost": self.purchase_cost,
+            "shortfall_penalty": self.shortfall_penalty,
+            "shortfall_items": len(sh),
+            "worst_shortfall_item": sh.at[0, "item"] if len(sh) else None,
+            "worst_shortfall": float(sh.at[0, "shortfall"]) if len(sh) else 0.0,
+            "worst_shortfall_share": float(sh.at[0, "shortfall_share"]) if len(sh) else 0.0,
+        }
 
     @property
     def status_text(self) -> str:
@@ -212,8 +246,10 @@ class Plan:
             gap = "" if self.mip_gap is None else f", gap {self.mip_gap:.2%}"
             lines[0] += f", cost {self.objective:,.2f} {self.currency}{gap}"
             if self.has_shortfall:
-                lines[0] += (f" = purchase {self.purchase_cost:,.2f} + shortfall penalty "
-                             f"{self.shortfall_penalty:,.2f}")
+                lines[0] += (
+                    f" = purchase {self.purchase_cost:,.2f} + shortfall penalty "
+                    f"{self.shortfall_penalty:,.2f}"
+                )
         lines[0] += ")"
         if self.has_solution and len(self.allocations):
             awarded = self.allocations[self.allocations["quantity"] > 0]

@@ -32,8 +32,9 @@ could deliver while the plan leaves demand unmet: ``forces shortfall: only 2 sup
 deliver it``."""
 
 
-def rules_table(model: BuiltModel, x: np.ndarray, supply: np.ndarray,
-                qualified: np.ndarray) -> pd.DataFrame:
+def rules_table(
+    model: BuiltModel, x: np.ndarray, supply: np.ndarray, qualified: np.ndarray
+) -> pd.DataFrame:
     """One row per rule, item and bound."""
     ctx = model.ctx
     inst = ctx.inst
@@ -49,8 +50,9 @@ def rules_table(model: BuiltModel, x: np.ndarray, supply: np.ndarray,
             most = float(ctx.most[i])
             # Supply below what the item could use: demand (or a downstream need) goes unmet.
             short = t < most - BINDING_TOL * max(1.0, most)
-            for sense, scope, limit, got, binding in _entries(ctx, rule, i, t, mine, basis, x,
-                                                              qualified):
+            for sense, scope, limit, got, binding in _entries(
+                ctx, rule, i, t, mine, basis, x, qualified
+            ):
                 slack = (limit - got) if sense == "max" else (got - limit)
                 if t <= 0:
                     # No supply: every share of nothing meets the rule (as the verifier reads
@@ -62,15 +64,32 @@ def rules_table(model: BuiltModel, x: np.ndarray, supply: np.ndarray,
                     reason = forced_shortfall(ctx, k, rule, i, sense, basis, t, bans)
                     if reason:
                         binding, scope = True, f"{SHORTFALL_SCOPE}: {reason}"
-                rows.append({"rule": rule.name, "kind": rule.kind, "item": item, "scope": scope,
-                             "sense": sense, "limit": limit, "achieved": got, "slack": slack,
-                             "binding": binding})
+                rows.append(
+                    {
+                        "rule": rule.name,
+                        "kind": rule.kind,
+                        "item": item,
+                        "scope": scope,
+                        "sense": sense,
+                        "limit": limit,
+                        "achieved": got,
+                        "slack": slack,
+                        "binding": binding,
+                    }
+                )
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
-def _entries(ctx: Context, rule: Any, i: int, t: float, mine: np.ndarray, basis: np.ndarray,
-             x: np.ndarray, qualified: np.ndarray
-             ) -> list[tuple[str, Any, float, float, bool | None]]:
+def _entries(
+    ctx: Context,
+    rule: Any,
+    i: int,
+    t: float,
+    mine: np.ndarray,
+    basis: np.ndarray,
+    x: np.ndarray,
+    qualified: np.ndarray,
+) -> list[tuple[str, Any, float, float, bool | None]]:
     """(sense, scope, limit, achieved, binding or None to derive it from the slack)."""
     inst = ctx.inst
     xs = x[mine]
@@ -106,28 +125,40 @@ def _entries(ctx: Context, rule: Any, i: int, t: float, mine: np.ndarray, basis:
         sid = np.array(ctx.sup_ids, dtype=object)[mine][k] if got > 0 else None
         return [("max", sid, rule.max_share, got, None)]
     if kind == "exit_clause":
-        return [("max", "no_exit_clause", rule.max_share_without,
-                 share_of(~ctx.exit_clause[mine]), None)]
+        return [
+            (
+                "max",
+                "no_exit_clause",
+                rule.max_share_without,
+                share_of(~ctx.exit_clause[mine]),
+                None,
+            )
+        ]
     if kind == "min_suppliers":
-        n = int(np.count_nonzero(xs >= rule.min_share_each * t - 1e-6 * max(1.0, t))
-                ) if t > 0 else 0
-        return [("min", f">= {rule.min_share_each * 100:g}% each", float(rule.count), float(n),
-                 None)]
+        n = (
+            int(np.count_nonzero(xs >= rule.min_share_each * t - 1e-6 * max(1.0, t)))
+            if t > 0
+            else 0
+        )
+        return [
+            ("min", f">= {rule.min_share_each * 100:g}% each", float(rule.count), float(n), None)
+        ]
     if kind == "max_suppliers":
         n = int(np.count_nonzero(xs > ZERO))
         return [("max", "awarded", float(rule.count), float(n), None)]
     if kind == "min_countries":
         per = pd.Series(xs, index=basis[mine], dtype=float).groupby(level=0).sum()
         n = int((per >= rule.min_share_each * t - 1e-6 * max(1.0, t)).sum()) if t > 0 else 0
-        return [("min", f">= {rule.min_share_each * 100:g}% each", float(rule.count), float(n),
-                 None)]
+        return [
+            ("min", f">= {rule.min_share_each * 100:g}% each", float(rule.count), float(n), None)
+        ]
     if kind == "exit":
-        units = {"country": basis, "site": site_units(ctx),
-                 "supplier": supplier_units(ctx)}[rule.lose]
+        units = {"country": basis, "site": site_units(ctx), "supplier": supplier_units(ctx)}[
+            rule.lose
+        ]
         got, worst = exit_coverage(ctx, qualified, units, i, t)
         got = 0.0 if np.isnan(got) else got
-        return [("min", f"lose {worst}" if worst is not None else None, rule.coverage, got,
-                 None)]
+        return [("min", f"lose {worst}" if worst is not None else None, rule.coverage, got, None)]
     if kind == "hhi_cap":
         per = pd.Series(xs, index=basis[mine], dtype=float).groupby(level=0).sum()
         hhi = float(((per / t) ** 2).sum() * 10_000) if t > 0 else 0.0
@@ -155,8 +186,16 @@ def _ban_masks(ctx: Context) -> dict[int, np.ndarray]:
     return out
 
 
-def forced_shortfall(ctx: Context, k: int, rule: Any, i: int, sense: str, basis: np.ndarray,
-                     t: float, bans: dict[int, np.ndarray]) -> str:
+def forced_shortfall(
+    ctx: Context,
+    k: int,
+    rule: Any,
+    i: int,
+    sense: str,
+    basis: np.ndarray,
+    t: float,
+    bans: dict[int, np.ndarray],
+) -> str:
     """Why rule ``k`` holds item ``i``'s supply at ``t`` below what its suppliers could deliver,
     in words; empty when it does not (its ceiling is not below that, or the plan is under it).
 
@@ -228,8 +267,15 @@ def _per(values: np.ndarray, labels: np.ndarray) -> np.ndarray:
     return pd.Series(values, dtype=float).groupby(labels).sum().to_numpy()
 
 
-def _ceiling(ctx: Context, rule: Any, sense: str, basis: np.ndarray, avail: np.ndarray,
-             own_ban: np.ndarray | None, free: float) -> tuple[float, str]:
+def _ceiling(
+    ctx: Context,
+    rule: Any,
+    sense: str,
+    basis: np.ndarray,
+    avail: np.ndarray,
+    own_ban: np.ndarray | None,
+    free: float,
+) -> tuple[float, str]:
     """(most supply the rule allows from the available suppliers, why in words)."""
     inst = ctx.inst
     caps = ctx.cap_eff[avail]
@@ -253,7 +299,8 @@ def _ceiling(ctx: Context, rule: Any, sense: str, basis: np.ndarray, avail: np.n
     if kind in ("country_cap", "supplier_cap"):
         if kind == "supplier_cap":
             return _largest_share_supply(caps, 0.0, rule.max_share, free), (
-                f"each supplier may carry at most {_pc(rule.max_share)}")
+                f"each supplier may carry at most {_pc(rule.max_share)}"
+            )
         scoped = np.ones(len(caps), dtype=bool)
         if rule.countries is not None:
             scoped &= np.isin(where, list(inst.countries_of(rule.countries)))
@@ -261,8 +308,11 @@ def _ceiling(ctx: Context, rule: Any, sense: str, basis: np.ndarray, avail: np.n
             scoped &= ~np.isin(where, list(inst.countries_of(rule.except_)))
         per = _per(caps[scoped], where[scoped])
         ceiling = _largest_share_supply(per, float(caps[~scoped].sum()), rule.max_share, free)
-        lone = f" and all of its supply is in {where[scoped][0]}" if len(per) == 1 and not \
-            (~scoped).any() else ""
+        lone = (
+            f" and all of its supply is in {where[scoped][0]}"
+            if len(per) == 1 and not (~scoped).any()
+            else ""
+        )
         return ceiling, f"each country may supply at most {_pc(rule.max_share)}{lone}"
     if kind in ("bloc_share", "exit_clause"):
         if kind == "bloc_share":
@@ -277,17 +327,21 @@ def _ceiling(ctx: Context, rule: Any, sense: str, basis: np.ndarray, avail: np.n
                 return free, ""  # a floor of 0 allows any supply
             return min(free, cap_in / rule.min_share), (
                 f"{name} must supply at least {_pc(rule.min_share)} and can deliver only "
-                f"{cap_in:,.6g}")
+                f"{cap_in:,.6g}"
+            )
         share = rule.max_share if kind == "bloc_share" else rule.max_share_without
         return _largest_share_supply(np.array([cap_in]), cap_out, share, free), (
-            f"{name} may supply at most {_pc(share)}")
+            f"{name} may supply at most {_pc(share)}"
+        )
     if kind == "ban":
         left = avail & ~(own_ban if own_ban is not None else np.zeros_like(avail))
         return min(free, _deliverable(ctx, left)), (
-            f"the ban excludes the suppliers in {', '.join(rule.countries)}")
+            f"the ban excludes the suppliers in {', '.join(rule.countries)}"
+        )
     if kind == "exit":
-        units = {"country": basis, "site": site_units(ctx),
-                 "supplier": supplier_units(ctx)}[rule.lose]
+        units = {"country": basis, "site": site_units(ctx), "supplier": supplier_units(ctx)}[
+            rule.lose
+        ]
         # Coverage counted as everywhere else (a site at most its capacity per item); t = 1
         # makes the returned share the quantity kept.
         items = ctx.sup_item[avail]
@@ -296,7 +350,8 @@ def _ceiling(ctx: Context, rule: Any, sense: str, basis: np.ndarray, avail: np.n
             return free, ""
         return min(free, kept / rule.coverage), (
             f"after losing its largest {rule.lose} the rest must cover {_pc(rule.coverage)} of "
-            f"supply and can deliver only {kept:,.6g}")
+            f"supply and can deliver only {kept:,.6g}"
+        )
     if kind == "hhi_cap":
         per = _per(caps, where)
         if not len(per):

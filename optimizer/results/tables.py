@@ -33,8 +33,9 @@ def plan_tables(model: BuiltModel, col: np.ndarray) -> dict[str, pd.DataFrame]:
     tier = md.var_blocks.get("tier_qty")
     if tier is not None:
         tier_cost = cost_vec[tier.cols] * col[tier.cols]
-        var_cost = var_cost + np.bincount(md.info["tier_supplier"], weights=tier_cost,
-                                          minlength=n_s)
+        var_cost = var_cost + np.bincount(
+            md.info["tier_supplier"], weights=tier_cost, minlength=n_s
+        )
 
     site_open = np.zeros(len(ctx.site_ids), dtype=bool)
     if n_s:
@@ -71,42 +72,78 @@ def plan_tables(model: BuiltModel, col: np.ndarray) -> dict[str, pd.DataFrame]:
     opened_for[at_paid_site] = qualified[at_paid_site]
     keep = (x > ZERO) | paid | gate_on | opened_for
     site_ids = np.array(ctx.site_ids + [""], dtype=object)
-    alloc = pd.DataFrame({
-        "supplier": np.array(ctx.sup_ids, dtype=object)[keep],
-        "item": item_ids[ctx.sup_item[keep]],
-        "site": site_ids[ctx.sup_site[keep]],
-        "country": ctx.country[keep],
-        "owner": ctx.owner[keep],
-        "qualified": qualified[keep],
-        "quantity": x[keep],
-        "unit_cost": unit_cost[keep],
-        "variable_cost": var_cost[keep],
-        "fixed_cost": fixed_paid[keep],
-        "cost": (var_cost + fixed_paid)[keep],
-        "share": share[keep],
-        "exit_clause": ctx.exit_clause[keep],
-    })
+    alloc = pd.DataFrame(
+        {
+            "supplier": np.array(ctx.sup_ids, dtype=object)[keep],
+            "item": item_ids[ctx.sup_item[keep]],
+            "site": site_ids[ctx.sup_site[keep]],
+            "country": ctx.country[keep],
+            "owner": ctx.owner[keep],
+            "qualified": qualified[keep],
+            "quantity": x[keep],
+            "unit_cost": unit_cost[keep],
+            "variable_cost": var_cost[keep],
+            "fixed_cost": fixed_paid[keep],
+            "cost": (var_cost + fixed_paid)[keep],
+            "share": share[keep],
+            "exit_clause": ctx.exit_clause[keep],
+        }
+    )
     alloc["site"] = alloc["site"].replace("", None)
 
-    sites = pd.DataFrame({
-        "site": ctx.site_ids,
-        "open": site_open,
-        "used": np.bincount(ctx.sup_site[ctx.sup_site >= 0], weights=x[ctx.sup_site >= 0],
-                            minlength=len(ctx.site_ids)) if n_s else np.zeros(len(ctx.site_ids)),
-        "capacity": ctx.site_cap,
-        "fixed_cost": np.where(site_open & has_o, ctx.site_fixed, 0.0),
-    })
+    sites = pd.DataFrame(
+        {
+            "site": ctx.site_ids,
+            "open": site_open,
+            "used": np.bincount(
+                ctx.sup_site[ctx.sup_site >= 0],
+                weights=x[ctx.sup_site >= 0],
+                minlength=len(ctx.site_ids),
+            )
+            if n_s
+            else np.zeros(len(ctx.site_ids)),
+            "capacity": ctx.site_cap,
+            "fixed_cost": np.where(site_open & has_o, ctx.site_fixed, 0.0),
+        }
+    )
 
-    costs = pd.concat([
-        pd.DataFrame({"component": "supply", "id": alloc["supplier"], "item": alloc["item"],
-                      "cost": alloc["variable_cost"]}),
-        pd.DataFrame({"component": "qualification", "id": alloc["supplier"],
-                      "item": alloc["item"], "cost": alloc["fixed_cost"]}),
-        pd.DataFrame({"component": "site", "id": sites["site"], "item": None,
-                      "cost": sites["fixed_cost"]}),
-        pd.DataFrame({"component": "shortfall", "id": item_ids, "item": item_ids,
-                      "cost": shortfall * np.nan_to_num(ctx.penalty)}),
-    ], ignore_index=True)
+    costs = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "component": "supply",
+                    "id": alloc["supplier"],
+                    "item": alloc["item"],
+                    "cost": alloc["variable_cost"],
+                }
+            ),
+            pd.DataFrame(
+                {
+                    "component": "qualification",
+                    "id": alloc["supplier"],
+                    "item": alloc["item"],
+                    "cost": alloc["fixed_cost"],
+                }
+            ),
+            pd.DataFrame(
+                {
+                    "component": "site",
+                    "id": sites["site"],
+                    "item": None,
+                    "cost": sites["fixed_cost"],
+                }
+            ),
+            pd.DataFrame(
+                {
+                    "component": "shortfall",
+                    "id": item_ids,
+                    "item": item_ids,
+                    "cost": shortfall * np.nan_to_num(ctx.penalty),
+                }
+            ),
+        ],
+        ignore_index=True,
+    )
     costs = costs[costs["cost"] != 0].reset_index(drop=True)
 
     items = _items_table(model, x, qualified, supply, shortfall, alloc)
@@ -114,27 +151,48 @@ def plan_tables(model: BuiltModel, col: np.ndarray) -> dict[str, pd.DataFrame]:
     return {"allocations": alloc, "items": items, "rules": rules, "sites": sites, "costs": costs}
 
 
-def _items_table(model: BuiltModel, x: np.ndarray, qualified: np.ndarray, supply: np.ndarray,
-                 shortfall: np.ndarray, alloc: pd.DataFrame) -> pd.DataFrame:
+def _items_table(
+    model: BuiltModel,
+    x: np.ndarray,
+    qualified: np.ndarray,
+    supply: np.ndarray,
+    shortfall: np.ndarray,
+    alloc: pd.DataFrame,
+) -> pd.DataFrame:
     ctx = model.ctx
     inst = ctx.inst
     n_i = len(ctx.item_ids)
     awarded = x > ZERO
-    by_country = pd.DataFrame({"item": ctx.sup_item[awarded], "country": ctx.country[awarded],
-                               "q": x[awarded]}).groupby(["item", "country"], sort=True)["q"].sum()
+    by_country = (
+        pd.DataFrame(
+            {"item": ctx.sup_item[awarded], "country": ctx.country[awarded], "q": x[awarded]}
+        )
+        .groupby(["item", "country"], sort=True)["q"]
+        .sum()
+    )
     rows = []
     cost_by_item = alloc.groupby("item")["cost"].sum()
     blocs = {name: inst.countries_of([name]) for name in _report_blocs(inst)}
-    no_exit = np.bincount(ctx.sup_item[~ctx.exit_clause], weights=x[~ctx.exit_clause],
-                          minlength=n_i) if len(x) else np.zeros(n_i)
+    no_exit = (
+        np.bincount(ctx.sup_item[~ctx.exit_clause], weights=x[~ctx.exit_clause], minlength=n_i)
+        if len(x)
+        else np.zeros(n_i)
+    )
     by_site, by_supplier = site_units(ctx), supplier_units(ctx)  # once, not per item
     for i, it in enumerate(inst.items):
         t = supply[i]
-        shares = (by_country.loc[i] / t) if (t > 0 and i in by_country.index.get_level_values(0)
-                                           ) else pd.Series(dtype=float)
+        shares = (
+            (by_country.loc[i] / t)
+            if (t > 0 and i in by_country.index.get_level_values(0))
+            else pd.Series(dtype=float)
+        )
         row: dict[str, object] = {
-            "item": it.id, "unit": it.unit, "demand": it.demand, "supply": t,
-            "shortfall": shortfall[i], "cost": float(cost_by_item.get(it.id, 0.0)),
+            "item": it.id,
+            "unit": it.unit,
+            "demand": it.demand,
+            "supply": t,
+            "shortfall": shortfall[i],
+            "cost": float(cost_by_item.get(it.id, 0.0)),
             "hhi": float((shares.pow(2).sum()) * 10_000),
             "top_country": shares.idxmax() if len(shares) else None,
             "top_share": float(shares.max()) if len(shares) else 0.0,
@@ -155,9 +213,11 @@ def _report_blocs(inst: object) -> list[str]:
     """Blocs worth a column: the instance's own and those its rules mention."""
     names = list(getattr(inst, "blocs", {}))
     for r in getattr(inst, "rules", ()):
-        for sel in [getattr(r, "bloc", None)] + list(getattr(r, "countries", None) or []) + list(
-                getattr(r, "except_", None) or []):
+        for sel in (
+            [getattr(r, "bloc", None)]
+            + list(getattr(r, "countries", None) or [])
+            + list(getattr(r, "except_", None) or [])
+        ):
             if sel and sel in inst.all_blocs and sel not in names:  # type: ignore[attr-defined]
                 names.append(sel)
     return names
-

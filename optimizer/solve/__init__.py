@@ -27,10 +27,10 @@ Backend = Literal["pyomo", "highspy"]
 
 _NEXT_STEPS = {
     Status.INFEASIBLE: "No plan satisfies every rule; relax a rule, add capacity or allow "
-                       "shortfall (a shortfall_penalty on the item).",
+    "shortfall (a shortfall_penalty on the item).",
     Status.NO_SOLUTION: "The time limit ended before any plan was found; raise --time-limit.",
     Status.FEASIBLE: "Optimality was not proven within the limits; the gap says how far from "
-                     "optimal the plan may be.",
+    "optimal the plan may be.",
     Status.UNBOUNDED: "The model is unbounded; please report this instance.",
     Status.ERROR: "HiGHS reported an error; run with log=True (--solver-log) for details.",
 }
@@ -38,7 +38,7 @@ _NEXT_STEPS = {
 
 _STOPPED = {
     True: "Interrupted: this is the best plan found so far; the gap says how far from optimal "
-          "it may be.",
+    "it may be.",
     False: "Interrupted before any plan was found.",
 }
 
@@ -100,24 +100,43 @@ def solve(
     """
     t_start = time.perf_counter()
     deadline = None if time_limit is None else t_start + time_limit
-    options = {"time_limit": time_limit, "mip_rel_gap": mip_rel_gap, "threads": threads,
-               "backend": backend, "exit_form": exit_form,
-               "max_hhi_iterations": max_hhi_iterations}
-    base = {"instance_name": instance.name, "instance_hash": instance.content_hash,
-            "currency": instance.currency, "solver": solver_version(), "backend": backend,
-            "options": options, "warnings": instance.warnings}
+    options = {
+        "time_limit": time_limit,
+        "mip_rel_gap": mip_rel_gap,
+        "threads": threads,
+        "backend": backend,
+        "exit_form": exit_form,
+        "max_hhi_iterations": max_hhi_iterations,
+    }
+    base = {
+        "instance_name": instance.name,
+        "instance_hash": instance.content_hash,
+        "currency": instance.currency,
+        "solver": solver_version(),
+        "backend": backend,
+        "options": options,
+        "warnings": instance.warnings,
+    }
     findings = instance.findings
     t_checked = time.perf_counter()
     if findings:
         # The arithmetic already proves infeasibility; say why in item and rule words.
-        return Plan(status=Status.INFEASIBLE, findings=findings,
-                    message="; ".join(f.message for f in findings),
-                    timings={"total": time.perf_counter() - t_start}, **base)
+        return Plan(
+            status=Status.INFEASIBLE,
+            findings=findings,
+            message="; ".join(f.message for f in findings),
+            timings={"total": time.perf_counter() - t_start},
+            **base,
+        )
 
     if stop is not None and stop():
-        return Plan(status=Status.NO_SOLUTION, stopped_by="interrupt",
-                    message=_STOPPED[False], timings={"total": time.perf_counter() - t_start},
-                    **base)
+        return Plan(
+            status=Status.NO_SOLUTION,
+            stopped_by="interrupt",
+            message=_STOPPED[False],
+            timings={"total": time.perf_counter() - t_start},
+            **base,
+        )
     if progress is not None:
         progress({"stage": "build"})
     model = build_model(instance, exit_form=exit_form)
@@ -135,9 +154,18 @@ def solve(
         raise ValueError(f"unknown backend {backend!r}; use 'pyomo' or 'highspy'")
     timings["handoff"] = time.perf_counter() - t0
     is_mip = model.stats["integers"] > 0
-    answer = run(h, is_mip=is_mip, time_limit=None, mip_rel_gap=mip_rel_gap,
-                 threads=threads, log=log, options=highs_options, progress=progress,
-                 stop=stop, deadline=deadline)
+    answer = run(
+        h,
+        is_mip=is_mip,
+        time_limit=None,
+        mip_rel_gap=mip_rel_gap,
+        threads=threads,
+        log=log,
+        options=highs_options,
+        progress=progress,
+        stop=stop,
+        deadline=deadline,
+    )
     solve_seconds = answer.run_seconds
     # hhi_cap: add tangent cuts at plans above the cap and solve again (outer approximation).
     iterations = 0
@@ -149,33 +177,65 @@ def solve(
         worst = max(cuts, key=lambda c: c.hhi)
         out_of_time = deadline is not None and time.perf_counter() >= deadline
         if iterations >= max_hhi_iterations or out_of_time or answer.stopped_by:
-            why = answer.stopped_by or ("time limit" if out_of_time else
-                                        f"{max_hhi_iterations} re-solves (max_hhi_iterations)")
-            unconverged = (f"the HHI cap was not reached within the {why}: {worst.item} is at "
-                           f"HHI {worst.hhi:,.0f} under `{worst.rule}`")
+            why = answer.stopped_by or (
+                "time limit"
+                if out_of_time
+                else f"{max_hhi_iterations} re-solves (max_hhi_iterations)"
+            )
+            unconverged = (
+                f"the HHI cap was not reached within the {why}: {worst.item} is at "
+                f"HHI {worst.hhi:,.0f} under `{worst.rule}`"
+            )
             break
         _add_cuts(h, cuts, col_index, model.data.n_cols)
         iterations += 1
         if progress is not None:
-            progress({"stage": "hhi", "iteration": iterations, "hhi": worst.hhi,
-                      "item": worst.item})
-        answer = run(h, is_mip=is_mip, time_limit=None, mip_rel_gap=mip_rel_gap,
-                     threads=threads, log=log, options=highs_options, progress=progress,
-                     stop=stop, deadline=deadline)
+            progress(
+                {"stage": "hhi", "iteration": iterations, "hhi": worst.hhi, "item": worst.item}
+            )
+        answer = run(
+            h,
+            is_mip=is_mip,
+            time_limit=None,
+            mip_rel_gap=mip_rel_gap,
+            threads=threads,
+            log=log,
+            options=highs_options,
+            progress=progress,
+            stop=stop,
+            deadline=deadline,
+        )
         solve_seconds += answer.run_seconds
     timings["solve"] = solve_seconds
     if unconverged:
         # Never report a plan above the cap: no plan, and say why.
         status = Status.ERROR if "max_hhi_iterations" in unconverged else Status.NO_SOLUTION
-        answer = HighsAnswer(status, answer.highs_status, None, None, answer.bound, None,
-                             answer.run_seconds, answer.node_count, answer.stopped_by,
-                             answer.abandoned)
-    plan = Plan(status=answer.status, objective=answer.objective, bound=answer.bound,
-                mip_gap=answer.mip_gap, highs_status=answer.highs_status,
-                node_count=answer.node_count, model_stats=model.stats,
-                hhi_iterations=iterations, stopped_by=answer.stopped_by,
-                abandoned=answer.abandoned,
-                message=unconverged or _message(answer), **base)
+        answer = HighsAnswer(
+            status,
+            answer.highs_status,
+            None,
+            None,
+            answer.bound,
+            None,
+            answer.run_seconds,
+            answer.node_count,
+            answer.stopped_by,
+            answer.abandoned,
+        )
+    plan = Plan(
+        status=answer.status,
+        objective=answer.objective,
+        bound=answer.bound,
+        mip_gap=answer.mip_gap,
+        highs_status=answer.highs_status,
+        node_count=answer.node_count,
+        model_stats=model.stats,
+        hhi_iterations=iterations,
+        stopped_by=answer.stopped_by,
+        abandoned=answer.abandoned,
+        message=unconverged or _message(answer),
+        **base,
+    )
     if answer.col_value is not None:
         t2 = time.perf_counter()
         col = _global_solution(model, answer.col_value, col_index)
@@ -192,11 +252,14 @@ def solve(
             timings["verify"] = time.perf_counter() - t3
             if plan.violations:
                 # Never pass off a plan the verifier rejects: status error, violations listed.
-                logger.error("plan failed verification: %s",
-                             "; ".join(v.message for v in plan.violations))
+                logger.error(
+                    "plan failed verification: %s", "; ".join(v.message for v in plan.violations)
+                )
                 plan.status = Status.ERROR
-                plan.message = ("The plan failed independent verification (see violations); "
-                                "please report this instance.")
+                plan.message = (
+                    "The plan failed independent verification (see violations); "
+                    "please report this instance."
+                )
     timings["total"] = time.perf_counter() - t_start
     plan.timings = timings
     return plan
@@ -224,5 +287,6 @@ def _add_cuts(h: Any, cuts: list[Cut], col_index: Any, n_cols: int) -> None:
     for cut in cuts:
         cols = position[cut.cols]
         assert (cols >= 0).all(), "a cut names a column the compiled model dropped"
-        h.addRow(-highspy.kHighsInf, 0.0, len(cols), cols.astype(np.int32),
-                 cut.vals.astype(np.float64))
+        h.addRow(
+            -highspy.kHighsInf, 0.0, len(cols), cols.astype(np.int32), cut.vals.astype(np.float64)
+        )

@@ -74,19 +74,33 @@ def round15(values: np.ndarray) -> np.ndarray:
     return out
 
 
-def _pass(h: highspy.Highs, a: sp.csc_array, cost: np.ndarray, lb: np.ndarray,
-          ub: np.ndarray, rlb: np.ndarray, rub: np.ndarray, integer: np.ndarray,
-          offset: float = 0.0) -> None:
+def _pass(
+    h: highspy.Highs,
+    a: sp.csc_array,
+    cost: np.ndarray,
+    lb: np.ndarray,
+    ub: np.ndarray,
+    rlb: np.ndarray,
+    rub: np.ndarray,
+    integer: np.ndarray,
+    offset: float = 0.0,
+) -> None:
     n_rows, n_cols = a.shape
     cost, lb, ub, rlb, rub = (round15(v) for v in (cost, lb, ub, rlb, rub))
     status = h.passModel(
-        int(n_cols), int(n_rows), int(a.nnz), 1, 1, float(offset),
+        int(n_cols),
+        int(n_rows),
+        int(a.nnz),
+        1,
+        1,
+        float(offset),
         np.ascontiguousarray(cost, dtype=np.float64),
         np.ascontiguousarray(lb, dtype=np.float64),
         np.ascontiguousarray(ub, dtype=np.float64),
         np.ascontiguousarray(rlb, dtype=np.float64),
         np.ascontiguousarray(rub, dtype=np.float64),
-        a.indptr.astype(np.int32), a.indices.astype(np.int32),
+        a.indptr.astype(np.int32),
+        a.indices.astype(np.int32),
         round15(a.data),
         integer.astype(np.int32),
     )
@@ -122,8 +136,9 @@ def highs_from_pyomo(model: Any, columns: list[Any]) -> tuple[highspy.Highs, np.
         model, mixed_form=True, set_sense=None, column_order=columns
     )
     position = {id(v): j for j, v in enumerate(columns)}
-    col_index = np.fromiter((position[id(v)] for v in info.columns), dtype=np.int64,
-                            count=len(info.columns))
+    col_index = np.fromiter(
+        (position[id(v)] for v in info.columns), dtype=np.int64, count=len(info.columns)
+    )
     n_rows = len(info.rows)
     rhs = np.asarray(info.rhs, dtype=float)
     kind = np.fromiter((r[1] for r in info.rows), dtype=np.int64, count=n_rows)
@@ -148,9 +163,15 @@ def _watch(h: highspy.Highs, progress: Progress) -> None:
 
     def report(event: Any) -> None:
         out = event.data_out
-        progress({"stage": "solve", "time": float(out.running_time),
-                  "objective": float(out.mip_primal_bound),
-                  "bound": float(out.mip_dual_bound), "gap": float(out.mip_gap)})
+        progress(
+            {
+                "stage": "solve",
+                "time": float(out.running_time),
+                "objective": float(out.mip_primal_bound),
+                "bound": float(out.mip_dual_bound),
+                "gap": float(out.mip_gap),
+            }
+        )
 
     h.cbMipImprovingSolution.subscribe(report)
     h.cbMipLogging.subscribe(report)
@@ -197,8 +218,9 @@ def _subscribe(h: highspy.Highs, watch: _Watch, is_mip: bool) -> None:
     h.cbMipImprovingSolution.subscribe(record)
 
 
-def _wait(thread: threading.Thread, watch: _Watch, stop: Callable[[], bool] | None,
-          deadline: float | None) -> str | None:
+def _wait(
+    thread: threading.Thread, watch: _Watch, stop: Callable[[], bool] | None, deadline: float | None
+) -> str | None:
     """Wait for the HiGHS thread; on a stop request or the deadline, interrupt it.
 
     Returns why HiGHS was stopped (None if it finished by itself). A KeyboardInterrupt or any
@@ -223,10 +245,19 @@ def _wait(thread: threading.Thread, watch: _Watch, stop: Callable[[], bool] | No
     return reason
 
 
-def run(h: highspy.Highs, *, is_mip: bool, time_limit: float | None, mip_rel_gap: float,
-        threads: int | None, log: bool = False, options: dict[str, Any] | None = None,
-        progress: Progress | None = None, stop: Callable[[], bool] | None = None,
-        deadline: float | None = None) -> HighsAnswer:
+def run(
+    h: highspy.Highs,
+    *,
+    is_mip: bool,
+    time_limit: float | None,
+    mip_rel_gap: float,
+    threads: int | None,
+    log: bool = False,
+    options: dict[str, Any] | None = None,
+    progress: Progress | None = None,
+    stop: Callable[[], bool] | None = None,
+    deadline: float | None = None,
+) -> HighsAnswer:
     """Run HiGHS with our options and map its answer through the status table.
 
     HiGHS runs in a worker thread (it releases the GIL) while this thread waits, so a stop
@@ -280,23 +311,59 @@ def run(h: highspy.Highs, *, is_mip: bool, time_limit: float | None, mip_rel_gap
         bound = objective if status is Status.OPTIMAL else None
         gap = 0.0 if status is Status.OPTIMAL else None
         nodes = 0
-    logger.info("HiGHS %s -> %s in %.3fs (objective %s, gap %s)", h.modelStatusToString(ms),
-                status.value, seconds, objective, gap)
-    return HighsAnswer(status, h.modelStatusToString(ms), col_value, objective, bound, gap,
-                       seconds, nodes, stopped_by=reason)
+    logger.info(
+        "HiGHS %s -> %s in %.3fs (objective %s, gap %s)",
+        h.modelStatusToString(ms),
+        status.value,
+        seconds,
+        objective,
+        gap,
+    )
+    return HighsAnswer(
+        status,
+        h.modelStatusToString(ms),
+        col_value,
+        objective,
+        bound,
+        gap,
+        seconds,
+        nodes,
+        stopped_by=reason,
+    )
 
 
 def _abandoned(watch: _Watch, reason: str, seconds: float) -> HighsAnswer:
     """The answer when HiGHS did not stop in time: its last reported incumbent, if any."""
-    logger.warning("HiGHS did not stop within %.1f s of the %s; using its last incumbent",
-                   STOP_GRACE, reason)
+    logger.warning(
+        "HiGHS did not stop within %.1f s of the %s; using its last incumbent", STOP_GRACE, reason
+    )
     text = f"stopped ({reason}); HiGHS did not stop within {STOP_GRACE:.0f} s"
     if watch.solution is None or watch.objective is None:
-        return HighsAnswer(Status.NO_SOLUTION, text, None, None, None, None, seconds,
-                           watch.nodes, stopped_by=reason, abandoned=True)
+        return HighsAnswer(
+            Status.NO_SOLUTION,
+            text,
+            None,
+            None,
+            None,
+            None,
+            seconds,
+            watch.nodes,
+            stopped_by=reason,
+            abandoned=True,
+        )
     bound = watch.bound if watch.bound is not None and np.isfinite(watch.bound) else None
     gap = None
     if bound is not None:
         gap = abs(watch.objective - bound) / max(abs(watch.objective), 1e-9)
-    return HighsAnswer(Status.FEASIBLE, text, watch.solution, watch.objective, bound, gap,
-                       seconds, watch.nodes, stopped_by=reason, abandoned=True)
+    return HighsAnswer(
+        Status.FEASIBLE,
+        text,
+        watch.solution,
+        watch.objective,
+        bound,
+        gap,
+        seconds,
+        watch.nodes,
+        stopped_by=reason,
+        abandoned=True,
+    )

@@ -27,5 +27,16 @@ def add(md: ModelData, ctx: Context, rule: BanRule) -> None:
     uniq, indptr, indices, data = grouped_rows(ctx.sup_item[members], ctx.x[members], 1.0)
     labels = [ctx.item_ids[i] for i in uniq]
     meta = pd.DataFrame({"item": labels, "scope": "banned", "limit": 0.0, "sense": "<="})
-    md.add_rows(RowBlock(rule.name or rule.kind, rule.kind, labels, indptr, indices, data,
-                         np.full(len(uniq), -np.inf), np.zeros(len(uniq)), meta))
+    md.add_rows(
+        RowBlock(
+            rule.name or rule.kind,
+            rule.kind,
+            labels,
+            indptr,
+            indices,
+            data,
+            np.full(len(uniq), -np.inf),
+            np.zeros(len(uniq)),
+            meta,
+        )
+    )

@@ -30,6 +30,15 @@ def add(md: ModelData, ctx: Context, rule: BlocShareRule) -> None:
             continue
         forced = selected_items(ctx, rule.items) if sense == ">=" else None
         scope = np.full(len(members), bound, dtype=object)
-        block = share_block(ctx, f"{name}.{bound}", rule.kind, members, scope, alpha, sense,
-                            forced_items=forced, forced_scope=bound)
+        block = share_block(
+            ctx,
+            f"{name}.{bound}",
+            rule.kind,
+            members,
+            scope,
+            alpha,
+            sense,
+            forced_items=forced,
+            forced_scope=bound,
+        )
         md.add_rows(block)

@@ -31,5 +31,14 @@ def add(md: ModelData, ctx: Context, rule: CountryCapRule) -> None:
         sel &= ~np.isin(basis, list(exempt))
     members = np.flatnonzero(sel)
     if len(members):
-        md.add_rows(share_block(ctx, rule.name or rule.kind, rule.kind, members, basis[members],
-                                rule.max_share, "<="))
+        md.add_rows(
+            share_block(
+                ctx,
+                rule.name or rule.kind,
+                rule.kind,
+                members,
+                basis[members],
+                rule.max_share,
+                "<=",
+            )
+        )

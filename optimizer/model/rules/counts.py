@@ -36,9 +36,19 @@ from trustsource.model.rules.shares import selected_items
 from trustsource.schema import MaxSuppliersRule, MinCountriesRule, MinSuppliersRule
 
 
-def _count_rows(md: ModelData, ctx: Context, name: str, kind: str, items: np.ndarray,
-                group_item: np.ndarray, labels: list[str], group_of_member: np.ndarray,
-                members: np.ndarray, share: float, count: int) -> None:
+def _count_rows(
+    md: ModelData,
+    ctx: Context,
+    name: str,
+    kind: str,
+    items: np.ndarray,
+    group_item: np.ndarray,
+    labels: list[str],
+    group_of_member: np.ndarray,
+    members: np.ndarray,
+    share: float,
+    count: int,
+) -> None:
     """Floor rows per counted group, the count row per item, and zero-supply rows.
 
     ``group_item[g]`` is the item of group g, ``group_of_member[m]`` the group of supplier
@@ -50,9 +60,19 @@ def _count_rows(md: ModelData, ctx: Context, name: str, kind: str, items: np.nda
     if len(short):
         indptr, indices, data = single_term_rows(ctx.supply[short], np.ones(len(short)))
         short_labels = [ctx.item_ids[i] for i in short]
-        md.add_rows(RowBlock(f"{name}.too_few", kind, short_labels, indptr, indices, data,
-                             np.full(len(short), -np.inf), np.zeros(len(short)),
-                             pd.DataFrame({"item": short_labels})))
+        md.add_rows(
+            RowBlock(
+                f"{name}.too_few",
+                kind,
+                short_labels,
+                indptr,
+                indices,
+                data,
+                np.full(len(short), -np.inf),
+                np.zeros(len(short)),
+                pd.DataFrame({"item": short_labels}),
+            )
+        )
     keep_group = n_groups_of[group_item] >= count
     if not keep_group.any():
         return
@@ -70,24 +90,46 @@ def _count_rows(md: ModelData, ctx: Context, name: str, kind: str, items: np.nda
     cols = np.concatenate([ctx.x[members], ctx.supply[group_item], ind])
     coefs = np.concatenate([np.ones(len(members)), np.full(n_g, -share), -big_m])
     _, indptr, indices, data = grouped_rows(keys, cols, coefs)
-    meta = pd.DataFrame({"item": np.array(ctx.item_ids, dtype=object)[group_item],
-                         "scope": labels})
-    md.add_rows(RowBlock(f"{name}.floor", kind, labels, indptr, indices, data, -big_m,
-                         np.full(n_g, np.inf), meta))
+    meta = pd.DataFrame({"item": np.array(ctx.item_ids, dtype=object)[group_item], "scope": labels})
+    md.add_rows(
+        RowBlock(
+            f"{name}.floor", kind, labels, indptr, indices, data, -big_m, np.full(n_g, np.inf), meta
+        )
+    )
     uniq, indptr, indices, data = grouped_rows(group_item, ind, 1.0)
     item_labels = [ctx.item_ids[i] for i in uniq]
-    md.add_rows(RowBlock(f"{name}.count", kind, item_labels, indptr, indices, data,
-                         np.full(len(uniq), float(count)), np.full(len(uniq), np.inf),
-                         pd.DataFrame({"item": item_labels})))
+    md.add_rows(
+        RowBlock(
+            f"{name}.count",
+            kind,
+            item_labels,
+            indptr,
+            indices,
+            data,
+            np.full(len(uniq), float(count)),
+            np.full(len(uniq), np.inf),
+            pd.DataFrame({"item": item_labels}),
+        )
+    )
 
 
 def add_min_suppliers(md: ModelData, ctx: Context, rule: MinSuppliersRule) -> None:
     """Append ``<name>.floor`` and ``<name>.count`` rows and the counting binaries."""
     members = np.flatnonzero(ctx.item_mask(rule.items))
     labels = [ctx.sup_ids[s] for s in members]
-    _count_rows(md, ctx, rule.name or rule.kind, rule.kind, selected_items(ctx, rule.items),
-                ctx.sup_item[members], labels, np.arange(len(members)), members,
-                rule.min_share_each, rule.count)
+    _count_rows(
+        md,
+        ctx,
+        rule.name or rule.kind,
+        rule.kind,
+        selected_items(ctx, rule.items),
+        ctx.sup_item[members],
+        labels,
+        np.arange(len(members)),
+        members,
+        rule.min_share_each,
+        rule.count,
+    )
 
 
 def add_min_countries(md: ModelData, ctx: Context, rule: MinCountriesRule) -> None:
@@ -97,15 +139,26 @@ def add_min_countries(md: ModelData, ctx: Context, rule: MinCountriesRule) -> No
     group_item = np.zeros(0, dtype=np.int64)
     countries: np.ndarray = np.zeros(0, dtype=object)
     if len(members):
-        frame = pd.DataFrame({"item": ctx.sup_item[members],
-                              "country": ctx.basis(rule.basis)[members]})
+        frame = pd.DataFrame(
+            {"item": ctx.sup_item[members], "country": ctx.basis(rule.basis)[members]}
+        )
         codes, uniq = pd.factorize(pd.MultiIndex.from_frame(frame), sort=True)
         group_item = np.asarray(uniq.get_level_values(0), dtype=np.int64)
         countries = np.asarray(uniq.get_level_values(1), dtype=object)
     labels = [f"{ctx.item_ids[i]}|{c}" for i, c in zip(group_item, countries)]
-    _count_rows(md, ctx, rule.name or rule.kind, rule.kind, selected_items(ctx, rule.items),
-                group_item, labels, np.asarray(codes, dtype=np.int64), members,
-                rule.min_share_each, rule.count)
+    _count_rows(
+        md,
+        ctx,
+        rule.name or rule.kind,
+        rule.kind,
+        selected_items(ctx, rule.items),
+        group_item,
+        labels,
+        np.asarray(codes, dtype=np.int64),
+        members,
+        rule.min_share_each,
+        rule.count,
+    )
 
 
 def add_max_suppliers(md: ModelData, ctx: Context, rule: MaxSuppliersRule) -> None:
@@ -117,6 +170,16 @@ def add_max_suppliers(md: ModelData, ctx: Context, rule: MaxSuppliersRule) -> No
     assert (ctx.gate[members] >= 0).all()
     uniq, indptr, indices, data = grouped_rows(ctx.sup_item[members], ctx.gate[members], 1.0)
     labels = [ctx.item_ids[i] for i in uniq]
-    md.add_rows(RowBlock(rule.name or rule.kind, rule.kind, labels, indptr, indices, data,
-                         np.full(len(uniq), -np.inf), np.full(len(uniq), float(rule.count)),
-                         pd.DataFrame({"item": labels, "limit": rule.count})))
+    md.add_rows(
+        RowBlock(
+            rule.name or rule.kind,
+            rule.kind,
+            labels,
+            indptr,
+            indices,
+            data,
+            np.full(len(uniq), -np.inf),
+            np.full(len(uniq), float(rule.count)),
+            pd.DataFrame({"item": labels, "limit": rule.count}),
+        )
+    )

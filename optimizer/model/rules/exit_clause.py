@@ -21,5 +21,8 @@ def add(md: ModelData, ctx: Context, rule: ExitClauseRule) -> None:
     members = np.flatnonzero(ctx.item_mask(rule.items) & ~ctx.exit_clause)
     if len(members):
         scope = np.full(len(members), "no_exit_clause", dtype=object)
-        md.add_rows(share_block(ctx, rule.name or rule.kind, rule.kind, members, scope,
-                                rule.max_share_without, "<="))
+        md.add_rows(
+            share_block(
+                ctx, rule.name or rule.kind, rule.kind, members, scope, rule.max_share_without, "<="
+            )
+        )

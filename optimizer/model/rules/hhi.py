@@ -35,9 +35,16 @@ def add(md: ModelData, ctx: Context, rule: HhiCapRule) -> None:
         return
     basis = ctx.basis(rule.basis)
     root = math.sqrt(rule.max_hhi / 10_000)
-    md.add_rows(share_block(ctx, rule.name or rule.kind, rule.kind, members, basis[members],
-                            root, "<="))
+    md.add_rows(
+        share_block(ctx, rule.name or rule.kind, rule.kind, members, basis[members], root, "<=")
+    )
     md.info.setdefault("hhi", []).append(
-        {"rule": rule.name or rule.kind, "members": members, "countries": basis[members],
-         "root": root, "max_hhi": rule.max_hhi, "tolerance": rule.tolerance}
+        {
+            "rule": rule.name or rule.kind,
+            "members": members,
+            "countries": basis[members],
+            "root": root,
+            "max_hhi": rule.max_hhi,
+            "tolerance": rule.tolerance,
+        }
     )

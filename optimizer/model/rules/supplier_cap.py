@@ -19,5 +19,8 @@ def add(md: ModelData, ctx: Context, rule: SupplierCapRule) -> None:
     members = np.flatnonzero(ctx.item_mask(rule.items))
     if len(members):
         scope = np.array(ctx.sup_ids, dtype=object)[members]
-        md.add_rows(share_block(ctx, rule.name or rule.kind, rule.kind, members, scope,
-                                rule.max_share, "<="))
+        md.add_rows(
+            share_block(
+                ctx, rule.name or rule.kind, rule.kind, members, scope, rule.max_share, "<="
+            )
+        )
