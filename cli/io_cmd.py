@@ -39,7 +39,7 @@ def convert_command(src: str, dst: str, force: bool, base_dir: str | None, debug
     cannot be written (nothing is left half-way).
     """
     from trustsource.cli.common import load_instance
-    from trustsource.io.convert import form_of, save
+    from trustsource.instance.convert import form_of, save
 
     with error_boundary(debug):
         if not force and os.path.lexists(dst):
@@ -67,7 +67,7 @@ def template_command(out: str, example: bool, force: bool, debug: bool) -> None:
 
     Refuses to replace an existing OUT.xlsx (exit 2) unless --force is given.
     """
-    from trustsource.io.convert import write_example, write_template
+    from trustsource.instance.convert import write_example, write_template
 
     with error_boundary(debug):
         if not out.lower().endswith(".xlsx"):

@@ -1,7 +1,7 @@
 """``trustsource report``: one self-contained HTML page describing the plan of an instance.
 
 The command loads an instance, solves it, prices each rule (unless ``--no-prices``) and writes
-:func:`trustsource.io.report.build_report`'s page to ``--out`` atomically. Exit codes as
+:func:`trustsource.output.report.build_report`'s page to ``--out`` atomically. Exit codes as
 ``solve``: 0 ok, 1 internal error, 2 invalid input, 3 the instance is infeasible or unbounded,
 4 no plan within the time limit. Without a plan (exit 3 or 4) a short report saying so, with
 the rules and sources, is still written, so a shared link never points at a stale page.
@@ -61,8 +61,8 @@ def report_command(
     sources."""
     from trustsource import explain, solve
     from trustsource.analysis.explain_common import range_text
-    from trustsource.io.exports import atomic_write_text
-    from trustsource.io.report import build_report, cost_split, status_words
+    from trustsource.output.exports import atomic_write_text
+    from trustsource.output.report import build_report, cost_split, status_words
     from trustsource.status import Status
 
     with error_boundary(debug):

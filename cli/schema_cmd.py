@@ -23,7 +23,7 @@ from trustsource.cli.common import _debug, error_boundary
 @_debug
 def schema_command(out: str | None, debug: bool) -> None:
     """Print the JSON Schema (draft 2020-12) of instance documents, schema version 1."""
-    from trustsource.io.jsonschema import schema_text, write_schema
+    from trustsource.instance.jsonschema import schema_text, write_schema
 
     with error_boundary(debug):
         if out is None:

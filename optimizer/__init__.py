@@ -18,35 +18,35 @@ import types
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # the names below, for type checkers; at run time they load on first use
-    from trustsource.analysis.diagnose import Diagnosis, diagnose
-    from trustsource.analysis.explain import Explanation, explain
-    from trustsource.errors import InstanceError, Issue, TrustsourceError
-    from trustsource.instance import Instance
-    from trustsource.loader import load
-    from trustsource.model.build import BuiltModel, build_model
-    from trustsource.results.plan import NoOptimalPlanError, Plan
-    from trustsource.solve import solve
-    from trustsource.status import Status
+    from .analysis.diagnose import Diagnosis, diagnose
+    from .analysis.explain import Explanation, explain
+    from .errors import InstanceError, Issue, TrustsourceError
+    from .instance.instance import Instance
+    from .instance.load import load
+    from .model.build import BuiltModel, build_model
+    from .results.plan import NoOptimalPlanError, Plan
+    from .solve import solve
+    from .status import Status
 
 # Public name -> module that defines it. Imported lazily (PEP 562): ``import trustsource`` and
 # the command line start without pandas, Pyomo and HiGHS (a few seconds on a busy machine), and
 # the CLI can install its signal handlers before any of them load.
 _EXPORTS = {
-    "Diagnosis": "trustsource.analysis.diagnose",
-    "diagnose": "trustsource.analysis.diagnose",
-    "Explanation": "trustsource.analysis.explain",
-    "explain": "trustsource.analysis.explain",
-    "InstanceError": "trustsource.errors",
-    "Issue": "trustsource.errors",
-    "TrustsourceError": "trustsource.errors",
-    "Instance": "trustsource.instance",
-    "load": "trustsource.loader",
-    "BuiltModel": "trustsource.model.build",
-    "build_model": "trustsource.model.build",
-    "NoOptimalPlanError": "trustsource.results.plan",
-    "Plan": "trustsource.results.plan",
-    "solve": "trustsource.solve",
-    "Status": "trustsource.status",
+    "Diagnosis": ".analysis.diagnose",
+    "diagnose": ".analysis.diagnose",
+    "Explanation": ".analysis.explain",
+    "explain": ".analysis.explain",
+    "InstanceError": ".errors",
+    "Issue": ".errors",
+    "TrustsourceError": ".errors",
+    "Instance": ".instance.instance",
+    "load": ".instance.load",
+    "BuiltModel": ".model.build",
+    "build_model": ".model.build",
+    "NoOptimalPlanError": ".results.plan",
+    "Plan": ".results.plan",
+    "solve": ".solve",
+    "Status": ".status",
 }
 
 
@@ -54,7 +54,7 @@ def __getattr__(name: str) -> Any:
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'trustsource' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
+    value = getattr(importlib.import_module(module, __name__), name)
     globals()[name] = value  # later lookups skip this function
     return value
 

@@ -1,5 +1,5 @@
 """``python -m trustsource``: the command line."""
 
-from trustsource.cli.main import main
+from .cli.main import main
 
 main()

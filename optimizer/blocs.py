@@ -11,7 +11,7 @@ from functools import lru_cache
 from importlib import resources
 from types import MappingProxyType
 
-from trustsource.safe_yaml import load_yaml
+from .instance.readers.safe_yaml import load_yaml
 
 
 @lru_cache(maxsize=1)

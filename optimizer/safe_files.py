@@ -22,7 +22,7 @@ import os
 import stat
 from pathlib import Path
 
-from trustsource.limits import MIB, SHOWN_CHARS
+from .limits import MIB, SHOWN_CHARS
 
 ROOT_ENV = "TRUSTSOURCE_DATA_ROOT"
 """Environment variable naming a folder that table paths may resolve into (widens the root)."""

@@ -18,7 +18,7 @@ import pytest
 from openpyxl.utils import get_column_letter
 from trustsource import load
 from trustsource.errors import InstanceError, Issue
-from trustsource.io.excel import COLUMNS, load_workbook, write_workbook
+from trustsource.instance.excel import COLUMNS, load_workbook, write_workbook
 
 GALLIUM = Path(str(files("trustsource.instances") / "gallium-demo.yaml"))
 

@@ -6,7 +6,7 @@ the input invalid. Each spec seeds its own ``random.Random`` from its id, so a f
 rebuilt exactly from its id. YAML, JSON and stdin mutate the base's inline document
 (``Instance.to_dict()``) as data, or its text (or the original file: the bundled
 ``instances/*.yaml`` with their CSV folders, ``tests/data/valid/basic.*``) as bytes; CSV folders
-(written by :func:`trustsource.io.convert.convert`, or the originals) are mutated as tables or
+(written by :func:`trustsource.instance.convert.convert`, or the originals) are mutated as tables or
 bytes; workbooks (written by ``convert``) with openpyxl or as bytes.
 """
 
@@ -37,7 +37,7 @@ from fuzz_operators import (
     mutate_bytes,
     xlsx_mutation,
 )
-from trustsource.io.convert import convert
+from trustsource.instance.convert import convert
 
 VALID = Path(__file__).parent / "data" / "valid"
 FORMS = ("yaml", "json", "stdin", "csv", "xlsx")

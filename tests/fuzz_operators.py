@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any, get_args
 
 import openpyxl
+from trustsource.instance.schema import RULE_MODELS
 from trustsource.limits import MAX_CELL_CHARS
-from trustsource.loader import RULE_MODELS
 
 BYTE_KINDS = ("truncate", "flip_byte", "insert_chars")
 DOC_KINDS = tuple(

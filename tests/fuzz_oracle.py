@@ -29,7 +29,7 @@ import trustsource
 import yaml
 from fuzz_mutations import Mutant
 from trustsource.errors import InstanceError, Issue
-from trustsource.io.convert import convert, write_template
+from trustsource.instance.convert import convert, write_template
 from trustsource.limits import MAX_YAML_BYTES
 
 BAD = Path(__file__).parent / "data" / "bad"

@@ -27,7 +27,7 @@ from typing import Any
 import pytest
 import trustsource
 from trustsource.analysis.explain import explain
-from trustsource.io.report import build_report
+from trustsource.output.report import build_report
 
 BACKENDS = ("highspy", "pyomo")
 REASON = "only 2 suppliers can deliver it"

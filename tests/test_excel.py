@@ -11,8 +11,8 @@ from click.testing import CliRunner
 from trustsource import load, solve
 from trustsource.cli.io_cmd import convert_command, template_command
 from trustsource.errors import InstanceError
-from trustsource.io.convert import convert, load_any, write_example, write_template
-from trustsource.io.excel import load_workbook, write_workbook
+from trustsource.instance.convert import convert, load_any, write_example, write_template
+from trustsource.instance.excel import load_workbook, write_workbook
 
 BUNDLED = ("gallium-demo", "chips", "critical-minerals", "energy")
 

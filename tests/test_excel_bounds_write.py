@@ -25,9 +25,9 @@ import yaml
 from excel_builders import col, edit_sheet, gallium_book, issues_at, issues_of, sheet_part
 from trustsource import load
 from trustsource.errors import InstanceError
-from trustsource.io import xlsx_read
-from trustsource.io.convert import convert
-from trustsource.io.excel import load_workbook, write_workbook
+from trustsource.instance.convert import convert
+from trustsource.instance.excel import load_workbook, write_workbook
+from trustsource.instance.readers import xlsx_read
 from trustsource.limits import MAX_CELL_CHARS, MAX_XLSX_BYTES, SHOWN_CHARS
 
 # --- the rows a sheet may hold --------------------------------------------------------------------

@@ -27,7 +27,7 @@ from excel_builders import (
 )
 from trustsource import load
 from trustsource.errors import InstanceError
-from trustsource.io.excel import document_from_workbook, load_workbook
+from trustsource.instance.excel import document_from_workbook, load_workbook
 
 # --- formulas -------------------------------------------------------------------------------------
 

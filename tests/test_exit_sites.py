@@ -25,7 +25,7 @@ import trustsource
 import yaml
 from trustsource.model.context import make_context
 from trustsource.results.coverage import exit_coverage, site_units, supplier_units
-from trustsource.verify import verify
+from trustsource.verify.verifier import verify
 
 BACKENDS = ("highspy", "pyomo")
 FORMS = ("dense", "aux")

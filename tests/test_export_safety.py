@@ -28,9 +28,9 @@ import pytest
 import trustsource
 import yaml
 from trustsource.errors import InstanceError, OutputError
-from trustsource.io import exports
-from trustsource.io.convert import convert, write_template
-from trustsource.io.exports import (
+from trustsource.instance.convert import convert, write_template
+from trustsource.output import exports
+from trustsource.output.exports import (
     FORMULA_TRIGGERS,
     atomic_write,
     safe_text,
@@ -38,7 +38,7 @@ from trustsource.io.exports import (
     write_plan,
     write_plan_xlsx,
 )
-from trustsource.io.report import build_report
+from trustsource.output.report import build_report
 from trustsource.results.plan import Plan
 from trustsource.status import Status
 

@@ -1,7 +1,7 @@
 """``hhi_cap`` against an independent convex optimum.
 
 The library enforces ``10^4 * sum_c (X_c / T)^2 <= H`` by tangent cuts and re-solves (outer
-approximation, :mod:`trustsource.solve.hhi`), so its plan may exceed the cap by at most the rule's
+approximation, :mod:`trustsource.solve.cuts`), so its plan may exceed the cap by at most the rule's
 ``tolerance`` and its cost lies between the true optimum at ``H + tolerance`` and at ``H``. The
 reference here is computed without the library: for a single item with linear unit costs, the
 problem for a fixed set of used suppliers is the convex QP

@@ -128,7 +128,7 @@ def test_small_demand_cli(tmp_path: Path, backend: str) -> None:
 def test_cut_rows_in_share_units_below_one() -> None:
     """The cut rows at demand 0.001 are the rows at demand 1 divided by the supply scale."""
     from trustsource.model.build import build_model
-    from trustsource.solve.hhi import hhi_cuts
+    from trustsource.solve.cuts import hhi_cuts
 
     cuts = {}
     for demand in (1e-3, 1.0, 1e6):

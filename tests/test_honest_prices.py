@@ -297,7 +297,7 @@ def test_time_limited_explain_cli_json(thousand: Path) -> None:
 
 @pytest.mark.usefixtures("five_percent")
 def test_report_gives_unproven_prices_as_intervals_in_words() -> None:
-    from trustsource.io.report import build_report
+    from trustsource.output.report import build_report
 
     inst = trustsource.Instance.from_dict(copy.deepcopy(CAP50))
     exp = explain(inst, mip_rel_gap=0, workers=1, marginals=False)

@@ -26,6 +26,7 @@ from pathlib import Path
 import pytest
 import trustsource
 from trustsource import InstanceError, Issue
+from trustsource.instance.readers.safe_yaml import load_yaml
 from trustsource.limits import (
     MAX_CELL_CHARS,
     MAX_CSV_BYTES,
@@ -35,7 +36,6 @@ from trustsource.limits import (
     MAX_YAML_BYTES,
     SHOWN_CHARS,
 )
-from trustsource.safe_yaml import load_yaml
 
 ROOT_ENV = "TRUSTSOURCE_DATA_ROOT"
 SUPPLIERS = """\
@@ -282,7 +282,7 @@ def test_oversized_csv_is_refused_before_reading(tmp_path: Path) -> None:
 
 
 def test_oversized_stdin_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
-    import trustsource.loader as loader
+    import trustsource.instance.load as loader
 
     monkeypatch.setattr(loader, "MAX_JSON_BYTES", 1000)
     text = "trustsource: 1\nname: " + "x" * 2000 + "\n"

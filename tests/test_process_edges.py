@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 import trustsource
 from trustsource.errors import OutputError
-from trustsource.io.exports import atomic_folder
+from trustsource.output.exports import atomic_folder
 from trustsource.status import Status
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -229,7 +229,7 @@ def test_disk_full_leaves_nothing(tmp_path: Path) -> None:
 
 
 def test_failed_verification_is_status_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    import trustsource.verify as verify
+    import trustsource.verify.verifier as verify
 
     class Violation:
         message = "supplier x over capacity"

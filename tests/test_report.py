@@ -14,8 +14,8 @@ import pytest
 import trustsource
 from click.testing import CliRunner
 from trustsource.cli.report_cmd import report_command
-from trustsource.io.exports import TABLES, write_plan, write_plan_xlsx
-from trustsource.io.report import build_report, write_report
+from trustsource.output.exports import TABLES, write_plan, write_plan_xlsx
+from trustsource.output.report import build_report, write_report
 
 INSTANCES = ("gallium-demo", "chips")
 
@@ -239,7 +239,7 @@ def feoc() -> Any:
 
 @pytest.mark.parametrize("backend", ["highspy", "pyomo"])
 def test_report_separates_penalty_from_purchases(feoc: Any, backend: str) -> None:
-    from trustsource.io.report import cost_split, shortfall_table
+    from trustsource.output.report import cost_split, shortfall_table
 
     plan = trustsource.solve(feoc, backend=backend)
     # The penalty by hand: every item's shortfall times its shortfall_penalty.

@@ -13,15 +13,15 @@ import yaml
 from click.testing import CliRunner
 from trustsource import load
 from trustsource.cli.schema_cmd import schema_command
-from trustsource.io.jsonschema import (
+from trustsource.instance.jsonschema import (
     SCHEMA_ID,
     instance_schema,
     schema_text,
     shipped_schema_path,
     write_schema,
 )
-from trustsource.io.schema_docs import render
-from trustsource.schema import RULE_KINDS, TOP_LEVEL_KEYS
+from trustsource.instance.schema import RULE_KINDS, TOP_LEVEL_KEYS
+from trustsource.instance.schema_docs import render
 
 DOCS_PAGE = Path(__file__).resolve().parents[1] / "docs" / "instance-schema.md"
 
@@ -53,13 +53,13 @@ def _minimal() -> dict[str, Any]:
 
 def test_shipped_copy_equals_generated() -> None:
     assert shipped_schema_path().read_text(encoding="utf-8") == schema_text(), (
-        "regenerate: python -m trustsource.io.jsonschema"
+        "regenerate: python -m trustsource.instance.jsonschema"
     )
 
 
 def test_docs_page_equals_generated() -> None:
     assert DOCS_PAGE.read_text(encoding="utf-8") == render(), (
-        "regenerate: python -m trustsource.io.schema_docs > docs/instance-schema.md"
+        "regenerate: python -m trustsource.instance.schema_docs > docs/instance-schema.md"
     )
 
 

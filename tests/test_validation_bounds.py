@@ -19,8 +19,8 @@ import numpy as np
 import pytest
 import trustsource
 from trustsource import Instance, InstanceError
+from trustsource.instance.schema import MAX_TARIFF
 from trustsource.limits import MAX_COEFFICIENT, MAX_COST, MAX_QUANTITY, MAX_ROWS, MIN_COEFFICIENT
-from trustsource.schema import MAX_TARIFF
 from validation_docs import (
     base_doc,
     find_issue,

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 import trustsource
 from trustsource import Instance, InstanceError
-from trustsource.schema import RULE_KINDS
+from trustsource.instance.schema import RULE_KINDS
 from validation_docs import (
     base_doc,
     find_issue,

@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 import pytest
 import trustsource
-from trustsource.verify import Violation, recompute_cost, verify, verify_plan
+from trustsource.verify.verifier import Violation, recompute_cost, verify, verify_plan
 
 
 def make(

@@ -28,10 +28,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
-from trustsource.analysis.parallel import _pick_workers, _run_all
-from trustsource.instance import Instance
-from trustsource.results.plan import Plan, json_records
-from trustsource.solve import solve
+
+from ..instance.instance import Instance
+from ..results.plan import Plan, json_records
+from ..solve import solve
+from .parallel import _pick_workers, _run_all
 
 BASELINE = "baseline"
 

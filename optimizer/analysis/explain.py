@@ -40,7 +40,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
-from trustsource.analysis.explain_common import (
+
+from ..instance.instance import Instance
+from ..model.build import ExitForm
+from ..results.plan import Plan
+from ..solve import Backend, solve
+from ..status import Status
+from .explain_common import (
     FAMILY_COLUMNS,
     MARGINAL_COLUMNS,
     MARGINAL_KINDS,
@@ -61,13 +67,8 @@ from trustsource.analysis.explain_common import (
     range_text,
     unproven_text,
 )
-from trustsource.analysis.marginals import _finish_marginals, _marginal_rows, lp_marginals
-from trustsource.analysis.parallel import _pick_workers, _run_all
-from trustsource.instance import Instance
-from trustsource.model.build import ExitForm
-from trustsource.results.plan import Plan
-from trustsource.solve import Backend, solve
-from trustsource.status import Status
+from .marginals import _finish_marginals, _marginal_rows, lp_marginals
+from .parallel import _pick_workers, _run_all
 
 logger = logging.getLogger(__name__)
 
@@ -439,7 +440,7 @@ def _effect_without(inst: Instance, rule: Any, name: str, without: Plan, limit: 
     """What the plan without ``rule`` does that the rule forbids, in words (from the verifier)."""
     if not without.has_solution:
         return ""
-    from trustsource.verify import verify_plan
+    from ..verify.verifier import verify_plan
 
     found = [v for v in verify_plan(inst, without) if v.rule == name]
     if not found:

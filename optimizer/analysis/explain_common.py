@@ -5,9 +5,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from trustsource.results.plan import Plan, json_records, json_value
-from trustsource.results.rule_report import SHORTFALL_SCOPE
-from trustsource.status import Status
+from ..results.plan import Plan, json_records, json_value
+from ..results.rule_report import SHORTFALL_SCOPE
+from ..status import Status
 
 STEP = 0.01
 """One percentage point of a share limit."""

@@ -9,7 +9,13 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from trustsource.analysis.explain_common import (
+
+from ..errors import InstanceError
+from ..instance.instance import Instance
+from ..model.build import ExitForm, build_model
+from ..results.plan import Plan
+from ..status import Status
+from .explain_common import (
     _LIMITS,
     _MAX_HHI_ITERATIONS,
     HHI_STEP,
@@ -20,11 +26,6 @@ from trustsource.analysis.explain_common import (
     gap_of,
     money,
 )
-from trustsource.errors import InstanceError
-from trustsource.instance import Instance
-from trustsource.model.build import ExitForm, build_model
-from trustsource.results.plan import Plan
-from trustsource.status import Status
 
 logger = logging.getLogger(__name__)
 
@@ -33,7 +34,7 @@ def _marginal_rows(
     inst: Instance, base: Plan, doc: dict[str, Any], tasks: dict[tuple[Any, ...], dict[str, Any]]
 ) -> list[dict[str, Any]]:
     """One row per (share rule, item, bound); adds a re-solve task where one is needed."""
-    from trustsource.verify import verify_plan
+    from ..verify.verifier import verify_plan
 
     rows: list[dict[str, Any]] = []
     rep = base.rules
@@ -138,8 +139,9 @@ def lp_marginals(
         (empty unless the LP could not be used).
     """
     import highspy
-    from trustsource.solve.hhi import hhi_cuts
-    from trustsource.solve.highs import run
+
+    from ..solve.cuts import hhi_cuts
+    from ..solve.highs import run
 
     model = build_model(instance, exit_form=exit_form)
     h = model.to_highs()

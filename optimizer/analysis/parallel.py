@@ -10,10 +10,10 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
-from trustsource.analysis.explain_common import _AUTO_PARALLEL_SECONDS
-from trustsource.instance import Instance
-from trustsource.results.plan import Plan
-from trustsource.solve import solve
+from ..instance.instance import Instance
+from ..results.plan import Plan
+from ..solve import solve
+from .explain_common import _AUTO_PARALLEL_SECONDS
 
 logger = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ How a scenario modifies the instance (on the document from :meth:`Instance.to_di
 
 * A scenario maps keys to *capacity factors* (``{"CN": 0.0}`` an export ban, ``{"AU": 0.5}`` a
   capacity cut). A key resolves like every country selector of the instance
-  (:func:`trustsource.checks.scenario_key_kind`): a bloc name first (the instance's own, else a
+  (:func:`trustsource.instance.checks.scenario_key_kind`): a bloc name first (the instance's own, else a
   built-in one; expanded to its countries, so ``{eu: 0}`` cuts every EU member), then a country
   code (upper-case; matched on a supplier's resolved *location* country), then a site id, then
   a supplier id. A key that names nothing is a located validation error, for the instance's
@@ -42,15 +42,16 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import pandas as pd
-from trustsource.analysis.parallel import _pick_workers, _run_all
-from trustsource.checks import ScenarioKey, scenario_key_issues, scenario_key_kind
-from trustsource.errors import InstanceError, Issue
-from trustsource.instance import Instance
-from trustsource.limits import MAX_COST, clip
-from trustsource.results.plan import Plan, json_records, json_value
-from trustsource.safe_yaml import cut
-from trustsource.solve import solve
-from trustsource.status import Status
+
+from ..errors import InstanceError, Issue
+from ..instance.checks import ScenarioKey, scenario_key_issues, scenario_key_kind
+from ..instance.instance import Instance
+from ..instance.readers.safe_yaml import cut
+from ..limits import MAX_COST, clip
+from ..results.plan import Plan, json_records, json_value
+from ..solve import solve
+from ..status import Status
+from .parallel import _pick_workers, _run_all
 
 TOL = 1e-6
 PENALTY_FACTOR = 10.0
@@ -343,7 +344,7 @@ def scenario_document(
 ) -> dict[str, Any]:
     """The schema-1 document of one scenario: capacities scaled, shortfall allowed.
 
-    A key resolves as :func:`trustsource.checks.scenario_key_kind` says (bloc, country code,
+    A key resolves as :func:`trustsource.instance.checks.scenario_key_kind` says (bloc, country code,
     site, supplier), unless ``kinds`` names what it is (the automatic one-loss scenarios, whose
     keys are known sites or suppliers even where a bloc has the same name)."""
     doc = copy.deepcopy(instance.to_dict())

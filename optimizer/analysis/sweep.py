@@ -29,10 +29,11 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from trustsource.analysis.runner import Outcome, Progress, run_many
-from trustsource.errors import InstanceError, Issue
-from trustsource.instance import Instance
-from trustsource.results.plan import json_records
+
+from ..errors import InstanceError, Issue
+from ..instance.instance import Instance
+from ..results.plan import json_records
+from .runner import Outcome, Progress, run_many
 
 NUMERIC_KEYS = (
     "max_share",
@@ -160,7 +161,7 @@ class SweepResult:
 
         The folder is written whole or not at all (``io.exports.atomic_folder``).
         """
-        from trustsource.io.exports import atomic_folder, csv_text
+        from ..output.exports import atomic_folder, csv_text
 
         def fill(tmp: Path) -> list[Path]:
             paths = [tmp / "sweep.csv", tmp / "sweep.json", tmp / "sweep.png", tmp / "sweep.svg"]
@@ -343,7 +344,7 @@ def _covered_items(instance: Instance, rule: str | None, param: str) -> list[str
         raise _bad("sweep", f"'{DEMAND_SCALE}' scales every item's demand: give no rule")
     spec = next((r for r in instance.rules if r.name == rule), None)
     if spec is None:
-        from trustsource.errors import did_you_mean
+        from ..errors import did_you_mean
 
         names = [r.name or "" for r in instance.rules]
         raise _bad(
@@ -377,7 +378,7 @@ def _point_doc(base: dict[str, Any], rule: str | None, param: str, value: float)
 
 def solve_point(payload: tuple[dict[str, Any], dict[str, Any], list[str]]) -> dict[str, Any]:
     """Solve one sweep point (the unit of work of a worker) and summarise it as a row."""
-    from trustsource.solve import solve
+    from ..solve import solve
 
     doc, options, covered = payload
     inst = Instance.from_dict(doc, origin=str(doc.get("name", "<sweep>")))

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from trustsource.model.context import Context
-from trustsource.model.core import ModelData, RowBlock, grouped_rows
+
+from .context import Context
+from .core import ModelData, RowBlock, grouped_rows
 
 
 def add_balance(md: ModelData, ctx: Context) -> None:

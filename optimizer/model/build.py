@@ -18,14 +18,15 @@ from typing import Any, Literal
 
 import numpy as np
 from pyomo.common.gc_manager import PauseGC
-from trustsource.instance import Instance
-from trustsource.model.balance import add_balance
-from trustsource.model.capacity import add_capacity
-from trustsource.model.context import Context, make_context
-from trustsource.model.core import ModelData
-from trustsource.model.rules import add_rule
-from trustsource.model.tiers import add_tiers
-from trustsource.model.variables import add_variables
+
+from ..instance.instance import Instance
+from .balance import add_balance
+from .capacity import add_capacity
+from .context import Context, make_context
+from .core import ModelData
+from .rules import add_rule
+from .tiers import add_tiers
+from .variables import add_variables
 
 
 @dataclass
@@ -49,7 +50,7 @@ class BuiltModel:
 
     def to_pyomo(self) -> Any:
         """The model as a Pyomo ``ConcreteModel`` (names carry families and rules)."""
-        from trustsource.model.pyomo_backend import to_pyomo
+        from ..solve.pyomo_route import to_pyomo
 
         return to_pyomo(self.data)
 
@@ -70,7 +71,7 @@ class BuiltModel:
 
     def to_highs(self) -> Any:
         """A ``highspy.Highs`` with this model passed directly (no Pyomo in between)."""
-        from trustsource.solve.highs import highs_from_data
+        from ..solve.highs import highs_from_data
 
         return highs_from_data(self.data)
 

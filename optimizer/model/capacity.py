@@ -27,8 +27,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from trustsource.model.context import Context
-from trustsource.model.core import ModelData, RowBlock, grouped_rows, single_term_rows
+
+from .context import Context
+from .core import ModelData, RowBlock, grouped_rows, single_term_rows
 
 _TOL = 1e-9
 

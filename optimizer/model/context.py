@@ -10,9 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from trustsource.checks import required_supply
-from trustsource.instance import Instance
-from trustsource.model.core import INF
+
+from ..instance.checks import required_supply
+from ..instance.instance import Instance
+from .core import INF
 
 
 @dataclass

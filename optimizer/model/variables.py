@@ -26,8 +26,9 @@ Tiered suppliers carry their cost on tier variables (:mod:`trustsource.model.tie
 from __future__ import annotations
 
 import numpy as np
-from trustsource.model.context import Context
-from trustsource.model.core import ModelData
+
+from .context import Context
+from .core import ModelData
 
 
 def add_variables(md: ModelData, ctx: Context) -> None:

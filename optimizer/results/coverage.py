@@ -25,7 +25,8 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from trustsource.model.context import Context
+
+from ..model.context import Context
 
 
 def site_units(ctx: Context) -> np.ndarray:

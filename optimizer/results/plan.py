@@ -19,8 +19,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
-from trustsource.errors import Issue, TrustsourceError
-from trustsource.status import Status
+
+from ..errors import Issue, TrustsourceError
+from ..status import Status
 
 
 class NoOptimalPlanError(TrustsourceError):

@@ -19,9 +19,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from trustsource.model.build import BuiltModel
-from trustsource.model.context import Context
-from trustsource.results.coverage import exit_coverage, site_units, supplier_units
+
+from ..model.build import BuiltModel
+from ..model.context import Context
+from .coverage import exit_coverage, site_units, supplier_units
 
 ZERO = 1e-9
 BINDING_TOL = 1e-6

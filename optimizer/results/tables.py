@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from trustsource.model.build import BuiltModel, column_values
-from trustsource.results.coverage import exit_coverage, site_units, supplier_units
-from trustsource.results.rule_report import ZERO, rules_table
+
+from ..model.build import BuiltModel, column_values
+from .coverage import exit_coverage, site_units, supplier_units
+from .rule_report import ZERO, rules_table
 
 
 def plan_tables(model: BuiltModel, col: np.ndarray) -> dict[str, pd.DataFrame]:

@@ -8,18 +8,19 @@ from collections.abc import Callable
 from typing import Any, Literal
 
 import highspy
-from trustsource.instance import Instance
-from trustsource.model.build import BuiltModel, ExitForm, build_model
-from trustsource.results.plan import Plan
-from trustsource.solve.hhi import Cut, hhi_cuts
-from trustsource.solve.highs import (
+
+from ..instance.instance import Instance
+from ..model.build import BuiltModel, ExitForm, build_model
+from ..results.plan import Plan
+from ..status import Status
+from .cuts import Cut, hhi_cuts
+from .highs import (
     HighsAnswer,
     Progress,
     highs_from_data,
     highs_from_pyomo,
     run,
 )
-from trustsource.status import Status
 
 logger = logging.getLogger(__name__)
 
@@ -239,13 +240,13 @@ def solve(
     if answer.col_value is not None:
         t2 = time.perf_counter()
         col = _global_solution(model, answer.col_value, col_index)
-        from trustsource.results.tables import plan_tables
+        from ..results.tables import plan_tables
 
         for name, frame in plan_tables(model, col).items():
             setattr(plan, name, frame)
         timings["results"] = time.perf_counter() - t2
         if verify:
-            from trustsource.verify import verify_plan
+            from ..verify.verifier import verify_plan
 
             t3 = time.perf_counter()
             plan.violations = verify_plan(instance, plan)

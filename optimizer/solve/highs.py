@@ -24,8 +24,9 @@ from typing import Any
 import highspy
 import numpy as np
 import scipy.sparse as sp
-from trustsource.model.core import ModelData
-from trustsource.status import Status, map_status
+
+from ..model.core import ModelData
+from ..status import Status, map_status
 
 logger = logging.getLogger(__name__)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from trustsource.model.rules import (
+from . import (
     ban,
     bloc_share,
     country_cap,

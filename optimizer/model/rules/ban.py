@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from trustsource.model.context import Context
-from trustsource.model.core import ModelData, RowBlock, grouped_rows
-from trustsource.schema import BanRule
+
+from ...instance.schema import BanRule
+from ..context import Context
+from ..core import ModelData, RowBlock, grouped_rows
 
 
 def add(md: ModelData, ctx: Context, rule: BanRule) -> None:

@@ -13,10 +13,11 @@ impossible floor shows up as infeasibility rather than being dropped silently.
 from __future__ import annotations
 
 import numpy as np
-from trustsource.model.context import Context
-from trustsource.model.core import ModelData
-from trustsource.model.rules.shares import selected_items, share_block
-from trustsource.schema import BlocShareRule
+
+from ...instance.schema import BlocShareRule
+from ..context import Context
+from ..core import ModelData
+from .shares import selected_items, share_block
 
 
 def add(md: ModelData, ctx: Context, rule: BlocShareRule) -> None:

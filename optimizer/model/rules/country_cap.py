@@ -13,10 +13,11 @@ with :math:`c(s)` the supplier's location or owner country (the rule's ``basis``
 from __future__ import annotations
 
 import numpy as np
-from trustsource.model.context import Context
-from trustsource.model.core import ModelData
-from trustsource.model.rules.shares import share_block
-from trustsource.schema import CountryCapRule
+
+from ...instance.schema import CountryCapRule
+from ..context import Context
+from ..core import ModelData
+from .shares import share_block
 
 
 def add(md: ModelData, ctx: Context, rule: CountryCapRule) -> None:

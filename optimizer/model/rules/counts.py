@@ -30,10 +30,11 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from trustsource.model.context import Context
-from trustsource.model.core import ModelData, RowBlock, grouped_rows, single_term_rows
-from trustsource.model.rules.shares import selected_items
-from trustsource.schema import MaxSuppliersRule, MinCountriesRule, MinSuppliersRule
+
+from ...instance.schema import MaxSuppliersRule, MinCountriesRule, MinSuppliersRule
+from ..context import Context
+from ..core import ModelData, RowBlock, grouped_rows, single_term_rows
+from .shares import selected_items
 
 
 def _count_rows(

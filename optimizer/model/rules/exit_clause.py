@@ -10,10 +10,11 @@ where :math:`e_s` is the supplier's ``exit_clause`` flag.
 from __future__ import annotations
 
 import numpy as np
-from trustsource.model.context import Context
-from trustsource.model.core import ModelData
-from trustsource.model.rules.shares import share_block
-from trustsource.schema import ExitClauseRule
+
+from ...instance.schema import ExitClauseRule
+from ..context import Context
+from ..core import ModelData
+from .shares import share_block
 
 
 def add(md: ModelData, ctx: Context, rule: ExitClauseRule) -> None:

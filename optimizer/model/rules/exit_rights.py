@@ -24,7 +24,7 @@ offers of capacity 60 at a site of capacity 60 count 60, not 120. A site that of
 items* counts up to its capacity towards each item's right: an exit rule is a promise per item
 (one row per item and loss), and the site's capacity could serve any one item in full; it is
 not a promise to replace several items at once from the same capacity. The KPI
-(:mod:`trustsource.results.coverage`), the verifier (:mod:`trustsource.verify_rules`) and the
+(:mod:`trustsource.results.coverage`), the verifier (:mod:`trustsource.verify.rules`) and the
 pre-solve findings count the same way.
 
 The minimum is concave and sits on the large side of a ``>=`` row, so auxiliary variables
@@ -62,7 +62,7 @@ auxiliaries above:
 
 In both forms the row reads ``outside(u) - gamma T_i >= 0`` once its constant terms (offers
 qualified for free) are moved to the bound, so a row's activity plus :math:`\gamma T_i` minus
-its lower bound is the coverage left after losing u (as :mod:`trustsource.analysis.diagnose`
+its lower bound is the coverage left after losing u (as :mod:`trustsource.analysis.diagnose.entry`
 reads it).
 """
 
@@ -72,10 +72,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from trustsource.model.context import Context
-from trustsource.model.core import ModelData, RowBlock
-from trustsource.model.rules.shares import selected_items
-from trustsource.schema import ExitRule
+
+from ...instance.schema import ExitRule
+from ..context import Context
+from ..core import ModelData, RowBlock
+from .shares import selected_items
 
 
 @dataclass

@@ -11,7 +11,7 @@ constraints in a MIP, so the cone is replaced by tangent cuts, each valid for ev
     \sum_c \frac{\hat X_c}{\lVert \hat X \rVert} X_c \le \sqrt{h}\, T_i
 
 The build adds the cuts at the unit vectors, :math:`X_c \le \sqrt{h}\, T_i` (``<rule>``); the
-solve loop (:mod:`trustsource.solve.hhi`) then adds a cut at each plan whose true HHI exceeds
+solve loop (:mod:`trustsource.solve.cuts`) then adds a cut at each plan whose true HHI exceeds
 the cap by more than the rule's ``tolerance`` (1 point by default) and re-solves, until every
 plan it returns is within tolerance. Because every cut is valid, the final plan is optimal for
 the true cap up to that tolerance; it is never reported while above it.
@@ -22,10 +22,11 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from trustsource.model.context import Context
-from trustsource.model.core import ModelData
-from trustsource.model.rules.shares import share_block
-from trustsource.schema import HhiCapRule
+
+from ...instance.schema import HhiCapRule
+from ..context import Context
+from ..core import ModelData
+from .shares import share_block
 
 
 def add(md: ModelData, ctx: Context, rule: HhiCapRule) -> None:

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from trustsource.model.context import Context
-from trustsource.model.core import RowBlock, grouped_rows
+
+from ..context import Context
+from ..core import RowBlock, grouped_rows
 
 
 def share_block(

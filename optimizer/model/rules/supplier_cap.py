@@ -8,10 +8,11 @@ r"""``supplier_cap``: no single supplier delivers more than a share of an item.
 from __future__ import annotations
 
 import numpy as np
-from trustsource.model.context import Context
-from trustsource.model.core import ModelData
-from trustsource.model.rules.shares import share_block
-from trustsource.schema import SupplierCapRule
+
+from ...instance.schema import SupplierCapRule
+from ..context import Context
+from ..core import ModelData
+from .shares import share_block
 
 
 def add(md: ModelData, ctx: Context, rule: SupplierCapRule) -> None:

@@ -1,7 +1,7 @@
 """A JSON Schema (draft 2020-12) of instance documents, schema version 1.
 
 The schema is generated from the pydantic validation models (:class:`trustsource.Instance` and
-:mod:`trustsource.schema`) and then adjusted to describe what users *write* rather than what the
+:mod:`trustsource.instance.schema`) and then adjusted to describe what users *write* rather than what the
 model holds:
 
 * the top-level ``trustsource: 1`` key (required, not an :class:`~trustsource.Instance` field);
@@ -25,6 +25,9 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from . import schema
+from .instance import Instance
+
 SCHEMA_ID = "urn:trustsource:schema:instance:1"
 """The ``$id`` of the schema (a URN: the schema is shipped with the package, not hosted)."""
 
@@ -43,9 +46,6 @@ _ROOT_DESCRIPTION = (
 
 def _models() -> dict[str, type[BaseModel]]:
     """Schema title -> pydantic model, for every model the instance schema refers to."""
-    from trustsource import schema
-    from trustsource.instance import Instance
-
     out: dict[str, type[BaseModel]] = {"Instance": Instance}
     for name in dir(schema):
         obj = getattr(schema, name)
@@ -88,8 +88,6 @@ def _non_null(prop: str, typ: str) -> dict[str, Any]:
 
 def instance_schema() -> dict[str, Any]:
     """The JSON Schema of a schema-1 instance document, as a dict (deterministic)."""
-    from trustsource.instance import Instance
-
     raw = Instance.model_json_schema(by_alias=True, mode="validation")
     defs: dict[str, Any] = raw.pop("$defs")
     models = _models()

@@ -1,13 +1,13 @@
 """The words of a diagnosis: the elastic plan's slack columns read as relaxations of rules.
 
 :class:`Reader` turns each slack column that gives into a row of
-:attr:`trustsource.analysis.diagnose.Diagnosis.relaxations`: the rule, the item, the limit as
+:attr:`trustsource.analysis.diagnose.entry.Diagnosis.relaxations`: the rule, the item, the limit as
 written, the value it would need, and one sentence saying so in the rule's own terms, with the
 capacity arithmetic that explains it when that arithmetic alone does. The helpers format shares
 (``35 %``), quantities and lists of names, and :func:`bloc_floor_findings` adds the one
 pre-solve check made only by diagnose.
 
-Split from :mod:`trustsource.analysis.diagnose`, which runs the solves and assembles the answer.
+Split from :mod:`trustsource.analysis.diagnose.entry`, which runs the solves and assembles the answer.
 """
 
 from __future__ import annotations
@@ -18,11 +18,12 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from trustsource.analysis.elastic import ElasticModel, Slack, row_activity
-from trustsource.errors import Issue
-from trustsource.instance import Instance
-from trustsource.model.build import build_model
-from trustsource.model.context import Context
+
+from ...errors import Issue
+from ...instance.instance import Instance
+from ...model.build import build_model
+from ...model.context import Context
+from .elastic import ElasticModel, Slack, row_activity
 
 # A slack below one part per million of the item's scale (or of one count) is solver noise;
 # the slack columns are in those units already (shares of the item, or counts).

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from trustsource.errors import InstanceError, Issue
-from trustsource.safe_files import shown_path
+from ...errors import InstanceError, Issue
+from ...safe_files import shown_path
 
 # What a folder may hold as its instance document (the CSV folder of ``convert`` holds
 # ``instance.yaml``); CSV tables are data, not documents.

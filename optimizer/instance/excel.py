@@ -5,10 +5,10 @@ One sheet per table: ``metadata`` (key/value rows; ``sources`` one row per sourc
 from, price: one row per break), ``blocs`` (bloc, country: one row per member), ``tariffs``
 (country, rate), ``rules`` (one row per rule, list keys comma-separated) and ``variants`` (name,
 yaml). Row 1 of each sheet is the header. :func:`load_workbook` turns the sheets into a schema-1
-document and validates it with :func:`trustsource.loader.instance_from_document`, so the same
+document and validates it with :func:`.instance.instance_from_document`, so the same
 checks apply; errors are located as ``book.xlsx: suppliers!row 7 (ga-cn) [capacity] ...``.
 
-Reading is strict (see :mod:`trustsource.io.xlsx_read` for the file, formula, error-value,
+Reading is strict (see :mod:`trustsource.instance.readers.xlsx_read` for the file, formula, error-value,
 merged-cell and sheet-extent rules); a cell it refuses is located as ``book.xlsx:
 suppliers!C4``. On top of those, a column name appears once in a header, a yes/no value
 (``TRUE``) is refused where a number belongs (``exit_clause`` still takes one), a sheet holds at
@@ -34,8 +34,10 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from trustsource.errors import InstanceError, Issue, did_you_mean
-from trustsource.io.excel_layout import (
+
+from ..errors import InstanceError, Issue, did_you_mean
+from ..limits import MAX_CELL_CHARS, MAX_YAML_NODES, clip
+from .excel_layout import (
     COLUMNS,
     FREE_TEXT_COLUMNS,
     LIST_RULE_KEYS,
@@ -45,10 +47,10 @@ from trustsource.io.excel_layout import (
     SHEETS,
     TEXT_COLUMNS,
 )
-from trustsource.io.xlsx_read import Row, coordinate, is_worksheet, open_workbook, read_table
-from trustsource.limits import MAX_CELL_CHARS, MAX_YAML_NODES, clip
-from trustsource.loader import Locator, ids_of, instance_from_document
-from trustsource.safe_yaml import cut, load_yaml
+from .instance import instance_from_document
+from .locate import Locator, ids_of
+from .readers.safe_yaml import cut, load_yaml
+from .readers.xlsx_read import Row, coordinate, is_worksheet, open_workbook, read_table
 
 __all__ = [
     "COLUMNS",

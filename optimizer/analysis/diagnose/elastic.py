@@ -52,11 +52,12 @@ import highspy
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from trustsource.model.build import BuiltModel
-from trustsource.model.core import ModelData, RowBlock, VarBlock
-from trustsource.solve.hhi import hhi_cuts
-from trustsource.solve.highs import HighsAnswer, highs_from_data, run
-from trustsource.status import Status
+
+from ...model.build import BuiltModel
+from ...model.core import ModelData, RowBlock, VarBlock
+from ...solve.cuts import hhi_cuts
+from ...solve.highs import HighsAnswer, highs_from_data, run
+from ...status import Status
 
 logger = logging.getLogger(__name__)
 

@@ -1,10 +1,10 @@
 """Checks that need the whole instance: references, duplicates, countries, cycles, magnitudes.
 
 Entry-level checks (types, ranges, unknown keys) are done by the schema models; this module
-checks how entries relate. When some entries fail their own checks, :func:`partial_cross_checks`
+checks how entries relate. When some entries fail their own checks, :func:`readable_parts`
 still runs these checks on what can be read of every entry, so one run reports both kinds of
 problem. The pre-solve *findings* (well-formed values the model cannot honour) live in
-:mod:`trustsource.findings`.
+:mod:`trustsource.instance.findings`.
 """
 
 from __future__ import annotations
@@ -16,11 +16,13 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import TypeAdapter, ValidationError
-from trustsource.countries import is_country
-from trustsource.errors import InstanceError, Issue, did_you_mean
-from trustsource.limits import MAX_COST, MAX_QUANTITY, clip
-from trustsource.safe_yaml import cut
-from trustsource.schema import (
+
+from ..countries import is_country
+from ..errors import InstanceError, Issue, did_you_mean
+from ..limits import MAX_COST, MAX_QUANTITY, clip
+from .locate import Locator, format_error
+from .readers.safe_yaml import cut
+from .schema import (
     ID_PATTERN,
     ItemSpec,
     RuleSpec,
@@ -32,8 +34,7 @@ from trustsource.schema import (
 )
 
 if TYPE_CHECKING:
-    from trustsource.instance import Instance
-    from trustsource.loader import Locator
+    from .instance import Instance
 
 
 def _hint(word: str, options: Iterable[str]) -> str:
@@ -452,8 +453,6 @@ def _check_variants(
             try:
                 type(rule).model_validate({**rule.model_dump(by_alias=True), **update})
             except ValidationError as exc:
-                from trustsource.loader import format_error
-
                 for err in exc.errors():
                     field, msg = format_error(err, tuple(type(rule).model_fields) + ("except",))
                     issues.append(Issue(f"{base}.change.{rname}", field, msg))
@@ -630,8 +629,11 @@ def _readable_entries(value: Any, adapter: TypeAdapter[Any]) -> dict[str, Any]:
     return out
 
 
-def partial_cross_checks(data: Mapping[str, Any], locator: Locator) -> list[Issue]:
-    """Cross-entry checks on every entry of a document that failed validation.
+def readable_parts(
+    data: Mapping[str, Any], locator: Locator
+) -> tuple[dict[str, Any], Locator, frozenset[str]]:
+    """The parts of a document that failed validation which can still be cross-checked, with
+    the locator of those parts and the tables that could not be read at all.
 
     Only used on the error path, after the field errors have been collected. Each table row that
     validates is checked as is; each that does not is replaced by a placeholder carrying the
@@ -641,9 +643,6 @@ def partial_cross_checks(data: Mapping[str, Any], locator: Locator) -> list[Issu
     raise spurious "unknown item" errors. Nothing reported by the field validation is repeated:
     a value that fails its own check is never read.
     """
-    from trustsource.instance import Instance
-    from trustsource.loader import Locator
-
     parts: dict[str, Any] = {}
     partial = Locator(
         document=locator.document,
@@ -684,9 +683,4 @@ def partial_cross_checks(data: Mapping[str, Any], locator: Locator) -> list[Issu
         parts["tariffs"] = {k: rates.get(k, 0.0) for k in tariffs if isinstance(k, str)}
     parts["variants"] = _readable_entries(data.get("variants"), TypeAdapter(VariantSpec))
     parts["scenarios"] = _readable_entries(data.get("scenarios"), TypeAdapter(ScenarioSpec))
-    inst = Instance.model_construct(**parts)
-    try:
-        check_instance(inst, partial, frozenset(unread))
-    except InstanceError as exc:
-        return exc.issues
-    return []
+    return parts, partial, frozenset(unread)

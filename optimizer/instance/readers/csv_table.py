@@ -14,7 +14,7 @@ strict, every problem located by file line:
 * a cell holds at most :data:`~trustsource.limits.MAX_CELL_CHARS` characters, a table at most
   :data:`~trustsource.limits.MAX_ROWS` rows;
 * mapping cells (``inputs``, ``price_tiers``) are read as strict YAML (see
-  :mod:`trustsource.safe_yaml`), with one alias-expansion budget of
+  :mod:`trustsource.instance.readers.safe_yaml`), with one alias-expansion budget of
   :data:`~trustsource.limits.MAX_YAML_NODES` for the whole table.
 
 Blank lines (and lines of empty cells) are skipped. Messages never quote more than a short cut
@@ -27,9 +27,9 @@ import csv
 import io
 from typing import Any
 
-from trustsource.errors import InstanceError, Issue
-from trustsource.limits import MAX_CELL_CHARS, MAX_ROWS, MAX_YAML_NODES, clip
-from trustsource.safe_yaml import load_yaml
+from ...errors import InstanceError, Issue
+from ...limits import MAX_CELL_CHARS, MAX_ROWS, MAX_YAML_NODES, clip
+from .safe_yaml import load_yaml
 
 
 def decode_csv(data: bytes, shown: str, issues: list[Issue]) -> str | None:

@@ -38,8 +38,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from trustsource.errors import InstanceError, Issue
-from trustsource.limits import (
+from ...errors import InstanceError, Issue
+from ...limits import (
     MAX_CELL_CHARS,
     MAX_ROWS,
     MAX_XLSX_BYTES,
@@ -47,8 +47,8 @@ from trustsource.limits import (
     MIB,
     clip,
 )
-from trustsource.safe_files import Refused, read_document, shown_path
-from trustsource.safe_yaml import cut
+from ...safe_files import Refused, read_document, shown_path
+from .safe_yaml import cut
 
 # The first bytes of an OLE2 compound file: an Excel 97-2003 .xls, or an encrypted .xlsx.
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"

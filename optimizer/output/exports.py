@@ -32,7 +32,8 @@ from typing import Any
 
 import pandas as pd
 from pandas.api.types import is_bool_dtype, is_datetime64_any_dtype, is_numeric_dtype
-from trustsource.errors import OutputError
+
+from ..errors import OutputError
 
 TABLES = ("allocations", "items", "rules", "sites", "costs")
 FORMATS = ("csv", "xlsx", "parquet")

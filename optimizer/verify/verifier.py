@@ -13,7 +13,7 @@ A check fails when ``lhs > rhs + tol * max(1, |rhs|, scale)``, ``scale`` being t
 supply (or the natural size of the quantity compared), so solver round-off never reports a
 violation while a real one, however small relative to the plan, does. Rule kinds this module does
 not know are reported as ``unsupported_rule`` rather than passed silently. The rule checks
-themselves live in :mod:`trustsource.verify_rules`.
+themselves live in :mod:`trustsource.verify.rules`.
 
 Qualification: a qualified supplier pays its fixed cost and counts towards
 exit coverage even with no award (a standby); a minimum order binds only an awarded quantity. A
@@ -28,118 +28,15 @@ from collections import defaultdict
 from collections.abc import Mapping
 from typing import Any
 
-from trustsource.instance import Instance
-from trustsource.schema import SiteSpec, SupplierSpec
-from trustsource.verify_rules import RULE_CHECKS, Violation, _n
+from ..instance.instance import Instance
+from ..instance.schema import SupplierSpec
+from .plan_view import PlanView
+from .rules import RULE_CHECKS, Violation, _n
 
 __all__ = ["Violation", "recompute_cost", "verify", "verify_plan"]
 
 
-class _Plan:
-    """The plan's numbers resolved against the instance, grouped once for every check."""
-
-    def __init__(
-        self,
-        inst: Instance,
-        quantities: Mapping[str, float],
-        qualified: Mapping[str, bool] | None,
-        site_open: Mapping[str, bool] | None,
-        shortfall: Mapping[str, float] | None,
-        tol: float,
-    ) -> None:
-        self.inst = inst
-        self.tol = tol
-        self.found: list[Violation] = []  # malformed input (unknown ids, non-finite numbers)
-        item_ids = [it.id for it in inst.items]
-        for what, given, known in (
-            ("quantity", quantities, {s.id for s in inst.suppliers}),
-            ("shortfall", shortfall or {}, set(item_ids)),
-            ("open flag", site_open or {}, {k.id for k in inst.sites}),
-        ):
-            for key, v in given.items():
-                if key not in known:
-                    excess = 0.0 if what == "open flag" else abs(float(v))
-                    self._bad(None, key, f"{what} {v} given for unknown id '{key}'", excess)
-
-        qual, opened, short = qualified or {}, site_open or {}, shortfall or {}
-        # Parallel lists (no per-supplier containers: 100k suppliers stay well under a second).
-        self.qty: list[float] = []
-        self.qual: list[bool] = []
-        self.sups: dict[str, list[SupplierSpec]] = {i: [] for i in item_ids}
-        self.qtys: dict[str, list[float]] = {i: [] for i in item_ids}
-        self.covers: dict[str, list[bool]] = {i: [] for i in item_ids}  # counts for exit cover
-        self.total: dict[str, float] = dict.fromkeys(item_ids, 0.0)
-        self.sites: dict[str, SiteSpec] = {k.id: k for k in inst.sites}
-        used_sites: set[str] = set()  # sites with an awarded or explicitly qualified offer
-        for s in inst.suppliers:
-            v = float(quantities.get(s.id, 0.0))
-            if not math.isfinite(v):
-                v = self._finite(s.item, s.id, "quantity", v)
-            self.qty.append(v)
-            self.sups[s.item].append(s)
-            self.qtys[s.item].append(v)
-            self.total[s.item] += v
-            if s.site is not None and (v > tol or bool(qual.get(s.id, False))):
-                used_sites.add(s.site)
-        self.eps = {i: tol * max(1.0, abs(t)) for i, t in self.total.items()}
-        self.open = {k.id: bool(opened.get(k.id, k.id in used_sites)) for k in inst.sites}
-        # An offer at a site with a fixed cost is usable only if that site is open.
-        site_ok = {k.id: k.fixed_cost == 0 or self.open[k.id] for k in inst.sites}
-        # A banned supplier cannot deliver, so its capacity covers no exit right.
-        banned: set[str] = set()
-        for rule in inst.rules:
-            if rule.kind == "ban":
-                countries = inst.countries_of(rule.countries)
-                scope = None if rule.items is None else set(rule.items)
-                for s in inst.suppliers:
-                    where = s.country if rule.basis == "location" else s.owner
-                    if where in countries and (scope is None or s.item in scope):
-                        banned.add(s.id)
-        for s, v in zip(inst.suppliers, self.qty, strict=True):
-            at_ok_site = (s.site is None or site_ok[s.site]) and s.id not in banned
-            given = qual.get(s.id)
-            q = (
-                bool(given)
-                if given is not None
-                else (v > tol or (s.fixed_cost == 0 and at_ok_site))
-            )
-            self.qual.append(q)
-            self.covers[s.item].append(q and at_ok_site)
-        self.short = {
-            it.id: self._finite(it.id, it.id, "shortfall", short.get(it.id, 0.0))
-            for it in inst.items
-        }
-        self._shares: dict[tuple[str, str], dict[str, float]] = {}
-
-    def _bad(self, item: str | None, subject: str | None, msg: str, excess: float) -> None:
-        self.found.append(Violation("bounds", None, item, subject, msg, excess))
-
-    def _finite(self, item: str, subject: str, what: str, v: Any) -> float:
-        v = float(v)
-        if math.isfinite(v):
-            return v
-        self._bad(item, subject, f"{subject}: {what} is {v}, not a finite number", math.inf)
-        return 0.0
-
-    def slack(self, rhs: float, scale: float = 0.0) -> float:
-        """Absolute tolerance for comparing against ``rhs``."""
-        return self.tol * max(1.0, abs(rhs), abs(scale))
-
-    def by_country(self, item: str, basis: str) -> dict[str, float]:
-        """Supply of ``item`` per basis country (``location`` or ``owner``), cached."""
-        key = (item, basis)
-        if key not in self._shares:
-            out: dict[str, float] = defaultdict(float)
-            for s, v in zip(self.sups[item], self.qtys[item], strict=True):
-                out[(s.country if basis == "location" else s.owner) or ""] += v
-            self._shares[key] = dict(out)
-        return self._shares[key]
-
-
-# --- plan-level checks -----------------------------------------------------------------------
-
-
-def _check_suppliers(p: _Plan) -> list[Violation]:
+def _check_suppliers(p: PlanView) -> list[Violation]:
     """Bounds, capacity, qualification and minimum orders, in one pass over the suppliers."""
     neg: list[Violation] = []
     cap: list[Violation] = []
@@ -222,7 +119,7 @@ def _check_suppliers(p: _Plan) -> list[Violation]:
     return neg + _check_shortfall(p) + cap + gate + low
 
 
-def _check_shortfall(p: _Plan) -> list[Violation]:
+def _check_shortfall(p: PlanView) -> list[Violation]:
     out: list[Violation] = []
     for it in p.inst.items:
         u, tol = p.short[it.id], p.slack(it.demand, p.total[it.id])
@@ -242,7 +139,7 @@ def _check_shortfall(p: _Plan) -> list[Violation]:
     return out
 
 
-def _check_balance(p: _Plan) -> list[Violation]:
+def _check_balance(p: PlanView) -> list[Violation]:
     consumed: dict[str, float] = defaultdict(float)
     users: dict[str, list[str]] = defaultdict(list)
     for it in p.inst.items:
@@ -276,7 +173,7 @@ def _check_balance(p: _Plan) -> list[Violation]:
 # --- rules -----------------------------------------------------------------------------------
 
 
-def _check_rules(p: _Plan) -> list[Violation]:
+def _check_rules(p: PlanView) -> list[Violation]:
     out: list[Violation] = []
     items = {it.id: it for it in p.inst.items}
     for rule in p.inst.rules:
@@ -322,7 +219,7 @@ def _price(s: SupplierSpec, q: float, tol: float) -> float:
     return (min(prices) if prices else b[0].price) * q
 
 
-def _cost(p: _Plan) -> float:
+def _cost(p: PlanView) -> float:
     inst = p.inst
     total = 0.0
     tariffs = inst.tariffs
@@ -346,7 +243,7 @@ def recompute_cost(
     tol: float = 1e-6,
 ) -> float:
     """Total cost of a plan computed from the instance data alone (same defaults as verify)."""
-    return _cost(_Plan(instance, quantities, qualified, site_open, shortfall, tol))
+    return _cost(PlanView(instance, quantities, qualified, site_open, shortfall, tol))
 
 
 # --- entry points ------------------------------------------------------------------------------
@@ -375,7 +272,7 @@ def verify(
         objective: the plan's reported objective; checked against the recomputed cost if given.
         tol: relative-and-absolute tolerance of every comparison.
     """
-    p = _Plan(instance, quantities, qualified, site_open, shortfall, tol)
+    p = PlanView(instance, quantities, qualified, site_open, shortfall, tol)
     out = list(p.found)
     for check in (_check_suppliers, _check_balance, _check_rules):
         out.extend(check(p))

@@ -26,8 +26,6 @@ import re
 from typing import Any
 
 import yaml
-from trustsource.errors import InstanceError, Issue
-from trustsource.limits import MAX_CELL_CHARS, MAX_DEPTH, MAX_YAML_NODES, SHOWN_CHARS, clip
 from yaml.constructor import ConstructorError
 from yaml.events import (
     AliasEvent,
@@ -39,6 +37,9 @@ from yaml.events import (
     StreamEndEvent,
 )
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from ...errors import InstanceError, Issue
+from ...limits import MAX_CELL_CHARS, MAX_DEPTH, MAX_YAML_NODES, SHOWN_CHARS, clip
 
 HAVE_LIBYAML = hasattr(yaml, "CSafeLoader")
 """Whether PyYAML's C parser (libyaml) is available; the pure-Python one is the fallback."""

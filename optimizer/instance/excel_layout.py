@@ -1,6 +1,6 @@
 """The sheets and columns of an instance workbook, shared by its reader and its writer.
 
-One sheet per table (see :mod:`trustsource.io.excel`); the columns of the entity sheets follow
+One sheet per table (see :mod:`trustsource.instance.excel`); the columns of the entity sheets follow
 the validation models, so a field added to a model gets its column without a change here.
 """
 
@@ -9,8 +9,7 @@ from __future__ import annotations
 from types import UnionType
 from typing import Annotated, Any, Union, get_args, get_origin
 
-from trustsource.loader import RULE_MODELS
-from trustsource.schema import ItemSpec, PriceBreak, SiteSpec, SupplierSpec
+from .schema import RULE_MODELS, ItemSpec, PriceBreak, SiteSpec, SupplierSpec
 
 ITEM_COLUMNS = tuple(f for f in ItemSpec.model_fields if f != "inputs")
 SITE_COLUMNS = tuple(SiteSpec.model_fields)

@@ -19,7 +19,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from trustsource.model.build import BuiltModel
+
+from ..model.build import BuiltModel
 
 
 @dataclass

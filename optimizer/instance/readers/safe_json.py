@@ -18,8 +18,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from trustsource.errors import InstanceError, Issue
-from trustsource.limits import MAX_CELL_CHARS, MAX_DEPTH, clip
+from ...errors import InstanceError, Issue
+from ...limits import MAX_CELL_CHARS, MAX_DEPTH, clip
 
 # Every byte except the four brackets, deleted to leave the bracket skeleton of a document.
 _NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")

@@ -8,7 +8,7 @@ trip gives back an instance with the same ``content_hash``.
 
 Safe to open in a spreadsheet, and still lossless: a CSV cell a spreadsheet would run as a formula
 (text starting with ``=``, ``+``, ``-``, ``@``, tab or carriage return, see
-:data:`~trustsource.io.exports.FORMULA_TRIGGERS`) is never written. Ids cannot start with those
+:data:`~trustsource.output.exports.FORMULA_TRIGGERS`) is never written. Ids cannot start with those
 characters (the id pattern), numbers are not text, so only free text can (``unit``,
 ``description``, ``source``, ``country``/``owner`` before validation rejects them). Prefixing a
 quote, as the plan exports do, would change the value the loader reads back, so instead a table
@@ -39,12 +39,13 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from trustsource.errors import InstanceError, Issue, OutputError
-from trustsource.io.excel import COLUMNS, RULE_COLUMNS, load_workbook
-from trustsource.io.excel import write_workbook as _write_workbook
-from trustsource.io.exports import FORMULA_TRIGGERS, atomic_write, atomic_write_text
-from trustsource.loader import RULE_MODELS, load
-from trustsource.schema import ItemSpec, SiteSpec, SupplierSpec
+
+from ..errors import InstanceError, Issue, OutputError
+from ..output.exports import FORMULA_TRIGGERS, atomic_write, atomic_write_text
+from .excel import COLUMNS, RULE_COLUMNS, _sheet, load_workbook
+from .excel import write_workbook as _write_workbook
+from .load import load
+from .schema import RULE_MODELS, ItemSpec, SiteSpec, SupplierSpec
 
 FILE_FORMATS = {".yaml": "yaml", ".yml": "yaml", ".json": "json", ".xlsx": "xlsx"}
 CSV_DOCUMENT = "instance.yaml"
@@ -322,7 +323,6 @@ def write_template(path: str | Path, *, overwrite: bool = True) -> Path:
     import openpyxl
     from openpyxl.comments import Comment
     from openpyxl.styles import Alignment, Font
-    from trustsource.io.excel import _sheet
 
     wb = openpyxl.Workbook()
     readme = wb.active

@@ -18,7 +18,8 @@ import numpy as np
 import pyomo.environ as pyo
 from pyomo.common.gc_manager import PauseGC
 from pyomo.core.expr.numeric_expr import LinearExpression
-from trustsource.model.core import ModelData
+
+from ..model.core import ModelData
 
 
 def to_pyomo(md: ModelData) -> tuple[Any, list[Any]]:

@@ -20,15 +20,21 @@ from typing import Annotated, Any
 from pydantic import (
     AfterValidator,
     Field,
+    ModelWrapValidatorHandler,
     PrivateAttr,
     ValidationError,
     ValidationInfo,
     field_validator,
     model_validator,
 )
-from trustsource.blocs import builtin_blocs
-from trustsource.errors import InstanceError, Issue
-from trustsource.schema import (
+
+from ..blocs import builtin_blocs
+from ..errors import InstanceError, Issue, did_you_mean
+from .checks import check_instance, readable_parts
+from .document import prepare_document, records_from_frame
+from .findings import all_findings, range_warnings
+from .locate import Locator, ids_of, issues_from
+from .schema import (
     FrozenDict,
     Id,
     ItemSpec,
@@ -88,35 +94,42 @@ class Instance(Spec):
 
     @model_validator(mode="after")
     def _cross_checks(self, info: ValidationInfo) -> Instance:
-        # Imported here because checks needs the Instance type for its signature only.
-        from trustsource.checks import check_instance
-        from trustsource.loader import Locator
-
         ctx = info.context or {}
         locator = ctx.get("locator") or Locator.inline("<python>")
         check_instance(self, locator)
         self._locator = locator
         return self
 
-    _locator: Any = PrivateAttr(default=None)
+    _locator: Locator | None = PrivateAttr(default=None)
 
-    def __init__(self, /, **data: Any) -> None:
-        """Validate keyword data; every problem is raised as one located InstanceError."""
-        from trustsource.loader import CURRENT_LOCATOR, Locator, ids_of, issues_from
-
-        locator = CURRENT_LOCATOR.get()
-        if locator is None:
-            locator = Locator.inline("<python>")
-            locator.ids = ids_of(data)
+    @model_validator(mode="wrap")
+    @classmethod
+    def _located_errors(
+        cls, data: Any, handler: ModelWrapValidatorHandler[Instance], info: ValidationInfo
+    ) -> Instance:
+        # Every construction route (Instance(**data), validated, model_validate) raises one
+        # InstanceError with located issues instead of pydantic's ValidationError.
+        ctx = info.context or {}
         try:
-            self.__pydantic_validator__.validate_python(
-                data, self_instance=self, context={"locator": locator}
-            )
+            return handler(data)
         except ValidationError as exc:
-            from trustsource.checks import partial_cross_checks
-
-            issues = issues_from(exc, locator) + partial_cross_checks(data, locator)
+            locator = ctx.get("locator")
+            if locator is None:
+                locator = Locator.inline("<python>")
+                locator.ids = ids_of(data) if isinstance(data, Mapping) else {}
+            issues = issues_from(exc, locator)
+            if isinstance(data, Mapping):
+                issues += _partial_cross_checks(data, locator)
             raise InstanceError(issues) from None
+
+    @classmethod
+    def validated(cls, data: Mapping[str, Any], locator: Locator) -> Instance:
+        """Validate a document's sections, every problem located by ``locator``.
+
+        Raises:
+            InstanceError: with every field error, or else every cross-entry problem.
+        """
+        return cls.model_validate(data, context={"locator": locator})
 
     # --- construction -------------------------------------------------------------------------
 
@@ -125,8 +138,6 @@ class Instance(Spec):
         cls, doc: Mapping[str, Any], base_dir: str | Path | None = None, origin: str = "<dict>"
     ) -> Instance:
         """Validate a schema-1 document given as Python data (tables inline or CSV paths)."""
-        from trustsource.loader import instance_from_document
-
         return instance_from_document(dict(doc), Path(base_dir or "."), origin)
 
     @classmethod
@@ -138,8 +149,6 @@ class Instance(Spec):
         **document: Any,
     ) -> Instance:
         """Build an instance from pandas DataFrames for the tables plus any other document keys."""
-        from trustsource.loader import records_from_frame
-
         doc: dict[str, Any] = {"trustsource": 1, **document}
         doc["items"] = records_from_frame(items)
         doc["suppliers"] = records_from_frame(suppliers)
@@ -156,8 +165,6 @@ class Instance(Spec):
             InstanceError: if there is no such variant.
         """
         if name not in self.variants:
-            from trustsource.errors import did_you_mean
-
             raise InstanceError(
                 [
                     Issue(
@@ -218,9 +225,6 @@ class Instance(Spec):
         For example an item whose demand exceeds all capacity left after the bans. A solve of an
         instance with findings returns ``infeasible`` without calling the solver.
         """
-        from trustsource.findings import all_findings
-        from trustsource.loader import Locator
-
         return all_findings(self, self._locator or Locator.inline("<python>"))
 
     @cached_property
@@ -228,9 +232,6 @@ class Instance(Spec):
         """Warnings (``kind="warning"``): valid values that may hurt the solve, such as costs or
         quantities spread over more than nine orders of magnitude. They never block a solve.
         """
-        from trustsource.findings import range_warnings
-        from trustsource.loader import Locator
-
         return range_warnings(self, self._locator or Locator.inline("<python>"))
 
     @cached_property
@@ -253,3 +254,32 @@ class Instance(Spec):
         )
 
     __str__ = __repr__
+
+
+def instance_from_document(
+    doc: dict[str, Any], base_dir: Path, origin: str, root: str | Path | None = None
+) -> Instance:
+    """Validate a parsed document; see :func:`trustsource.load` (``root`` confines its CSV
+    tables). The reading problems and the validation's are raised together."""
+    data, locator, issues = prepare_document(doc, base_dir, origin, root)
+    # One validation pass over the whole document: pydantic collects every field error, and the
+    # cross-entry checks run (in Instance's validator) only once the fields are sound.
+    try:
+        inst = Instance.validated(data, locator)
+    except InstanceError as exc:
+        raise InstanceError(issues + exc.issues) from None
+    if issues:
+        raise InstanceError(issues)
+    return inst
+
+
+def _partial_cross_checks(data: Mapping[str, Any], locator: Locator) -> list[Issue]:
+    """The cross-entry checks of a document whose field validation failed, on the parts that
+    can still be read, so every problem is reported in one run (see
+    :func:`~.checks.readable_parts`)."""
+    parts, partial, unread = readable_parts(data, locator)
+    try:
+        check_instance(Instance.model_construct(**parts), partial, unread)
+    except InstanceError as exc:
+        return exc.issues
+    return []

@@ -23,7 +23,8 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from trustsource.analysis.explain_common import (
+
+from ..analysis.explain_common import (
     display_country,
     gap_of,
     gap_pct,
@@ -35,7 +36,7 @@ from trustsource.analysis.explain_common import (
     solve_label,
     unproven_text,
 )
-from trustsource.io.exports import atomic_write_text
+from .exports import atomic_write_text
 
 __all__ = ["build_report", "cost_split", "no_rules_plan", "shortfall_table", "write_report"]
 
@@ -246,7 +247,7 @@ def status_words(plan: Any, instance: Any) -> str:
 
 def _trust_paragraphs(plan: Any, instance: Any, explanation: Any, baseline: Any) -> list[str]:
     """The cost of trust in words: proven or an interval; purchases versus penalty."""
-    from trustsource.analysis.explain_common import difference
+    from ..analysis.explain_common import difference
 
     cur = plan.currency or instance.currency
     if explanation is not None and explanation.cost_of_trust_low is not None:
@@ -309,7 +310,7 @@ def _trust_paragraphs(plan: Any, instance: Any, explanation: Any, baseline: Any)
 
 
 def _kpis(plan: Any, instance: Any, explanation: Any, baseline: Any) -> str:
-    from trustsource.analysis.explain_common import difference
+    from ..analysis.explain_common import difference
 
     cur = plan.currency
     buy, penalty = cost_split(plan, instance)

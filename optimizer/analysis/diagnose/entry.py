@@ -10,7 +10,7 @@
    bans, count, single-sourcing and exit shortfalls) plus one check made here: a ``bloc_share``
    floor above what the bloc can supply (the bloc's capacity below ``min_share`` times the
    least supply the item needs).
-3. **An elastic re-solve** (:mod:`trustsource.analysis.elastic`): every rule may give on every
+3. **An elastic re-solve** (:mod:`trustsource.analysis.diagnose.elastic`): every rule may give on every
    item, and every demand may go partly unmet, each at a price in shares of the item (so the
    answer does not depend on the size of the quantities); the total is minimised. The rules
    that give are *one* smallest set to relax, and the slack says by how much: the limit a share
@@ -37,13 +37,14 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import pandas as pd
-from trustsource.analysis.diagnose_text import Reader, bloc_floor_findings
-from trustsource.analysis.elastic import ElasticAnswer, ElasticModel, build_elastic, solve_elastic
-from trustsource.errors import InstanceError, Issue
-from trustsource.instance import Instance
-from trustsource.model.build import build_model
-from trustsource.results.plan import Plan
-from trustsource.status import Status
+
+from ...errors import InstanceError, Issue
+from ...instance.instance import Instance
+from ...model.build import build_model
+from ...results.plan import Plan
+from ...status import Status
+from .elastic import ElasticAnswer, ElasticModel, build_elastic, solve_elastic
+from .messages import Reader, bloc_floor_findings
 
 __all__ = ["RELAXATION_COLUMNS", "Diagnosis", "apply_changes", "bloc_floor_findings", "diagnose"]
 
@@ -180,7 +181,7 @@ def diagnose(
         A :class:`Diagnosis`: ``feasible`` when solve finds a plan, ``infeasible`` with one
         smallest relaxation and its check, or ``unknown``.
     """
-    from trustsource.solve import solve
+    from ...solve import solve
 
     t0 = time.perf_counter()
     deadline = None if time_limit is None else t0 + time_limit

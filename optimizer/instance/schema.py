@@ -2,7 +2,7 @@
 
 These models check each entry on its own (types, ranges, unknown keys, tier order). Checks that
 need the whole instance (references, duplicates, cycles, countries, capacity after bans) live in
-:mod:`trustsource.checks`. Field docstrings document the instance format.
+:mod:`trustsource.instance.checks`. Field docstrings document the instance format.
 """
 
 from __future__ import annotations
@@ -23,7 +23,8 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from trustsource.limits import (
+
+from ..limits import (
     MAX_COEFFICIENT,
     MAX_COST,
     MAX_QUANTITY,
@@ -502,6 +503,18 @@ RULE_KINDS = (
 )
 # Rule kinds of the schema that this release does not enforce yet: rejected, never ignored.
 PLANNED_RULE_KINDS: tuple[str, ...] = ()
+RULE_MODELS: tuple[type[RuleBase], ...] = (
+    CountryCapRule,
+    BlocShareRule,
+    BanRule,
+    SupplierCapRule,
+    ExitClauseRule,
+    MinSuppliersRule,
+    MaxSuppliersRule,
+    MinCountriesRule,
+    ExitRule,
+    HhiCapRule,
+)
 
 
 class VariantSpec(Spec):

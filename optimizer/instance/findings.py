@@ -18,13 +18,14 @@ from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from trustsource.checks import required_supply
-from trustsource.errors import Issue
-from trustsource.limits import WIDE_RANGE
+
+from ..errors import Issue
+from ..limits import WIDE_RANGE
+from .checks import required_supply
 
 if TYPE_CHECKING:
-    from trustsource.instance import Instance
-    from trustsource.loader import Locator
+    from .instance import Instance
+    from .locate import Locator
 
 
 def banned_suppliers(inst: Instance) -> dict[str, list[str]]:

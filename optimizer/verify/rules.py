@@ -1,7 +1,7 @@
-"""Trust-rule checks of the independent verifier (:mod:`trustsource.verify`).
+"""Trust-rule checks of the independent verifier (:mod:`trustsource.verify.verifier`).
 
 One function per rule kind (docs/instance-format.md), each re-deriving the rule from its definition
-for one selected item of a plan. Like :mod:`trustsource.verify`, this module shares no code with the
+for one selected item of a plan. Like :mod:`trustsource.verify.verifier`, this module shares no code with the
 model builder, the solver driver or the result tables. A rule whose shares are undefined (the
 item's total supply T_i is zero) holds trivially.
 """
@@ -11,43 +11,12 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from trustsource.schema import ItemSpec, SupplierSpec
-
-if TYPE_CHECKING:
-    from trustsource.verify import _Plan
+from ..instance.schema import ItemSpec, SupplierSpec
+from .plan_view import PlanView, Violation
 
 __all__ = ["RULE_CHECKS", "Violation"]
-
-
-@dataclass(frozen=True)
-class Violation:
-    """One constraint a plan breaks.
-
-    Attributes:
-        check: the family: ``bounds``, ``capacity``, ``site_capacity``, ``qualification``,
-            ``min_order``, ``balance``, a rule kind (``country_cap``, ``bloc_share``, ``ban``,
-            ``supplier_cap``, ``min_suppliers``, ``max_suppliers``, ``min_countries``,
-            ``exit``, ``exit_clause``, ``hhi_cap``), ``unsupported_rule`` or ``objective``.
-        rule: the rule name, for rule checks.
-        item: the item concerned, if any.
-        subject: the supplier, site, country or bloc concerned, if any.
-        message: a sentence with the numbers.
-        excess: by how much it is broken, in the check's natural unit (item units, currency,
-            suppliers or countries for the count rules, HHI points for ``hhi_cap``).
-    """
-
-    check: str
-    rule: str | None
-    item: str | None
-    subject: str | None
-    message: str
-    excess: float
-
-    def __str__(self) -> str:
-        return self.message
 
 
 def _n(x: float) -> str:
@@ -81,7 +50,7 @@ def _few(names: list[str], limit: int = 5) -> str:
 
 
 def _cap(
-    p: _Plan,
+    p: PlanView,
     check: str,
     name: str,
     it: ItemSpec,
@@ -106,7 +75,7 @@ def _cap(
     )
 
 
-def _country_cap(p: _Plan, rule: Any, name: str, it: ItemSpec) -> list[Violation]:
+def _country_cap(p: PlanView, rule: Any, name: str, it: ItemSpec) -> list[Violation]:
     capped = p.inst.countries_of(rule.countries) if rule.countries is not None else None
     exempt = p.inst.countries_of(rule.except_)
     out: list[Violation] = []
@@ -117,7 +86,7 @@ def _country_cap(p: _Plan, rule: Any, name: str, it: ItemSpec) -> list[Violation
     return out
 
 
-def _bloc_share(p: _Plan, rule: Any, name: str, it: ItemSpec) -> list[Violation]:
+def _bloc_share(p: PlanView, rule: Any, name: str, it: ItemSpec) -> list[Violation]:
     members = p.inst.countries_of([rule.bloc])
     amount = sum(v for c, v in p.by_country(it.id, rule.basis).items() if c in members)
     t = p.total[it.id]
@@ -145,7 +114,7 @@ def _bloc_share(p: _Plan, rule: Any, name: str, it: ItemSpec) -> list[Violation]
     return out
 
 
-def _ban(p: _Plan, rule: Any, name: str, it: ItemSpec) -> list[Violation]:
+def _ban(p: PlanView, rule: Any, name: str, it: ItemSpec) -> list[Violation]:
     banned = p.inst.countries_of(rule.countries)
     t = p.total[it.id]
     out: list[Violation] = []
@@ -165,7 +134,7 @@ def _ban(p: _Plan, rule: Any, name: str, it: ItemSpec) -> list[Violation]:
     return out
 
 
-def _supplier_cap(p: _Plan, rule: Any, name: str, it: ItemSpec) -> list[Violation]:
+def _supplier_cap(p: PlanView, rule: Any, name: str, it: ItemSpec) -> list[Violation]:
     qtys = p.qtys[it.id]
     limit = rule.max_share * p.total[it.id]
     if not qtys or max(qtys) <= limit:  # the common case: nobody near the cap
@@ -178,7 +147,7 @@ def _supplier_cap(p: _Plan, rule: Any, name: str, it: ItemSpec) -> list[Violatio
     return [v for v in found if v]
 
 
-def _exit_clause(p: _Plan, rule: Any, name: str, it: ItemSpec) -> list[Violation]:
+def _exit_clause(p: PlanView, rule: Any, name: str, it: ItemSpec) -> list[Violation]:
     amount = sum(v for s, v in zip(p.sups[it.id], p.qtys[it.id], strict=True) if not s.exit_clause)
     v = _cap(
         p,
@@ -196,7 +165,7 @@ def _exit_clause(p: _Plan, rule: Any, name: str, it: ItemSpec) -> list[Violation
 # --- counts ----------------------------------------------------------------------------------
 
 
-def _counted(p: _Plan, it: ItemSpec, amounts: dict[str, float], share: float) -> list[str]:
+def _counted(p: PlanView, it: ItemSpec, amounts: dict[str, float], share: float) -> list[str]:
     """Keys whose amount is a real award (> tolerance) of at least ``share`` of the supply."""
     t = p.total[it.id]
     floor = share * t
@@ -204,7 +173,7 @@ def _counted(p: _Plan, it: ItemSpec, amounts: dict[str, float], share: float) ->
     return sorted(k for k, v in amounts.items() if v > eps and v >= low)
 
 
-def _min_suppliers(p: _Plan, rule: Any, name: str, it: ItemSpec) -> list[Violation]:
+def _min_suppliers(p: PlanView, rule: Any, name: str, it: ItemSpec) -> list[Violation]:
     if p.total[it.id] <= p.tol:
         return []
     amounts = {s.id: v for s, v in zip(p.sups[it.id], p.qtys[it.id], strict=True)}
@@ -227,7 +196,7 @@ def _min_suppliers(p: _Plan, rule: Any, name: str, it: ItemSpec) -> list[Violati
     ]
 
 
-def _max_suppliers(p: _Plan, rule: Any, name: str, it: ItemSpec) -> list[Violation]:
+def _max_suppliers(p: PlanView, rule: Any, name: str, it: ItemSpec) -> list[Violation]:
     eps = p.eps[it.id]
     got = sorted(s.id for s, v in zip(p.sups[it.id], p.qtys[it.id], strict=True) if v > eps)
     if len(got) <= rule.count:
@@ -245,7 +214,7 @@ def _max_suppliers(p: _Plan, rule: Any, name: str, it: ItemSpec) -> list[Violati
     ]
 
 
-def _min_countries(p: _Plan, rule: Any, name: str, it: ItemSpec) -> list[Violation]:
+def _min_countries(p: PlanView, rule: Any, name: str, it: ItemSpec) -> list[Violation]:
     if p.total[it.id] <= p.tol:
         return []
     got = _counted(p, it, p.by_country(it.id, rule.basis), rule.min_share_each)
@@ -268,14 +237,14 @@ def _min_countries(p: _Plan, rule: Any, name: str, it: ItemSpec) -> list[Violati
 # --- exit and concentration ------------------------------------------------------------------
 
 
-def _cover_cap(p: _Plan, s: SupplierSpec) -> float:
+def _cover_cap(p: PlanView, s: SupplierSpec) -> float:
     """Capacity an offer brings to exit coverage: min(own, site), infinite if neither is set."""
     own = math.inf if s.capacity is None else s.capacity
     site = p.sites[s.site] if s.site is not None else None
     return min(own, math.inf if site is None or site.capacity is None else site.capacity)
 
 
-def _site_cap(p: _Plan, site: str) -> float:
+def _site_cap(p: PlanView, site: str) -> float:
     cap = p.sites[site].capacity
     return math.inf if cap is None else cap
 
@@ -290,7 +259,7 @@ def _lost_key(rule: Any) -> Callable[[SupplierSpec], str | None]:
     return lambda s: s.country or ""
 
 
-def _exit(p: _Plan, rule: Any, name: str, it: ItemSpec) -> list[Violation]:
+def _exit(p: PlanView, rule: Any, name: str, it: ItemSpec) -> list[Violation]:
     """For each country (site, supplier) that could be lost, what the qualified offers outside it
     can still deliver covers ``coverage`` of the supply.
 
@@ -357,7 +326,7 @@ def _exit(p: _Plan, rule: Any, name: str, it: ItemSpec) -> list[Violation]:
     ]
 
 
-def _hhi_cap(p: _Plan, rule: Any, name: str, it: ItemSpec) -> list[Violation]:
+def _hhi_cap(p: PlanView, rule: Any, name: str, it: ItemSpec) -> list[Violation]:
     t = p.total[it.id]
     if t <= p.tol:
         return []
@@ -379,7 +348,7 @@ def _hhi_cap(p: _Plan, rule: Any, name: str, it: ItemSpec) -> list[Violation]:
     ]
 
 
-RuleCheck = Callable[["_Plan", Any, str, ItemSpec], list[Violation]]
+RuleCheck = Callable[["PlanView", Any, str, ItemSpec], list[Violation]]
 
 RULE_CHECKS: dict[str, RuleCheck] = {
     "country_cap": _country_cap,

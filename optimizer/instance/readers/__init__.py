@@ -1,0 +1,1 @@
+"""Bounded parsers of the input formats: YAML, JSON, CSV tables, xlsx and instance folders."""
