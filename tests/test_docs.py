@@ -153,3 +153,15 @@ def test_docs_cite_only_documents_inside_the_repository() -> None:
             if not resolved.is_relative_to(REPO) or not resolved.exists():
                 problems.append(f"{rel}: link {target} leads outside the repository or nowhere")
     assert not problems, problems
+
+
+def test_source_paths_named_in_docs_exist() -> None:
+    """A doc that points a reader at `optimizer/...` or `cli/...` names a file or folder that
+    exists, so the docs follow the code when it moves (the layout of issue 12 moved many)."""
+    problems = []
+    for path in DOCS:
+        text = path.read_text(encoding="utf-8")
+        for named in set(re.findall(r"`((?:optimizer|cli|benchmarks)/[\w/.-]*)`", text)):
+            if not (REPO / named).exists():
+                problems.append(f"{path.relative_to(REPO).as_posix()}: {named} does not exist")
+    assert not problems, problems
