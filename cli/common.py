@@ -146,7 +146,7 @@ def backend_option(what: str = "to HiGHS") -> Any:
 
 def csv_stdout(df: Any) -> str:
     """A table as CSV for stdout, formula-like text neutralised (see ``io.exports``)."""
-    from trustsource.output.exports import csv_text
+    from trustsource.safe_writes import csv_text
 
     return csv_text(df)
 

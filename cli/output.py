@@ -157,7 +157,7 @@ def render_csv(plan: Any) -> str:
     neutralised.
     """
     import pandas as pd  # here, not at start-up: loaded once a result exists
-    from trustsource.output.exports import csv_text
+    from trustsource.safe_writes import csv_text
 
     if not plan.has_solution:
         return csv_text(pd.DataFrame(columns=["supplier", "item", "quantity"]))
@@ -193,7 +193,8 @@ def write_out_dir(plan: Any, out_dir: str, xlsx: bool = False) -> None:
     ``xlsx``. A plan without a solution writes only plan.json (its status and message). The
     folder is built next to ``out_dir`` and renamed into place (see ``atomic_folder``).
     """
-    from trustsource.output.exports import atomic_folder, atomic_write_text, write_plan
+    from trustsource.output.exports import write_plan
+    from trustsource.safe_writes import atomic_folder, atomic_write_text
 
     formats = ["csv"]
     if importlib.util.find_spec("pyarrow") is not None:

@@ -60,9 +60,10 @@ def report_command(
     (an interval where the solves are not proven optimal), the awarded suppliers and the
     sources."""
     from trustsource import explain, solve
+    from trustsource.analysis.baseline import no_rules_plan
     from trustsource.analysis.explain_common import range_text
-    from trustsource.output.exports import atomic_write_text
     from trustsource.output.report import build_report, cost_split, status_words
+    from trustsource.safe_writes import atomic_write_text
     from trustsource.status import Status
 
     with error_boundary(debug):
@@ -79,7 +80,10 @@ def report_command(
                 + "\n".join(f"  - {v.message}" for v in plan.violations),
                 EXIT_INTERNAL,
             )
-        text = build_report(inst, plan, explanation, time_limit=time_limit, mip_rel_gap=mip_gap)
+        baseline = None
+        if explanation is None and plan.has_solution:  # the "before" charts
+            baseline = no_rules_plan(inst, time_limit=time_limit, mip_rel_gap=mip_gap)
+        text = build_report(inst, plan, explanation, baseline=baseline)
         path = atomic_write_text(out, text)
         status = plan.status
         if status is Status.INFEASIBLE or status is Status.UNBOUNDED:

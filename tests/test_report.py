@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 import trustsource
 from click.testing import CliRunner
+from trustsource.analysis.baseline import no_rules_plan
 from trustsource.cli.report_cmd import report_command
 from trustsource.output.exports import TABLES, write_plan, write_plan_xlsx
 from trustsource.output.report import build_report, write_report
@@ -137,7 +138,8 @@ def test_report_without_plan() -> None:
 
 def test_write_report_atomic(tmp_path: Path) -> None:
     inst = trustsource.load(_path("gallium-demo"))
-    out = write_report(inst, tmp_path / "r.html", with_prices=False)
+    plan, baseline = trustsource.solve(inst), no_rules_plan(inst)
+    out = write_report(inst, plan, tmp_path / "r.html", baseline=baseline)
     assert out.read_text(encoding="utf-8").count("<svg") >= 4
     assert [p.name for p in tmp_path.iterdir()] == ["r.html"]
 
@@ -253,7 +255,7 @@ def test_report_separates_penalty_from_purchases(feoc: Any, backend: str) -> Non
     assert len(short) == 6
     assert short["penalty"].sum() == pytest.approx(penalty)
     assert (short["shortfall_share"] == short["shortfall"] / short["demand"]).all()
-    text = build_report(feoc, plan)
+    text = build_report(feoc, plan, baseline=no_rules_plan(feoc))
     assert (
         "optimal, but 6 items are short (worst tungsten: 61.9 % of demand unmet) and "
         "8.59 bn USD of the 11.61 bn USD total is the penalty for unmet demand" in text

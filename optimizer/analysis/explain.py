@@ -46,6 +46,7 @@ from ..model.build import ExitForm
 from ..results.plan import Plan
 from ..solve import Backend, solve
 from ..status import Status
+from ..verify.verifier import verify_plan
 from .explain_common import (
     FAMILY_COLUMNS,
     MARGINAL_COLUMNS,
@@ -440,8 +441,6 @@ def _effect_without(inst: Instance, rule: Any, name: str, without: Plan, limit: 
     """What the plan without ``rule`` does that the rule forbids, in words (from the verifier)."""
     if not without.has_solution:
         return ""
-    from ..verify.verifier import verify_plan
-
     found = [v for v in verify_plan(inst, without) if v.rule == name]
     if not found:
         return ""

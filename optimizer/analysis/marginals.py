@@ -7,6 +7,7 @@ import logging
 import math
 from typing import Any
 
+import highspy
 import numpy as np
 import pandas as pd
 
@@ -14,7 +15,10 @@ from ..errors import InstanceError
 from ..instance.instance import Instance
 from ..model.build import ExitForm, build_model
 from ..results.plan import Plan
+from ..solve.cuts import hhi_cuts
+from ..solve.highs import run
 from ..status import Status
+from ..verify.verifier import verify_plan
 from .explain_common import (
     _LIMITS,
     _MAX_HHI_ITERATIONS,
@@ -34,8 +38,6 @@ def _marginal_rows(
     inst: Instance, base: Plan, doc: dict[str, Any], tasks: dict[tuple[Any, ...], dict[str, Any]]
 ) -> list[dict[str, Any]]:
     """One row per (share rule, item, bound); adds a re-solve task where one is needed."""
-    from ..verify.verifier import verify_plan
-
     rows: list[dict[str, Any]] = []
     rep = base.rules
     if not len(rep):
@@ -138,11 +140,6 @@ def lp_marginals(
         ``{(rule, item, sense): (marginal per point, scopes with a nonzero dual)}`` and a note
         (empty unless the LP could not be used).
     """
-    import highspy
-
-    from ..solve.cuts import hhi_cuts
-    from ..solve.highs import run
-
     model = build_model(instance, exit_form=exit_form)
     h = model.to_highs()
     md = model.data

@@ -30,9 +30,11 @@ from typing import Any
 
 import pandas as pd
 
-from ..errors import InstanceError, Issue
+from ..errors import InstanceError, Issue, did_you_mean
 from ..instance.instance import Instance
 from ..results.plan import json_records
+from ..safe_writes import atomic_folder, csv_text
+from ..solve import solve
 from .runner import Outcome, Progress, run_many
 
 NUMERIC_KEYS = (
@@ -159,9 +161,8 @@ class SweepResult:
     def write(self, out_dir: str | Path) -> list[Path]:
         """Write sweep.csv, sweep.json, sweep.png and sweep.svg to ``out_dir``; return paths.
 
-        The folder is written whole or not at all (``io.exports.atomic_folder``).
+        The folder is written whole or not at all (:func:`trustsource.safe_writes.atomic_folder`).
         """
-        from ..output.exports import atomic_folder, csv_text
 
         def fill(tmp: Path) -> list[Path]:
             paths = [tmp / "sweep.csv", tmp / "sweep.json", tmp / "sweep.png", tmp / "sweep.svg"]
@@ -344,8 +345,6 @@ def _covered_items(instance: Instance, rule: str | None, param: str) -> list[str
         raise _bad("sweep", f"'{DEMAND_SCALE}' scales every item's demand: give no rule")
     spec = next((r for r in instance.rules if r.name == rule), None)
     if spec is None:
-        from ..errors import did_you_mean
-
         names = [r.name or "" for r in instance.rules]
         raise _bad(
             "sweep",
@@ -378,8 +377,6 @@ def _point_doc(base: dict[str, Any], rule: str | None, param: str, value: float)
 
 def solve_point(payload: tuple[dict[str, Any], dict[str, Any], list[str]]) -> dict[str, Any]:
     """Solve one sweep point (the unit of work of a worker) and summarise it as a row."""
-    from ..solve import solve
-
     doc, options, covered = payload
     inst = Instance.from_dict(doc, origin=str(doc.get("name", "<sweep>")))
     plan = solve(inst, **options)

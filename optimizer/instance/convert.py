@@ -8,7 +8,7 @@ trip gives back an instance with the same ``content_hash``.
 
 Safe to open in a spreadsheet, and still lossless: a CSV cell a spreadsheet would run as a formula
 (text starting with ``=``, ``+``, ``-``, ``@``, tab or carriage return, see
-:data:`~trustsource.output.exports.FORMULA_TRIGGERS`) is never written. Ids cannot start with those
+:data:`~trustsource.safe_writes.FORMULA_TRIGGERS`) is never written. Ids cannot start with those
 characters (the id pattern), numbers are not text, so only free text can (``unit``,
 ``description``, ``source``, ``country``/``owner`` before validation rejects them). Prefixing a
 quote, as the plan exports do, would change the value the loader reads back, so instead a table
@@ -41,7 +41,7 @@ from typing import Any
 import yaml
 
 from ..errors import InstanceError, Issue, OutputError
-from ..output.exports import FORMULA_TRIGGERS, atomic_write, atomic_write_text
+from ..safe_writes import FORMULA_TRIGGERS, atomic_write, atomic_write_text
 from .excel import COLUMNS, RULE_COLUMNS, _sheet, load_workbook
 from .excel import write_workbook as _write_workbook
 from .load import load

@@ -11,19 +11,23 @@ maps columns back to suppliers, items and sites. Backends hand it to HiGHS:
 
 from __future__ import annotations
 
+import gc
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-from pyomo.common.gc_manager import PauseGC
 
 from ..instance.instance import Instance
 from .balance import add_balance
 from .capacity import add_capacity
 from .context import Context, make_context
 from .core import ModelData
+from .handoff import highs_from_data
+from .pyomo_form import to_pyomo
 from .rules import add_rule
 from .tiers import add_tiers
 from .variables import add_variables
@@ -50,8 +54,6 @@ class BuiltModel:
 
     def to_pyomo(self) -> Any:
         """The model as a Pyomo ``ConcreteModel`` (names carry families and rules)."""
-        from ..solve.pyomo_route import to_pyomo
-
         return to_pyomo(self.data)
 
     def write_lp(self, path: str | Path) -> None:
@@ -71,12 +73,22 @@ class BuiltModel:
 
     def to_highs(self) -> Any:
         """A ``highspy.Highs`` with this model passed directly (no Pyomo in between)."""
-        from ..solve.highs import highs_from_data
-
         return highs_from_data(self.data)
 
 
 ExitForm = Literal["auto", "dense", "aux"]
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """The cyclic garbage collector off for the block (restored as it was)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def build_model(inst: Instance, *, exit_form: ExitForm = "auto") -> BuiltModel:
@@ -91,7 +103,7 @@ def build_model(inst: Instance, *, exit_form: ExitForm = "auto") -> BuiltModel:
     t0 = time.perf_counter()
     md = ModelData()
     # The build creates many small objects; pausing the cyclic GC avoids rescanning them.
-    with PauseGC():
+    with paused_gc():
         ctx = make_context(inst)
         ctx.options["exit_form"] = exit_form
         add_variables(md, ctx)

@@ -2,7 +2,7 @@
 
 Every constraint family (one module each, its equation in the docstring) appends a
 :class:`RowBlock` built with numpy in bulk. Backends then turn the same blocks into a Pyomo model
-(:mod:`trustsource.solve.pyomo_route`) or hand them straight to HiGHS. Keeping the families
+(:mod:`trustsource.model.pyomo_form`) or hand them straight to HiGHS. Keeping the families
 backend-neutral is what makes both routes describe exactly the same model.
 """
 

@@ -25,6 +25,7 @@ from typing import Any
 import pandas as pd
 
 from ..analysis.explain_common import (
+    difference,
     display_country,
     gap_of,
     gap_pct,
@@ -38,7 +39,7 @@ from ..analysis.explain_common import (
 )
 from .exports import atomic_write_text
 
-__all__ = ["build_report", "cost_split", "no_rules_plan", "shortfall_table", "write_report"]
+__all__ = ["build_report", "cost_split", "shortfall_table", "write_report"]
 
 CSS = """
 body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:2em auto;max-width:1100px;
@@ -64,17 +65,6 @@ def _e(v: Any) -> str:
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return "-"
     return html.escape(str(v), quote=True)
-
-
-def no_rules_plan(
-    instance: Any, *, time_limit: float | None = None, mip_rel_gap: float = 1e-4
-) -> Any:
-    """The optimal plan of ``instance`` with every rule (and variant) dropped."""
-    import trustsource
-
-    doc = {**instance.to_dict(), "rules": [], "variants": {}}
-    bare = trustsource.Instance.from_dict(doc)
-    return trustsource.solve(bare, time_limit=time_limit, mip_rel_gap=mip_rel_gap)
 
 
 def country_shares(plan: Any, item: str) -> pd.Series:
@@ -247,8 +237,6 @@ def status_words(plan: Any, instance: Any) -> str:
 
 def _trust_paragraphs(plan: Any, instance: Any, explanation: Any, baseline: Any) -> list[str]:
     """The cost of trust in words: proven or an interval; purchases versus penalty."""
-    from ..analysis.explain_common import difference
-
     cur = plan.currency or instance.currency
     if explanation is not None and explanation.cost_of_trust_low is not None:
         low, high = explanation.cost_of_trust_low, explanation.cost_of_trust_high
@@ -310,8 +298,6 @@ def _trust_paragraphs(plan: Any, instance: Any, explanation: Any, baseline: Any)
 
 
 def _kpis(plan: Any, instance: Any, explanation: Any, baseline: Any) -> str:
-    from ..analysis.explain_common import difference
-
     cur = plan.currency
     buy, penalty = cost_split(plan, instance)
     short = shortfall_table(plan, instance)
@@ -543,8 +529,6 @@ def build_report(
     explanation: Any = None,
     *,
     baseline: Any = None,
-    time_limit: float | None = None,
-    mip_rel_gap: float = 1e-4,
 ) -> str:
     """One self-contained HTML page describing ``plan`` for ``instance``.
 
@@ -554,16 +538,13 @@ def build_report(
         explanation: from :func:`trustsource.explain`, for the cost of trust and each rule's
             price (with the statuses and gaps of their solves); optional.
         baseline: the plan with no rules (the "before" charts and the cost of trust without an
-            explanation); the explanation's, else solved here when omitted and the plan has a
-            solution.
-        time_limit, mip_rel_gap: for that baseline solve.
+            explanation); default: the explanation's. This module renders only: the caller
+            solves (see :func:`trustsource.analysis.baseline.no_rules_plan`).
     """
     cur = plan.currency or instance.currency
     title = f"trustsource report: {instance.name}"
     if baseline is None and explanation is not None:
         baseline = explanation.baseline_plan
-    if baseline is None and plan.has_solution:
-        baseline = no_rules_plan(instance, time_limit=time_limit, mip_rel_gap=mip_rel_gap)
     if baseline is not None and not baseline.has_solution:
         baseline = None
     ok = plan.status.value == "optimal" and not len(shortfall_table(plan, instance))
@@ -629,26 +610,14 @@ def build_report(
 
 def write_report(
     instance: Any,
+    plan: Any,
     path: str | os.PathLike[str],
+    explanation: Any = None,
     *,
-    time_limit: float | None = None,
-    mip_rel_gap: float = 1e-4,
-    with_prices: bool = True,
+    baseline: Any = None,
 ) -> Path:
-    """Solve ``instance``, price its rules (``with_prices``), write the HTML report to ``path``.
-
-    The file is written to a temporary name and moved into place. Returns the path; the
-    report of an instance without a plan says so (check the plan's status separately).
-    """
-    import trustsource
-
-    explanation = None
-    if with_prices and instance.rules:
-        explanation = trustsource.explain(
-            instance, time_limit=time_limit, mip_rel_gap=mip_rel_gap, marginals=False
-        )
-        plan = explanation.base
-    else:
-        plan = trustsource.solve(instance, time_limit=time_limit, mip_rel_gap=mip_rel_gap)
-    text = build_report(instance, plan, explanation, time_limit=time_limit, mip_rel_gap=mip_rel_gap)
+    """Write :func:`build_report`'s page for ``plan`` to ``path`` (a temporary name moved into
+    place). Returns the path. Nothing is solved here: pass the plan, and the explanation or
+    baseline for the cost of trust and the "before" charts."""
+    text = build_report(instance, plan, explanation, baseline=baseline)
     return atomic_write_text(path, text)

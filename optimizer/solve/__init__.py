@@ -11,16 +11,13 @@ import highspy
 
 from ..instance.instance import Instance
 from ..model.build import BuiltModel, ExitForm, build_model
+from ..model.handoff import highs_from_data, highs_from_pyomo
 from ..results.plan import Plan
+from ..results.tables import plan_tables
 from ..status import Status
+from ..verify.verifier import verify_plan
 from .cuts import Cut, hhi_cuts
-from .highs import (
-    HighsAnswer,
-    Progress,
-    highs_from_data,
-    highs_from_pyomo,
-    run,
-)
+from .highs import HighsAnswer, Progress, run
 
 logger = logging.getLogger(__name__)
 
@@ -240,14 +237,10 @@ def solve(
     if answer.col_value is not None:
         t2 = time.perf_counter()
         col = _global_solution(model, answer.col_value, col_index)
-        from ..results.tables import plan_tables
-
         for name, frame in plan_tables(model, col).items():
             setattr(plan, name, frame)
         timings["results"] = time.perf_counter() - t2
         if verify:
-            from ..verify.verifier import verify_plan
-
             t3 = time.perf_counter()
             plan.violations = verify_plan(instance, plan)
             timings["verify"] = time.perf_counter() - t3

@@ -1,15 +1,8 @@
-"""Hand the model to HiGHS and read the answer back.
+"""Run HiGHS on a handed-off model and read the answer back.
 
-Two routes describe the same matrix (tests compare their objectives):
-
-* ``highspy`` (default): the block matrix is stacked with scipy and passed in one
-  ``Highs.passModel`` call. Measured build plus hand-off: 0.4-0.5 s per million nonzeros.
-* ``pyomo``: the named Pyomo model is compiled by Pyomo's ``LinearStandardFormCompiler`` to
-  scipy CSC and passed the same way. Pyomo's solver plugins (``appsi_highs``, contrib ``highs``)
-  add columns one constraint at a time and were 5-6x slower still (shared/notes/
-  performance-probe.md), so the library owns this small adapter. Pyomo costs about 20 us per
-  row, which on sourcing models (3-4 nonzeros per row) is 6-10 s per million nonzeros: over the
-  2 s budget, hence not the default. It remains the route for inspecting the algebraic model.
+Time limits, stop requests (signals, a caller's event), progress callbacks, and the one explicit
+table from HiGHS model statuses to ours (``STATUS_TABLE``). Building the HiGHS object from the
+model is :mod:`trustsource.model.handoff`'s work.
 """
 
 from __future__ import annotations
@@ -23,10 +16,8 @@ from typing import Any
 
 import highspy
 import numpy as np
-import scipy.sparse as sp
 
-from ..model.core import ModelData
-from ..status import Status, map_status
+from ..status import Status
 
 logger = logging.getLogger(__name__)
 
@@ -49,111 +40,39 @@ class HighsAnswer:
     abandoned: bool = False  # HiGHS ignored the stop: its thread still runs (see run())
 
 
-def round15(values: np.ndarray) -> np.ndarray:
-    """Round to 15 significant digits, the precision HiGHS writes MPS files with.
+_MS = highspy.HighsModelStatus
 
-    Then the model written to MPS (benchmarks, bug reports) is exactly the model solved: a
-    coefficient like 0.01 * 9796 = 97.96000000000001 would otherwise come back as 97.96, and
-    that alone can send HiGHS's branch and bound down a different path. The change is at most
-    5e-16 relative, far below any solver tolerance.
-    """
-    a = np.asarray(values, dtype=np.float64)
-    out = a.copy()
-    idx = np.flatnonzero(np.isfinite(a) & (a != 0))
-    if not len(idx):
-        return out
-    v = a[idx]
-    # Subnormal values (1e-320) overflow the scale; they fall to the exact path below.
-    with np.errstate(over="ignore", invalid="ignore"):
-        scale = 10.0 ** (14 - np.floor(np.log10(np.abs(v))))
-        fast = np.round(v * scale) / scale
-    exact = fast == v  # already short (integers, prices with few decimals): nothing to do
-    slow = idx[~exact]
-    if len(slow):
-        # Exact decimal rounding via text for the few values that need it.
-        out[slow] = np.array([float(f"{x:.15g}") for x in a[slow]])
-    return out
-
-
-def _pass(
-    h: highspy.Highs,
-    a: sp.csc_array,
-    cost: np.ndarray,
-    lb: np.ndarray,
-    ub: np.ndarray,
-    rlb: np.ndarray,
-    rub: np.ndarray,
-    integer: np.ndarray,
-    offset: float = 0.0,
-) -> None:
-    n_rows, n_cols = a.shape
-    cost, lb, ub, rlb, rub = (round15(v) for v in (cost, lb, ub, rlb, rub))
-    status = h.passModel(
-        int(n_cols),
-        int(n_rows),
-        int(a.nnz),
-        1,
-        1,
-        float(offset),
-        np.ascontiguousarray(cost, dtype=np.float64),
-        np.ascontiguousarray(lb, dtype=np.float64),
-        np.ascontiguousarray(ub, dtype=np.float64),
-        np.ascontiguousarray(rlb, dtype=np.float64),
-        np.ascontiguousarray(rub, dtype=np.float64),
-        a.indptr.astype(np.int32),
-        a.indices.astype(np.int32),
-        round15(a.data),
-        integer.astype(np.int32),
-    )
-    if status == highspy.HighsStatus.kError:
-        raise RuntimeError("HiGHS rejected the model (passModel returned an error)")
+# HiGHS model status -> (our status when a primal solution exists, when none exists).
+# Limits keep an incumbent as "feasible" (never "optimal"); without one they are "no_solution".
+STATUS_TABLE: dict[object, tuple[Status, Status]] = {
+    _MS.kOptimal: (Status.OPTIMAL, Status.ERROR),
+    _MS.kInfeasible: (Status.INFEASIBLE, Status.INFEASIBLE),
+    # Every trustsource model is bounded (costs >= 0, all columns bounded), so "unbounded or
+    # infeasible" can only mean infeasible.
+    _MS.kUnboundedOrInfeasible: (Status.INFEASIBLE, Status.INFEASIBLE),
+    _MS.kUnbounded: (Status.UNBOUNDED, Status.UNBOUNDED),
+    _MS.kTimeLimit: (Status.FEASIBLE, Status.NO_SOLUTION),
+    _MS.kIterationLimit: (Status.FEASIBLE, Status.NO_SOLUTION),
+    _MS.kSolutionLimit: (Status.FEASIBLE, Status.NO_SOLUTION),
+    _MS.kInterrupt: (Status.FEASIBLE, Status.NO_SOLUTION),
+    _MS.kMemoryLimit: (Status.FEASIBLE, Status.NO_SOLUTION),
+    _MS.kObjectiveBound: (Status.FEASIBLE, Status.NO_SOLUTION),
+    _MS.kObjectiveTarget: (Status.FEASIBLE, Status.NO_SOLUTION),
+    _MS.kModelEmpty: (Status.OPTIMAL, Status.OPTIMAL),
+    _MS.kNotset: (Status.ERROR, Status.ERROR),
+    _MS.kLoadError: (Status.ERROR, Status.ERROR),
+    _MS.kModelError: (Status.ERROR, Status.ERROR),
+    _MS.kPresolveError: (Status.ERROR, Status.ERROR),
+    _MS.kSolveError: (Status.ERROR, Status.ERROR),
+    _MS.kPostsolveError: (Status.ERROR, Status.ERROR),
+    _MS.kUnknown: (Status.FEASIBLE, Status.ERROR),
+}
 
 
-def new_highs() -> highspy.Highs:
-    """A silent HiGHS instance (the library never prints; HiGHS logs are opt-in)."""
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
-    return h
-
-
-def highs_from_data(md: ModelData) -> highspy.Highs:
-    """Pass the block model to a new HiGHS instance directly."""
-    h = new_highs()
-    a, rlb, rub = md.matrix()
-    cost, lb, ub, integer = md.column_arrays()
-    _pass(h, sp.csc_array(a), cost, lb, ub, rlb, rub, integer)
-    return h
-
-
-def highs_from_pyomo(model: Any, columns: list[Any]) -> tuple[highspy.Highs, np.ndarray]:
-    """Compile a Pyomo model to standard form and pass it to HiGHS.
-
-    Returns the HiGHS instance and, for each compiled column, its global column index (the
-    compiler drops variables that appear nowhere).
-    """
-    from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
-
-    info = LinearStandardFormCompiler().write(
-        model, mixed_form=True, set_sense=None, column_order=columns
-    )
-    position = {id(v): j for j, v in enumerate(columns)}
-    col_index = np.fromiter(
-        (position[id(v)] for v in info.columns), dtype=np.int64, count=len(info.columns)
-    )
-    n_rows = len(info.rows)
-    rhs = np.asarray(info.rhs, dtype=float)
-    kind = np.fromiter((r[1] for r in info.rows), dtype=np.int64, count=n_rows)
-    # mixed_form: 0 is "== rhs", +1 is "<= rhs", -1 is ">= rhs".
-    rlb = np.where(kind <= 0, rhs, -np.inf)
-    rub = np.where(kind >= 0, rhs, np.inf)
-    lb = np.array([-np.inf if v.lb is None else v.lb for v in info.columns], dtype=float)
-    ub = np.array([np.inf if v.ub is None else v.ub for v in info.columns], dtype=float)
-    integer = np.array([v.is_integer() or v.is_binary() for v in info.columns], dtype=bool)
-    cost = np.asarray(info.c.toarray()).ravel() if info.c.shape[0] else np.zeros(len(lb))
-    offset = float(info.c_offset[0]) if len(info.c_offset) else 0.0
-    h = new_highs()
-    _pass(h, sp.csc_array(info.A), cost, lb, ub, rlb, rub, integer, offset)
-    return h, col_index
+def map_status(model_status: object, has_solution: bool) -> Status:
+    """Our status for a HiGHS model status, given whether a feasible primal solution exists."""
+    with_sol, without = STATUS_TABLE.get(model_status, (Status.ERROR, Status.ERROR))
+    return with_sol if has_solution else without
 
 
 Progress = Callable[[dict[str, Any]], None]

@@ -55,8 +55,9 @@ import scipy.sparse as sp
 
 from ...model.build import BuiltModel
 from ...model.core import ModelData, RowBlock, VarBlock
+from ...model.handoff import highs_from_data
 from ...solve.cuts import hhi_cuts
-from ...solve.highs import HighsAnswer, highs_from_data, run
+from ...solve.highs import HighsAnswer, run
 from ...status import Status
 
 logger = logging.getLogger(__name__)

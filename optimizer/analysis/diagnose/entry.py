@@ -42,6 +42,7 @@ from ...errors import InstanceError, Issue
 from ...instance.instance import Instance
 from ...model.build import build_model
 from ...results.plan import Plan
+from ...solve import solve
 from ...status import Status
 from .elastic import ElasticAnswer, ElasticModel, build_elastic, solve_elastic
 from .messages import Reader, bloc_floor_findings
@@ -181,8 +182,6 @@ def diagnose(
         A :class:`Diagnosis`: ``feasible`` when solve finds a plan, ``infeasible`` with one
         smallest relaxation and its check, or ``unknown``.
     """
-    from ...solve import solve
-
     t0 = time.perf_counter()
     deadline = None if time_limit is None else t0 + time_limit
 

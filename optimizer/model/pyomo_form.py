@@ -15,15 +15,17 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import pyomo.environ as pyo
-from pyomo.common.gc_manager import PauseGC
-from pyomo.core.expr.numeric_expr import LinearExpression
 
-from ..model.core import ModelData
+from .core import ModelData
 
 
 def to_pyomo(md: ModelData) -> tuple[Any, list[Any]]:
     """Build the Pyomo model; return it with its variables in global column order."""
+    # Pyomo loads only on this route (it costs about a second of start-up).
+    import pyomo.environ as pyo
+    from pyomo.common.gc_manager import PauseGC
+    from pyomo.core.expr.numeric_expr import LinearExpression
+
     m = pyo.ConcreteModel(name="trustsource")
     columns: list[Any] = []
     with PauseGC():
