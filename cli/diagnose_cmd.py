@@ -28,17 +28,16 @@ from trustsource.cli.common import (
     variant_option,
 )
 
-_SHARE_KINDS = ("country_cap", "bloc_share", "supplier_cap", "exit_clause", "exit")
-_COUNT_KINDS = ("min_suppliers", "max_suppliers", "min_countries")
-
 
 def _value(kind: str, v: float) -> str:
     """``limit`` / ``needed`` in the rule's own unit: a share, a count, HHI points, a quantity."""
+    from trustsource.instance.kinds import COUNT_KINDS, SHARE_KINDS  # pydantic: load on use
+
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return "-"
-    if kind in _SHARE_KINDS:
+    if kind in SHARE_KINDS:
         return f"{v:.2%}"
-    if kind in _COUNT_KINDS:
+    if kind in COUNT_KINDS:
         return f"{v:.0f}"
     return f"{v:,.6g}"
 

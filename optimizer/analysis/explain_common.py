@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from ..instance.kinds import KINDS, PRICED_KINDS
 from ..results.plan import Plan, json_records, json_value
 from ..results.rule_report import SHORTFALL_SCOPE
 from ..status import Status
@@ -14,18 +15,21 @@ STEP = 0.01
 HHI_STEP = 100.0
 """One percentage point of the HHI scale (0-10,000), in HHI points."""
 
-MARGINAL_KINDS = ("country_cap", "bloc_share", "supplier_cap", "exit_clause", "exit", "hhi_cap")
+MARGINAL_KINDS = PRICED_KINDS
 """Rule kinds whose limit is a share (or an HHI): these get marginal costs per point."""
 
-# (rule kind, bound) -> (key of the limit in the rule, direction that tightens, step, upper end)
+# (rule kind, bound) -> (key of the limit in the rule, direction that tightens, step, upper end),
+# from the registry: a ceiling tightens downwards, a floor upwards; one step is a percentage
+# point of the limit's scale.
 _LIMITS: dict[tuple[str, str], tuple[str, int, float, float]] = {
-    ("country_cap", "max"): ("max_share", -1, STEP, 1.0),
-    ("supplier_cap", "max"): ("max_share", -1, STEP, 1.0),
-    ("exit_clause", "max"): ("max_share_without", -1, STEP, 1.0),
-    ("bloc_share", "max"): ("max_share", -1, STEP, 1.0),
-    ("bloc_share", "min"): ("min_share", +1, STEP, 1.0),
-    ("exit", "min"): ("coverage", +1, STEP, 1.0),
-    ("hhi_cap", "max"): ("max_hhi", -1, HHI_STEP, 10_000.0),
+    (kind, lim.sense): (
+        lim.key,
+        -1 if lim.sense == "max" else +1,
+        HHI_STEP if lim.unit == "hhi" else STEP,
+        lim.bounds[1],
+    )
+    for kind in PRICED_KINDS
+    for lim in KINDS[kind].limits
 }
 
 _AUTO_PARALLEL_SECONDS = 4.0  # below this much estimated serial work, processes cost more

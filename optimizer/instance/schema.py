@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from types import MappingProxyType
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar, get_args
 
 from pydantic import (
     AfterValidator,
@@ -489,18 +489,6 @@ RuleSpec = Annotated[
     | HhiCapRule,
     Field(discriminator="kind"),
 ]
-RULE_KINDS = (
-    "country_cap",
-    "bloc_share",
-    "ban",
-    "supplier_cap",
-    "exit_clause",
-    "min_suppliers",
-    "max_suppliers",
-    "min_countries",
-    "exit",
-    "hhi_cap",
-)
 # Rule kinds of the schema that this release does not enforce yet: rejected, never ignored.
 PLANNED_RULE_KINDS: tuple[str, ...] = ()
 RULE_MODELS: tuple[type[RuleBase], ...] = (
@@ -515,6 +503,11 @@ RULE_MODELS: tuple[type[RuleBase], ...] = (
     ExitRule,
     HhiCapRule,
 )
+"""The rule classes of ``RuleSpec``, in order (``tests/test_registry.py`` checks they agree)."""
+RULE_KINDS: tuple[str, ...] = tuple(
+    get_args(model.model_fields["kind"].annotation)[0] for model in RULE_MODELS
+)
+"""The ``kind`` tags, derived from the classes (the registry is :mod:`.kinds`)."""
 
 
 class VariantSpec(Spec):

@@ -37,7 +37,8 @@ from ..analysis.explain_common import (
     solve_label,
     unproven_text,
 )
-from .exports import atomic_write_text
+from ..instance.kinds import COUNT_KINDS
+from ..safe_writes import atomic_write_text
 
 __all__ = ["build_report", "cost_split", "shortfall_table", "write_report"]
 
@@ -57,7 +58,6 @@ figcaption{font-size:.85em;color:#555}.yes{font-weight:bold}ul.sources{font-size
 """
 
 BAR_W, LABEL_W, ROW_H, MAX_BARS = 260, 120, 20, 8
-COUNT_KINDS = ("min_suppliers", "min_countries", "max_suppliers")
 
 
 def _e(v: Any) -> str:

@@ -53,6 +53,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from ...instance.kinds import COUNT_KINDS, RELAXABLE_KINDS
 from ...model.build import BuiltModel
 from ...model.core import ModelData, RowBlock, VarBlock
 from ...model.handoff import highs_from_data
@@ -62,18 +63,8 @@ from ...status import Status
 
 logger = logging.getLogger(__name__)
 
-RULE_KINDS = (
-    "country_cap",
-    "bloc_share",
-    "ban",
-    "supplier_cap",
-    "exit_clause",
-    "min_suppliers",
-    "max_suppliers",
-    "min_countries",
-    "exit",
-    "hhi_cap",
-)
+RULE_KINDS = RELAXABLE_KINDS
+"""The kinds whose rows may give (from the registry: a kind missing here would never relax)."""
 # Row blocks of a rule that may give: the rule's own rows and these parts of it.
 RELAXED_PARTS = ("", "min", "max", "count", "too_few")
 # Families that are cuts valid only when every demand is met.
@@ -249,10 +240,7 @@ def build_elastic(model: BuiltModel) -> ElasticModel:
                 i = index[item]
                 col = md.n_cols + len(labels)
                 kind = "demand" if rule is None else rule.kind
-                if (
-                    kind in ("min_suppliers", "min_countries", "max_suppliers")
-                    and part != "too_few"
-                ):
+                if kind in COUNT_KINDS and part != "too_few":
                     w, unit = COUNT_WEIGHT, 1.0
                 else:
                     w = DEMAND_WEIGHT if rule is None else 1.0

@@ -1,4 +1,8 @@
-"""Trust rules, one module per kind; each module's docstring states its equation."""
+"""Trust rules, one module per kind; each module's docstring states its equation.
+
+``BUILDERS`` maps every kind of the registry (:mod:`trustsource.instance.kinds`) to its builder;
+``tests/test_registry.py`` checks that none is missing.
+"""
 
 from __future__ import annotations
 
@@ -16,7 +20,7 @@ from . import (
     supplier_cap,
 )
 
-RULE_BUILDERS: dict[str, Callable[..., None]] = {
+BUILDERS: dict[str, Callable[..., None]] = {
     "country_cap": country_cap.add,
     "bloc_share": bloc_share.add,
     "ban": ban.add,
@@ -32,4 +36,4 @@ RULE_BUILDERS: dict[str, Callable[..., None]] = {
 
 def add_rule(md: Any, ctx: Any, rule: Any) -> None:
     """Append the rows of one rule."""
-    RULE_BUILDERS[rule.kind](md, ctx, rule)
+    BUILDERS[rule.kind](md, ctx, rule)
