@@ -33,7 +33,6 @@ _LIMITS: dict[tuple[str, str], tuple[str, int, float, float]] = {
 }
 
 _AUTO_PARALLEL_SECONDS = 4.0  # below this much estimated serial work, processes cost more
-_MAX_HHI_ITERATIONS = 200
 
 # Every price carries the solves behind it: their statuses and gaps, whether the difference is
 # proven (both solves optimal) and the interval the bounds of the two solves allow.

@@ -15,13 +15,12 @@ from ..errors import InstanceError
 from ..instance.instance import Instance
 from ..model.build import ExitForm, build_model
 from ..results.plan import Plan
-from ..solve.cuts import hhi_cuts
+from ..solve.cuts import cut_loop, hhi_cuts
 from ..solve.highs import run
 from ..status import Status
 from ..verify.verifier import verify_plan
 from .explain_common import (
     _LIMITS,
-    _MAX_HHI_ITERATIONS,
     HHI_STEP,
     MARGINAL_COLUMNS,
     MARGINAL_KINDS,
@@ -145,27 +144,18 @@ def lp_marginals(
     md = model.data
     is_mip = model.stats["integers"] > 0
     answer = run(h, is_mip=is_mip, time_limit=time_limit, mip_rel_gap=mip_rel_gap, threads=threads)
-    # (rule, item, scale) of each appended cut row; a row divided by its scale (share units,
-    # see Cut.scale) has its dual multiplied by it, so the price divides it back out.
-    cut_rows: list[tuple[str, str, float]] = []
-    iterations = 0
-    while answer.col_value is not None and md.info.get("hhi"):
-        cuts = hhi_cuts(model, answer.col_value)
-        if not cuts or iterations >= _MAX_HHI_ITERATIONS:
-            break
-        for cut in cuts:
-            h.addRow(
-                -highspy.kHighsInf,
-                0.0,
-                len(cut.cols),
-                cut.cols.astype(np.int32),
-                cut.vals.astype(np.float64),
-            )
-            cut_rows.append((cut.rule, cut.item, cut.scale))
-        iterations += 1
-        answer = run(
+    loop = cut_loop(
+        h,
+        answer,
+        cuts_at=lambda v: hhi_cuts(model, v) if md.info.get("hhi") else [],
+        resolve=lambda: run(
             h, is_mip=is_mip, time_limit=time_limit, mip_rel_gap=mip_rel_gap, threads=threads
-        )
+        ),
+    )
+    answer = loop.answer
+    # (rule, item, scale) of each appended cut row, in row order; a row divided by its scale
+    # (share units, see Cut.scale) has its dual multiplied by it, so the price divides it back.
+    cut_rows = [(cut.rule, cut.item, cut.scale) for cut in loop.added]
     if solve_info is not None:
         solve_info["status"] = answer.status.value
         solve_info["gap"] = answer.mip_gap if is_mip else 0.0

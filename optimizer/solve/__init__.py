@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any, Literal
 
 import highspy
+import numpy as np
 
 from ..instance.instance import Instance
 from ..model.build import BuiltModel, ExitForm, build_model
@@ -16,7 +17,7 @@ from ..results.plan import Plan
 from ..results.tables import plan_tables
 from ..status import Status
 from ..verify.verifier import verify_plan
-from .cuts import Cut, hhi_cuts
+from .cuts import MAX_CUT_ROUNDS, Cut, add_cut_rows, cut_loop, hhi_cuts
 from .highs import HighsAnswer, Progress, run
 
 logger = logging.getLogger(__name__)
@@ -65,7 +66,7 @@ def solve(
     log: bool = False,
     highs_options: dict[str, Any] | None = None,
     exit_form: ExitForm = "auto",
-    max_hhi_iterations: int = 200,
+    max_hhi_iterations: int = MAX_CUT_ROUNDS,
     progress: Progress | None = None,
     stop: Callable[[], bool] | None = None,
 ) -> Plan:
@@ -164,34 +165,14 @@ def solve(
         stop=stop,
         deadline=deadline,
     )
-    solve_seconds = answer.run_seconds
     # hhi_cap: add tangent cuts at plans above the cap and solve again (outer approximation).
-    iterations = 0
-    unconverged = ""
-    while answer.col_value is not None and model.data.info.get("hhi"):
-        cuts = hhi_cuts(model, _global_solution(model, answer.col_value, col_index))
-        if not cuts:
-            break
-        worst = max(cuts, key=lambda c: c.hhi)
-        out_of_time = deadline is not None and time.perf_counter() >= deadline
-        if iterations >= max_hhi_iterations or out_of_time or answer.stopped_by:
-            why = answer.stopped_by or (
-                "time limit"
-                if out_of_time
-                else f"{max_hhi_iterations} re-solves (max_hhi_iterations)"
-            )
-            unconverged = (
-                f"the HHI cap was not reached within the {why}: {worst.item} is at "
-                f"HHI {worst.hhi:,.0f} under `{worst.rule}`"
-            )
-            break
-        _add_cuts(h, cuts, col_index, model.data.n_cols)
-        iterations += 1
-        if progress is not None:
-            progress(
-                {"stage": "hhi", "iteration": iterations, "hhi": worst.hhi, "item": worst.item}
-            )
-        answer = run(
+    position = None
+    if col_index is not None:
+        position = np.full(model.data.n_cols, -1, dtype=np.int64)
+        position[col_index] = np.arange(len(col_index))
+
+    def resolve() -> HighsAnswer:
+        return run(
             h,
             is_mip=is_mip,
             time_limit=None,
@@ -203,7 +184,37 @@ def solve(
             stop=stop,
             deadline=deadline,
         )
-        solve_seconds += answer.run_seconds
+
+    def report_round(iteration: int, worst: Cut) -> None:
+        if progress is not None:
+            progress({"stage": "hhi", "iteration": iteration, "hhi": worst.hhi, "item": worst.item})
+
+    loop = cut_loop(
+        h,
+        answer,
+        cuts_at=lambda v: (
+            hhi_cuts(model, _global_solution(model, v, col_index))
+            if model.data.info.get("hhi")
+            else []
+        ),
+        resolve=resolve,
+        add=lambda hh, cuts: add_cut_rows(hh, cuts, position),
+        max_rounds=max_hhi_iterations,
+        deadline=deadline,
+        on_round=report_round,
+    )
+    answer, iterations, solve_seconds = loop.answer, loop.rounds, loop.solve_seconds
+    unconverged = ""
+    if loop.stopped is not None and loop.worst is not None:
+        why = (
+            f"{max_hhi_iterations} re-solves (max_hhi_iterations)"
+            if loop.stopped == "rounds"
+            else loop.stopped
+        )
+        unconverged = (
+            f"the HHI cap was not reached within the {why}: {loop.worst.item} is at "
+            f"HHI {loop.worst.hhi:,.0f} under `{loop.worst.rule}`"
+        )
     timings["solve"] = solve_seconds
     if unconverged:
         # Never report a plan above the cap: no plan, and say why.
@@ -260,27 +271,8 @@ def solve(
 
 
 def _global_solution(model: BuiltModel, values: Any, col_index: Any) -> Any:
-    import numpy as np
-
     if col_index is None:
         return np.asarray(values, dtype=float)
     full = np.zeros(model.data.n_cols)
     full[col_index] = values
     return full
-
-
-def _add_cuts(h: Any, cuts: list[Cut], col_index: Any, n_cols: int) -> None:
-    """Append cut rows to the HiGHS model, mapping global columns to HiGHS's columns."""
-    import numpy as np
-
-    if col_index is None:
-        position = np.arange(n_cols)
-    else:
-        position = np.full(n_cols, -1, dtype=np.int64)
-        position[col_index] = np.arange(len(col_index))
-    for cut in cuts:
-        cols = position[cut.cols]
-        assert (cols >= 0).all(), "a cut names a column the compiled model dropped"
-        h.addRow(
-            -highspy.kHighsInf, 0.0, len(cols), cols.astype(np.int32), cut.vals.astype(np.float64)
-        )

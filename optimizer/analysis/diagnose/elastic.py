@@ -45,10 +45,9 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-import highspy
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
@@ -57,7 +56,7 @@ from ...instance.kinds import COUNT_KINDS, RELAXABLE_KINDS
 from ...model.build import BuiltModel
 from ...model.core import ModelData, RowBlock, VarBlock
 from ...model.handoff import highs_from_data
-from ...solve.cuts import hhi_cuts
+from ...solve.cuts import Cut, cut_loop, hhi_cuts
 from ...solve.highs import HighsAnswer, run
 from ...status import Status
 
@@ -71,7 +70,6 @@ RELAXED_PARTS = ("", "min", "max", "count", "too_few")
 DROPPED_FAMILIES = ("cover", "site_cover")
 DEMAND_WEIGHT = 10.0  # unmet demand, per share of the item, against 1 for a rule
 COUNT_WEIGHT = 1.0  # per supplier or country a count rule gives
-MAX_HHI_ROUNDS = 50
 
 
 @dataclass
@@ -284,15 +282,13 @@ def solve_elastic(
     h = highs_from_data(em.data)
     is_mip = any(b.integer and b.size for b in em.data.var_blocks.values())
     answer = run(h, is_mip=is_mip, time_limit=time_limit, mip_rel_gap=mip_rel_gap, threads=threads)
-    spent = answer.run_seconds
-    rounds = 0
-    converged = True
     hhi_slack = {(s.rule, s.item): s for s in em.slacks if s.kind == "hhi_cap"}
     specs = {spec["rule"]: spec for spec in em.data.info.get("hhi", [])}
-    while answer.col_value is not None and specs:
-        col = np.asarray(answer.col_value, dtype=float)
+
+    def cuts_at(col: np.ndarray) -> list[Cut]:
+        """Cuts above the relaxed cap, each with its rule's slack column in the row."""
         cuts = []
-        for cut in hhi_cuts(em.model, col[: em.n_model_cols]):
+        for cut in hhi_cuts(em.model, col[: em.n_model_cols]) if specs else []:
             slack = hhi_slack.get((cut.rule, cut.item))
             if slack is None:
                 continue
@@ -304,21 +300,24 @@ def solve_elastic(
                 else np.inf
             )
             if cut.hhi > allowed + spec["tolerance"]:
-                cuts.append((cut, slack))
-        if not cuts:
-            break
-        left = None if time_limit is None else time_limit - spent
-        if rounds >= MAX_HHI_ROUNDS or (left is not None and left <= 0):
-            converged = False
-            break
-        for cut, slack in cuts:
-            cols = np.concatenate([cut.cols, [slack.col]]).astype(np.int32)
-            # The cut row is divided by cut.scale; the slack column is a share of its item.
-            vals = np.concatenate([cut.vals, [-slack.unit / cut.scale]]).astype(np.float64)
-            h.addRow(-highspy.kHighsInf, 0.0, len(cols), cols, vals)
-        rounds += 1
-        answer = run(h, is_mip=is_mip, time_limit=left, mip_rel_gap=mip_rel_gap, threads=threads)
-        spent += answer.run_seconds
+                # The cut row is divided by cut.scale; the slack column is a share of its item.
+                cols = np.concatenate([cut.cols, [slack.col]])
+                vals = np.concatenate([cut.vals, [-slack.unit / cut.scale]])
+                cuts.append(replace(cut, cols=cols, vals=vals))
+        return cuts
+
+    def resolve() -> HighsAnswer:
+        left = None if time_limit is None else max(time_limit - (time.perf_counter() - t0), 0.0)
+        return run(h, is_mip=is_mip, time_limit=left, mip_rel_gap=mip_rel_gap, threads=threads)
+
+    loop = cut_loop(
+        h,
+        answer,
+        cuts_at=cuts_at,
+        resolve=resolve,
+        deadline=None if time_limit is None else t0 + time_limit,
+    )
+    answer, rounds, converged = loop.answer, loop.rounds, loop.stopped is None
     col = None if answer.col_value is None else np.asarray(answer.col_value, dtype=float)
     if not converged:
         answer = HighsAnswer(
