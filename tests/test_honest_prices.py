@@ -35,7 +35,7 @@ import pytest
 import trustsource
 from catalogue import three
 from trustsource.analysis import explain as explain_module
-from trustsource.analysis import parallel
+from trustsource.analysis import runner
 from trustsource.analysis.explain import explain
 from trustsource.analysis.explain_common import difference
 from trustsource.cli.explain_cmd import render_explanation
@@ -147,7 +147,7 @@ def _stopped_at_5_percent(real: Any) -> Any:
 @pytest.fixture
 def five_percent(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(explain_module, "solve", _stopped_at_5_percent(explain_module.solve))
-    monkeypatch.setattr(parallel, "solve", _stopped_at_5_percent(parallel.solve))
+    monkeypatch.setattr(runner, "solve", _stopped_at_5_percent(runner.solve))
 
 
 @pytest.mark.usefixtures("five_percent")

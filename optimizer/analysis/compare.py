@@ -32,7 +32,7 @@ import pandas as pd
 from ..instance.instance import Instance
 from ..results.plan import Plan, json_records
 from ..solve import solve
-from .parallel import _pick_workers, _run_all
+from .runner import solve_all
 
 BASELINE = "baseline"
 
@@ -155,8 +155,8 @@ def compare(
     opts: dict[str, Any] = {"time_limit": time_limit, "mip_rel_gap": mip_rel_gap}
     base = solve(instance, **opts)
     t_base = time.perf_counter() - t0
-    n_workers = _pick_workers(workers, len(docs), t_base)
-    results = _run_all({(n,): d for n, d in docs.items()}, opts, n_workers)
+    tasks = {(n,): d for n, d in docs.items()}
+    results, n_workers = solve_all(tasks, opts, workers=workers, task_seconds=t_base)
     plans = {BASELINE: base, **{n: results[(n,)] for n in names}}
     descriptions = {n: instance.variants[n].description or "" for n in names}
     descriptions[BASELINE] = "the instance's own rules"

@@ -69,7 +69,7 @@ from .explain_common import (
     unproven_text,
 )
 from .marginals import _finish_marginals, _marginal_rows, lp_marginals
-from .parallel import _pick_workers, _run_all
+from .runner import solve_all
 
 logger = logging.getLogger(__name__)
 
@@ -313,8 +313,7 @@ def explain(
         marg_rows = _marginal_rows(instance, base, doc, tasks)
 
     t1 = time.perf_counter()
-    n_workers = _pick_workers(workers, len(tasks), t_base)
-    results = _run_all(tasks, opts, n_workers)
+    results, n_workers = solve_all(tasks, opts, workers=workers, task_seconds=t_base)
     t_resolves = time.perf_counter() - t1
 
     t2 = time.perf_counter()

@@ -32,7 +32,6 @@ _LIMITS: dict[tuple[str, str], tuple[str, int, float, float]] = {
     for lim in KINDS[kind].limits
 }
 
-_AUTO_PARALLEL_SECONDS = 4.0  # below this much estimated serial work, processes cost more
 
 # Every price carries the solves behind it: their statuses and gaps, whether the difference is
 # proven (both solves optimal) and the interval the bounds of the two solves allow.

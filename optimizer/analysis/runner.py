@@ -1,29 +1,34 @@
-"""Run one picklable function over many payloads: serially, in local processes, or on Dask.
-
-:func:`run_many` is the execution layer of the sweep (and anything else that runs many
-independent solves). The three modes give identical results; only the wall time differs:
+"""The one execution layer: run one picklable function over many payloads, serially, in warm
+local processes, or on Dask. Sweep, explain, compare and stress all run their solves through it.
 
 * ``workers=1``: in this process, one after the other;
-* default: local worker processes (``ProcessPoolExecutor`` with the *spawn* context: forking a
-  process that holds HiGHS threads is unsafe);
+* ``workers=N``: N local worker processes (``ProcessPoolExecutor`` with the *spawn* context:
+  forking a process that holds HiGHS threads is unsafe), kept for every task of the call;
+* default: serial unless the work repays the processes (:func:`plan_workers`): a spawned worker
+  imports trustsource, pandas and HiGHS before its first task (1-2 s on a 2-core machine), so
+  small work runs faster in this process. Without an estimate of a task's time the first task
+  runs here and is timed, and the decision is taken for the rest;
 * ``scheduler="tcp://host:port"``: a Dask distributed cluster (``distributed.Client``).
 
-Failures are results, not exceptions: a task that raises, a worker process that dies or a task
-that runs longer than ``timeout`` gives an :class:`Outcome` with ``ok`` False and the error
-text, and the other tasks complete. Outcomes come back in payload order.
+The modes give identical results; only the wall time differs. Failures are results, not
+exceptions: a task that raises, a worker process that dies or a task that runs longer than
+``timeout`` gives an :class:`Outcome` with ``ok`` False and the error text, and the other tasks
+complete. Outcomes come back in payload order.
 
-Timeouts are measured from the moment a task is handed to a worker (local processes: when the
-pool moves it to its call queue; Dask: when the scheduler reports it processing). A timed-out
-local task is stopped by terminating its pool (the other unfinished tasks are resubmitted); a
-timed-out Dask task is cancelled (its worker thread may run on until the call returns). In the
-serial mode nothing can be interrupted: a task that exceeded ``timeout`` is reported as timed
-out once it returns, so the outcomes still match the other modes.
+A task's timeout counts from the start of its own work: local workers report when they begin a
+task (after their start-up and the import of the task's code), Dask when the scheduler reports it
+processing. A timed-out local task is stopped by terminating its pool (the other unfinished tasks
+are resubmitted); a timed-out Dask task is cancelled (its worker thread may run on until the
+call returns). In the serial mode nothing can be interrupted: a task that exceeded ``timeout`` is
+reported as timed out once it returns, so the outcomes still match the other modes.
 """
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import os
+import queue
 import time
 import traceback
 from collections.abc import Callable, Sequence
@@ -33,8 +38,41 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
+from ..instance.instance import Instance
+from ..results.plan import Plan
+from ..solve import solve
+
 Progress = Callable[[int, int], None]
+Key = tuple[Any, ...]
+logger = logging.getLogger(__name__)
 _POLL = 0.1
+
+AUTO_PARALLEL_SECONDS = 4.0
+"""Below this much estimated serial work the default runs serially. Measured (benchmarks/
+README.md, "Runner"): a 20-point sweep of critical-minerals (0.1 s a point) took 2.7x longer in
+2 spawned workers than in this process; worker start-up is 1-2 s per process."""
+MAX_AUTO_WORKERS = 4
+"""Most processes the default starts (HiGHS also uses threads; more rarely pays)."""
+
+
+class Batch(list["Outcome"]):
+    """The outcomes of :func:`run_many`, in payload order, with the processes used (1: this
+    process)."""
+
+    workers: int = 1
+
+
+def plan_workers(workers: int | None, n_tasks: int, task_seconds: float | None) -> int:
+    """Processes to use: ``workers`` when given, else more than one only when the estimated
+    serial work (``task_seconds`` per task) repays starting them."""
+    if workers is not None:
+        if workers < 1:
+            raise ValueError(f"workers must be >= 1, got {workers}")
+        return min(workers, max(1, n_tasks))
+    n = min(MAX_AUTO_WORKERS, os.cpu_count() or 1, n_tasks)
+    if n <= 1 or task_seconds is None or task_seconds * n_tasks < AUTO_PARALLEL_SECONDS:
+        return 1
+    return n
 
 
 @dataclass
@@ -59,6 +97,23 @@ def _call(fn: Callable[[Any], Any], payload: Any) -> tuple[bool, Any, float]:
     return True, value, time.perf_counter() - t0
 
 
+# The queue a worker process reports task starts on: set once per worker process by the pool's
+# initializer (process-local, never shared or mutated by the library in the caller's process).
+_BEGUN: Any = None
+
+
+def _worker_init(begun: Any) -> None:
+    global _BEGUN
+    _BEGUN = begun
+
+
+def _call_reporting(fn: Callable[[Any], Any], payload: Any, index: int) -> tuple[bool, Any, float]:
+    """:func:`_call` in a worker, first telling the parent the task's own work begins now."""
+    if _BEGUN is not None:
+        _BEGUN.put((index, time.time()))
+    return _call(fn, payload)
+
+
 def _outcome(index: int, result: tuple[bool, Any, float], timeout: float | None) -> Outcome:
     ok, value, secs = result
     if ok and timeout is not None and secs > timeout:
@@ -76,37 +131,58 @@ def run_many(
     scheduler: str | None = None,
     timeout: float | None = None,
     progress: Progress | None = None,
-) -> list[Outcome]:
+    task_seconds: float | None = None,
+) -> Batch:
     """Run ``fn`` (a picklable top-level function) on every payload; outcomes in payload order.
 
     Args:
         fn: a module-level function of one argument (it is pickled for worker processes).
         payloads: picklable arguments, one per task.
-        workers: processes (local) or ignored on Dask; 1 runs serially in this process;
-            None uses ``min(cpu count, tasks)`` local processes.
+        workers: local processes; 1 runs serially in this process; None decides by
+            :func:`plan_workers` (ignored on Dask).
         scheduler: a Dask scheduler address (``tcp://host:8786``) or a ``distributed.Client``;
             when given, tasks run on that cluster.
         timeout: seconds a single task may run (None: no limit).
         progress: called with ``(done, total)`` each time a task finishes.
+        task_seconds: the expected time of one task (e.g. the base solve's), for the default
+            decision; None times the first task in this process.
     """
     if workers is not None and workers < 1:
         raise ValueError(f"workers must be >= 1, got {workers}")
     if timeout is not None and timeout <= 0:
         raise ValueError(f"timeout must be > 0, got {timeout}")
     total = len(payloads)
+    out = Batch()
     if total == 0:
-        return []
-    if scheduler is not None:
-        return _run_dask(fn, payloads, scheduler, timeout, progress)
-    n = workers if workers is not None else min(os.cpu_count() or 1, total)
-    if n <= 1:
-        out = []
-        for k, p in enumerate(payloads):
-            out.append(_outcome(k, _call(fn, p), timeout))
-            if progress is not None:
-                progress(k + 1, total)
         return out
-    return _run_local(fn, payloads, min(n, total), timeout, progress)
+    if scheduler is not None:
+        out.extend(_run_dask(fn, payloads, scheduler, timeout, progress))
+        out.workers = 0  # not local processes
+        return out
+    first = 0
+    if workers is None and task_seconds is None:
+        # No estimate: the first task runs here and its time decides for the others.
+        out.append(_outcome(0, _call(fn, payloads[0]), timeout))
+        if progress is not None:
+            progress(1, total)
+        task_seconds, first = out[0].seconds, 1
+    n = plan_workers(workers, total - first, task_seconds)
+    rest = payloads[first:]
+
+    def shifted(done: int, _total: int) -> None:
+        if progress is not None:
+            progress(done + first, total)
+
+    if n <= 1:
+        for k, p in enumerate(rest, start=first):
+            out.append(_outcome(k, _call(fn, p), timeout))
+            shifted(k + 1 - first, total)
+    else:
+        for o in _run_local(fn, rest, n, timeout, shifted):
+            o.index += first
+            out.append(o)
+        out.workers = n
+    return out
 
 
 def _terminate(pool: ProcessPoolExecutor) -> None:
@@ -139,9 +215,17 @@ def _run_local(
             progress(len(results), total)
 
     while todo:
-        pool = ProcessPoolExecutor(max_workers=1 if isolate else workers, mp_context=ctx)
-        futures: dict[Future[Any], int] = {pool.submit(_call, fn, payloads[k]): k for k in todo}
-        started: dict[Future[Any], float] = {}
+        begun = ctx.Queue()  # (task, wall time) as each worker starts a task
+        pool = ProcessPoolExecutor(
+            max_workers=1 if isolate else workers,
+            mp_context=ctx,
+            initializer=_worker_init,
+            initargs=(begun,),
+        )
+        futures: dict[Future[Any], int] = {
+            pool.submit(_call_reporting, fn, payloads[k], k): k for k in todo
+        }
+        started: dict[int, float] = {}
         pending = set(futures)
         broken = restart = False
         try:
@@ -158,11 +242,14 @@ def _run_local(
                 if broken:
                     break
                 if timeout is not None:
-                    now = time.monotonic()
-                    for fut in pending:
-                        if fut.running():
-                            started.setdefault(fut, now)
-                    late = [f for f in pending if now - started.get(f, now) > timeout]
+                    while True:
+                        try:
+                            k, at = begun.get_nowait()
+                        except queue.Empty:
+                            break
+                        started[k] = at
+                    now = time.time()
+                    late = [f for f in pending if now - started.get(futures[f], now) > timeout]
                     for fut in late:
                         done(
                             Outcome(
@@ -257,3 +344,37 @@ def _run_dask(
         if own:
             client.close()
     return [results[k] for k in range(total)]
+
+
+def solve_document(payload: tuple[dict[str, Any], dict[str, Any]]) -> Plan:
+    """Validate a schema-1 document and solve it (the unit of work of explain, compare and
+    stress; a worker rebuilds the instance from the document it is sent)."""
+    doc, options = payload
+    inst = Instance.from_dict(doc, origin=str(doc.get("name", "<task>")))
+    return solve(inst, **options)
+
+
+def solve_all(
+    tasks: dict[Key, dict[str, Any]],
+    options: dict[str, Any],
+    *,
+    workers: int | None = None,
+    task_seconds: float | None = None,
+) -> tuple[dict[Key, Plan], int]:
+    """Solve every task's document with ``options``: the plans by key, and the processes used.
+
+    Tasks with the most rules go first (usually the slowest), for load balance. A task that
+    fails raises :class:`RuntimeError` with the worker's message: these analyses need every
+    plan (the sweep, which can show a failed point, uses :func:`run_many` directly).
+    """
+    keys = sorted(tasks, key=lambda k: -len(tasks[k].get("rules", [])))
+    n = plan_workers(workers, len(keys), task_seconds)
+    opts = dict(options)
+    if n > 1 and opts.get("threads") is None:
+        opts["threads"] = 1  # several processes already share the cores
+    batch = run_many(solve_document, [(tasks[k], opts) for k in keys], workers=n)
+    failed = [o.error for o in batch if not o.ok]
+    if failed:
+        raise RuntimeError(f"{len(failed)} of {len(keys)} solves failed: {failed[0]}")
+    logger.debug("solved %d documents in %d process(es)", len(keys), batch.workers)
+    return {k: o.value for k, o in zip(keys, batch)}, batch.workers

@@ -51,7 +51,7 @@ from ..limits import MAX_COST, clip
 from ..results.plan import Plan, json_records, json_value
 from ..solve import solve
 from ..status import Status
-from .parallel import _pick_workers, _run_all
+from .runner import solve_all
 
 TOL = 1e-6
 PENALTY_FACTOR = 10.0
@@ -207,8 +207,7 @@ def stress(
         )
         for name, factors in scenarios.items()
     }
-    n_workers = _pick_workers(workers, len(tasks), t_plan)
-    results = _run_all(tasks, opts, n_workers)
+    results, n_workers = solve_all(tasks, opts, workers=workers, task_seconds=t_plan)
     rules_note = {
         name: "kept" if keep_rules and instance.rules else "dropped" for name in scenarios
     }
@@ -219,7 +218,7 @@ def stress(
             if p.status in (Status.INFEASIBLE, Status.UNBOUNDED)
         }
         if retry:
-            results.update(_run_all(retry, opts, _pick_workers(workers, len(retry), t_plan)))
+            results.update(solve_all(retry, opts, workers=workers, task_seconds=t_plan)[0])
             for (name,) in retry:
                 rules_note[name] = "dropped (infeasible with rules)"
     plans = {name: results[(name,)] for name in scenarios}

@@ -290,7 +290,8 @@ def sweep(
         param: a numeric rule key (``max_share``, ``min_share``, ``coverage``, ``max_hhi``,
             ``count``, ``max_share_without``, ``min_share_each``) or ``demand_scale``.
         start, stop, step: the range, inclusive of ``stop``.
-        workers: processes (1: serial; None: one per CPU up to the points).
+        workers: processes (1: serial; None: serial unless the points repay worker processes,
+            judged by timing the first point; see :func:`trustsource.analysis.runner.plan_workers`).
         scheduler: a Dask scheduler address or ``distributed.Client`` to run the points on.
         time_limit, mip_rel_gap: passed to each :func:`trustsource.solve`.
         timeout: seconds a point may take before it is reported as an error (None: no limit).
