@@ -1,6 +1,6 @@
 """Seeded generator of realistic sourcing instances with about N supplier offers.
 
-Follows the instance generator of ``shared/notes/performance-probe.md`` §1, emitted as a
+A generator of the shape used in the project's early performance study, emitted as a
 schema-1 document (inline tables) instead of raw arrays. Offers are flat and sorted by item:
 offer ``s{k*S + j}`` supplies item ``k{k}``, so every item has exactly ``S`` offers and
 ``N = K * S``.

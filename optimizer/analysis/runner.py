@@ -47,7 +47,7 @@ Key = tuple[Any, ...]
 logger = logging.getLogger(__name__)
 _POLL = 0.1
 
-AUTO_PARALLEL_SECONDS = 4.0
+AUTO_PARALLEL_SECONDS = 8.0
 """Below this much estimated serial work the default runs serially. Measured (benchmarks/
 README.md, "Runner"): a 20-point sweep of critical-minerals (0.1 s a point) took 2.7x longer in
 2 spawned workers than in this process; worker start-up is 1-2 s per process."""
