@@ -234,8 +234,8 @@ def stress_command(
             scenarios = {name: dict(sc.capacity) for name, sc in inst.scenarios.items()}
         res = stress(
             inst,
-            lose=lose,
-            scenarios=scenarios,  # type: ignore[arg-type]
+            lose="site" if lose == "site" else "country",  # click's Choice allows only these
+            scenarios=scenarios,
             workers=workers,
             time_limit=time_limit,
             mip_rel_gap=mip_gap,

@@ -108,21 +108,26 @@ class Comparison:
             f"Comparison({self.instance_name!r}: baseline and "
             f"{len(self.summary) - 1} variants, {self.currency})"
         ]
-        for r in self.summary.itertuples():
-            if r.cost is None or (isinstance(r.cost, float) and math.isnan(r.cost)):
-                lines.append(f"  {r.variant}: {r.status}")
+        for r in self.summary.to_dict("records"):
+            if r["cost"] is None or (isinstance(r["cost"], float) and math.isnan(r["cost"])):
+                lines.append(f"  {r['variant']}: {r['status']}")
                 continue
-            diff = "" if r.variant == BASELINE else f" ({_signed(r.diff)}, {_pct(r.diff_pct)})"
+            diff = (
+                ""
+                if r["variant"] == BASELINE
+                else f" ({_signed(r['diff'])}, {_pct(r['diff_pct'])})"
+            )
             split = (
-                f" = purchase {r.purchase_cost:,.2f} + shortfall penalty {r.shortfall_penalty:,.2f}"
-                if r.shortfall_items > 0
+                f" = purchase {r['purchase_cost']:,.2f}"
+                f" + shortfall penalty {r['shortfall_penalty']:,.2f}"
+                if r["shortfall_items"] > 0
                 else ""
             )
             lines.append(
-                f"  {r.variant}: {r.status_text}, cost {r.cost:,.2f}{split}{diff}, "
-                f"max HHI {r.max_hhi:,.0f}, top {r.top_country} {r.max_top_share:.0%} "
-                f"({r.top_item}), {r.n_awarded} awarded, binding: "
-                f"{r.binding_rules or '-'}"
+                f"  {r['variant']}: {r['status_text']}, cost {r['cost']:,.2f}{split}{diff}, "
+                f"max HHI {r['max_hhi']:,.0f}, top {r['top_country']} {r['max_top_share']:.0%} "
+                f"({r['top_item']}), {r['n_awarded']} awarded, binding: "
+                f"{r['binding_rules'] or '-'}"
             )
         return "\n".join(lines)
 
@@ -206,9 +211,10 @@ def _summary_row(name: str, plan: Plan, base: Plan, description: str) -> dict[st
     items = plan.items
     if len(items):
         k = items["hhi"].idxmax()
-        row["max_hhi"], row["max_hhi_item"] = float(items.at[k, "hhi"]), items.at[k, "item"]
+        # the value at idxmax is the column's max (both skip NaN)
+        row["max_hhi"], row["max_hhi_item"] = float(items["hhi"].max()), items.at[k, "item"]
         k = items["top_share"].idxmax()
-        row["max_top_share"] = float(items.at[k, "top_share"])
+        row["max_top_share"] = float(items["top_share"].max())
         row["top_item"], row["top_country"] = items.at[k, "item"], items.at[k, "top_country"]
     rules = plan.rules
     binding = sorted(set(rules.loc[rules["binding"].astype(bool), "rule"])) if len(rules) else []

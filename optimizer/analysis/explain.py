@@ -180,7 +180,11 @@ class Explanation:
         lines.extend("  " + t for t in self.cost_of_trust_lines())
         for r in self.rules.itertuples():
             lines.append("  " + _rule_sentence(r, cur))
-        shown = self.marginal[self.marginal["binding"].astype(bool)] if len(self.marginal) else []
+        shown = (
+            self.marginal[self.marginal["binding"].astype(bool)]
+            if len(self.marginal)
+            else self.marginal
+        )
         if len(shown):
             lines.append("  one percentage point tighter costs:")
             for m in shown.itertuples():
@@ -276,7 +280,7 @@ def explain(
     if highs_options:
         opts["highs_options"] = dict(highs_options)
     options = {**opts, "workers": workers, "marginals": marginals}
-    base = solve(instance, **opts)  # type: ignore[arg-type]
+    base = solve(instance, **opts)
     t_base = time.perf_counter() - t0
     out = Explanation(
         base=base, currency=instance.currency, instance_name=instance.name, options=options
@@ -468,7 +472,7 @@ def _effect_without(inst: Instance, rule: Any, name: str, without: Plan, limit: 
         elif rule.kind == "ban" and v.subject:
             role = "located in" if basis == "country" else "owned from"
             parts.append(
-                f"{v.excess:,.6g} {units.get(v.item, '')} of {v.item} come from "
+                f"{v.excess:,.6g} {units.get(v.item or '', '')} of {v.item} come from "
                 f"suppliers {role} {display_country(v.subject)}"
             )
         else:

@@ -8,12 +8,12 @@ How a scenario modifies the instance (on the document from :meth:`Instance.to_di
 
 * A scenario maps keys to *capacity factors* (``{"CN": 0.0}`` an export ban, ``{"AU": 0.5}`` a
   capacity cut). A key resolves like every country selector of the instance
-  (:func:`trustsource.instance.checks.scenario_key_kind`): a bloc name first (the instance's own, else a
-  built-in one; expanded to its countries, so ``{eu: 0}`` cuts every EU member), then a country
-  code (upper-case; matched on a supplier's resolved *location* country), then a site id, then
-  a supplier id. A key that names nothing is a located validation error, for the instance's
-  ``scenarios`` when it is loaded and for the ``scenarios`` argument of :func:`stress` before
-  any solve.
+  (:func:`trustsource.instance.checks.scenario_key_kind`): a bloc name first (the instance's
+  own, else a built-in one; expanded to its countries, so ``{eu: 0}`` cuts every EU member),
+  then a country code (upper-case; matched on a supplier's resolved *location* country), then a
+  site id, then a supplier id. A key that names nothing is a located validation error, for the
+  instance's ``scenarios`` when it is loaded and for the ``scenarios`` argument of :func:`stress`
+  before any solve.
 * Each affected supplier's capacity becomes ``factor x capacity``; each affected site's too. An
   unlimited capacity scaled by ``0 < factor < 1`` becomes ``factor x`` the item's supply in the
   plan. When the new capacity is below the offer's ``min_order`` the offer cannot be honoured and
@@ -118,19 +118,20 @@ class StressResult:
         lines = [head + f", {len(self.summary)} scenarios, lose {self.lose})"]
         if self.message:
             lines.append(f"  {self.message}")
-        for r in self.summary.itertuples():
-            if r.purchase_cost is None or math.isnan(r.purchase_cost):
-                lines.append(f"  {r.scenario}: {r.status}")
+        for r in self.summary.to_dict("records"):
+            if r["purchase_cost"] is None or math.isnan(r["purchase_cost"]):
+                lines.append(f"  {r['scenario']}: {r['status']}")
                 continue
-            spof = "SINGLE POINT OF FAILURE, " if r.single_point_of_failure else ""
+            spof = "SINGLE POINT OF FAILURE, " if r["single_point_of_failure"] else ""
             short = "no shortfall"
-            if r.total_shortfall > TOL:
+            if r["total_shortfall"] > TOL:
                 short = (
-                    f"short {r.total_shortfall:,.6g} (worst {r.worst_item} "
-                    f"{r.worst_shortfall_share:.0%})"
+                    f"short {r['total_shortfall']:,.6g} (worst {r['worst_item']} "
+                    f"{r['worst_shortfall_share']:.0%})"
                 )
             lines.append(
-                f"  {r.scenario}: {spof}{short}, extra cost {r.extra_cost:+,.2f}, rules {r.rules}"
+                f"  {r['scenario']}: {spof}{short}, extra cost {r['extra_cost']:+,.2f}, "
+                f"rules {r['rules']}"
             )
         return "\n".join(lines)
 
@@ -343,9 +344,9 @@ def scenario_document(
 ) -> dict[str, Any]:
     """The schema-1 document of one scenario: capacities scaled, shortfall allowed.
 
-    A key resolves as :func:`trustsource.instance.checks.scenario_key_kind` says (bloc, country code,
-    site, supplier), unless ``kinds`` names what it is (the automatic one-loss scenarios, whose
-    keys are known sites or suppliers even where a bloc has the same name)."""
+    A key resolves as :func:`trustsource.instance.checks.scenario_key_kind` says (bloc, country
+    code, site, supplier), unless ``kinds`` names what it is (the automatic one-loss scenarios,
+    whose keys are known sites or suppliers even where a bloc has the same name)."""
     doc = copy.deepcopy(instance.to_dict())
     doc.pop("variants", None)
     site_ids = {s["id"] for s in doc.get("sites", [])}

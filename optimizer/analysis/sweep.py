@@ -216,20 +216,20 @@ class SweepResult:
         values = sorted(t["value"])
         half = min(abs(b - a) for a, b in zip(values, values[1:])) / 2 if len(values) > 1 else 0.01
         short = t[self._short().reindex(t.index)]
-        for k, r in enumerate(short.itertuples()):
+        for k, v in enumerate(short["value"].astype(float)):
             ax.axvspan(
-                r.value - half,
-                r.value + half,
+                v - half,
+                v + half,
                 color="tab:orange",
                 alpha=0.12,
                 lw=0,
                 label=None if k else "demand left unmet",
             )
         bad = t[t["cost"].isna()]
-        for k, r in enumerate(bad.itertuples()):
+        for k, v in enumerate(bad["value"].astype(float)):
             ax.axvspan(
-                r.value - half,
-                r.value + half,
+                v - half,
+                v + half,
                 color="tab:red",
                 alpha=0.15,
                 lw=0,
@@ -391,7 +391,10 @@ def solve_point(payload: tuple[dict[str, Any], dict[str, Any], list[str]]) -> di
     items = plan.items
     if plan.has_solution and len(items):
         mine = items[items["item"].isin(covered)]
-        top = mine.loc[mine["top_share"].idxmax()] if len(mine) else None
+        top: pd.Series | None = None
+        if len(mine):
+            # idxmax gives a label of mine's own index; the stubs type it as any Hashable
+            top = mine.loc[mine["top_share"].idxmax()]  # type: ignore[call-overload]
         row["max_hhi"] = float(mine["hhi"].max()) if len(mine) else None
         row["top_share"] = float(top["top_share"]) if top is not None else None
         row["top_country"] = top["top_country"] if top is not None else None
@@ -401,9 +404,11 @@ def solve_point(payload: tuple[dict[str, Any], dict[str, Any], list[str]]) -> di
         ]:
             row[col] = float(mine[col].max()) if len(mine) else None
         if len(covered) <= PER_ITEM_LIMIT:
-            for r in mine.itertuples():
-                row[f"hhi[{r.item}]"] = float(r.hhi)
-                row[f"top_share[{r.item}]"] = float(r.top_share)
+            for item, hhi, top_share in zip(
+                mine["item"], mine["hhi"].astype(float), mine["top_share"].astype(float)
+            ):
+                row[f"hhi[{item}]"] = hhi
+                row[f"top_share[{item}]"] = top_share
         rules = plan.rules
         row["binding"] = (
             ",".join(sorted(set(rules.loc[rules["binding"].astype(bool), "rule"])))

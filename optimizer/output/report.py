@@ -71,7 +71,7 @@ def country_shares(plan: Any, item: str) -> pd.Series:
     """Share of ``item``'s supplied quantity per country, largest first (empty if no plan)."""
     if plan is None or not plan.has_solution or not len(plan.allocations):
         return pd.Series(dtype=float)
-    a = plan.allocations
+    a: pd.DataFrame = plan.allocations
     mine = a[(a["item"] == item) & (a["quantity"] > 0)]
     q = mine.groupby("country")["quantity"].sum().sort_values(ascending=False, kind="stable")
     total = float(q.sum())
@@ -219,7 +219,7 @@ def status_words(plan: Any, instance: Any) -> str:
     proven: ``optimal, but 2 items are short (worst gallium 100.0 % unmet) and 100,000 USD of
     the 100,000 USD total is the penalty for it``."""
     cur = plan.currency or instance.currency
-    text = plan.status.value
+    text: str = plan.status.value
     if plan.has_solution and plan.status.value != "optimal":
         text += f" (not proven optimal: the solve stopped at a {gap_pct(gap_of(plan))} gap)"
     short = shortfall_table(plan, instance)
@@ -271,7 +271,7 @@ def _trust_paragraphs(plan: Any, instance: Any, explanation: Any, baseline: Any)
         out.append(f'<span class="warn">The cost of trust is {_e(words)}.</span>')
     p_buy, p_pen = cost_split(plan, instance)
     b_buy, b_pen = cost_split(baseline, instance)
-    if None in (p_buy, p_pen, b_buy, b_pen) or not p_pen:
+    if p_buy is None or p_pen is None or b_buy is None or b_pen is None or not p_pen:
         return out
     d_pen, d_buy = p_pen - b_pen, p_buy - b_buy
     total = d_pen + d_buy
