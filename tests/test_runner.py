@@ -9,7 +9,13 @@ from importlib.resources import files
 import pytest
 import runner_tasks
 import trustsource
-from trustsource.analysis.runner import AUTO_PARALLEL_SECONDS, plan_workers, run_many, solve_all
+from trustsource.analysis.runner import (
+    AUTO_PARALLEL_SECONDS,
+    idle_cores,
+    plan_workers,
+    run_many,
+    solve_all,
+)
 
 
 def test_small_work_runs_in_this_process() -> None:
@@ -22,9 +28,14 @@ def test_small_work_runs_in_this_process() -> None:
         plan_workers(0, 5, 1.0)
 
 
-@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="one CPU: the default never parallelises")
-def test_large_work_uses_processes() -> None:
-    assert plan_workers(None, 10, AUTO_PARALLEL_SECONDS) == min(4, os.cpu_count() or 1, 10)
+def test_large_work_uses_idle_cores_only() -> None:
+    assert plan_workers(None, 10, AUTO_PARALLEL_SECONDS, cores=2) == 2
+    assert plan_workers(None, 10, AUTO_PARALLEL_SECONDS, cores=16) == 4  # at most 4 by default
+    assert plan_workers(None, 3, 100.0, cores=16) == 3  # no more processes than tasks
+    # Every core busy: processes would share the caller's cores and add only their start-up.
+    assert plan_workers(None, 10, 100.0, cores=1) == 1
+    assert plan_workers(None, 10, AUTO_PARALLEL_SECONDS * 0.99 / 10, cores=8) == 1
+    assert 1 <= idle_cores() <= (os.cpu_count() or 1)
 
 
 def test_default_times_the_first_task_and_stays_serial_for_small_work() -> None:
@@ -50,6 +61,23 @@ def test_timeout_counts_the_task_not_the_worker_start_up() -> None:
     batch = run_many(runner_tasks.nap, [0.1, 30.0, 0.1], workers=2, timeout=1.5)
     assert [o.ok for o in batch] == [True, False, True]
     assert "timed out" in batch[1].error
+
+
+def test_dask_gives_the_serial_results() -> None:
+    distributed = pytest.importorskip("distributed")
+    # An in-process cluster (threads, no processes): the Dask path of run_many, end to end.
+    with (
+        distributed.LocalCluster(
+            n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        batch = run_many(runner_tasks.square, [3.0, 1.0, 2.0], scheduler=client)
+        failing = run_many(runner_tasks.square, ["x"], scheduler=client)
+    assert batch.workers == 0
+    assert [o.value for o in batch] == [9.0, 1.0, 4.0]
+    assert not failing[0].ok
+    assert "TypeError" in failing[0].error
 
 
 def test_solve_all_matches_serial_solves() -> None:

@@ -5,9 +5,12 @@ local processes, or on Dask. Sweep, explain, compare and stress all run their so
 * ``workers=N``: N local worker processes (``ProcessPoolExecutor`` with the *spawn* context:
   forking a process that holds HiGHS threads is unsafe), kept for every task of the call;
 * default: serial unless the work repays the processes (:func:`plan_workers`): a spawned worker
-  imports trustsource, pandas and HiGHS before its first task (1-2 s on a 2-core machine), so
-  small work runs faster in this process. Without an estimate of a task's time the first task
-  runs here and is timed, and the decision is taken for the rest;
+  imports trustsource, pandas and HiGHS before its first task (about 2 s CPU), so small work, or
+  any work on a machine without idle cores, runs faster in this process. Without an estimate of
+  a task's time the first task runs here and is timed, and the decision is taken for the rest.
+  The instance travels with each task as a plain document (each explain, compare or stress task
+  is a different document, and pickling one is milliseconds even at 10k offers; a per-worker
+  copy would not pay);
 * ``scheduler="tcp://host:port"``: a Dask distributed cluster (``distributed.Client``).
 
 The modes give identical results; only the wall time differs. Failures are results, not
@@ -47,12 +50,32 @@ Key = tuple[Any, ...]
 logger = logging.getLogger(__name__)
 _POLL = 0.1
 
-AUTO_PARALLEL_SECONDS = 8.0
-"""Below this much estimated serial work the default runs serially. Measured (benchmarks/
-README.md, "Runner"): a 20-point sweep of critical-minerals (0.1 s a point) took 2.7x longer in
-2 spawned workers than in this process; worker start-up is 1-2 s per process."""
+WORKER_START_SECONDS = 2.0
+"""CPU seconds a spawned worker spends before its first task: importing trustsource's solve
+path (pandas, scipy.sparse, pydantic, HiGHS). Measured 1.9-2.0 s CPU on the 2-core CI machine
+(benchmarks/README.md, "Runner"); on a loaded machine the wall time is 2-4x that."""
+AUTO_PARALLEL_SECONDS = 4 * WORKER_START_SECONDS
+"""Below this much estimated serial work the default runs serially. With ``n`` workers on
+``n`` idle cores the work ``W`` takes about ``START + W / n`` instead of ``W``: two workers
+break even at ``W = 2 * START`` (4 s); the rule asks twice that, because the first solve in a
+fresh worker also warms caches this process already has and a machine is rarely all idle.
+Measured before this rule: a 20-point sweep of critical-minerals (0.1-0.3 s a point) took 2.7x
+longer in 2 workers than here, explain 3.5x."""
 MAX_AUTO_WORKERS = 4
 """Most processes the default starts (HiGHS also uses threads; more rarely pays)."""
+
+
+def idle_cores() -> int:
+    """Cores not busy with other work now: the core count less the 1-minute load average (this
+    process counts in the load, so it is added back); the core count where no load average
+    exists. Worker processes only pay on idle cores: on a loaded machine they share the same
+    cores with each other and with the caller, and add only their start-up."""
+    cores = os.cpu_count() or 1
+    try:
+        load = os.getloadavg()[0]
+    except (AttributeError, OSError):  # Windows: no load average
+        return cores
+    return max(1, min(cores, int(cores - load + 1.5)))
 
 
 class Batch(list["Outcome"]):
@@ -62,17 +85,20 @@ class Batch(list["Outcome"]):
     workers: int = 1
 
 
-def plan_workers(workers: int | None, n_tasks: int, task_seconds: float | None) -> int:
+def plan_workers(
+    workers: int | None, n_tasks: int, task_seconds: float | None, cores: int | None = None
+) -> int:
     """Processes to use: ``workers`` when given, else more than one only when the estimated
-    serial work (``task_seconds`` per task) repays starting them."""
+    serial work (``n_tasks * task_seconds``) reaches :data:`AUTO_PARALLEL_SECONDS` and at least
+    two cores are idle (``cores``; None: :func:`idle_cores` now)."""
     if workers is not None:
         if workers < 1:
             raise ValueError(f"workers must be >= 1, got {workers}")
         return min(workers, max(1, n_tasks))
-    n = min(MAX_AUTO_WORKERS, os.cpu_count() or 1, n_tasks)
-    if n <= 1 or task_seconds is None or task_seconds * n_tasks < AUTO_PARALLEL_SECONDS:
+    if task_seconds is None or task_seconds * n_tasks < AUTO_PARALLEL_SECONDS:
         return 1
-    return n
+    n = min(MAX_AUTO_WORKERS, idle_cores() if cores is None else cores, n_tasks)
+    return max(1, n)
 
 
 @dataclass
@@ -294,7 +320,7 @@ def _run_dask(
     import distributed
 
     own = not isinstance(scheduler, distributed.Client)
-    client = distributed.Client(scheduler) if own else scheduler
+    client = distributed.Client(scheduler) if own else scheduler  # type: ignore[no-untyped-call]
     total = len(payloads)
     results: dict[int, Outcome] = {}
     try:
@@ -304,7 +330,7 @@ def _run_dask(
         pending = set(futures)
         while pending:
             try:
-                finished, still = distributed.wait(
+                finished, still = distributed.wait(  # type: ignore[no-untyped-call]
                     list(pending), timeout=_POLL, return_when="FIRST_COMPLETED"
                 )
                 pending = set(still)
