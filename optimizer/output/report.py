@@ -5,7 +5,9 @@ here (no scripts, fonts, images or anything fetched from the network): the statu
 cost, KPIs, the cost of trust, per-item country shares before the rules (the plan with no rule)
 and after them (the plan), the rule table with each rule's price when an explanation is given,
 the awarded suppliers and the instance's sources. All text is escaped. :func:`write_report`
-solves, optionally prices the rules, builds the page and writes it atomically.
+writes the page atomically. Nothing here solves: the caller passes the plan, the explanation and
+the no-rule plan (:func:`trustsource.analysis.baseline.no_rules_plan`), as ``trustsource report``
+does.
 
 The page never overstates (issue 11): the total cost is split into what is bought (purchase
 cost) and the penalty for demand left unmet, with the unmet quantity and its share of demand
