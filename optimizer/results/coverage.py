@@ -41,17 +41,26 @@ def supplier_units(ctx: Context) -> np.ndarray:
 
 
 def exit_coverage(
-    ctx: Context, qualified: np.ndarray, units: np.ndarray, i: int, t: float
+    ctx: Context,
+    qualified: np.ndarray,
+    units: np.ndarray,
+    i: int,
+    t: float,
+    offers: np.ndarray | None = None,
 ) -> tuple[float, Any]:
     """(share of supply still coverable after the worst single loss, that unit) for item i.
 
     ``units`` gives per supplier the unit it is lost with (None: it cannot be lost). Coverage
     counts the effective capacity of qualified suppliers, a site at most its capacity (see the
     module docstring). NaN without supply; the unit is None when nothing can be lost.
+    ``offers``: the indices of item i's suppliers when the caller has them (grouped once for all
+    items, so the results stay linear in the number of offers), else found here.
     """
     if t <= 0:
         return float("nan"), None
-    mine = np.flatnonzero((ctx.sup_item == i) & qualified)
+    if offers is None:
+        offers = np.flatnonzero(ctx.sup_item == i)
+    mine = offers[qualified[offers]]
     cap = ctx.cap_eff[mine]
     site = ctx.sup_site[mine]
     at = site >= 0

@@ -33,6 +33,22 @@ could deliver while the plan leaves demand unmet: ``forces shortfall: only 2 sup
 deliver it``."""
 
 
+def offers_by_item(ctx: Context) -> list[np.ndarray]:
+    """The indices of each item's offers, ascending, grouped in one pass."""
+    order = np.argsort(ctx.sup_item, kind="stable")
+    bounds = np.searchsorted(ctx.sup_item[order], np.arange(len(ctx.item_ids) + 1))
+    return [order[bounds[i] : bounds[i + 1]] for i in range(len(ctx.item_ids))]
+
+
+def group_sums(values: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(sorted distinct labels, the sum of ``values`` per label): a groupby without pandas,
+    whose per-call overhead dominated the rule table when run once per rule and item."""
+    if not len(labels):
+        return labels[:0], np.zeros(0)
+    keys, inv = np.unique(labels, return_inverse=True)
+    return keys, np.bincount(inv.ravel(), weights=values, minlength=len(keys))
+
+
 def rules_table(
     model: BuiltModel, x: np.ndarray, supply: np.ndarray, qualified: np.ndarray
 ) -> pd.DataFrame:
@@ -41,18 +57,22 @@ def rules_table(
     inst = ctx.inst
     rows = []
     bans = _ban_masks(ctx)
+    offers = offers_by_item(ctx)
+    lost_with: dict[str, np.ndarray] = {}
+    if any(r.kind == "exit" for r in inst.rules):  # built once, not per rule and item
+        lost_with = {"site": site_units(ctx), "supplier": supplier_units(ctx)}
     for k, rule in enumerate(inst.rules):
         items = rule.items if rule.items is not None else ctx.item_ids
         basis = ctx.basis(rule.basis)
         for item in items:
             i = inst.item_index[item]
             t = float(supply[i])
-            mine = ctx.sup_item == i
+            mine = offers[i]  # the item's offers, as indices (grouped once: linear in offers)
             most = float(ctx.most[i])
             # Supply below what the item could use: demand (or a downstream need) goes unmet.
             short = t < most - BINDING_TOL * max(1.0, most)
             for sense, scope, limit, got, binding in _entries(
-                ctx, rule, i, t, mine, basis, x, qualified
+                ctx, rule, i, t, mine, basis, x, qualified, lost_with
             ):
                 slack = (limit - got) if sense == "max" else (got - limit)
                 if t <= 0:
@@ -90,8 +110,12 @@ def _entries(
     basis: np.ndarray,
     x: np.ndarray,
     qualified: np.ndarray,
+    lost_with: dict[str, np.ndarray],
 ) -> list[tuple[str, Any, float, float, bool | None]]:
-    """(sense, scope, limit, achieved, binding or None to derive it from the slack)."""
+    """(sense, scope, limit, achieved, binding or None to derive it from the slack).
+
+    ``mine``: the item's offers (indices); ``lost_with``: per supplier, the site and the
+    supplier it is lost with (for ``exit`` rules; the country is the rule's basis)."""
     inst = ctx.inst
     xs = x[mine]
 
@@ -100,14 +124,17 @@ def _entries(
 
     kind = rule.kind
     if kind == "country_cap":
-        q = pd.Series(xs, index=basis[mine], dtype=float)
+        where = basis[mine]
+        keep = np.ones(len(xs), dtype=bool)
         if rule.countries is not None:
-            q = q[q.index.isin(inst.countries_of(rule.countries))]
+            keep &= np.isin(where, list(inst.countries_of(rule.countries)))
         if rule.except_:
-            q = q[~q.index.isin(inst.countries_of(rule.except_))]
-        per = q.groupby(level=0).sum() / t if t > 0 else q.iloc[:0]
-        top = per.idxmax() if len(per) and per.max() > 0 else None
-        return [("max", top, rule.max_share, float(per.max()) if top else 0.0, None)]
+            keep &= ~np.isin(where, list(inst.countries_of(rule.except_)))
+        labels, sums = group_sums(xs[keep], where[keep])
+        if t <= 0 or not len(sums) or sums.max() / t <= 0:
+            return [("max", None, rule.max_share, 0.0, None)]
+        w = int(np.argmax(sums))
+        return [("max", labels[w], rule.max_share, float(sums[w] / t), None)]
     if kind == "bloc_share":
         got = share_of(np.isin(basis[mine], list(inst.countries_of([rule.bloc]))))
         out: list[tuple[str, Any, float, float, bool | None]] = []
@@ -123,7 +150,7 @@ def _entries(
     if kind == "supplier_cap":
         k = int(np.argmax(xs)) if len(xs) else -1
         got = float(xs[k] / t) if t > 0 and k >= 0 else 0.0
-        sid = np.array(ctx.sup_ids, dtype=object)[mine][k] if got > 0 else None
+        sid = ctx.sup_ids[int(mine[k])] if got > 0 else None
         return [("max", sid, rule.max_share, got, None)]
     if kind == "exit_clause":
         return [
@@ -148,23 +175,21 @@ def _entries(
         n = int(np.count_nonzero(xs > ZERO))
         return [("max", "awarded", float(rule.count), float(n), None)]
     if kind == "min_countries":
-        per = pd.Series(xs, index=basis[mine], dtype=float).groupby(level=0).sum()
+        _, per = group_sums(xs, basis[mine])
         n = int((per >= rule.min_share_each * t - 1e-6 * max(1.0, t)).sum()) if t > 0 else 0
         return [
             ("min", f">= {rule.min_share_each * 100:g}% each", float(rule.count), float(n), None)
         ]
     if kind == "exit":
-        units = {"country": basis, "site": site_units(ctx), "supplier": supplier_units(ctx)}[
-            rule.lose
-        ]
-        got, worst = exit_coverage(ctx, qualified, units, i, t)
+        units = basis if rule.lose == "country" else lost_with[rule.lose]
+        got, worst = exit_coverage(ctx, qualified, units, i, t, mine)
         got = 0.0 if np.isnan(got) else got
         return [("min", f"lose {worst}" if worst is not None else None, rule.coverage, got, None)]
     if kind == "hhi_cap":
-        per = pd.Series(xs, index=basis[mine], dtype=float).groupby(level=0).sum()
+        labels, per = group_sums(xs, basis[mine])
         hhi = float(((per / t) ** 2).sum() * 10_000) if t > 0 else 0.0
         binding = bool(t > 0 and hhi >= rule.max_hhi - rule.tolerance)
-        top = per.idxmax() if t > 0 and len(per) else None
+        top = labels[int(np.argmax(per))] if t > 0 and len(per) else None
         return [("max", top, rule.max_hhi, hhi, binding)]
     raise ValueError(f"no report for rule kind {kind!r}")
 

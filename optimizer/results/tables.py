@@ -12,7 +12,7 @@ import pandas as pd
 
 from ..model.build import BuiltModel, column_values
 from .coverage import exit_coverage, site_units, supplier_units
-from .rule_report import ZERO, rules_table
+from .rule_report import ZERO, group_sums, rules_table
 
 
 def plan_tables(model: BuiltModel, col: np.ndarray) -> dict[str, pd.DataFrame]:
@@ -164,13 +164,6 @@ def _items_table(
     inst = ctx.inst
     n_i = len(ctx.item_ids)
     awarded = x > ZERO
-    by_country = (
-        pd.DataFrame(
-            {"item": ctx.sup_item[awarded], "country": ctx.country[awarded], "q": x[awarded]}
-        )
-        .groupby(["item", "country"], sort=True)["q"]
-        .sum()
-    )
     rows = []
     cost_by_item = alloc.groupby("item")["cost"].sum()
     blocs = {name: inst.countries_of([name]) for name in _report_blocs(inst)}
@@ -180,13 +173,19 @@ def _items_table(
         else np.zeros(n_i)
     )
     by_site, by_supplier = site_units(ctx), supplier_units(ctx)  # once, not per item
+    # Each item's offers, grouped once: per-item work then touches only its own offers, so the
+    # table is linear in the number of offers (a mask per item made it O(items x offers)).
+    order = np.argsort(ctx.sup_item, kind="stable")
+    bounds = np.searchsorted(ctx.sup_item[order], np.arange(n_i + 1))
+    n_awarded = np.bincount(ctx.sup_item[awarded], minlength=n_i) if len(x) else np.zeros(n_i)
     for i, it in enumerate(inst.items):
+        offers = order[bounds[i] : bounds[i + 1]]
         t = supply[i]
-        shares = (
-            (by_country.loc[i] / t)
-            if (t > 0 and i in by_country.index.get_level_values(0))
-            else pd.Series(dtype=float)
-        )
+        mine = offers[awarded[offers]]
+        countries, amounts = group_sums(x[mine], ctx.country[mine])
+        shares = amounts / t if t > 0 and len(amounts) else np.zeros(0)
+        if not len(shares):
+            countries = countries[:0]
         row: dict[str, object] = {
             "item": it.id,
             "unit": it.unit,
@@ -194,18 +193,18 @@ def _items_table(
             "supply": t,
             "shortfall": shortfall[i],
             "cost": float(cost_by_item.get(it.id, 0.0)),
-            "hhi": float((shares.pow(2).sum()) * 10_000),
-            "top_country": shares.idxmax() if len(shares) else None,
+            "hhi": float((shares**2).sum() * 10_000),
+            "top_country": countries[int(np.argmax(shares))] if len(shares) else None,
             "top_share": float(shares.max()) if len(shares) else 0.0,
-            "n_suppliers": int(np.count_nonzero(awarded & (ctx.sup_item == i))),
+            "n_suppliers": int(n_awarded[i]),
             "n_countries": len(shares),
-            "exit_coverage_country": exit_coverage(ctx, qualified, ctx.country, i, t)[0],
-            "exit_coverage_site": exit_coverage(ctx, qualified, by_site, i, t)[0],
-            "exit_coverage_supplier": exit_coverage(ctx, qualified, by_supplier, i, t)[0],
+            "exit_coverage_country": exit_coverage(ctx, qualified, ctx.country, i, t, offers)[0],
+            "exit_coverage_site": exit_coverage(ctx, qualified, by_site, i, t, offers)[0],
+            "exit_coverage_supplier": exit_coverage(ctx, qualified, by_supplier, i, t, offers)[0],
             "share_without_exit_clause": no_exit[i] / t if t > 0 else 0.0,
         }
         for name, members in blocs.items():
-            row[f"share_{name}"] = float(shares[shares.index.isin(members)].sum())
+            row[f"share_{name}"] = float(shares[np.isin(countries, list(members))].sum())
         rows.append(row)
     return pd.DataFrame(rows)
 
