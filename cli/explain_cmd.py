@@ -52,7 +52,7 @@ TABLES = ("rules", "families", "marginal")
     type=click.IntRange(min=1),
     default=None,
     help="Processes for the re-solves (default: up to 4 when the work repays "
-    "starting them; 1: serial).",
+    "starting them on idle cores; 1: serial).",
 )
 @variant_option("Explain")
 @click.option(

@@ -67,7 +67,8 @@ def _progress_bar(total: int, enabled: bool) -> Iterator[Any]:
     "--workers",
     type=click.IntRange(min=1),
     default=None,
-    help="Local processes (default: one per CPU; 1: serial).",
+    help="Local processes (default: up to 4 when the points repay starting them on idle "
+    "cores; 1: serial).",
 )
 @click.option(
     "--scheduler",

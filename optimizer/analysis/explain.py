@@ -249,9 +249,10 @@ def explain(
         mip_rel_gap: relative MIP gap of each solve. Prices and marginals are differences of
             optimal costs, so a difference below the gap times the cost is solver tolerance;
             use 0 to prove every optimum.
-        workers: processes for the re-solves; None picks ``min(4, cpu_count)`` when the work
-            is large enough to repay starting processes, else runs them in this process; 1
-            always runs serially. A script that passes ``workers > 1`` must guard its entry
+        workers: processes for the re-solves; None starts up to 4 when the work is large
+            enough to repay starting them on idle cores
+            (:func:`trustsource.analysis.runner.plan_workers`), else runs them in this process;
+            1 always runs serially. A script that passes ``workers > 1`` must guard its entry
             point with ``if __name__ == "__main__":`` (processes are spawned).
         threads: HiGHS threads per solve (None: HiGHS's default in this process, 1 in workers).
         exit_form: formulation of ``exit`` rules, as in :func:`trustsource.solve`.
