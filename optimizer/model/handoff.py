@@ -17,6 +17,8 @@ Running HiGHS (time limits, stop requests, callbacks, the status table) is
 
 from __future__ import annotations
 
+import ctypes
+import os
 from typing import Any
 
 import highspy
@@ -87,10 +89,38 @@ def _pass(
 
 
 def new_highs() -> highspy.Highs:
-    """A silent HiGHS instance (the library never prints; HiGHS logs are opt-in)."""
-    h = highspy.Highs()
+    """A silent HiGHS instance (the library never prints; HiGHS logs are opt-in).
+
+    highspy 1.16 prints its banner to file descriptor 1 from the constructor of the first
+    ``Highs`` of a process, before any option can be set; the constructor therefore runs with
+    descriptor 1 pointed at the null device (C-level buffers flushed on both sides, so nothing
+    printed before or by it reaches the real stdout out of order).
+    """
+    try:
+        saved = os.dup(1)
+    except OSError:  # no stdout at all: nothing to protect
+        h = highspy.Highs()
+    else:
+        _flush_c_stdio()
+        null = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(null, 1)
+            h = highspy.Highs()
+            _flush_c_stdio()
+        finally:
+            os.dup2(saved, 1)
+            os.close(saved)
+            os.close(null)
     h.setOptionValue("output_flag", False)
     return h
+
+
+def _flush_c_stdio() -> None:
+    """fflush(NULL): C-level stdout buffers written out before descriptor 1 changes."""
+    try:
+        ctypes.CDLL(None).fflush(None)
+    except (OSError, AttributeError):  # no C library to ask (some platforms): nothing buffered
+        pass
 
 
 def highs_from_data(md: ModelData) -> highspy.Highs:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import logging
 import time
 from collections.abc import Callable
@@ -50,9 +51,8 @@ def _message(answer: HighsAnswer) -> str:
 
 
 def solver_version() -> str:
-    """``HiGHS x.y.z``."""
-    h = highspy.Highs()
-    return f"HiGHS {h.version()}"
+    """``HiGHS x.y.z``, from the installed package (constructing a ``Highs`` would print)."""
+    return f"HiGHS {importlib.metadata.version('highspy')}"
 
 
 def solve(
