@@ -146,7 +146,7 @@ def test_cut_rows_in_share_units_below_one() -> None:
         assert small.hhi == pytest.approx(5200)
 
 
-@pytest.mark.parametrize("demand", (1e-3, 1.0, 1e6))
+@pytest.mark.parametrize("demand", [1e-3, 1.0, 1e6])
 def test_hhi_price_scales_with_demand(demand: float) -> None:
     """The LP price of the cap per HHI step is linear in demand (cut rows in share units have
     their duals scaled back). By hand: cost per unit of demand is 2.5 - sqrt(H/1e4 - 1/4) sqrt(5),

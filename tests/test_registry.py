@@ -75,7 +75,8 @@ def test_derived_tables_cover_their_kinds() -> None:
     for kind in PRICED_KINDS:
         for lim in KINDS[kind].limits:
             key, direction, _step, top = _LIMITS[(kind, lim.sense)]
-            assert key == lim.key and key in KINDS[kind].spec.model_fields
+            assert key == lim.key
+            assert key in KINDS[kind].spec.model_fields
             assert direction == (-1 if lim.sense == "max" else 1)
             assert top == lim.bounds[1]
     for rk in KINDS.values():

@@ -8,7 +8,7 @@ yaml). Row 1 of each sheet is the header. :func:`load_workbook` turns the sheets
 document and validates it with :func:`.instance.instance_from_document`, so the same
 checks apply; errors are located as ``book.xlsx: suppliers!row 7 (ga-cn) [capacity] ...``.
 
-Reading is strict (see :mod:`trustsource.instance.readers.xlsx_read` for the file, formula, error-value,
+Reading is strict (see :mod:`.readers.xlsx_read` for the file, formula, error-value,
 merged-cell and sheet-extent rules); a cell it refuses is located as ``book.xlsx:
 suppliers!C4``. On top of those, a column name appears once in a header, a yes/no value
 (``TRUE``) is refused where a number belongs (``exit_clause`` still takes one), a sheet holds at

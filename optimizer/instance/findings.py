@@ -88,7 +88,8 @@ def capacity_findings(inst: Instance, loc: Locator) -> list[Issue]:
                 Issue(
                     loc.where("items", k),
                     None,
-                    f"{it.id}: {what} of {least:,.6g} {it.unit} exceeds the {left:,.6g} {it.unit} of "
+                    f"{it.id}: {what} of {least:,.6g} {it.unit} exceeds the "
+                    f"{left:,.6g} {it.unit} of "
                     f"supplier capacity left{why}; relax the rule, add suppliers or set a "
                     "shortfall_penalty",
                     kind="finding",

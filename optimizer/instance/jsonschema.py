@@ -1,7 +1,7 @@
 """A JSON Schema (draft 2020-12) of instance documents, schema version 1.
 
 The schema is generated from the pydantic validation models (:class:`trustsource.Instance` and
-:mod:`trustsource.instance.schema`) and then adjusted to describe what users *write* rather than what the
+:mod:`.schema`) and then adjusted to describe what users *write* rather than what the
 model holds:
 
 * the top-level ``trustsource: 1`` key (required, not an :class:`~trustsource.Instance` field);

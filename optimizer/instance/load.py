@@ -31,7 +31,7 @@ def load(
     or a folder holding exactly one instance document (the CSV folder ``convert`` writes).
 
     Reading is strict and bounded (see :mod:`trustsource.instance.readers.safe_yaml`,
-    :mod:`trustsource.instance.readers.safe_json`, :mod:`trustsource.instance.readers.csv_table` and :mod:`trustsource.limits`):
+    :mod:`.readers.safe_json`, :mod:`.readers.csv_table` and :mod:`trustsource.limits`):
     a document holds at most ``MAX_YAML_BYTES`` (YAML) or ``MAX_JSON_BYTES`` (JSON, and any
     document read from stdin before its kind is known) bytes, no duplicate keys, no nesting
     deeper than ``MAX_DEPTH`` and no alias expansion beyond ``MAX_YAML_NODES``.

@@ -3,7 +3,7 @@
 ``python -m trustsource.instance.schema_docs > docs/instance-schema.md`` regenerates the committed
 page; a test keeps the two equal. One table per object (key, type, default, required,
 description), in the order a document is read: document keys, tables, price tiers, rules,
-variants. Descriptions are the docstrings of the pydantic models in :mod:`trustsource.instance.schema`.
+variants. Descriptions are the docstrings of the pydantic models in :mod:`.schema`.
 """
 
 from __future__ import annotations

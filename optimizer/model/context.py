@@ -7,6 +7,7 @@ rows with boolean masks instead of looping over suppliers.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -78,7 +79,7 @@ class Context:
         """Supplier countries on the rule's basis: location or owner."""
         return self.country if basis == "location" else self.owner
 
-    def item_mask(self, items: list[str] | None) -> np.ndarray:
+    def item_mask(self, items: Sequence[str] | None) -> np.ndarray:
         """Suppliers whose item is selected (all when ``items`` is None)."""
         if items is None:
             return np.ones(len(self.sup_ids), dtype=bool)

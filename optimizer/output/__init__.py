@@ -1,1 +1,1 @@
-"""Outputs: plan exports (CSV, Parquet, xlsx, JSON) and the HTML report; they render, never solve."""
+"""Outputs: plan exports (CSV, Parquet, xlsx, JSON) and the HTML report; they never solve."""

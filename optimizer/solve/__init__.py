@@ -8,7 +8,6 @@ import time
 from collections.abc import Callable
 from typing import Any, Literal
 
-import highspy
 import numpy as np
 
 from ..instance.instance import Instance

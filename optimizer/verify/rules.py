@@ -1,7 +1,7 @@
 """Trust-rule checks of the independent verifier (:mod:`trustsource.verify.verifier`).
 
 One function per rule kind (docs/instance-format.md), each re-deriving the rule from its definition
-for one selected item of a plan. Like :mod:`trustsource.verify.verifier`, this module shares no code with the
+for one selected item of a plan. Like :mod:`.verifier`, this module shares no code with the
 model builder, the solver driver or the result tables. A rule whose shares are undefined (the
 item's total supply T_i is zero) holds trivially.
 """

@@ -10,7 +10,7 @@
    bans, count, single-sourcing and exit shortfalls) plus one check made here: a ``bloc_share``
    floor above what the bloc can supply (the bloc's capacity below ``min_share`` times the
    least supply the item needs).
-3. **An elastic re-solve** (:mod:`trustsource.analysis.diagnose.elastic`): every rule may give on every
+3. **An elastic re-solve** (:mod:`.elastic`): every rule may give on every
    item, and every demand may go partly unmet, each at a price in shares of the item (so the
    answer does not depend on the size of the quantities); the total is minimised. The rules
    that give are *one* smallest set to relax, and the slack says by how much: the limit a share

@@ -7,7 +7,7 @@ capacity arithmetic that explains it when that arithmetic alone does. The helper
 (``35 %``), quantities and lists of names, and :func:`bloc_floor_findings` adds the one
 pre-solve check made only by diagnose.
 
-Split from :mod:`trustsource.analysis.diagnose.entry`, which runs the solves and assembles the answer.
+Split from :mod:`.entry`, which runs the solves and assembles the answer.
 """
 
 from __future__ import annotations

@@ -89,7 +89,8 @@ def load_json(
                 Issue(
                     origin if line is None else f"{origin}:{line}",
                     None,
-                    "a number with thousands of digits; no quantity or cost needs more than a dozen",
+                    "a number with thousands of digits; "
+                    "no quantity or cost needs more than a dozen",
                 )
             ]
         ) from None

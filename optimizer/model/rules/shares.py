@@ -7,6 +7,8 @@ module builds such rows for many groups at once with numpy.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 
@@ -64,7 +66,7 @@ def share_block(
     return RowBlock(name, family, labels, indptr, indices, data, lb, ub, meta)
 
 
-def selected_items(ctx: Context, items: list[str] | None) -> np.ndarray:
+def selected_items(ctx: Context, items: Sequence[str] | None) -> np.ndarray:
     """Indices of the items a rule applies to."""
     if items is None:
         return np.arange(len(ctx.item_ids))
