@@ -94,7 +94,7 @@ def diagnose_command(
     rules to relax, in the rules' own terms (the share a cap must allow, the coverage an exit
     right can reach, ...), checked by solving the instance with those changes applied.
     """
-    from trustsource.analysis.diagnose.entry import diagnose
+    from trustsource.analysis.diagnose import diagnose
 
     with error_boundary(debug, fmt):
         inst = load_instance(file, base_dir, variant)

@@ -26,7 +26,7 @@ import trustsource
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from trustsource.analysis.diagnose.elastic import build_elastic, solve_elastic
-from trustsource.analysis.diagnose.entry import diagnose
+from trustsource.analysis.diagnose import diagnose
 from trustsource.model.build import build_model
 
 COUNTRIES = ["US", "CN", "DE", "JP", "MX"]
