@@ -18,8 +18,8 @@ import pytest
 import trustsource
 from catalogue import CASES, INFEASIBLE, abc, doc, sup, three
 from click.testing import CliRunner
-from trustsource.analysis.diagnose.elastic import build_elastic
 from trustsource.analysis.diagnose import Diagnosis, apply_changes, diagnose
+from trustsource.analysis.diagnose.elastic import build_elastic
 from trustsource.cli.diagnose_cmd import diagnose_command
 from trustsource.cli.main import cli
 

@@ -25,8 +25,8 @@ from typing import Any
 import trustsource
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
-from trustsource.analysis.diagnose.elastic import build_elastic, solve_elastic
 from trustsource.analysis.diagnose import diagnose
+from trustsource.analysis.diagnose.elastic import build_elastic, solve_elastic
 from trustsource.model.build import build_model
 
 COUNTRIES = ["US", "CN", "DE", "JP", "MX"]

@@ -21,8 +21,8 @@ from typing import Any
 import pytest
 import trustsource
 from test_machine_contract import run_cli
-from trustsource.analysis.diagnose.elastic import build_elastic, solve_elastic
 from trustsource.analysis.diagnose import apply_changes, diagnose
+from trustsource.analysis.diagnose.elastic import build_elastic, solve_elastic
 from trustsource.model.build import build_model
 
 BACKENDS = ("highspy", "pyomo")
