@@ -11,8 +11,7 @@ from typing import Any
 import pandas as pd
 
 from ...instance.instance import Instance
-
-_UP = ("country_cap", "supplier_cap", "exit_clause")  # share caps: rounded up
+from ...instance.kinds import KINDS
 
 
 def _round(value: float, up: bool, step: float) -> float:
@@ -63,47 +62,37 @@ def relaxation_changes(inst: Instance, frame: pd.DataFrame) -> list[dict[str, An
             }
             continue
         rule = rules[name]
-        if kind in _UP:
-            fld = "max_share_without" if kind == "exit_clause" else "max_share"
-            new = min(_round(needed, True, 1e-3), 1.0)
-            put(name, kind, fld, getattr(rule, fld), new, max)
-        elif kind == "bloc_share":
-            if str(row["scope"]).endswith("(min)"):
-                put(
-                    name,
-                    kind,
-                    "min_share",
-                    rule.min_share,
-                    max(_round(needed, False, 1e-3), 0.0),
-                    min,
-                )
+        rk = KINDS[kind]
+        if rk.limits:
+            # The registry says which key the relaxation loosens and which way: a ceiling
+            # rounds up (to a tenth of a percent, a whole HHI point or count), a floor down.
+            lim = (
+                rk.limits[0]
+                if len(rk.limits) == 1
+                else rk.limit("min" if str(row["scope"]).endswith("(min)") else "max")
+            )
+            assert lim is not None  # a kind with two limits has one of each sense
+            lo, hi = lim.bounds
+            up = lim.sense == "max"
+            looser = max if up else min
+            if lim.unit == "count":
+                new_count = int(round(needed))
+                if new_count >= 1 or up:
+                    put(name, kind, lim.key, getattr(rule, lim.key), new_count, looser)
+                else:  # no count can be met: the rule goes
+                    out[(name, "rule")] = {
+                        "rule": name,
+                        "kind": kind,
+                        "field": "rule",
+                        "from": name,
+                        "to": None,
+                    }
+                continue
+            if lim.unit == "hhi":
+                value = float(math.ceil(needed)) if up else float(math.floor(needed))
             else:
-                put(
-                    name,
-                    kind,
-                    "max_share",
-                    rule.max_share,
-                    min(_round(needed, True, 1e-3), 1.0),
-                    max,
-                )
-        elif kind == "exit":
-            put(name, kind, "coverage", rule.coverage, max(_round(needed, False, 1e-3), 0.0), min)
-        elif kind == "hhi_cap":
-            put(name, kind, "max_hhi", rule.max_hhi, min(float(math.ceil(needed)), 10_000.0), max)
-        elif kind == "max_suppliers":
-            put(name, kind, "count", rule.count, int(round(needed)), max)
-        elif kind in ("min_suppliers", "min_countries"):
-            new = int(round(needed))
-            if new >= 1:
-                put(name, kind, "count", rule.count, new, min)
-            else:  # no count can be met: the rule goes
-                out[(name, "rule")] = {
-                    "rule": name,
-                    "kind": kind,
-                    "field": "rule",
-                    "from": name,
-                    "to": None,
-                }
+                value = _round(needed, up, 1e-3)
+            put(name, kind, lim.key, getattr(rule, lim.key), min(max(value, lo), hi), looser)
         elif kind == "ban":
             current = list(rule.items) if rule.items is not None else list(items)
             prior = out.get((name, "items"))
