@@ -152,25 +152,8 @@ def solve(
         raise ValueError(f"unknown backend {backend!r}; use 'pyomo' or 'highspy'")
     timings["handoff"] = time.perf_counter() - t0
     is_mip = model.stats["integers"] > 0
-    answer = run(
-        h,
-        is_mip=is_mip,
-        time_limit=None,
-        mip_rel_gap=mip_rel_gap,
-        threads=threads,
-        log=log,
-        options=highs_options,
-        progress=progress,
-        stop=stop,
-        deadline=deadline,
-    )
-    # hhi_cap: add tangent cuts at plans above the cap and solve again (outer approximation).
-    position = None
-    if col_index is not None:
-        position = np.full(model.data.n_cols, -1, dtype=np.int64)
-        position[col_index] = np.arange(len(col_index))
 
-    def resolve() -> HighsAnswer:
+    def resolve() -> HighsAnswer:  # the first solve, and each re-solve of the cut loop
         return run(
             h,
             is_mip=is_mip,
@@ -183,6 +166,13 @@ def solve(
             stop=stop,
             deadline=deadline,
         )
+
+    answer = resolve()
+    # hhi_cap: add tangent cuts at plans above the cap and solve again (outer approximation).
+    position = None
+    if col_index is not None:
+        position = np.full(model.data.n_cols, -1, dtype=np.int64)
+        position[col_index] = np.arange(len(col_index))
 
     def report_round(iteration: int, worst: Cut) -> None:
         if progress is not None:
