@@ -30,10 +30,11 @@ from pydantic import (
 
 from ..blocs import builtin_blocs
 from ..errors import InstanceError, Issue, did_you_mean
-from .checks import check_instance, readable_parts
+from .checks import check_instance
 from .document import prepare_document, records_from_frame
 from .findings import all_findings, range_warnings
 from .locate import Locator, ids_of, issues_from
+from .partial import readable_parts
 from .schema import (
     FrozenDict,
     Id,
@@ -276,7 +277,7 @@ def instance_from_document(
 def _partial_cross_checks(data: Mapping[str, Any], locator: Locator) -> list[Issue]:
     """The cross-entry checks of a document whose field validation failed, on the parts that
     can still be read, so every problem is reported in one run (see
-    :func:`~.checks.readable_parts`)."""
+    :func:`~.partial.readable_parts`)."""
     parts, partial, unread = readable_parts(data, locator)
     try:
         check_instance(Instance.model_construct(**parts), partial, unread)
