@@ -62,7 +62,8 @@ def report_command(
     from trustsource import explain, solve
     from trustsource.analysis.baseline import no_rules_plan
     from trustsource.analysis.explain_common import range_text
-    from trustsource.output.report import build_report, cost_split, status_words
+    from trustsource.output.figures import cost_split, status_words
+    from trustsource.output.report import build_report
     from trustsource.safe_writes import atomic_write_text
     from trustsource.status import Status
 
