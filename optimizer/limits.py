@@ -53,6 +53,11 @@ MAX_COEFFICIENT = 1e6
 
 MAX_TARIFF = 100.0
 """Largest tariff rate (100 = +10,000 %); rates are fractions, 0.25 = +25 %."""
+MAX_SCENARIO_FACTOR = 100.0
+"""Largest demand or price factor of a scenario (100 = a hundredfold)."""
+MAX_SCENARIOS = 1_000
+"""Most scenarios an instance may list: the extensive form grows with each (``trustsource
+risk`` copies the whole second stage per scenario)."""
 WIDE_RANGE = 1e9
 """Ratio between the largest and smallest non-zero cost (or quantity) above which validation
 warns: HiGHS's tolerances are absolute, so such ranges can hurt the solve."""

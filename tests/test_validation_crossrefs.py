@@ -106,9 +106,9 @@ def test_an_empty_bloc_is_an_error() -> None:
 
 def test_an_empty_scenario_is_an_error() -> None:
     issues = issues_of(set_at(base_doc(), ("scenarios", "cn-cut", "capacity"), {}))
-    find_issue(issues, r"^t\.yaml$", "scenarios.cn-cut.capacity", r"^capacity is empty")
+    find_issue(issues, r"^t\.yaml$", "scenarios.cn-cut", r"^the scenario changes nothing")
     issues = issues_of(set_at(base_doc(), ("scenarios", "cn-cut"), {"description": "nothing"}))
-    find_issue(issues, r"^t\.yaml$", "scenarios.cn-cut.capacity", r"^is required$")
+    find_issue(issues, r"^t\.yaml$", "scenarios.cn-cut", r"^the scenario changes nothing")
 
 
 def test_a_variant_rule_with_empty_items_is_an_error() -> None:

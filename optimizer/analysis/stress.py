@@ -8,7 +8,7 @@ How a scenario modifies the instance (on the document from :meth:`Instance.to_di
 
 * A scenario maps keys to *capacity factors* (``{"CN": 0.0}`` an export ban, ``{"AU": 0.5}`` a
   capacity cut). A key resolves like every country selector of the instance
-  (:func:`trustsource.instance.checks.scenario_key_kind`): a bloc name first (the instance's
+  (:func:`trustsource.instance.scenarios.scenario_key_kind`): a bloc name first (the instance's
   own, else a built-in one; expanded to its countries, so ``{eu: 0}`` cuts every EU member),
   then a country code (upper-case; matched on a supplier's resolved *location* country), then a
   site id, then a supplier id. A key that names nothing is a located validation error, for the
@@ -44,9 +44,9 @@ from typing import Any, Literal
 import pandas as pd
 
 from ..errors import InstanceError, Issue
-from ..instance.checks import ScenarioKey, scenario_key_issues, scenario_key_kind
 from ..instance.instance import Instance
 from ..instance.readers.safe_yaml import cut
+from ..instance.scenarios import ScenarioKey, apply_capacity, scenario_key_issues
 from ..limits import MAX_COST, clip
 from ..results.plan import Plan, json_records, json_value
 from ..solve import solve
@@ -344,50 +344,14 @@ def scenario_document(
 ) -> dict[str, Any]:
     """The schema-1 document of one scenario: capacities scaled, shortfall allowed.
 
-    A key resolves as :func:`trustsource.instance.checks.scenario_key_kind` says (bloc, country
+    A key resolves as :func:`trustsource.instance.scenarios.scenario_key_kind` says (bloc, country
     code, site, supplier), unless ``kinds`` names what it is (the automatic one-loss scenarios,
     whose keys are known sites or suppliers even where a bloc has the same name)."""
     doc = copy.deepcopy(instance.to_dict())
     doc.pop("variants", None)
-    site_ids = {s["id"] for s in doc.get("sites", [])}
-    sup_ids = {s["id"] for s in doc.get("suppliers", [])}
     supply = dict(zip(plan.items["item"], plan.items["supply"])) if len(plan.items) else {}
-    site_factor: dict[str, float] = {}
-    country_factor: dict[str, float] = {}
-    sup_factor: dict[str, float] = {}
-    blocs = instance.all_blocs
-    for key, f in factors.items():
-        if not (f >= 0):
-            raise ValueError(f"capacity factor for {key!r} must be >= 0, got {f}")
-        kind = (kinds or {}).get(key) or scenario_key_kind(key, blocs, site_ids, sup_ids)
-        if kind == "site":
-            site_factor[key] = min(f, site_factor.get(key, f))
-        elif kind == "supplier":
-            sup_factor[key] = min(f, sup_factor.get(key, f))
-        elif kind in ("bloc", "country"):
-            for c in instance.countries_of([key]):
-                country_factor[c] = min(f, country_factor.get(c, f))
-        else:
-            raise ValueError(f"scenario key {key!r} is not a site, supplier, bloc or country code")
-    for s in doc.get("sites", []):
-        f = min(site_factor.get(s["id"], 1.0), country_factor.get(s["country"], 1.0))
-        site_factor[s["id"]] = f
-        if f < 1.0 and (s.get("capacity") is not None or f == 0.0):
-            s["capacity"] = f * s["capacity"] if s.get("capacity") is not None else 0.0
-    for s in doc.get("suppliers", []):
-        f = min(
-            sup_factor.get(s["id"], 1.0),
-            country_factor.get(s["country"], 1.0),
-            site_factor.get(s.get("site") or "", 1.0),
-        )
-        if f >= 1.0:
-            continue
-        cap = s.get("capacity")
-        new = f * (cap if cap is not None else supply.get(s["item"], 0.0))
-        if new < s.get("min_order", 0.0) - TOL or new <= TOL:
-            new = 0.0
-            s["min_order"] = 0.0
-        s["capacity"] = new
+    # An offer without a capacity of its own is cut from what the plan bought of its item.
+    apply_capacity(doc, instance, factors, supply, kinds)
     for it in doc["items"]:
         it["shortfall_penalty"] = penalties[it["id"]]
     if not keep_rules:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
@@ -20,7 +20,7 @@ from ..countries import is_country
 from ..errors import InstanceError, Issue, did_you_mean
 from ..limits import MAX_COST, MAX_QUANTITY, clip
 from .locate import Locator, format_error
-from .readers.safe_yaml import cut
+from .scenarios import scenario_issues
 
 if TYPE_CHECKING:
     from .instance import Instance
@@ -170,85 +170,12 @@ def check_instance(inst: Instance, loc: Locator, unread: frozenset[str] = frozen
         inst.rules, lambda k: loc.where("rules", k), issues, known_items, item_ids, bloc_names
     )
     _check_variants(inst, rules, loc, issues, known_items, item_ids, bloc_names)
-    issues += scenario_key_issues(
-        inst,
-        {name: sc.capacity for name, sc in inst.scenarios.items()},
-        loc.document,
-        "scenarios.{scenario}.capacity.{key}",
-    )
+    issues += scenario_issues(inst, loc.document)
 
     if issues:
         raise InstanceError(issues)
     object.__setattr__(inst, "rules", tuple(rules))
     return inst
-
-
-ScenarioKey = Literal["bloc", "country", "site", "supplier"]
-
-
-def scenario_key_kind(
-    key: str,
-    blocs: Iterable[str] | Mapping[str, Any],
-    site_ids: Iterable[str] | set[str],
-    supplier_ids: Iterable[str] | set[str],
-) -> ScenarioKey | None:
-    """What a stress-scenario key names, resolved like every country selector of an instance:
-    a bloc (the instance's own, else a built-in one) first, then a country code, then a site
-    id, then a supplier id; None when it names nothing. Country codes and bloc names never
-    collide (codes are upper-case, bloc names ids); a bloc shadows a site or supplier of the
-    same name."""
-    if key in blocs:
-        return "bloc"
-    if is_country(key):
-        return "country"
-    if key in site_ids:
-        return "site"
-    if key in supplier_ids:
-        return "supplier"
-    return None
-
-
-def scenario_key_issues(
-    inst: Instance, scenarios: Mapping[str, Mapping[str, Any]], location: str, field_path: str
-) -> list[Issue]:
-    """One located issue per scenario key that names nothing (all of them, in order).
-
-    Args:
-        inst: the instance the scenarios cut.
-        scenarios: scenario name -> {key: capacity factor}.
-        location: where the scenarios are (the document, or the caller of ``stress``).
-        field_path: the field of a key, formatted with ``scenario`` and ``key``.
-    """
-    blocs = inst.all_blocs
-    site_ids = {s.id for s in inst.sites}
-    sup_ids = {s.id for s in inst.suppliers if s.id}
-    out: list[Issue] = []
-    for name, factors in scenarios.items():
-        for key in factors:
-            fld = field_path.format(scenario=cut(str(name), 40), key=cut(str(key), 40))
-            if not isinstance(key, str):
-                out.append(
-                    Issue(
-                        location,
-                        fld,
-                        f"{clip(key)} is no bloc, country code, site or supplier: keys are text",
-                    )
-                )
-                continue
-            if scenario_key_kind(key, blocs, site_ids, sup_ids) is not None:
-                continue
-            if key.lower() in blocs:
-                hint = f" (bloc names are lower-case: {key.lower()})"
-            elif is_country(key.upper()):
-                hint = f" (country codes are upper-case: {key.upper()})"
-            else:
-                hint = _hint(key, sorted(set(blocs) | site_ids | sup_ids))
-            out.append(
-                Issue(
-                    location, fld, f"{clip(key)} is no bloc, country code, site or supplier{hint}"
-                )
-            )
-    return out
 
 
 def _check_cycles(inst: Instance, loc: Locator, issues: list[Issue]) -> None:

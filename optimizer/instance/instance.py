@@ -39,6 +39,7 @@ from .schema import (
     FrozenDict,
     Id,
     ItemSpec,
+    RiskSpec,
     RuleSpec,
     ScenarioSpec,
     SiteSpec,
@@ -88,7 +89,9 @@ class Instance(Spec):
     variants: FrozenDict[Id, VariantSpec] = Field(default_factory=frozendict)
     """Named overlays on the rules (see :meth:`variant`)."""
     scenarios: FrozenDict[Id, ScenarioSpec] = Field(default_factory=frozendict)
-    """Named capacity scenarios for ``trustsource stress`` (export bans, blockades, cuts)."""
+    """Named disruptions (export bans, blockades, cuts) for ``stress`` and ``risk``."""
+    risk: RiskSpec | None = None
+    """How ``trustsource risk`` weighs the scenarios (measure, alpha, weight, rules)."""
 
     # An instance without items has nothing to plan; `solve` would have nothing to report.
     _some_items = field_validator("items")(non_empty("no items: add at least one item"))
