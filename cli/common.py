@@ -117,6 +117,13 @@ def error_boundary(debug: bool, fmt: str | None = None) -> Iterator[None]:
 
 _debug = click.option("--debug", is_flag=True, help="Show tracebacks on errors.")
 
+workers_option = click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Processes for the solves (default: automatic; 1: serial).",
+)
+
 
 def format_option(note: str = "") -> Any:
     """``--format table|json|csv`` (``note`` says what csv holds, where that needs saying)."""

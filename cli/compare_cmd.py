@@ -31,14 +31,10 @@ from trustsource.cli.common import (
     time_limit_option,
     variant_option,
 )
-from trustsource.cli.output import _indent
-
-_workers = click.option(
-    "--workers",
-    type=click.IntRange(min=1),
-    default=None,
-    help="Processes for the solves (default: automatic; 1: serial).",
+from trustsource.cli.common import (
+    workers_option as _workers,
 )
+from trustsource.cli.output import _indent
 
 
 def _m(v: Any, signed: bool = False) -> str:

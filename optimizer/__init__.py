@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # the names below, for type checkers; at run time they load on first use
     from .analysis.diagnose import Diagnosis, diagnose
     from .analysis.explain import Explanation, explain
+    from .analysis.risk import RiskResult, risk
     from .errors import InstanceError, Issue, TrustsourceError
     from .instance.instance import Instance
     from .instance.load import load
@@ -36,6 +37,8 @@ _EXPORTS = {
     "diagnose": ".analysis.diagnose",
     "Explanation": ".analysis.explain",
     "explain": ".analysis.explain",
+    "RiskResult": ".analysis.risk",
+    "risk": ".analysis.risk",
     "InstanceError": ".errors",
     "Issue": ".errors",
     "TrustsourceError": ".errors",

@@ -572,8 +572,7 @@ class ScenarioSpec(Spec):
     def _changes_something(self) -> ScenarioSpec:
         if not (self.capacity or self.demand or self.price or self.blocs):
             raise ValueError(
-                "the scenario changes nothing: give capacity (e.g. {CN: 0}), demand, price or "
-                "blocs"
+                "the scenario changes nothing: give capacity (e.g. {CN: 0}), demand, price or blocs"
             )
         return self
 

@@ -91,12 +91,16 @@ def paused_gc() -> Iterator[None]:
             gc.enable()
 
 
-def build_model(inst: Instance, *, exit_form: ExitForm = "auto") -> BuiltModel:
+def build_model(
+    inst: Instance, *, exit_form: ExitForm = "auto", separate_awards: bool = False
+) -> BuiltModel:
     """Build the MIP of ``inst`` in block form.
 
     Args:
         inst: a validated instance.
         exit_form: formulation of ``exit`` rules (see :mod:`trustsource.model.rules.exit`).
+        separate_awards: give every offer with a minimum order (or under ``max_suppliers``)
+            an award binary of its own, apart from its qualification (the two-stage model).
     """
     if exit_form not in ("auto", "dense", "aux"):
         raise ValueError(f"unknown exit_form {exit_form!r}; use 'auto', 'dense' or 'aux'")
@@ -106,6 +110,7 @@ def build_model(inst: Instance, *, exit_form: ExitForm = "auto") -> BuiltModel:
     with paused_gc():
         ctx = make_context(inst)
         ctx.options["exit_form"] = exit_form
+        ctx.options["separate_awards"] = separate_awards
         add_variables(md, ctx)
         add_tiers(md, ctx)
         add_balance(md, ctx)

@@ -14,7 +14,8 @@ r"""Decision variables and their objective coefficients.
   rule, and only where it cannot share q_s: when an ``exit`` rule covers the item, a supplier may
   be qualified (standing by, counted for exit coverage) without an award, so a_s <= q_s is a
   separate decision; otherwise paying the fixed cost without an award is never useful and q_s
-  doubles as the award decision;
+  doubles as the award decision (except in the two-stage model of ``risk``, built with
+  ``separate_awards``: there q_s is decided before the scenario is known and a_s in it);
 * ``site_open[k]`` = o_k binary, only where site k has a fixed cost.
 
 A supplier without a fixed cost needs no qualification: it counts as qualified whenever its site
@@ -55,8 +56,9 @@ def add_variables(md: ModelData, ctx: Context) -> None:
         ctx.rule_items(("max_suppliers",))[ctx.sup_item] if n_s else np.zeros(0, dtype=bool)
     )
     needs_q = ctx.fixed > 0
-    # Without an exit rule on the item, q_s also serves as the award decision.
-    separate_a = needs_a & ~(needs_q & ~exit_item)
+    # Without an exit rule on the item, q_s also serves as the award decision; a two-stage
+    # model keeps them apart: qualifying is decided before the scenario, awarding in it.
+    separate_a = needs_a & ~(needs_q & ~exit_item & ~bool(ctx.options.get("separate_awards")))
     ctx.qualified = np.full(n_s, -1, dtype=np.int64)
     if needs_q.any():
         idx = np.flatnonzero(needs_q)
