@@ -92,12 +92,14 @@ __all__ = [
     "Issue",
     "NoOptimalPlanError",
     "Plan",
+    "RiskResult",
     "Status",
     "TrustsourceError",
     "build_model",
     "diagnose",
     "explain",
     "load",
+    "risk",
     "solve",
 ]
 __version__ = "0.1.0"

@@ -32,6 +32,10 @@ if TYPE_CHECKING:
 
 ScenarioKey = Literal["bloc", "country", "site", "supplier"]
 
+BASE = "base"
+"""The name of the case where nothing happens (in ``risk`` it takes the probability the listed
+scenarios leave); no listed scenario may take it."""
+
 _TOL = 1e-6
 _PROBABILITY_SLACK = 1e-9  # probabilities written to 9 decimals may sum to 1 + rounding
 
@@ -176,7 +180,8 @@ def risk_issues(inst: Instance, location: str) -> list[Issue]:
                     "missing: the risk model weighs every scenario by its probability",
                 )
             )
-    lacking = [it.id for it in inst.items if it.shortfall_penalty is None]
+    # An item without external demand is never short (the shortfall is of external demand).
+    lacking = [it.id for it in inst.items if it.shortfall_penalty is None and it.demand > 0]
     if lacking:
         shown = ", ".join(lacking[:10]) + (
             f" and {len(lacking) - 10} more" if len(lacking) > 10 else ""
@@ -185,8 +190,16 @@ def risk_issues(inst: Instance, location: str) -> list[Issue]:
             Issue(
                 location,
                 "items.shortfall_penalty",
-                f"the risk model needs a shortfall_penalty on every item so that every scenario "
-                f"has an answer; missing on {shown}",
+                f"the risk model needs a shortfall_penalty on every item with demand so that "
+                f"every scenario has an answer; missing on {shown}",
+            )
+        )
+    if BASE in inst.scenarios:
+        out.append(
+            Issue(
+                location,
+                f"scenarios.{BASE}",
+                f"`{BASE}` names the case where nothing happens: give this scenario another name",
             )
         )
     return out

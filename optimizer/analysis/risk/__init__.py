@@ -183,14 +183,6 @@ def _spec(instance: Instance, **given: Any) -> RiskSpec:
     except ValidationError as exc:
         issues += [Issue(where, ".".join(str(p) for p in e["loc"]), e["msg"]) for e in exc.errors()]
         spec = RiskSpec()
-    if BASE in instance.scenarios:
-        issues.append(
-            Issue(
-                where,
-                f"scenarios.{BASE}",
-                f"`{BASE}` names the case where nothing happens: give this scenario another name",
-            )
-        )
     issues += risk_issues(instance, where)
     if not instance.scenarios:
         issues.append(Issue(where, "scenarios", "no scenarios: the risk model needs at least one"))

@@ -19,13 +19,10 @@ from typing import Any
 
 from ...instance.checks import required_supply
 from ...instance.instance import Instance
-from ...instance.scenarios import apply_scenario
+from ...instance.scenarios import BASE, apply_scenario
 from ...results.plan import Plan
 from ..runner import solve_all
 from .extensive import FirstStage
-
-BASE = "base"
-"""The name of the case where nothing happens (it takes the probability the scenarios leave)."""
 
 
 def base_document(instance: Instance) -> dict[str, Any]:
