@@ -110,6 +110,7 @@ def risk(
         spec.rules,
         ext.status,
         bound=ext.bound,
+        extensive_objective=ext.objective,
         first_stage=ext.first,
         model_stats=ext.stats,
         timings={"extensive": ext.timings.get("total", 0.0)},

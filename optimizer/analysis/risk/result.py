@@ -82,6 +82,7 @@ class RiskResult:
     vss: float | None = None
     evpi: float | None = None
     figures_proven: bool = True
+    extensive_objective: float | None = None  # the model's own value (agrees within the gap)
     message: str = ""
     model_stats: dict[str, int] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
