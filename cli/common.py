@@ -10,10 +10,20 @@ import time
 import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import click
 from trustsource.cli.guard import Interrupted, StopFlag
+
+if TYPE_CHECKING:
+    from click.decorators import FC
+
+
+class Decorator(Protocol):
+    """What ``click.option`` returns: a decorator handing back the command it was given."""
+
+    def __call__(self, f: FC, /) -> FC: ...
+
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INVALID, EXIT_INFEASIBLE, EXIT_NO_SOLUTION = 0, 1, 2, 3, 4
 EXIT_OUTPUT = 5  # an output file or folder could not be written (disk full, permissions)
@@ -125,7 +135,7 @@ workers_option = click.option(
 )
 
 
-def format_option(note: str = "") -> Any:
+def format_option(note: str = "") -> Decorator:
     """``--format table|json|csv`` (``note`` says what csv holds, where that needs saying)."""
     return click.option(
         "--format",
@@ -140,7 +150,7 @@ def format_option(note: str = "") -> Any:
 _format = format_option()
 
 
-def backend_option(what: str = "to HiGHS") -> Any:
+def backend_option(what: str = "to HiGHS") -> Decorator:
     """``--backend highspy|pyomo``: the model hand-off route of the command's solves."""
     return click.option(
         "--backend",
@@ -201,7 +211,7 @@ def exit_after(plan: Any, failure: Failure | None) -> None:
     os._exit(EXIT_OK if failure is None else failure.code)
 
 
-def time_limit_option(what: str = "the solver") -> Any:
+def time_limit_option(what: str = "the solver") -> Decorator:
     """``--time-limit`` in seconds (None: no limit)."""
     return click.option(
         "--time-limit",
@@ -211,7 +221,7 @@ def time_limit_option(what: str = "the solver") -> Any:
     )
 
 
-def mip_gap_option(what: str = "the solver") -> Any:
+def mip_gap_option(what: str = "the solver") -> Decorator:
     """``--mip-gap``: the relative gap at which HiGHS may stop."""
     return click.option(
         "--mip-gap",
@@ -222,7 +232,7 @@ def mip_gap_option(what: str = "the solver") -> Any:
     )
 
 
-def variant_option(verb: str = "Solve") -> Any:
+def variant_option(verb: str = "Solve") -> Decorator:
     """``--variant NAME``: apply one of the instance's named overlays first."""
     return click.option(
         "--variant",
@@ -231,7 +241,7 @@ def variant_option(verb: str = "Solve") -> Any:
     )
 
 
-def base_dir_option() -> Any:
+def base_dir_option() -> Decorator:
     """``--base-dir DIR``: the folder relative CSV paths of the instance resolve against.
 
     A document read from stdin has no folder of its own, so its ``items: chips/items.csv``

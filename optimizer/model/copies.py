@@ -44,7 +44,8 @@ class Copies:
 
     def local(self, k: int, col: np.ndarray) -> np.ndarray:
         """Copy ``k``'s own solution vector, read from the stack's."""
-        return col[self.cols[k]]
+        out: np.ndarray = col[self.cols[k]]
+        return out
 
     def shared_cols(self, name: str) -> np.ndarray:
         """Columns of a shared block in the stack (empty when no copy has it)."""

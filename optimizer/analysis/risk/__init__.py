@@ -28,13 +28,13 @@ from pydantic import ValidationError
 
 from ...errors import InstanceError, Issue
 from ...instance.instance import Instance
-from ...instance.scenarios import risk_issues
+from ...instance.scenarios import BASE, risk_issues
 from ...instance.schema import RiskSpec
 from ...results.plan import Plan
 from ...solve import solve
 from ...solve.highs import Progress
 from ...status import Status
-from .evaluate import BASE, evaluate, probabilities, scenario_documents
+from .evaluate import evaluate, probabilities, scenario_documents
 from .extensive import FirstStage, solve_extensive
 from .measures import MEASURES, Measure, measure_value, var_cvar
 from .result import COMPARISON_COLUMNS, SCENARIO_COLUMNS, RiskResult

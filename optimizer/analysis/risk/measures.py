@@ -18,10 +18,10 @@ variable per scenario, and these closed forms compute the same figures from the 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Literal
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 Measure = Literal["expected", "cvar", "mean_cvar"]
 MEASURES: tuple[Measure, ...] = ("expected", "cvar", "mean_cvar")
@@ -29,7 +29,7 @@ MEASURES: tuple[Measure, ...] = ("expected", "cvar", "mean_cvar")
 _EPS = 1e-12  # cumulative probabilities within this of alpha count as reaching it
 
 
-def var_cvar(costs: Sequence[float], probs: Sequence[float], alpha: float) -> tuple[float, float]:
+def var_cvar(costs: ArrayLike, probs: ArrayLike, alpha: float) -> tuple[float, float]:
     """(VaR, CVaR) at level ``alpha`` of costs with the given probabilities."""
     c = np.asarray(costs, dtype=float)
     p = np.asarray(probs, dtype=float)
@@ -44,8 +44,8 @@ def var_cvar(costs: Sequence[float], probs: Sequence[float], alpha: float) -> tu
 
 
 def measure_value(
-    costs: Sequence[float],
-    probs: Sequence[float],
+    costs: ArrayLike,
+    probs: ArrayLike,
     measure: Measure,
     alpha: float,
     weight: float,
