@@ -236,7 +236,8 @@ def convert(src: str | Path, dst: str | Path, *, overwrite: bool = True) -> Any:
 _NOTES: dict[str, str] = {
     "metadata": (
         "One key/value pair a row: trustsource (schema version, 1), name, currency, "
-        "description; one 'sources' row per source of the data."
+        "description, risk (optional, as YAML: {measure: cvar, alpha: 0.95}); one 'sources' "
+        "row per source of the data."
     ),
     "items": "One row per item to supply. Bills of materials go on the 'inputs' sheet.",
     "inputs": "Bill of materials, one row per (item, input) pair.",
@@ -259,12 +260,13 @@ _NOTES: dict[str, str] = {
         "description, drop, change, add)."
     ),
     "scenarios": (
-        "Optional. Named stress scenarios: the scenario as YAML text (keys "
-        "description, capacity: {country, bloc, site or supplier: factor})."
+        "Optional. Named scenarios (stress, risk): the scenario as YAML text (keys "
+        "description, probability, capacity, demand, price, blocs; e.g. "
+        "{probability: 0.05, capacity: {CN: 0}, price: {JP: 1.3}})."
     ),
 }
 _EXTRA_DOCS = {
-    ("metadata", "key"): "trustsource, name, currency, description or sources",
+    ("metadata", "key"): "trustsource, name, currency, description, risk or sources",
     ("metadata", "value"): "the value of the key",
     ("inputs", "item"): "the item (id on the items sheet) that consumes the input",
     ("inputs", "input"): "the upstream item consumed",

@@ -158,6 +158,12 @@ def _metadata(
                 sources.append(value)
         elif key in doc:
             issues.append(Issue(where, "key", f"'{key}' given twice"))
+        elif key == "risk" and isinstance(value, str):
+            # The risk section is a mapping, written as YAML text in one cell.
+            try:
+                doc[key] = _yaml_cell(value, where, budget)
+            except InstanceError as exc:
+                issues += [Issue(where, "value", i.message) for i in exc.issues]
         elif value is not None:
             doc[key] = value.strip() if key in ("name", "currency") else value
     if sources:
@@ -545,7 +551,16 @@ def _sheet(
 
 def workbook_tables(doc: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
     """The records of each sheet for a schema-1 document with inline tables."""
-    meta = [{"key": k, "value": doc[k]} for k in METADATA_KEYS[:-1] if k in doc]
+    meta = [
+        {
+            "key": k,
+            "value": yaml.safe_dump(doc[k], default_flow_style=True, sort_keys=False).strip()
+            if k == "risk"
+            else doc[k],
+        }
+        for k in METADATA_KEYS[:-1]
+        if k in doc
+    ]
     meta += [{"key": "sources", "value": s} for s in doc.get("sources", ())]
     items, inputs = [], []
     for it in doc.get("items", ()):

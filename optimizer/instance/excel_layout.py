@@ -36,7 +36,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "scenarios": ("name", "yaml"),
 }
 SHEETS = tuple(COLUMNS)
-METADATA_KEYS = ("trustsource", "name", "currency", "description", "sources")
+METADATA_KEYS = ("trustsource", "name", "currency", "description", "risk", "sources")
 TEXT_COLUMNS = frozenset(
     "id item site country owner unit description source name kind basis bloc input supplier "
     "mode lose key yaml".split()
