@@ -113,7 +113,7 @@ def risk(
         extensive_objective=ext.objective,
         first_stage=ext.first,
         model_stats=ext.stats,
-        timings={"extensive": ext.timings.get("total", 0.0)},
+        timings={f"extensive_{k}": v for k, v in ext.timings.items()},
     )
     opts: dict[str, Any] = {"time_limit": time_limit, "mip_rel_gap": mip_rel_gap}
     if ext.first is None:
