@@ -123,12 +123,20 @@ def _flush_c_stdio() -> None:
         pass
 
 
-def highs_from_data(md: ModelData) -> highspy.Highs:
-    """Pass the block model to a new HiGHS instance directly."""
+def highs_from_data(
+    md: ModelData, *, relax: bool = False, cost: np.ndarray | None = None
+) -> highspy.Highs:
+    """Pass the block model to a new HiGHS instance directly.
+
+    ``relax`` passes every column as continuous (the LP relaxation); ``cost`` replaces the
+    objective coefficients (the L-shaped method's subproblems price the first stage apart).
+    """
     h = new_highs()
     a, rlb, rub = md.matrix()
-    cost, lb, ub, integer = md.column_arrays()
-    _pass(h, sp.csc_array(a), cost, lb, ub, rlb, rub, integer)
+    own_cost, lb, ub, integer = md.column_arrays()
+    if relax:
+        integer = np.zeros_like(integer)
+    _pass(h, sp.csc_array(a), own_cost if cost is None else cost, lb, ub, rlb, rub, integer)
     return h
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -36,6 +36,7 @@ from ...solve.highs import Progress
 from ...status import Status
 from .evaluate import evaluate, probabilities, scenario_documents
 from .extensive import FirstStage, solve_extensive
+from .lshaped import solve_lshaped
 from .measures import MEASURES, Measure, measure_value, var_cvar
 from .result import COMPARISON_COLUMNS, SCENARIO_COLUMNS, RiskResult
 
@@ -52,6 +53,7 @@ def risk(
     weight: float | None = None,
     rules: str | None = None,
     figures: bool = True,
+    method: Literal["extensive", "lshaped"] = "extensive",
     workers: int | None = None,
     time_limit: float | None = None,
     mip_rel_gap: float = 1e-4,
@@ -69,6 +71,9 @@ def risk(
             ``expected``, 0.95, 0.5, ``keep``).
         figures: also compute VSS, EVPI and the comparison with the deterministic plan (three
             more solves per scenario).
+        method: ``extensive`` (one model with a copy of the plan per scenario) or ``lshaped``
+            (decomposition: a master over the first stage and one subproblem per scenario,
+            :mod:`.lshaped`; exact where the recourse is continuous, else a proven bound).
         workers: processes for the per-scenario solves (None: automatic, 1: serial).
         time_limit: seconds for the extensive form, and for each per-scenario solve.
         mip_rel_gap: relative MIP gap of every solve (0: prove optimality).
@@ -88,7 +93,10 @@ def risk(
         for n, d in docs.items()
         if probs[n] > 0
     }
-    ext = solve_extensive(
+    if method not in ("extensive", "lshaped"):
+        raise ValueError(f"method must be 'extensive' or 'lshaped', got {method!r}")
+    solver = solve_extensive if method == "extensive" else solve_lshaped
+    ext = solver(
         list(insts.values()),
         list(insts),
         [probs[n] for n in insts],
@@ -98,8 +106,8 @@ def risk(
         time_limit=time_limit,
         mip_rel_gap=mip_rel_gap,
         threads=threads,
-        progress=progress,
         stop=stop,
+        **({"progress": progress} if method == "extensive" else {}),
     )
     result = RiskResult(
         instance.name,
@@ -109,6 +117,7 @@ def risk(
         spec.weight,
         spec.rules,
         ext.status,
+        method=method,
         bound=ext.bound,
         extensive_objective=ext.objective,
         first_stage=ext.first,

@@ -66,6 +66,7 @@ class RiskResult:
     weight: float
     rules: str
     status: Status
+    method: str = "extensive"
     objective: float | None = None
     bound: float | None = None
     mip_gap: float | None = None
@@ -132,6 +133,7 @@ class RiskResult:
             "alpha": self.alpha,
             "weight": self.weight,
             "rules": self.rules,
+            "method": self.method,
             "status": self.status.value,
             "objective": json_value(self.objective),
             "bound": json_value(self.bound),
