@@ -53,6 +53,14 @@ from trustsource.cli.common import (
     help="keep: every rule holds in every scenario (default); drop: in the base case only.",
 )
 @click.option(
+    "--method",
+    type=click.Choice(["extensive", "lshaped"]),
+    default="extensive",
+    show_default=True,
+    help="extensive: one model with a copy of the plan per scenario; lshaped: decomposition "
+    "(a master over the qualifications, one subproblem per scenario) for many scenarios.",
+)
+@click.option(
     "--no-figures",
     is_flag=True,
     help="Skip VSS, EVPI and the deterministic comparison (three more solves per scenario).",
@@ -77,6 +85,7 @@ def risk_command(
     alpha: float | None,
     weight: float | None,
     rules: str | None,
+    method: str,
     no_figures: bool,
     out_dir: str | None,
     variant: str | None,
@@ -103,6 +112,7 @@ def risk_command(
             weight=weight,
             rules=rules,
             figures=not no_figures,
+            method="lshaped" if method == "lshaped" else "extensive",
             workers=workers,
             time_limit=time_limit,
             mip_rel_gap=mip_gap,

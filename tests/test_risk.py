@@ -247,6 +247,43 @@ def test_hhi_cap_holds_in_every_scenario() -> None:
     assert res.extensive_objective == pytest.approx(want, rel=1e-6)
 
 
+# --- decomposition -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("measure", ["expected", "cvar"])
+def test_lshaped_agrees_with_the_extensive_form(measure: str) -> None:
+    # Continuous recourse (no minimum orders, tiers or counts): the L-shaped method is exact.
+    cases = [_bgz(4, 0.01, 0.1, 100.0, 1e5)] + [_random_case(s) for s in range(4)]
+    for doc in cases:
+        inst = trustsource.Instance.from_dict(doc)
+        kw: dict[str, Any] = {"measure": measure, "alpha": 0.8, "figures": False, **EXACT}
+        ext = risk(inst, **kw)
+        dec = risk(inst, method="lshaped", **kw)
+        assert dec.status is Status.OPTIMAL
+        assert dec.method == "lshaped"
+        assert dec.objective == pytest.approx(ext.objective, rel=1e-7)
+        assert dec.bound == pytest.approx(ext.objective, rel=1e-7)
+
+
+def test_lshaped_with_integer_recourse_gives_an_honest_interval() -> None:
+    # Minimum orders make the recourse integer: the relaxed subproblems give a lower bound;
+    # the chosen first stage is evaluated exactly, so the optimum lies between the two.
+    inst = trustsource.Instance.from_dict(
+        _ruled({"cn-ban": {"probability": 0.3, "capacity": {"CN": 0}}})
+    )
+    ext = risk(inst, figures=False, **EXACT)
+    dec = risk(inst, method="lshaped", figures=False, **EXACT)
+    assert dec.bound is not None
+    assert ext.objective is not None
+    assert dec.objective is not None
+    assert dec.bound <= ext.objective + 1e-7
+    assert ext.objective <= dec.objective + 1e-7
+    if dec.objective - dec.bound > 1e-7 * dec.objective:
+        assert dec.status is Status.FEASIBLE
+        assert dec.mip_gap is not None
+        assert dec.mip_gap > 0
+
+
 # --- brute force over first stages --------------------------------------------------------------
 
 

@@ -156,6 +156,9 @@ def risk(
         result.status = Status.FEASIBLE
     if ext.bound is not None and result.objective:
         result.mip_gap = max(0.0, (result.objective - ext.bound) / abs(result.objective))
+        if result.mip_gap > mip_rel_gap + 1e-9:
+            # The L-shaped bound comes from the relaxed recourse: optimal only if it meets it.
+            result.status = Status.FEASIBLE
     if result.status is Status.FEASIBLE:
         result.message = (
             "Optimality was not proven within the limits; the gap says how far from optimal the "
