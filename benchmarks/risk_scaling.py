@@ -9,6 +9,9 @@ and some raise a country's prices or the demand of some items. The probabilities
 prints the model size and the time of each phase, beside one deterministic solve of the base::
 
     python benchmarks/risk_scaling.py --n 1000 --scenarios 10,50,200 --time-limit 600
+
+Both methods run by default (``--methods extensive,lshaped``); for the L-shaped method the
+model size columns are the master's rounds, the scenarios and the first-stage columns.
 """
 
 from __future__ import annotations
@@ -60,6 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--time-limit", type=float, default=600.0)
     parser.add_argument("--workers", type=int, default=None)
+    parser.add_argument("--methods", default="extensive,lshaped")
     ns = parser.parse_args(argv)
     base = generate(ns.n, seed=ns.seed)
     inst0 = trustsource.Instance.from_dict(with_scenarios(base, 1, ns.seed))
@@ -68,23 +72,37 @@ def main(argv: list[str] | None = None) -> int:
     det = time.perf_counter() - t0
     print(f"deterministic base solve: {plan.status.value}, {det:.2f} s, {plan.model_stats}")
     print(
-        "scenarios | status | gap | rows | cols | integers | build s | solve s | "
-        "evaluate s | total s | total / deterministic"
+        "scenarios | method | status | gap | objective | bound | rows | cols | integers | "
+        "build s | solve s | evaluate s | total s | total / deterministic"
     )
-    for n_scen in (int(x) for x in ns.scenarios.split(",")):
+    for n_scen, method in (
+        (int(x), m) for x in ns.scenarios.split(",") for m in ns.methods.split(",")
+    ):
         inst = trustsource.Instance.from_dict(with_scenarios(base, n_scen, ns.seed))
         t1 = time.perf_counter()
-        res = trustsource.risk(inst, figures=False, time_limit=ns.time_limit, workers=ns.workers)
+        res = trustsource.risk(
+            inst,
+            figures=False,
+            time_limit=ns.time_limit,
+            workers=ns.workers,
+            method=method,  # type: ignore[arg-type]
+        )
         total = time.perf_counter() - t1
         m, t = res.model_stats, res.timings
         gap = "-" if res.mip_gap is None else f"{res.mip_gap:.2e}"
-        size = " | ".join(f"{m.get(k, 0):,}" for k in ("rows", "cols", "integers"))
+        keys = ("rows", "cols", "integers")
+        if method == "lshaped":
+            keys = ("master_rounds", "scenarios", "first_stage")
+        size = " | ".join(f"{m.get(k, 0):,}" for k in keys)
         phases = " | ".join(
             f"{t.get(k, float('nan')):.2f}"
             for k in ("extensive_build", "extensive_solve", "evaluate")
         )
+        obj = "-" if res.objective is None else f"{res.objective:,.0f}"
+        bound = "-" if res.bound is None else f"{res.bound:,.0f}"
         print(
-            f"{n_scen} | {res.status.value} | {gap} | {size} | {phases} | "
+            f"{n_scen} | {method} | {res.status.value} | {gap} | {obj} | {bound} | {size} | "
+            f"{phases} | "
             f"{total:.2f} | {total / det:.1f}",
             flush=True,
         )

@@ -55,6 +55,8 @@ from .measures import Measure, cvar_weight, measure_value
 
 MAX_ROUNDS = 500
 """Most master solves before the loop gives up (reported as ``feasible`` with its gap)."""
+LP_ROUNDS = 100
+"""Most rounds of the first phase, which cuts at the master's LP relaxation."""
 
 _INF = highspy.kHighsInf
 
@@ -109,24 +111,40 @@ def solve_lshaped(
     status = Status.NO_SOLUTION
     stopped: str | None = None
     seen: set[bytes] = set()
+    lp_rounds = _relaxed_rounds(
+        master, subs, theta, fixed_cost, probs, (measure, alpha, weight), threads, stop, deadline
+    )
     while rounds < max_rounds:
         rounds += 1
-        answer = _run(master, True, mip_rel_gap / 10, threads, stop, deadline)
+        answer = _run(master, True, mip_rel_gap, threads, stop, deadline)
         if answer.col_value is None:
             status = answer.status if answer.status is Status.INFEASIBLE else Status.NO_SOLUTION
             stopped = answer.stopped_by
             break
         lb = answer.bound if answer.bound is not None else answer.objective
         q_hat = np.round(answer.col_value[:n_first])
-        values, cuts_ok = [], True
+        # A master stopped by the limit still has its first stage priced: the subproblems are
+        # LPs (milliseconds each), and without them the search would end with no plan at all.
+        late = answer.stopped_by is not None or (
+            deadline is not None and time.perf_counter() >= deadline
+        )
+        values, cuts_ok, cut_short = [], True, False
         for k, sub in enumerate(subs):
-            v, d = _subproblem(sub, q_hat, threads, stop, deadline)
-            if v is None or d is None:
+            v, d, why = _subproblem(
+                sub, q_hat, threads, None if late else stop, None if late else deadline
+            )
+            if why is Status.INFEASIBLE:
                 cuts_ok = False
                 _no_good(master, q_hat)
                 break
+            if v is None or d is None:
+                cuts_ok, cut_short = False, True
+                break
             values.append(v)
             _optimality_cut(master, theta[k], sub, d, v, q_hat)
+        if cut_short:
+            stopped = "time limit"
+            break
         if cuts_ok:
             ub = float(fixed_cost @ q_hat) + measure_value(values, probs, measure, alpha, weight)
             if ub < best_ub:
@@ -178,7 +196,12 @@ def solve_lshaped(
         best_ub,
         lb,
         gap,
-        {"master_rounds": rounds, "scenarios": len(subs), "first_stage": n_first},
+        {
+            "master_rounds": rounds,
+            "lp_rounds": lp_rounds,
+            "scenarios": len(subs),
+            "first_stage": n_first,
+        },
         0,
         "",
         stopped,
@@ -188,6 +211,61 @@ def solve_lshaped(
             "total": time.perf_counter() - t0,
         },
     )
+
+
+def _relaxed_rounds(
+    master: highspy.Highs,
+    subs: list[_Sub],
+    theta: np.ndarray,
+    fixed_cost: np.ndarray,
+    probs: Sequence[float],
+    how: tuple[Measure, float, float],
+    threads: int | None,
+    stop: Callable[[], bool] | None,
+    deadline: float | None,
+) -> int:
+    """Phase 1: cut at the first stages of the master's LP relaxation until its bounds meet.
+
+    The relaxed recourse is convex in a fractional first stage too, so these cuts stay valid
+    for the binary master; they are cheap (LPs only) and lift the bound that the binary master
+    would otherwise climb one MIP solve at a time (measured: 7 MIP rounds in 300 s on a
+    1k-offer instance with 10 scenarios, the bound at 0.5 % of the cost).
+    """
+    n_first = len(fixed_cost)
+    if not n_first:
+        return 0
+    idx = np.arange(n_first, dtype=np.int32)
+    master.changeColsIntegrality(n_first, idx, np.full(n_first, highspy.HighsVarType.kContinuous))
+    rounds = 0
+    # The first phase takes at most a third of the time left: the binary master needs the rest.
+    until = None if deadline is None else time.perf_counter() + (deadline - time.perf_counter()) / 3
+    bounds: list[float] = []
+    try:
+        while rounds < LP_ROUNDS:
+            rounds += 1
+            answer = _run(master, False, 0.0, threads, stop, deadline)
+            if answer.col_value is None or answer.objective is None:
+                break
+            q = np.clip(answer.col_value[:n_first], 0.0, 1.0)
+            values = []
+            for k, sub in enumerate(subs):
+                v, d, _ = _subproblem(sub, q, threads, stop, deadline)
+                if v is None or d is None:
+                    return rounds  # a fractional point cannot be cut off by a no-good cut
+                values.append(v)
+                _optimality_cut(master, theta[k], sub, d, v, q)
+            ub = float(fixed_cost @ q) + measure_value(values, probs, *how)
+            bounds.append(answer.objective)
+            if ub - answer.objective <= 1e-6 * max(abs(ub), 1.0):
+                break
+            # Stalled: the bound rose less than 0.1 % over the last five rounds.
+            if len(bounds) > 5 and bounds[-1] - bounds[-6] <= 1e-3 * max(abs(bounds[-1]), 1.0):
+                break
+            if answer.stopped_by or (until is not None and time.perf_counter() >= until):
+                break
+    finally:
+        master.changeColsIntegrality(n_first, idx, np.full(n_first, highspy.HighsVarType.kInteger))
+    return rounds
 
 
 def _first_stage_columns(model: BuiltModel) -> tuple[list[str], np.ndarray]:
@@ -282,8 +360,9 @@ def _subproblem(
     threads: int | None,
     stop: Callable[[], bool] | None,
     deadline: float | None,
-) -> tuple[float | None, np.ndarray | None]:
-    """The relaxed recourse cost at ``q_hat`` and its subgradient (None, None if infeasible)."""
+) -> tuple[float | None, np.ndarray | None, Status]:
+    """The relaxed recourse cost at ``q_hat``, its subgradient and the status (the first two
+    None when the subproblem is infeasible or was stopped)."""
     h = sub.h
     n = len(sub.first)
     if n:
@@ -307,10 +386,10 @@ def _subproblem(
         deadline=deadline,
     )
     answer = loop.answer
-    if answer.status is not Status.OPTIMAL or answer.objective is None:
-        return None, None
+    if answer.status is not Status.OPTIMAL or answer.objective is None or loop.stopped:
+        return None, None, answer.status
     dual = np.asarray(h.getSolution().col_dual, dtype=float)
-    return float(answer.objective), dual[sub.first] if n else np.zeros(0)
+    return float(answer.objective), dual[sub.first] if n else np.zeros(0), answer.status
 
 
 def _optimality_cut(
