@@ -254,10 +254,15 @@ def render_stress(res: Any) -> str:
         if res.message:
             lines.append(res.message)
         return "\n".join(lines)
-    lines[0] += f", cost {_m(res.plan.objective)} {res.currency}; losing each {res.lose} in turn"
     s = res.summary
+    # Named scenarios (--scenarios) carry their own names; the automatic ones are named by
+    # what they lose.
+    named = bool((s["scenario"] != s["lost"]).any())
+    how = f"under each of {len(s)} named scenarios" if named else f"losing each {res.lose} in turn"
+    lines[0] += f", cost {_m(res.plan.objective)} {res.currency}; {how}"
     shown = pd.DataFrame(
         {
+            **({"scenario": s["scenario"]} if named else {}),
             "lost": s["lost"],
             "status": s["status"],
             "rules": s["rules"],

@@ -217,7 +217,9 @@ def _scenario_tables(
             "purchase": math.nan,
             "fixed": fixed,
             "penalty": math.nan,
-            "shortfall": math.nan,
+            "items_short": math.nan,
+            "worst_item": None,
+            "worst_shortfall_share": math.nan,
         }
         if pl.has_solution and pl.objective is not None:
             sh = pl.shortfalls
@@ -225,7 +227,9 @@ def _scenario_tables(
                 cost=float(pl.objective) + fixed,
                 purchase=float(pl.purchase_cost or 0.0),
                 penalty=float(pl.shortfall_penalty or 0.0),
-                shortfall=float(sh["shortfall"].sum()) if len(sh) else 0.0,
+                items_short=len(sh),
+                worst_item=sh.at[0, "item"] if len(sh) else None,
+                worst_shortfall_share=float(sh.at[0, "shortfall_share"]) if len(sh) else 0.0,
             )
             if len(sh):
                 shorts.append(sh.assign(scenario=name))

@@ -4,8 +4,8 @@ Tables (pandas DataFrames):
 
 * ``scenarios``: one row per scenario, the base case first: probability, status, ``cost`` (the
   total: ``purchase`` + ``fixed`` + ``penalty``), ``fixed`` (the first stage's fixed costs,
-  the same in every scenario), ``penalty`` (for unmet demand) and ``shortfall`` (units short,
-  all items);
+  the same in every scenario), ``penalty`` (for unmet demand), ``items_short`` and the item
+  with the largest share of its demand unmet (``worst_item``, ``worst_shortfall_share``);
 * ``shortfalls``: one row per (scenario, item) left short;
 * ``comparison``: the risk plan beside the deterministic plan (the base case solved alone, its
   first stage evaluated over the scenarios) and, where the instance has exit rules, the
@@ -40,7 +40,9 @@ SCENARIO_COLUMNS = [
     "purchase",
     "fixed",
     "penalty",
-    "shortfall",
+    "items_short",
+    "worst_item",
+    "worst_shortfall_share",
 ]
 COMPARISON_COLUMNS = [
     "plan",
@@ -198,9 +200,20 @@ class RiskResult:
                 "cost": self.scenarios["cost"].map(_money),
                 "purchase": self.scenarios["purchase"].map(_money),
                 "penalty": self.scenarios["penalty"].map(_money),
-                "shortfall": self.scenarios["shortfall"].map(
-                    lambda v: "-" if v != v else f"{v:,.4g}"
-                ),
+                "worst shortfall": [
+                    "-"
+                    if n != n
+                    else "none"
+                    if not n
+                    else f"{i} {v * 100:.1f} % ({int(n)} items)"
+                    if n > 1
+                    else f"{i} {v * 100:.1f} %"
+                    for n, i, v in zip(
+                        self.scenarios["items_short"],
+                        self.scenarios["worst_item"],
+                        self.scenarios["worst_shortfall_share"],
+                    )
+                ],
             }
         )
         lines.append(view.to_string(index=False))
