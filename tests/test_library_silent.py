@@ -14,6 +14,7 @@ import sys
 from importlib.resources import files
 
 GALLIUM = str(files("trustsource.instances") / "gallium-demo.yaml")
+MINERALS = str(files("trustsource.instances") / "critical-minerals.yaml")
 
 
 def test_solve_and_explain_print_nothing() -> None:
@@ -24,6 +25,23 @@ def test_solve_and_explain_print_nothing() -> None:
         "trustsource.explain(inst, workers=1)\n"
         "trustsource.diagnose(inst)\n"
         "assert plan.status.value == 'optimal' and plan.solver.startswith('HiGHS ')\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=True
+    )
+    assert proc.stdout == ""
+    assert "Running HiGHS" not in proc.stderr
+
+
+def test_risk_prints_nothing_with_either_method() -> None:
+    # The risk model creates many HiGHS objects (the extensive form, the L-shaped master and
+    # subproblems, the per-scenario evaluations); none may print.
+    code = (
+        "import trustsource\n"
+        f"inst = trustsource.load({MINERALS!r})\n"
+        "a = trustsource.risk(inst, figures=False, workers=1)\n"
+        "b = trustsource.risk(inst, figures=False, workers=1, method='lshaped')\n"
+        "assert a.has_solution and b.has_solution\n"
     )
     proc = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=True

@@ -164,7 +164,7 @@ def risk(
             "Optimality was not proven within the limits; the gap says how far from optimal the "
             "first stage may be."
         )
-    if figures:
+    if figures and not (stop is not None and stop()):
         t2 = time.perf_counter()
         _figures(result, instance, docs, probs, spec, opts, workers)
         result.timings["figures"] = time.perf_counter() - t2
