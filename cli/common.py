@@ -135,6 +135,17 @@ workers_option = click.option(
 )
 
 
+def out_dir_option(files: str) -> Decorator:
+    """``--out DIR``: the folder a command writes ``files`` into (whole or not at all)."""
+    return click.option(
+        "--out",
+        "out_dir",
+        type=click.Path(file_okay=False),
+        default=None,
+        help=f"Directory for {files}.",
+    )
+
+
 def format_option(note: str = "") -> Decorator:
     """``--format table|json|csv`` (``note`` says what csv holds, where that needs saying)."""
     return click.option(

@@ -26,6 +26,7 @@ from trustsource.cli.common import (
     error_boundary,
     load_instance,
     mip_gap_option,
+    out_dir_option,
     stop_flag,
     time_limit_option,
     variant_option,
@@ -65,13 +66,7 @@ from trustsource.cli.common import (
     is_flag=True,
     help="Skip VSS, EVPI and the deterministic comparison (three more solves per scenario).",
 )
-@click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(file_okay=False),
-    default=None,
-    help="Directory for risk.json, risk_scenarios.csv, risk.png and risk.svg.",
-)
+@out_dir_option("risk.json, risk_scenarios.csv, risk.png and risk.svg")
 @variant_option("Plan")
 @_format
 @workers_option

@@ -26,6 +26,7 @@ from trustsource.cli.common import (
     error_boundary,
     load_instance,
     mip_gap_option,
+    out_dir_option,
     time_limit_option,
     variant_option,
 )
@@ -75,13 +76,7 @@ def _progress_bar(total: int, enabled: bool) -> Iterator[Any]:
     default=None,
     help="Dask scheduler address (tcp://host:8786) to run the points on.",
 )
-@click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(file_okay=False),
-    default=None,
-    help="Directory for sweep.csv, sweep.json, sweep.png and sweep.svg.",
-)
+@out_dir_option("sweep.csv, sweep.json, sweep.png and sweep.svg")
 @_format
 @variant_option("Sweep")
 @time_limit_option("each solve")

@@ -90,9 +90,9 @@ def solve_extensive(
     """Build the copies of ``instances`` (one per scenario, probability ``probs``) and solve."""
     t0 = time.perf_counter()
     deadline = None if time_limit is None else t0 + time_limit
-    findings = [f"{n}: {f.message}" for n, inst in zip(names, instances) for f in inst.findings]
-    if findings:
-        return Extensive(Status.INFEASIBLE, None, None, None, None, message="; ".join(findings))
+    proven = infeasible_by_findings(instances, names)
+    if proven is not None:
+        return proven
     if progress is not None:
         progress({"stage": "build"})
     models = [build_model(inst, separate_awards=True) for inst in instances]
@@ -159,6 +159,15 @@ def solve_extensive(
         answer.stopped_by,
         timings,
     )
+
+
+def infeasible_by_findings(instances: Sequence[Instance], names: Sequence[str]) -> Extensive | None:
+    """``infeasible`` with the reasons when a scenario's arithmetic already proves it (the
+    pre-solve findings of its instance), else None."""
+    findings = [f"{n}: {f.message}" for n, inst in zip(names, instances) for f in inst.findings]
+    if findings:
+        return Extensive(Status.INFEASIBLE, None, None, None, None, message="; ".join(findings))
+    return None
 
 
 def _set_objective(

@@ -50,7 +50,7 @@ from ...model.handoff import highs_from_data, new_highs
 from ...solve.cuts import MAX_CUT_ROUNDS, add_cut_rows, cut_loop, hhi_cuts
 from ...solve.highs import HighsAnswer, run
 from ...status import Status
-from .extensive import FIRST_STAGE, Extensive, FirstStage
+from .extensive import FIRST_STAGE, Extensive, FirstStage, infeasible_by_findings
 from .measures import Measure, cvar_weight, measure_value
 
 MAX_ROUNDS = 500
@@ -87,9 +87,9 @@ def solve_lshaped(
     """Solve the risk model of ``instances`` by the L-shaped method (see the module docstring)."""
     t0 = time.perf_counter()
     deadline = None if time_limit is None else t0 + time_limit
-    findings = [f"{n}: {f.message}" for n, inst in zip(names, instances) for f in inst.findings]
-    if findings:
-        return Extensive(Status.INFEASIBLE, None, None, None, None, message="; ".join(findings))
+    proven = infeasible_by_findings(instances, names)
+    if proven is not None:
+        return proven
     models = [build_model(inst, separate_awards=True) for inst in instances]
     labels, fixed_cost = _first_stage_columns(models[0])
     subs = []
