@@ -106,8 +106,8 @@ def risk(
         time_limit=time_limit,
         mip_rel_gap=mip_rel_gap,
         threads=threads,
+        progress=progress,
         stop=stop,
-        **({"progress": progress} if method == "extensive" else {}),
     )
     result = RiskResult(
         instance.name,
@@ -229,7 +229,7 @@ def _scenario_tables(
                 penalty=float(pl.shortfall_penalty or 0.0),
                 items_short=len(sh),
                 worst_item=sh.at[0, "item"] if len(sh) else None,
-                worst_shortfall_share=float(sh.at[0, "shortfall_share"]) if len(sh) else 0.0,
+                worst_shortfall_share=float(sh["shortfall_share"].iloc[0]) if len(sh) else 0.0,
             )
             if len(sh):
                 shorts.append(sh.assign(scenario=name))

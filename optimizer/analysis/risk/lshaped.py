@@ -48,7 +48,7 @@ from ...model.build import BuiltModel, build_model
 from ...model.copies import own_costs
 from ...model.handoff import highs_from_data, new_highs
 from ...solve.cuts import MAX_CUT_ROUNDS, add_cut_rows, cut_loop, hhi_cuts
-from ...solve.highs import HighsAnswer, run
+from ...solve.highs import HighsAnswer, Progress, run
 from ...status import Status
 from .extensive import FIRST_STAGE, Extensive, FirstStage, infeasible_by_findings
 from .measures import Measure, cvar_weight, measure_value
@@ -81,10 +81,12 @@ def solve_lshaped(
     time_limit: float | None = None,
     mip_rel_gap: float = 1e-4,
     threads: int | None = None,
+    progress: Progress | None = None,
     stop: Callable[[], bool] | None = None,
     max_rounds: int = MAX_ROUNDS,
 ) -> Extensive:
-    """Solve the risk model of ``instances`` by the L-shaped method (see the module docstring)."""
+    """Solve the risk model of ``instances`` by the L-shaped method (see the module docstring);
+    ``progress`` is told the bounds after each round of the binary master."""
     t0 = time.perf_counter()
     deadline = None if time_limit is None else t0 + time_limit
     proven = infeasible_by_findings(instances, names)
@@ -145,6 +147,8 @@ def solve_lshaped(
         if cut_short:
             stopped = "time limit"
             break
+        if progress is not None:
+            progress({"stage": "lshaped", "round": rounds, "bound": lb, "objective": best_ub})
         if cuts_ok:
             ub = float(fixed_cost @ q_hat) + measure_value(values, probs, measure, alpha, weight)
             if ub < best_ub:
