@@ -95,6 +95,13 @@ def risk(
     }
     if method not in ("extensive", "lshaped"):
         raise ValueError(f"method must be 'extensive' or 'lshaped', got {method!r}")
+    opts: dict[str, Any] = {"time_limit": time_limit, "mip_rel_gap": mip_rel_gap}
+    # The deterministic plan (the base case alone): the extensive form's first incumbent, and
+    # the plan VSS compares with.
+    t_det = time.perf_counter()
+    det = solve(Instance.from_dict(docs[BASE], origin=f"{instance.name} [deterministic]"), **opts)
+    det_seconds = time.perf_counter() - t_det
+    start = first_stage_of(det) if det.has_solution else None
     solver = solve_extensive if method == "extensive" else solve_lshaped
     ext = solver(
         list(insts.values()),
@@ -108,6 +115,7 @@ def risk(
         threads=threads,
         progress=progress,
         stop=stop,
+        start=start,
     )
     result = RiskResult(
         instance.name,
@@ -124,7 +132,7 @@ def risk(
         model_stats=ext.stats,
         timings={f"extensive_{k}": v for k, v in ext.timings.items()},
     )
-    opts: dict[str, Any] = {"time_limit": time_limit, "mip_rel_gap": mip_rel_gap}
+    result.timings["deterministic"] = det_seconds
     if ext.first is None:
         result.message = ext.message or _no_first_stage(ext.status, docs, opts, workers)
         result.timings["total"] = time.perf_counter() - t0
@@ -166,7 +174,7 @@ def risk(
         )
     if figures and not (stop is not None and stop()):
         t2 = time.perf_counter()
-        _figures(result, instance, docs, probs, spec, opts, workers)
+        _figures(result, instance, docs, probs, spec, opts, workers, det)
         result.timings["figures"] = time.perf_counter() - t2
     result.timings["total"] = time.perf_counter() - t0
     return result
@@ -268,8 +276,10 @@ def _figures(
     spec: RiskSpec,
     opts: dict[str, Any],
     workers: int | None,
+    det_plan: Plan,
 ) -> None:
-    """VSS, EVPI and the comparison with the deterministic plan(s)."""
+    """VSS, EVPI and the comparison with the deterministic plan(s) (``det_plan``: the base
+    case solved alone, already at hand)."""
     assert result.first_stage is not None
     assert result.objective is not None
 
@@ -291,7 +301,11 @@ def _figures(
             ("deterministic without exit rules", {n: _no_exit(d) for n, d in docs.items()})
         )
     for label, pdocs in plans:
-        det = solve(Instance.from_dict(pdocs[BASE], origin=f"{instance.name} [{label}]"), **opts)
+        det = (
+            det_plan
+            if label == "deterministic"
+            else solve(Instance.from_dict(pdocs[BASE], origin=f"{instance.name} [{label}]"), **opts)
+        )
         if not det.has_solution:
             rows.append(
                 {**dict.fromkeys(COMPARISON_COLUMNS), "plan": label, "status": det.status.value}

@@ -83,10 +83,12 @@ def solve_lshaped(
     threads: int | None = None,
     progress: Progress | None = None,
     stop: Callable[[], bool] | None = None,
+    start: FirstStage | None = None,
     max_rounds: int = MAX_ROUNDS,
 ) -> Extensive:
     """Solve the risk model of ``instances`` by the L-shaped method (see the module docstring);
-    ``progress`` is told the bounds after each round of the binary master."""
+    ``progress`` is told the bounds after each round of the binary master; ``start`` (the
+    deterministic plan's first stage) gives the first cuts and the first upper bound."""
     t0 = time.perf_counter()
     deadline = None if time_limit is None else t0 + time_limit
     proven = infeasible_by_findings(instances, names)
@@ -113,6 +115,21 @@ def solve_lshaped(
     status = Status.NO_SOLUTION
     stopped: str | None = None
     seen: set[bytes] = set()
+    if start is not None:
+        chosen = {f"qualified/{i}" for i in start.qualified} | {
+            f"site_open/{k}" for k in start.opened
+        }
+        q0 = np.array([1.0 if lbl in chosen else 0.0 for lbl in labels])
+        values = []
+        for k, sub in enumerate(subs):
+            v, d, _ = _subproblem(sub, q0, threads, stop, deadline)
+            if v is None or d is None:
+                break
+            values.append(v)
+            _optimality_cut(master, theta[k], sub, d, v, q0)
+        else:
+            best_ub = float(fixed_cost @ q0) + measure_value(values, probs, measure, alpha, weight)
+            best_q = q0
     lp_rounds = _relaxed_rounds(
         master, subs, theta, fixed_cost, probs, (measure, alpha, weight), threads, stop, deadline
     )
