@@ -140,7 +140,10 @@ def risk(
     if progress is not None:
         progress({"stage": "evaluate"})
     t1 = time.perf_counter()
-    plans = evaluate(docs, ext.first, opts, workers, None)
+    # Each scenario's recourse is solved ten times tighter than the model, so that the plans
+    # reported stay within the model's gap of its bound.
+    tight = {**opts, "mip_rel_gap": mip_rel_gap / 10}
+    plans = evaluate(docs, ext.first, tight, workers, None)
     result.timings["evaluate"] = time.perf_counter() - t1
     result.plans = plans
     result.scenarios, result.shortfalls = _scenario_tables(plans, probs, ext.first.fixed_cost)
