@@ -504,3 +504,24 @@ def test_cli_rules_drop_relieves_a_scenario(tmp_path: Path) -> None:
         costs[rules] = {s["scenario"]: s["cost"]["total"] for s in out["scenarios"]}
     assert costs["keep"] == pytest.approx({"base": 10.0, "fr-lost": 50.0})
     assert costs["drop"] == pytest.approx({"base": 10.0, "fr-lost": 10.0})
+
+
+def test_a_model_stopped_without_a_plan_falls_back_to_the_deterministic_first_stage(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The extensive form stopped by its limit before any incumbent: the deterministic plan's
+    # qualifications are evaluated and reported, never as optimal.
+    import trustsource.analysis.risk as risk_module
+    from trustsource.analysis.risk.extensive import Extensive
+
+    def stopped(*args: Any, **kwargs: Any) -> Extensive:
+        return Extensive(Status.NO_SOLUTION, None, None, 1.0, None, stopped_by="time limit")
+
+    monkeypatch.setattr(risk_module, "solve_extensive", stopped)
+    inst = trustsource.Instance.from_dict(_random_case(3))
+    res = risk(inst, figures=False, **EXACT)
+    det = first_stage_of(trustsource.solve(inst, mip_rel_gap=0))
+    assert res.status is Status.FEASIBLE
+    assert res.first_stage == det
+    assert res.objective is not None
+    assert "deterministic plan" in res.message

@@ -133,6 +133,13 @@ def risk(
         timings={f"extensive_{k}": v for k, v in ext.timings.items()},
     )
     result.timings["deterministic"] = det_seconds
+    if ext.first is None and ext.status is Status.NO_SOLUTION and start is not None:
+        # No plan within the limits: the deterministic plan's qualifications are still a plan
+        # for every scenario (evaluated below), unproven.
+        ext.first, ext.status = start, Status.FEASIBLE
+        result.first_stage, result.status = start, Status.FEASIBLE
+        result.message = "The model found no plan within the limits; the deterministic plan's "
+        result.message += "qualifications are reported. "
     if ext.first is None:
         result.message = ext.message or _no_first_stage(ext.status, docs, opts, workers)
         result.timings["total"] = time.perf_counter() - t0
@@ -144,9 +151,21 @@ def risk(
     # reported stay within the model's gap of its bound.
     tight = {**opts, "mip_rel_gap": mip_rel_gap / 10}
     plans = evaluate(docs, ext.first, tight, workers, None)
+    first = ext.first
+    if ext.status is not Status.OPTIMAL and start is not None and start != first:
+        # Stopped short: the deterministic plan's first stage may still be the better one
+        # (HiGHS had it as a start but may not have completed it within the limit).
+        other = evaluate(docs, start, tight, workers, None)
+        if _value(other, probs, start, spec) < _value(plans, probs, first, spec):
+            plans, first = other, start
+            result.first_stage = start
+            result.message = (
+                "The deterministic plan's qualifications cost less than the model's best plan "
+                "when it stopped; they are reported. "
+            )
     result.timings["evaluate"] = time.perf_counter() - t1
     result.plans = plans
-    result.scenarios, result.shortfalls = _scenario_tables(plans, probs, ext.first.fixed_cost)
+    result.scenarios, result.shortfalls = _scenario_tables(plans, probs, first.fixed_cost)
     costs, p = _weighted(result.scenarios)
     failed = [
         n for n, pl in plans.items() if probs[n] > 0 and (not pl.has_solution or not pl.verified)
@@ -171,7 +190,7 @@ def risk(
             # The L-shaped bound comes from the relaxed recourse: optimal only if it meets it.
             result.status = Status.FEASIBLE
     if result.status is Status.FEASIBLE:
-        result.message = (
+        result.message += (
             "Optimality was not proven within the limits; the gap says how far from optimal the "
             "first stage may be."
         )
@@ -263,6 +282,16 @@ def _scenario_tables(
         )
     )
     return pd.DataFrame(rows, columns=SCENARIO_COLUMNS), short
+
+
+def _value(
+    plans: Mapping[str, Plan], probs: Mapping[str, float], first: FirstStage, spec: RiskSpec
+) -> float:
+    """The measure of a first stage's evaluated plans (infinite if one has no plan)."""
+    costs, p = _weighted(_scenario_tables(plans, probs, first.fixed_cost)[0])
+    if np.isnan(costs).any():
+        return math.inf
+    return measure_value(costs, p, spec.measure, spec.alpha, spec.weight)
 
 
 def _weighted(table: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
