@@ -17,6 +17,7 @@ from trustsource.cli.guard import Interrupted, StopFlag
 
 if TYPE_CHECKING:
     from click.decorators import FC
+    from trustsource.status import Status
 
 
 class Decorator(Protocol):
@@ -27,6 +28,20 @@ class Decorator(Protocol):
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INVALID, EXIT_INFEASIBLE, EXIT_NO_SOLUTION = 0, 1, 2, 3, 4
 EXIT_OUTPUT = 5  # an output file or folder could not be written (disk full, permissions)
+
+
+def exit_code(status: Status) -> int:
+    """The exit code of a result's status: 0 with a plan (optimal or feasible), 3 infeasible or
+    unbounded, 4 no solution within the limits, 1 otherwise (an error)."""
+    from trustsource.status import Status  # solver-free, light
+
+    return {
+        Status.OPTIMAL: EXIT_OK,
+        Status.FEASIBLE: EXIT_OK,
+        Status.INFEASIBLE: EXIT_INFEASIBLE,
+        Status.UNBOUNDED: EXIT_INFEASIBLE,
+        Status.NO_SOLUTION: EXIT_NO_SOLUTION,
+    }.get(status, EXIT_INTERNAL)
 
 
 class Failure(Exception):

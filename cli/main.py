@@ -13,10 +13,8 @@ from typing import Any
 
 import click
 from trustsource.cli.common import (
-    EXIT_INFEASIBLE,
     EXIT_INTERNAL,
     EXIT_INVALID,
-    EXIT_NO_SOLUTION,
     EXIT_OK,
     Failure,
     _debug,
@@ -24,6 +22,7 @@ from trustsource.cli.common import (
     base_dir_option,
     error_boundary,
     exit_after,
+    exit_code,
     issue_records,
     load_instance,
     mip_gap_option,
@@ -220,13 +219,7 @@ def solve(
             click.echo(render_csv(plan), nl=False)
         else:
             click.echo(render_table(plan, inst))
-        code = {
-            Status.OPTIMAL: EXIT_OK,
-            Status.FEASIBLE: EXIT_OK,
-            Status.INFEASIBLE: EXIT_INFEASIBLE,
-            Status.UNBOUNDED: EXIT_INFEASIBLE,
-            Status.NO_SOLUTION: EXIT_NO_SOLUTION,
-        }.get(plan.status, EXIT_INTERNAL)
+        code = exit_code(plan.status)
         if flag.is_set():
             # A stop signal: the best plan so far was reported (or no_solution); the exit code
             # says the command was stopped, as shells expect.

@@ -10,13 +10,9 @@ penalties), 3 infeasible, 4 no plan within the limits.
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import click
 from trustsource.cli.common import (
-    EXIT_INFEASIBLE,
-    EXIT_INTERNAL,
-    EXIT_NO_SOLUTION,
     EXIT_OK,
     Failure,
     _debug,
@@ -24,6 +20,7 @@ from trustsource.cli.common import (
     base_dir_option,
     csv_stdout,
     error_boundary,
+    exit_code,
     load_instance,
     mip_gap_option,
     out_dir_option,
@@ -95,7 +92,6 @@ def risk_command(
     expected cost, or its bad tail (CVaR), over the scenarios of FILE is least; each scenario's
     probability is in the instance, the base case takes the rest ('-' reads stdin)."""
     from trustsource.analysis.risk import risk
-    from trustsource.status import Status
 
     flag = stop_flag(polled=True)
     with error_boundary(debug, fmt):
@@ -121,12 +117,7 @@ def risk_command(
             click.echo(csv_stdout(res.scenarios), nl=False)
         else:
             click.echo(res.text())
-        code: Any = {
-            Status.OPTIMAL: EXIT_OK,
-            Status.FEASIBLE: EXIT_OK,
-            Status.INFEASIBLE: EXIT_INFEASIBLE,
-            Status.NO_SOLUTION: EXIT_NO_SOLUTION,
-        }.get(res.status, EXIT_INTERNAL)
+        code = exit_code(res.status)
         if flag.is_set():
             raise Failure("interrupted", flag.exit_code)
         if code != EXIT_OK:
