@@ -194,8 +194,8 @@ def render_comparison(cmp: Any) -> str:
     "--scenarios",
     "use_scenarios",
     is_flag=True,
-    help="Run the instance's named scenarios (capacity factors) instead of losing "
-    "each country or site in turn.",
+    help="Run the instance's named scenarios (capacity, demand, price and bloc changes) "
+    "instead of losing each country or site in turn.",
 )
 @variant_option("Stress")
 @_format
@@ -223,15 +223,12 @@ def stress_command(
 
     with error_boundary(debug, fmt):
         inst = load_instance(file, base_dir, variant)
-        scenarios = None
-        if use_scenarios:
-            if not inst.scenarios:
-                raise Failure(f"{file} defines no scenarios (add a 'scenarios' key)", EXIT_INVALID)
-            scenarios = {name: dict(sc.capacity) for name, sc in inst.scenarios.items()}
+        if use_scenarios and not inst.scenarios:
+            raise Failure(f"{file} defines no scenarios (add a 'scenarios' key)", EXIT_INVALID)
         res = stress(
             inst,
             lose="site" if lose == "site" else "country",  # click's Choice allows only these
-            scenarios=scenarios,
+            scenarios="instance" if use_scenarios else None,
             workers=workers,
             time_limit=time_limit,
             mip_rel_gap=mip_gap,

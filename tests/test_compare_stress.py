@@ -140,3 +140,22 @@ def test_cli_stress(tmp_path) -> None:  # noqa: ANN001
     out = runner.invoke(stress_command, [str(path)])
     assert out.exit_code == 3
     assert "diagnose" in out.output
+
+
+def test_stress_runs_the_instance_scenarios_with_every_change() -> None:
+    # `--scenarios` applies demand, price and bloc changes too, not only capacity factors.
+    # XC's price doubled: keeping the plan costs 5,800 more (its XC purchase), so the
+    # re-optimised extra cost is positive and at most that. Demand x1.5 = 3,000 against
+    # 600 + 800 + 1,200 = 2,600 of capacity: 400 short.
+    doc = three()
+    doc["scenarios"] = {
+        "xc-dear": {"price": {"XC": 2.0}},
+        "boom": {"demand": {"all": 1.5}, "capacity": {"XC": 1.0}},
+    }
+    inst = trustsource.Instance.from_dict(doc)
+    res = stress(inst, scenarios="instance", workers=1, mip_rel_gap=0)
+    rows = res.summary.set_index("scenario")
+    assert rows.loc["xc-dear", "lost"] == "price XC x2"
+    assert rows.loc["boom", "lost"] == "XC x1, demand all x1.5"
+    assert 0 < rows.loc["xc-dear", "extra_cost"] <= 5_800 + 1e-6
+    assert rows.loc["boom", "total_shortfall"] == pytest.approx(400.0)

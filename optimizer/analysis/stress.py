@@ -46,7 +46,13 @@ import pandas as pd
 from ..errors import InstanceError, Issue
 from ..instance.instance import Instance
 from ..instance.readers.safe_yaml import cut
-from ..instance.scenarios import ScenarioKey, apply_capacity, scenario_key_issues
+from ..instance.scenarios import (
+    ScenarioKey,
+    apply_capacity,
+    apply_scenario,
+    scenario_key_issues,
+)
+from ..instance.schema import ScenarioSpec
 from ..limits import MAX_COST, clip
 from ..results.plan import Plan, json_records, json_value
 from ..solve import solve
@@ -142,7 +148,7 @@ def stress(
     instance: Instance,
     *,
     lose: Literal["country", "site"] = "country",
-    scenarios: Mapping[str, Mapping[str, float]] | None = None,
+    scenarios: Mapping[str, Mapping[str, float]] | Literal["instance"] | None = None,
     keep_rules: bool = True,
     workers: int | None = None,
     time_limit: float | None = None,
@@ -153,8 +159,10 @@ def stress(
     Args:
         instance: the instance (apply a variant first to stress it).
         lose: ``"country"`` (each country supplying in the plan) or ``"site"`` (each site used).
-        scenarios: named scenarios ``{name: {country_site_supplier_or_bloc: factor}}``; when
-            given they replace the automatic one-loss scenarios.
+        scenarios: named scenarios ``{name: {country_site_supplier_or_bloc: factor}}``, or
+            ``"instance"`` for the instance's own ``scenarios`` with every change they make
+            (capacity, demand, price, blocs); when given they replace the automatic one-loss
+            scenarios.
         keep_rules: keep the instance's rules in the re-solves (default) or drop them.
         workers: processes for the scenario solves (None: automatic, 1: serial).
         time_limit: seconds per solve.
@@ -167,7 +175,11 @@ def stress(
     """
     if lose not in ("country", "site"):
         raise ValueError(f"lose must be 'country' or 'site', got {lose!r}")
-    if scenarios is not None:
+    specs: dict[str, ScenarioSpec] = {}
+    if scenarios == "instance":
+        specs = dict(instance.scenarios)  # validated with the instance
+        scenarios = {name: dict(sc.capacity) for name, sc in specs.items()}
+    elif scenarios is not None:
         check_scenarios(instance, scenarios)
     t0 = time.perf_counter()
     opts: dict[str, Any] = {"time_limit": time_limit, "mip_rel_gap": mip_rel_gap}
@@ -205,6 +217,7 @@ def stress(
             penalties,
             keep_rules,
             {k: kinds[k] for k in factors if k in kinds},
+            specs.get(name),
         )
         for name, factors in scenarios.items()
     }
@@ -225,7 +238,9 @@ def stress(
     plans = {name: results[(name,)] for name in scenarios}
     rows, shorts = [], []
     for name, factors in scenarios.items():
-        row, short = _scenario_rows(name, factors, plans[name], plan, rules_note[name])
+        row, short = _scenario_rows(
+            name, _changes(factors, specs.get(name)), plans[name], plan, rules_note[name]
+        )
         rows.append(row)
         shorts.append(short)
     summary = pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
@@ -341,6 +356,7 @@ def scenario_document(
     penalties: Mapping[str, float],
     keep_rules: bool = True,
     kinds: Mapping[str, ScenarioKey] | None = None,
+    spec: ScenarioSpec | None = None,
 ) -> dict[str, Any]:
     """The schema-1 document of one scenario: capacities scaled, shortfall allowed.
 
@@ -351,7 +367,10 @@ def scenario_document(
     doc.pop("variants", None)
     supply = dict(zip(plan.items["item"], plan.items["supply"])) if len(plan.items) else {}
     # An offer without a capacity of its own is cut from what the plan bought of its item.
-    apply_capacity(doc, instance, factors, supply, kinds)
+    if spec is not None:
+        apply_scenario(doc, instance, spec, supply)  # the instance's own: every change
+    else:
+        apply_capacity(doc, instance, factors, supply, kinds)
     for it in doc["items"]:
         it["shortfall_penalty"] = penalties[it["id"]]
     if not keep_rules:
@@ -371,10 +390,29 @@ def _without_rules(doc: dict[str, Any]) -> dict[str, Any]:
     return {**doc, "rules": []}
 
 
+def _changes(factors: Mapping[str, float], spec: ScenarioSpec | None) -> str:
+    """What a scenario changes, in short: ``CN, AU x0.5, demand all x1.2, price JP x1.3``."""
+    parts = [k if v == 0 else f"{k} x{v:g}" for k, v in factors.items()]
+    if spec is not None:
+        parts += _factors("demand", spec.demand) + _factors("price", spec.price)
+        for bloc, ch in spec.blocs.items():
+            moves = [f"-{c}" for c in ch.remove] + [f"+{c}" for c in ch.add]
+            parts.append(f"{bloc} {' '.join(moves)}")
+    return ", ".join(parts)
+
+
+def _factors(label: str, factors: Mapping[str, float]) -> list[str]:
+    """``price JP x1.3``, or for many keys one summary (``price x1.3 on 12 keys``)."""
+    if len(factors) <= 3:
+        return [f"{label} {k} x{v:g}" for k, v in factors.items()]
+    lo, hi = min(factors.values()), max(factors.values())
+    span = f"x{lo:g}" if lo == hi else f"x{lo:g}-{hi:g}"
+    return [f"{label} {span} on {len(factors)} keys"]
+
+
 def _scenario_rows(
-    name: str, factors: Mapping[str, float], p: Plan, plan: Plan, rules: str
+    name: str, lost: str, p: Plan, plan: Plan, rules: str
 ) -> tuple[dict[str, Any], pd.DataFrame]:
-    lost = ", ".join(k if v == 0 else f"{k} x{v:g}" for k, v in factors.items())
     row: dict[str, Any] = {
         "scenario": name,
         "lost": lost,

@@ -550,8 +550,8 @@ class BlocChange(Spec):
 class ScenarioSpec(Spec):
     """A named disruption: capacity factors by country, bloc, site or supplier (0 = lost: an
     export ban, a blockade; 0.5 = a capacity cut), and optionally its probability, demand and
-    price factors and bloc memberships (used by ``trustsource risk``; ``stress`` uses the
-    capacity factors)."""
+    price factors and bloc memberships (``stress --scenarios`` applies them all; ``risk`` also
+    weighs them by probability)."""
 
     description: str | None = None
     """What the scenario represents."""
