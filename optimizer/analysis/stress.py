@@ -45,6 +45,7 @@ import pandas as pd
 
 from ..errors import InstanceError, Issue
 from ..instance.instance import Instance
+from ..instance.overlays import ScenarioSpec
 from ..instance.readers.safe_yaml import cut
 from ..instance.scenarios import (
     ScenarioKey,
@@ -52,7 +53,6 @@ from ..instance.scenarios import (
     apply_scenario,
     scenario_key_issues,
 )
-from ..instance.schema import ScenarioSpec
 from ..limits import MAX_COST, clip
 from ..results.plan import Plan, json_records, json_value
 from ..solve import solve

@@ -34,19 +34,17 @@ from .checks import check_instance
 from .document import prepare_document, records_from_frame
 from .findings import all_findings, range_warnings
 from .locate import Locator, ids_of, issues_from
+from .overlays import RiskSpec, ScenarioSpec, VariantSpec
 from .partial import readable_parts
 from .schema import (
     FrozenDict,
     Id,
     ItemSpec,
-    RiskSpec,
     RuleSpec,
-    ScenarioSpec,
     SiteSpec,
     Spec,
     SupplierSpec,
     Tariff,
-    VariantSpec,
     frozendict,
     non_empty,
 )

@@ -1,7 +1,7 @@
 """A JSON Schema (draft 2020-12) of instance documents, schema version 1.
 
 The schema is generated from the pydantic validation models (:class:`trustsource.Instance` and
-:mod:`.schema`) and then adjusted to describe what users *write* rather than what the
+:mod:`.schema`, :mod:`.overlays`) and then adjusted to describe what users *write* rather than what the
 model holds:
 
 * the top-level ``trustsource: 1`` key (required, not an :class:`~trustsource.Instance` field);
@@ -25,7 +25,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from . import schema
+from . import overlays, schema
 from .instance import Instance
 
 SCHEMA_ID = "urn:trustsource:schema:instance:1"
@@ -47,10 +47,11 @@ _ROOT_DESCRIPTION = (
 def _models() -> dict[str, type[BaseModel]]:
     """Schema title -> pydantic model, for every model the instance schema refers to."""
     out: dict[str, type[BaseModel]] = {"Instance": Instance}
-    for name in dir(schema):
-        obj = getattr(schema, name)
-        if isinstance(obj, type) and issubclass(obj, BaseModel):
-            out[name] = obj
+    for module in (schema, overlays):
+        for name in dir(module):
+            obj = getattr(module, name)
+            if isinstance(obj, type) and issubclass(obj, BaseModel):
+                out[name] = obj
     return out
 
 

@@ -16,15 +16,14 @@ from pydantic import TypeAdapter, ValidationError
 
 from .checks import RuleRefs
 from .locate import Locator
+from .overlays import ScenarioSpec, VariantSpec
 from .schema import (
     ID_PATTERN,
     ItemSpec,
     RuleSpec,
-    ScenarioSpec,
     SiteSpec,
     SupplierSpec,
     Tariff,
-    VariantSpec,
 )
 
 if TYPE_CHECKING:

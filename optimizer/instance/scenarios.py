@@ -1,6 +1,6 @@
 """Scenarios: what a disruption changes, checked against the instance and applied to its document.
 
-A scenario (``scenarios:`` in an instance, see :class:`.schema.ScenarioSpec`) changes
+A scenario (``scenarios:`` in an instance, see :class:`.overlays.ScenarioSpec`) changes
 
 * **capacity**: a factor in [0, 1] per country code, bloc, site or supplier id (0 = lost);
 * **demand**: a factor per item id, or ``all`` (an item's own factor wins over ``all``);
@@ -28,7 +28,7 @@ from .readers.safe_yaml import cut
 
 if TYPE_CHECKING:
     from .instance import Instance
-    from .schema import ScenarioSpec
+    from .overlays import ScenarioSpec
 
 ScenarioKey = Literal["bloc", "country", "site", "supplier"]
 

@@ -28,8 +28,8 @@ from pydantic import ValidationError
 
 from ...errors import InstanceError, Issue
 from ...instance.instance import Instance
+from ...instance.overlays import RiskSpec
 from ...instance.scenarios import BASE, risk_issues
-from ...instance.schema import RiskSpec
 from ...results.plan import Plan
 from ...solve import solve
 from ...solve.highs import Progress
