@@ -42,8 +42,9 @@ import yaml
 
 from ..errors import InstanceError, Issue, OutputError
 from ..safe_writes import FORMULA_TRIGGERS, atomic_write, atomic_write_text
-from .excel import COLUMNS, RULE_COLUMNS, _sheet, load_workbook
-from .excel import write_workbook as _write_workbook
+from .excel import COLUMNS, RULE_COLUMNS, load_workbook
+from .excel_write import _sheet
+from .excel_write import write_workbook as _write_workbook
 from .load import load
 from .schema import RULE_MODELS, ItemSpec, SiteSpec, SupplierSpec
 

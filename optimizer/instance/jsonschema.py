@@ -1,8 +1,8 @@
 """A JSON Schema (draft 2020-12) of instance documents, schema version 1.
 
-The schema is generated from the pydantic validation models (:class:`trustsource.Instance` and
-:mod:`.schema`, :mod:`.overlays`) and then adjusted to describe what users *write* rather than what the
-model holds:
+The schema is generated from the pydantic validation models (:class:`trustsource.Instance`,
+:mod:`.schema` and :mod:`.overlays`) and then adjusted to describe what users *write* rather than
+what the model holds:
 
 * the top-level ``trustsource: 1`` key (required, not an :class:`~trustsource.Instance` field);
 * ``items``, ``sites`` and ``suppliers`` as an inline list *or* the path of a CSV file;
