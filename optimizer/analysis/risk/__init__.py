@@ -84,6 +84,8 @@ def risk(
         InstanceError: for missing probabilities or penalties, bad measure settings, or a
             scenario that does not make a valid instance, each located.
     """
+    if method not in ("extensive", "lshaped"):
+        raise ValueError(f"method must be 'extensive' or 'lshaped', got {method!r}")
     spec = _spec(instance, measure=measure, alpha=alpha, weight=weight, rules=rules)
     t0 = time.perf_counter()
     docs = scenario_documents(instance, spec.rules == "keep")
@@ -93,8 +95,6 @@ def risk(
         for n, d in docs.items()
         if probs[n] > 0
     }
-    if method not in ("extensive", "lshaped"):
-        raise ValueError(f"method must be 'extensive' or 'lshaped', got {method!r}")
     opts: dict[str, Any] = {"time_limit": time_limit, "mip_rel_gap": mip_rel_gap}
     # The deterministic plan (the base case alone): the extensive form's first incumbent, and
     # the plan VSS compares with.
