@@ -81,3 +81,7 @@ def clip(value: Any, limit: int = SHOWN_CHARS) -> str:
     if len(text) <= limit:
         return text
     return text[: limit - 3] + "..." + f" ({len(text)} characters)"
+
+
+MAX_PERIODS = 100
+"""Most periods a periodic instance may list: the linked model copies the plan per period."""

@@ -387,15 +387,27 @@ def _default_name(rule: Any) -> str:
     return str(rule.kind)
 
 
-def required_supply(inst: Instance) -> dict[str, tuple[float, float]]:
+def required_supply(
+    inst: Instance, room: Mapping[str, tuple[float, float]] | None = None
+) -> dict[str, tuple[float, float]]:
     """Per item, (least, most) total supply any plan needs: demand plus downstream inputs.
 
     The least counts demand only where shortfall is not allowed; the most assumes full demand.
     Both propagate through the bill of materials from finished goods to raw materials.
+    ``room`` widens an item's own need to [demand - less, demand + more] (a stock that can
+    serve demand or be filled, in a period of a periodic plan).
     """
+    room = room or {}
     order = _topological(inst)
-    least = {it.id: (0.0 if it.shortfall_penalty is not None else it.demand) for it in inst.items}
-    most = {it.id: it.demand for it in inst.items}
+    least = {
+        it.id: (
+            0.0
+            if it.shortfall_penalty is not None
+            else max(0.0, it.demand - room.get(it.id, (0.0, 0.0))[0])
+        )
+        for it in inst.items
+    }
+    most = {it.id: it.demand + room.get(it.id, (0.0, 0.0))[1] for it in inst.items}
     by_id = {it.id: it for it in inst.items}
     for i in order:  # downstream first
         for j, per_unit in by_id[i].inputs.items():

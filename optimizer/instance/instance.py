@@ -36,6 +36,16 @@ from .findings import all_findings, range_warnings
 from .locate import Locator, ids_of, issues_from
 from .overlays import RiskSpec, ScenarioSpec, VariantSpec
 from .partial import readable_parts
+from .periods import (
+    Horizon,
+    StockpileSpec,
+    canonical_text,
+    horizon_issues,
+    mapping_issues,
+    merged_document,
+    period_views,
+    validate_horizon,
+)
 from .schema import (
     FrozenDict,
     Id,
@@ -45,6 +55,7 @@ from .schema import (
     Spec,
     SupplierSpec,
     Tariff,
+    Year,
     frozendict,
     non_empty,
 )
@@ -90,6 +101,12 @@ class Instance(Spec):
     """Named disruptions (export bans, blockades, cuts) for ``stress`` and ``risk``."""
     risk: RiskSpec | None = None
     """How ``trustsource risk`` weighs the scenarios (measure, alpha, weight, rules)."""
+    periods: tuple[Year, ...] = ()
+    """Years planned, increasing (a period lasts until the next); empty: one plan, no time."""
+    discount_rate: Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)] = 0.0
+    """Per year; costs are discounted to the first period (periodic instances)."""
+    stockpiles: tuple[StockpileSpec, ...] = ()
+    """Stocks carried between periods (periodic instances)."""
 
     # An instance without items has nothing to plan; `solve` would have nothing to report.
     _some_items = field_validator("items")(non_empty("no items: add at least one item"))
@@ -99,10 +116,15 @@ class Instance(Spec):
         ctx = info.context or {}
         locator = ctx.get("locator") or Locator.inline("<python>")
         check_instance(self, locator)
+        if self.periods:
+            issues = horizon_issues(self, locator)
+            if issues:
+                raise InstanceError(issues)
         self._locator = locator
         return self
 
     _locator: Locator | None = PrivateAttr(default=None)
+    _horizon: Horizon | None = PrivateAttr(default=None)
 
     @model_validator(mode="wrap")
     @classmethod
@@ -131,7 +153,23 @@ class Instance(Spec):
         Raises:
             InstanceError: with every field error, or else every cross-entry problem.
         """
-        return cls.model_validate(data, context={"locator": locator})
+        if "periods" not in data:
+            issues = mapping_issues(data, locator)
+            if not issues:
+                return cls.model_validate(data, context={"locator": locator})
+            try:  # the other problems too, those of the refused keys said once
+                cls.model_validate(data, context={"locator": locator})
+            except InstanceError as exc:
+                taken = {(i.location, i.field) for i in issues}
+                issues += [i for i in exc.issues if (i.location, i.field) not in taken]
+            raise InstanceError(issues)
+        # A periodic document: every period resolved and validated as a plain instance.
+        years, insts = validate_horizon(
+            data, locator, lambda doc: cls.model_validate(doc, context={"locator": locator})
+        )
+        main = insts[0]
+        main._horizon = Horizon(years, tuple(insts), period_views(insts, years))
+        return main
 
     # --- construction -------------------------------------------------------------------------
 
@@ -160,6 +198,26 @@ class Instance(Spec):
 
     # --- derived views ------------------------------------------------------------------------
 
+    @property
+    def horizon(self) -> Horizon | None:
+        """The periods and each period's instance (None for an instance without periods)."""
+        return self._horizon
+
+    def at(self, year: int) -> Instance:
+        """Period ``year`` of a periodic instance as a plain instance: the values of that year,
+        the rules active in it, and each build's capacity where it can be ready by then.
+
+        Raises:
+            InstanceError: if the instance has no such period.
+        """
+        h = self._horizon
+        if h is None or year not in h.years:
+            known = ", ".join(str(y) for y in h.years) if h is not None else "none"
+            raise InstanceError(
+                [Issue(f"{self.name}: periods", None, f"no period {year}; known: {known}")]
+            )
+        return h.views[h.years.index(year)]
+
     def variant(self, name: str) -> Instance:
         """The instance with variant ``name`` applied: rules dropped, changed, then added.
 
@@ -180,7 +238,17 @@ class Instance(Spec):
             )
         v = self.variants[name]
         drop = set(r.name for r in self.rules) if v.drop == "all" else set(v.drop)
-        rules = []
+        rules: list[Any] = []
+        if self._horizon is not None:  # rules as the document gives them (mappings by period)
+            doc = self.to_dict()
+            for entry in doc.get("rules", []):
+                if entry.get("name") not in drop:
+                    rules.append({**entry, **v.change.get(entry.get("name") or "", {})})
+            rules.extend(r.model_dump(by_alias=True, exclude_none=True) for r in v.add)
+            doc["rules"] = rules
+            doc["name"] = f"{self.name} [{name}]"
+            doc.pop("variants", None)
+            return Instance.from_dict(doc, origin=f"{self.name} [variant {name}]")
         for rule in self.rules:
             if rule.name in drop:
                 continue
@@ -241,11 +309,18 @@ class Instance(Spec):
         """SHA-256 of the canonical JSON form: identifies exactly what was solved."""
         # pydantic's own JSON serialiser (Rust) is ~10x faster than model_dump + json.dumps
         # on 100k suppliers; field order is fixed by the schema, so the text is canonical.
-        text = self.model_dump_json(by_alias=True, exclude_none=True)
+        if self._horizon is not None:
+            text = canonical_text(self.to_dict())
+        else:
+            text = self.model_dump_json(by_alias=True, exclude_none=True)
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
     def to_dict(self) -> dict[str, Any]:
-        """The instance as a schema-1 document with inline tables (round-trips via from_dict)."""
+        """The instance as a schema-1 document with inline tables (round-trips via from_dict);
+        for a periodic instance, values that change over the periods as mappings by period."""
+        h = self._horizon
+        if h is not None:
+            return {"trustsource": 1, **merged_document(h.instances, h.years)}
         doc = self.model_dump(mode="json", by_alias=True, exclude_none=True)
         return {"trustsource": 1, **doc}
 

@@ -293,6 +293,21 @@ class PriceTiers(Spec):
         return self
 
 
+Year = Annotated[int, Field(ge=1000, le=9999), _NUMBER]
+"""A calendar year (a period of a periodic instance)."""
+
+
+class BuildSpec(Spec):
+    """A one-off investment that adds capacity to a supplier after a lead time."""
+
+    capacity: Quantity
+    """Capacity the build adds, per year, once it is usable."""
+    capex: Cost = 0.0
+    """One-off cost, paid in the period the build is decided."""
+    lead_time: Annotated[int, Field(ge=0, le=100), _NUMBER] = 0
+    """Years from the decision until the capacity is usable (0: the same period)."""
+
+
 class SupplierSpec(Spec):
     """One offer to supply one item."""
 
@@ -318,6 +333,9 @@ class SupplierSpec(Spec):
     """Qualification cost, paid if the supplier is used or kept qualified as an exit standby."""
     exit_clause: bool = True
     """Whether the contract lets the buyer exit."""
+    build: BuildSpec | None = None
+    """An investment option (periodic instances only): capacity added from ``lead_time`` years
+    after the period it is decided in; ``capacity`` is then what exists without it (default 0)."""
     description: str | None = None
     """Free text."""
     source: str | None = None
@@ -329,9 +347,12 @@ class SupplierSpec(Spec):
             raise ValueError("give exactly one of 'unit_cost' and 'price_tiers'")
         if self.site is None and self.country is None:
             raise ValueError("give 'country' (or 'site' to inherit it)")
-        if self.capacity is not None and self.min_order > self.capacity:
+        most = self.capacity
+        if self.build is not None:  # a build adds to what exists without it (default 0)
+            most = (self.capacity or 0.0) + self.build.capacity
+        if most is not None and self.min_order > most:
             raise ValueError(
-                f"min_order {self.min_order:g} exceeds capacity {self.capacity:g}; "
+                f"min_order {self.min_order:g} exceeds capacity {most:g}; "
                 "lower min_order or raise capacity"
             )
         return self
@@ -348,6 +369,10 @@ class RuleBase(Spec):
     """Which country of a supplier counts: where it produces, or who controls it."""
     description: str | None = None
     """Free text, e.g. the policy the rule encodes."""
+    from_: Year | None = Field(default=None, alias="from")
+    """First period the rule applies in (periodic instances; default: the first)."""
+    until: Year | None = None
+    """Last period the rule applies in (periodic instances; default: the last)."""
 
     # An empty list would make the rule apply to nothing, silently: refuse it and say why.
     _items_given = field_validator("items")(
@@ -525,4 +550,7 @@ TOP_LEVEL_KEYS = (
     "variants",
     "scenarios",
     "risk",
+    "periods",
+    "discount_rate",
+    "stockpiles",
 )

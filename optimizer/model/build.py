@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import gc
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -92,7 +92,11 @@ def paused_gc() -> Iterator[None]:
 
 
 def build_model(
-    inst: Instance, *, exit_form: ExitForm = "auto", separate_awards: bool = False
+    inst: Instance,
+    *,
+    exit_form: ExitForm = "auto",
+    separate_awards: bool = False,
+    room: Mapping[str, tuple[float, float]] | None = None,
 ) -> BuiltModel:
     """Build the MIP of ``inst`` in block form.
 
@@ -101,6 +105,9 @@ def build_model(
         exit_form: formulation of ``exit`` rules (see :mod:`trustsource.model.rules.exit`).
         separate_awards: give every offer with a minimum order (or under ``max_suppliers``)
             an award binary of its own, apart from its qualification (the two-stage model).
+        room: per item, (less, more) supply than its demand a plan may buy: the period model
+            of a periodic plan, where a stock serves demand or is filled (bounds and cover
+            rows use it; see :func:`trustsource.instance.checks.required_supply`).
     """
     if exit_form not in ("auto", "dense", "aux"):
         raise ValueError(f"unknown exit_form {exit_form!r}; use 'auto', 'dense' or 'aux'")
@@ -108,7 +115,7 @@ def build_model(
     md = ModelData()
     # The build creates many small objects; pausing the cyclic GC avoids rescanning them.
     with paused_gc():
-        ctx = make_context(inst)
+        ctx = make_context(inst, room)
         ctx.options["exit_form"] = exit_form
         ctx.options["separate_awards"] = separate_awards
         add_variables(md, ctx)

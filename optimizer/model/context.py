@@ -7,7 +7,7 @@ rows with boolean masks instead of looping over suppliers.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -88,13 +88,13 @@ class Context:
         return wanted[self.sup_item]
 
 
-def make_context(inst: Instance) -> Context:
-    """Precompute the arrays of ``inst``."""
+def make_context(inst: Instance, room: Mapping[str, tuple[float, float]] | None = None) -> Context:
+    """Precompute the arrays of ``inst`` (``room``: see :func:`required_supply`)."""
     sups = inst.suppliers
     n = len(sups)
     item_ids = [it.id for it in inst.items]
     site_ids = [s.id for s in inst.sites]
-    need = required_supply(inst)
+    need = required_supply(inst, room)
     least = np.array([need[i][0] for i in item_ids], dtype=float)
     most = np.array([need[i][1] for i in item_ids], dtype=float)
     site_cap = np.array(

@@ -76,6 +76,10 @@ class Plan:
     rules: pd.DataFrame = field(default_factory=_empty_rules)
     sites: pd.DataFrame = field(default_factory=_empty)
     costs: pd.DataFrame = field(default_factory=_empty)
+    # Periodic instances only: builds decided, and stock per item and period.
+    builds: pd.DataFrame = field(default_factory=_empty)
+    stock: pd.DataFrame = field(default_factory=_empty)
+    periods: tuple[int, ...] = ()
     timings: dict[str, float] = field(default_factory=dict)
     solver: str = ""
     backend: str = ""
@@ -239,6 +243,15 @@ class Plan:
             "sites": json_records(self.sites),
             "costs": json_records(self.costs),
             "shortfalls": json_records(self.shortfalls),
+            **(
+                {
+                    "periods": list(self.periods),
+                    "builds": json_records(self.builds),
+                    "stock": json_records(self.stock),
+                }
+                if self.periods
+                else {}
+            ),
         }
 
     def __repr__(self) -> str:

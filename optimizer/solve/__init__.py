@@ -19,6 +19,7 @@ from ..status import Status
 from ..verify.verifier import verify_plan
 from .cuts import MAX_CUT_ROUNDS, Cut, add_cut_rows, cut_loop, hhi_cuts
 from .highs import HighsAnswer, Progress, run
+from .periods import solve_periods
 
 logger = logging.getLogger(__name__)
 
@@ -115,6 +116,29 @@ def solve(
         "options": options,
         "warnings": instance.warnings,
     }
+    if instance.periods:
+        # A stock can serve demand, so a period's arithmetic alone proves nothing: solve.
+        plan = solve_periods(
+            instance,
+            base,
+            deadline=deadline,
+            mip_rel_gap=mip_rel_gap,
+            threads=threads,
+            verify=verify,
+            log=log,
+            highs_options=highs_options,
+            exit_form=exit_form,
+            max_hhi_iterations=max_hhi_iterations,
+            progress=progress,
+            stop=stop,
+        )
+        if not plan.message:
+            if plan.stopped_by == "interrupt":
+                plan.message = _STOPPED[plan.has_solution]
+            else:
+                plan.message = _NEXT_STEPS.get(plan.status, "")
+        plan.timings["total"] = time.perf_counter() - t_start
+        return plan
     findings = instance.findings
     t_checked = time.perf_counter()
     if findings:

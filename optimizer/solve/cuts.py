@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import highspy
@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from ..model.build import BuiltModel
+from ..model.copies import Copies
 from .highs import HighsAnswer
 
 MAX_CUT_ROUNDS = 200
@@ -88,6 +89,19 @@ def hhi_cuts(model: BuiltModel, col: np.ndarray) -> list[Cut]:
                 vals = np.concatenate([coef, [-spec["root"]]]) / scale
                 cuts.append(Cut(spec["rule"], ctx.item_ids[i], float(hhi[i]), cols, vals, scale))
     return cuts
+
+
+def copy_cuts(copies: Copies, col: np.ndarray, label: bool = True) -> list[Cut]:
+    """The violated cuts of every copy of a stacked model, in the stack's columns (each copy's
+    cuts computed on its own columns; the item labelled with the copy's name)."""
+    out: list[Cut] = []
+    for k, m in enumerate(copies.models):
+        if not m.data.info.get("hhi"):
+            continue
+        for cut in hhi_cuts(m, copies.local(k, col)):
+            item = f"{cut.item} ({copies.names[k]})" if label else cut.item
+            out.append(replace(cut, item=item, cols=copies.cols[k][cut.cols]))
+    return out
 
 
 def _cut_points(x_hat: np.ndarray, total: float, root: float) -> list[np.ndarray]:

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -38,7 +38,7 @@ from ...model.build import build_model
 from ...model.copies import Copies, own_costs, stack_copies
 from ...model.core import RowBlock
 from ...model.handoff import highs_from_data
-from ...solve.cuts import MAX_CUT_ROUNDS, Cut, cut_loop, hhi_cuts
+from ...solve.cuts import MAX_CUT_ROUNDS, copy_cuts, cut_loop
 from ...solve.highs import HighsAnswer, Progress, run
 from ...status import Status
 from .measures import Measure, cvar_weight
@@ -133,7 +133,7 @@ def solve_extensive(
     loop = cut_loop(
         h,
         resolve(),
-        cuts_at=lambda v: _copy_cuts(copies, np.asarray(v, dtype=float)),
+        cuts_at=lambda v: copy_cuts(copies, np.asarray(v, dtype=float)),
         resolve=resolve,
         max_rounds=MAX_CUT_ROUNDS,
         deadline=deadline,
@@ -231,19 +231,6 @@ def _mip_start(h: Any, copies: Copies, start: FirstStage) -> None:
     if idx:
         cols = np.concatenate(idx).astype(np.int32)
         h.setSolution(len(cols), cols, np.concatenate(val))
-
-
-def _copy_cuts(copies: Copies, col: np.ndarray) -> list[Cut]:
-    """The violated ``hhi_cap`` cuts of every copy, in the stack's columns."""
-    out: list[Cut] = []
-    for k, m in enumerate(copies.models):
-        if not m.data.info.get("hhi"):
-            continue
-        for cut in hhi_cuts(m, copies.local(k, col)):
-            out.append(
-                replace(cut, item=f"{cut.item} ({copies.names[k]})", cols=copies.cols[k][cut.cols])
-            )
-    return out
 
 
 def _first_stage(copies: Copies, col: np.ndarray) -> FirstStage:
