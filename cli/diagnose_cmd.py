@@ -54,7 +54,7 @@ def render_diagnosis(diag: Any) -> str:
     if len(frame):
         lines += ["", "to relax (elastic re-solve):"]
         lines += [f"  - {m}" for m in frame["message"]]
-        shown = frame[["rule", "kind", "item", "scope"]].copy()
+        shown = frame[[c for c in ("period", "rule", "kind", "item", "scope") if c in frame]].copy()
         shown["limit"] = [_value(k, v) for k, v in zip(frame["kind"], frame["limit"])]
         shown["needed"] = [_value(k, v) for k, v in zip(frame["kind"], frame["needed"])]
         shown["slack"] = [f"{v:,.6g}" for v in frame["slack"]]

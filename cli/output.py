@@ -19,6 +19,10 @@ def _money(v: float | None, currency: str) -> str:
 
 def render_table(plan: Any, inst: Any) -> str:
     """A summary a buyer can read: status, cost, awards, country shares, binding rules."""
+    if getattr(plan, "periods", ()):
+        from trustsource.cli.period_view import render_periods
+
+        return render_periods(plan, _binding_text)
     lines = [f"{plan.instance_name}: {plan.status_text}"]
     if plan.objective is not None:
         gap = "" if plan.mip_gap is None else f"  (MIP gap {plan.mip_gap:.4%})"
@@ -183,7 +187,12 @@ def render_csv(plan: Any) -> str:
 
 
 # What an --out folder of ``solve`` holds: an earlier run's folder may be replaced whole.
-OUT_FILES = ("plan.json", "summary.*", *(f"{t}.*" for t in TABLES), "plan.xlsx")
+OUT_FILES = (
+    "plan.json",
+    "summary.*",
+    *(f"{t}.*" for t in (*TABLES, "builds", "stock")),
+    "plan.xlsx",
+)
 
 
 def write_out_dir(plan: Any, out_dir: str, xlsx: bool = False) -> None:

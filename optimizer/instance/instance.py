@@ -153,7 +153,7 @@ class Instance(Spec):
         Raises:
             InstanceError: with every field error, or else every cross-entry problem.
         """
-        if "periods" not in data:
+        if data.get("periods") in (None, []):
             issues = mapping_issues(data, locator)
             if not issues:
                 return cls.model_validate(data, context={"locator": locator})
@@ -312,7 +312,9 @@ class Instance(Spec):
         if self._horizon is not None:
             text = canonical_text(self.to_dict())
         else:
-            text = self.model_dump_json(by_alias=True, exclude_none=True)
+            text = self.model_dump_json(
+                by_alias=True, exclude_none=True, exclude={"periods", "discount_rate", "stockpiles"}
+            )
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
     def to_dict(self) -> dict[str, Any]:
@@ -322,6 +324,8 @@ class Instance(Spec):
         if h is not None:
             return {"trustsource": 1, **merged_document(h.instances, h.years)}
         doc = self.model_dump(mode="json", by_alias=True, exclude_none=True)
+        for key in ("periods", "discount_rate", "stockpiles"):  # keys of periodic instances
+            doc.pop(key, None)
         return {"trustsource": 1, **doc}
 
     def __repr__(self) -> str:

@@ -117,14 +117,22 @@ def period_views(instances: Sequence[Instance], years: Sequence[int]) -> tuple[I
             else s.model_copy(
                 update={
                     "capacity": (s.capacity or 0.0)
-                    + (s.build.capacity if years[0] + s.build.lead_time <= year else 0.0)
+                    + (s.build.capacity if years[0] + s.build.lead_time <= year else 0.0),
+                    "build": None,
                 }
             )
             for s in inst.suppliers
         )
-        rules = tuple(r for r in inst.rules if rule_active(r.from_, r.until, year))
+        rules = tuple(
+            r.model_copy(update={"from_": None, "until": None})
+            for r in inst.rules
+            if rule_active(r.from_, r.until, year)
+        )
         fields = {name: getattr(inst, name) for name in type(inst).model_fields}
-        view = type(inst).model_construct(**{**fields, "rules": rules, "suppliers": suppliers})
+        plain = {"periods": (), "stockpiles": (), "discount_rate": 0.0}  # a one-year instance
+        view = type(inst).model_construct(
+            **{**fields, **plain, "rules": rules, "suppliers": suppliers}
+        )
         view._locator = inst._locator
         out.append(view)
     return tuple(out)
@@ -224,7 +232,7 @@ def mapping_issues(data: Mapping[str, Any], loc: Locator) -> list[Issue]:
                         Issue(loc.where(section, k), key, "needs a top-level `periods` list")
                     )
     for key in ("stockpiles", "discount_rate"):
-        if key in data:
+        if data.get(key) not in (None, [], 0, 0.0):
             issues.append(Issue(f"{loc.document}: {key}", None, "needs a top-level `periods` list"))
     return issues
 

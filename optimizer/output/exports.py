@@ -41,6 +41,7 @@ from ..safe_writes import (
 )
 
 TABLES = ("allocations", "items", "rules", "sites", "costs")
+PERIODIC_TABLES = ("builds", "stock")
 FORMATS = ("csv", "xlsx", "parquet")
 PARQUET_HINT = "Parquet export needs pyarrow: pip install trustsource[parquet]"
 __all__ = [
@@ -86,6 +87,10 @@ def plan_tables(plan: Any, cost_of_trust: float | None = None) -> dict[str, pd.D
     tables = {"summary": summary_frame(plan, cost_of_trust)}
     for name in TABLES:
         tables[name] = getattr(plan, name) if plan.has_solution else getattr(plan, name).iloc[:0]
+    if getattr(plan, "periods", ()):  # a periodic plan: its builds and stock too
+        for name in PERIODIC_TABLES:
+            frame = getattr(plan, name)
+            tables[name] = frame if plan.has_solution else frame.iloc[:0]
     return tables
 
 

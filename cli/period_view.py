@@ -1,0 +1,96 @@
+"""The text summary of a periodic plan: the path period by period (``solve`` on an instance
+with ``periods``). Imported by :mod:`cli.output` only when a plan has periods."""
+
+from __future__ import annotations
+
+from typing import Any
+
+TOP_COUNTRIES = 5
+
+
+def _money(v: float | None, currency: str) -> str:
+    return "-" if v is None else f"{v:,.2f} {currency}"
+
+
+def render_periods(plan: Any, binding_text: Any) -> str:
+    """Status and cost, cost per period, builds, stock, shares per item and period, and the
+    binding rules per period (``binding_text`` words a rule row as the single-year summary)."""
+    cur = plan.currency
+    years = list(plan.periods)
+    lines = [f"{plan.instance_name}: {plan.status_text}"]
+    if plan.objective is not None:
+        gap = "" if plan.mip_gap is None else f"  (MIP gap {plan.mip_gap:.4%})"
+        lines.append(
+            f"total cost over {years[0]}-{years[-1]} (present value): "
+            f"{_money(plan.objective, cur)}{gap}"
+        )
+    if plan.message:
+        lines.append(plan.message)
+    if not plan.has_solution:
+        return "\n".join(lines)
+    costs = plan.costs
+    if len(costs):
+        per = costs.groupby("period")["cost"].sum()
+        lines.append(
+            "cost by period: " + ", ".join(f"{y} {_money(float(v), cur)}" for y, v in per.items())
+        )
+        parts = costs.groupby("component", sort=False)["cost"].sum()
+        lines.append(
+            "cost breakdown: "
+            + ", ".join(f"{name} {_money(float(v), cur)}" for name, v in parts.items())
+        )
+    b = plan.builds
+    lines.append("")
+    if len(b):
+        lines.append("builds:")
+        for r in b.itertuples():
+            lines.append(
+                f"  {r.supplier} ({r.item}, {r.country}): decided {r.decided}, usable from "
+                f"{r.usable_from}, +{r.capacity:,.6g} a year, capex {_money(r.capex, cur)}"
+            )
+    else:
+        lines.append("builds: none")
+    s = plan.stock
+    if len(s):
+        lines.append("stock (end of period):")
+        for item, rows in s.groupby("item", sort=False):
+            path = ", ".join(f"{r.period} {r.end:,.6g}" for r in rows.itertuples())
+            lines.append(f"  {item}: start {rows['start'].iloc[0]:,.6g}; {path}")
+    alloc = plan.allocations
+    lines.append("")
+    lines.append("country shares per item and period:")
+    for item in dict.fromkeys(plan.items["item"]):
+        lines.append(f"  {item}:")
+        for it in plan.items[plan.items["item"] == item].itertuples():
+            mine = alloc[
+                (alloc["item"] == item) & (alloc["period"] == it.period) & (alloc["quantity"] > 0)
+            ]
+            shares = mine.groupby("country")["quantity"].sum().sort_values(ascending=False)
+            total = shares.sum()
+            top = shares.iloc[:TOP_COUNTRIES]
+            parts = ", ".join(f"{c} {q / total:.1%}" for c, q in top.items()) if total else "-"
+            if len(shares) > len(top):
+                rest = shares.iloc[TOP_COUNTRIES:].sum() / total
+                parts += f", {len(shares) - len(top)} others {rest:.1%}"
+            short = f"; shortfall {it.shortfall:,.6g}" if it.shortfall > 0 else ""
+            lines.append(
+                f"    {it.period}: {it.supply:,.6g} {it.unit} from {parts} "
+                f"(HHI {it.hhi:,.0f}){short}"
+            )
+    rules = plan.rules
+    if len(rules):
+        lines.append("")
+        binding = rules[rules["binding"]]
+        if len(binding):
+            lines.append("binding rules:")
+            for r in binding.itertuples():
+                lines.append(f"  {r.period} {r.rule} ({r.kind}) on {r.item}: {binding_text(r)}")
+        else:
+            lines.append("no rule is binding")
+    t = plan.timings
+    lines.append("")
+    lines.append(
+        f"solved by {plan.solver} in {t.get('total', 0):.2f} s "
+        f"(solver {t.get('solve', 0):.2f} s); plan verified independently"
+    )
+    return "\n".join(lines)
