@@ -36,6 +36,7 @@ from trustsource.cli.diagnose_cmd import diagnose_command
 from trustsource.cli.explain_cmd import explain_command
 from trustsource.cli.io_cmd import convert_command, template_command
 from trustsource.cli.report_cmd import report_command
+from trustsource.cli.glide_cmd import glide_command
 from trustsource.cli.risk_cmd import risk_command
 from trustsource.cli.schema_cmd import schema_command
 from trustsource.cli.sweep_cmd import sweep_command
@@ -260,6 +261,7 @@ cli.add_command(compare_command)
 cli.add_command(stress_command)
 cli.add_command(sweep_command)
 cli.add_command(risk_command)
+cli.add_command(glide_command)
 
 
 def main(argv: list[str] | None = None) -> Any:

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # the names below, for type checkers; at run time they load on first use
     from .analysis.diagnose import Diagnosis, diagnose
     from .analysis.explain import Explanation, explain
+    from .analysis.glide import GlideResult, glide
     from .analysis.risk import RiskResult, risk
     from .errors import InstanceError, Issue, TrustsourceError
     from .instance.instance import Instance
@@ -37,6 +38,8 @@ _EXPORTS = {
     "diagnose": ".analysis.diagnose",
     "Explanation": ".analysis.explain",
     "explain": ".analysis.explain",
+    "GlideResult": ".analysis.glide",
+    "glide": ".analysis.glide",
     "RiskResult": ".analysis.risk",
     "risk": ".analysis.risk",
     "InstanceError": ".errors",
@@ -87,6 +90,7 @@ __all__ = [
     "BuiltModel",
     "Diagnosis",
     "Explanation",
+    "GlideResult",
     "Instance",
     "InstanceError",
     "Issue",
@@ -98,6 +102,7 @@ __all__ = [
     "build_model",
     "diagnose",
     "explain",
+    "glide",
     "load",
     "risk",
     "solve",

@@ -18,10 +18,11 @@ from __future__ import annotations
 import contextlib
 import errno
 import fnmatch
+import json
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -239,6 +240,39 @@ def atomic_folder(
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
     return written
+
+
+def write_result_folder(
+    out_dir: str | os.PathLike[str],
+    stem: str,
+    payload: Any,
+    tables: Mapping[str, pd.DataFrame],
+    figure: Callable[[], Any] | None = None,
+) -> list[Path]:
+    """An analysis's output folder, whole or not at all: ``<stem>.json`` (``payload``), one
+    ``<stem>_<name>.csv`` per table, and ``<stem>.png`` and ``<stem>.svg`` drawn by
+    ``figure`` (a matplotlib figure; None: no chart)."""
+
+    def fill(tmp: Path) -> list[Path]:
+        paths = [tmp / f"{stem}.json"]
+        paths[0].write_text(json.dumps(payload, indent=2), encoding="utf-8")
+        for name, frame in tables.items():
+            path = tmp / f"{stem}_{name}.csv"
+            path.write_text(csv_text(frame), encoding="utf-8")
+            paths.append(path)
+        if figure is not None:
+            import matplotlib.pyplot as plt  # only when a chart is drawn
+
+            fig = figure()
+            try:
+                for suffix in ("png", "svg"):
+                    fig.savefig(tmp / f"{stem}.{suffix}", dpi=120)
+                    paths.append(tmp / f"{stem}.{suffix}")
+            finally:
+                plt.close(fig)
+        return paths
+
+    return atomic_folder(out_dir, fill, owned=(f"{stem}.*", f"{stem}_*.csv"))
 
 
 def _umask() -> int:

@@ -19,7 +19,6 @@ of optimality, and then every text and JSON output says so.
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,7 +27,7 @@ from typing import Any
 import pandas as pd
 
 from ...results.plan import Plan, compact_money, json_records, json_value
-from ...safe_writes import atomic_folder, csv_text
+from ...safe_writes import write_result_folder
 from ...status import Status
 from .extensive import FirstStage
 
@@ -249,23 +248,13 @@ class RiskResult:
         """Write risk.json, risk_scenarios.csv, risk.png and risk.svg (the cost distribution)
         to ``out_dir``, whole or not at all."""
 
-        def fill(tmp: Path) -> list[Path]:
-            paths = [tmp / "risk.json", tmp / "risk_scenarios.csv"]
-            paths[0].write_text(json.dumps(self.to_dict(), indent=2), encoding="utf-8")
-            paths[1].write_text(csv_text(self.scenarios), encoding="utf-8")
-            if self.has_solution:
-                fig = self.figure()
-                import matplotlib.pyplot as plt
-
-                try:
-                    for name in ("risk.png", "risk.svg"):
-                        fig.savefig(tmp / name, dpi=120)
-                        paths.append(tmp / name)
-                finally:
-                    plt.close(fig)
-            return paths
-
-        return atomic_folder(out_dir, fill, owned=("risk.*", "risk_scenarios.csv"))
+        return write_result_folder(
+            out_dir,
+            "risk",
+            self.to_dict(),
+            {"scenarios": self.scenarios},
+            self.figure if self.has_solution else None,
+        )
 
     def figure(self) -> Any:
         """The cost distribution: each scenario's cost (bar height its probability), with the
