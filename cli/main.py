@@ -34,9 +34,9 @@ from trustsource.cli.common import (
 from trustsource.cli.compare_cmd import compare_command, stress_command
 from trustsource.cli.diagnose_cmd import diagnose_command
 from trustsource.cli.explain_cmd import explain_command
+from trustsource.cli.glide_cmd import glide_command
 from trustsource.cli.io_cmd import convert_command, template_command
 from trustsource.cli.report_cmd import report_command
-from trustsource.cli.glide_cmd import glide_command
 from trustsource.cli.risk_cmd import risk_command
 from trustsource.cli.schema_cmd import schema_command
 from trustsource.cli.sweep_cmd import sweep_command
