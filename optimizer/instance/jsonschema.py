@@ -25,7 +25,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from . import overlays, schema
+from . import overlays, periods, schema
 from .instance import Instance
 
 SCHEMA_ID = "urn:trustsource:schema:instance:1"
@@ -47,7 +47,7 @@ _ROOT_DESCRIPTION = (
 def _models() -> dict[str, type[BaseModel]]:
     """Schema title -> pydantic model, for every model the instance schema refers to."""
     out: dict[str, type[BaseModel]] = {"Instance": Instance}
-    for module in (schema, overlays):
+    for module in (schema, overlays, periods):
         for name in dir(module):
             obj = getattr(module, name)
             if isinstance(obj, type) and issubclass(obj, BaseModel):
@@ -82,7 +82,41 @@ def _close_pattern_maps(node: Any) -> None:
             _close_pattern_maps(value)
 
 
-def _non_null(prop: str, typ: str) -> dict[str, Any]:
+PERIOD_MAP = {
+    "type": "object",
+    "title": "Value by period",
+    "description": "A value per period, {year: value}: each holds from its year until the next "
+    "year given (periodic instances; every year must be in `periods`).",
+    "patternProperties": {"^[0-9]{4}$": {"type": "number"}},
+    "additionalProperties": False,
+    "minProperties": 1,
+}
+
+
+def _period_maps(defs: dict[str, Any], models: dict[str, type[BaseModel]]) -> None:
+    """Numeric fields that a mapping by period may set (:data:`.periods.PERIODIC_KEYS`) accept
+    one: ``{"anyOf": [the number, PeriodMap]}``."""
+    defs["PeriodMap"] = PERIOD_MAP
+    sections = {
+        "ItemSpec": "items",
+        "SiteSpec": "sites",
+        "SupplierSpec": "suppliers",
+        "BuildSpec": "build",
+        "StockpileSpec": "stockpiles",
+        **{m.__name__: "rules" for m in schema.RULE_MODELS},
+    }
+    for name, section in sections.items():
+        if name not in defs or name not in models:
+            continue
+        props = defs[name].get("properties", {})
+        for key in sorted(periods.PERIODIC_KEYS[section] & set(props)):
+            orig = props[key]
+            kept = {k: v for k, v in orig.items() if k in ("title", "description", "default")}
+            value = {k: v for k, v in orig.items() if k not in kept}
+            props[key] = {**kept, "anyOf": [value, {"$ref": "#/$defs/PeriodMap"}]}
+
+
+def _non_null(prop: str, typ: Any) -> dict[str, Any]:
     """Subschema: ``prop`` is present and not null."""
     return {"required": [prop], "properties": {prop: {"type": typ}}}
 
@@ -125,14 +159,16 @@ def instance_schema() -> dict[str, Any]:
         if kind is not None and "description" not in kind:
             kind["description"] = "The rule kind."
 
+    _period_maps(defs, models)
     supplier = defs["SupplierSpec"]
+    cost: Any = ["number", "object"]  # a number, or a mapping by period
     supplier["allOf"] = [
-        {"anyOf": [_non_null("unit_cost", "number"), _non_null("price_tiers", "object")]},
-        {"not": {"allOf": [_non_null("unit_cost", "number"), _non_null("price_tiers", "object")]}},
+        {"anyOf": [_non_null("unit_cost", cost), _non_null("price_tiers", "object")]},
+        {"not": {"allOf": [_non_null("unit_cost", cost), _non_null("price_tiers", "object")]}},
         {"anyOf": [_non_null("site", "string"), _non_null("country", "string")]},
     ]
     bloc_share = defs["BlocShareRule"]
-    bloc_share["anyOf"] = [_non_null("min_share", "number"), _non_null("max_share", "number")]
+    bloc_share["anyOf"] = [_non_null("min_share", cost), _non_null("max_share", cost)]
 
     schema: dict[str, Any] = {
         "$schema": DIALECT,
