@@ -46,7 +46,7 @@ from ..model.build import ExitForm
 from ..results.plan import Plan
 from ..solve import Backend, solve
 from ..status import Status
-from ..verify.verifier import verify_plan
+from ..verify import verify_plan
 from .explain_common import (
     FAMILY_COLUMNS,
     MARGINAL_COLUMNS,
@@ -325,7 +325,10 @@ def explain(
     lp: dict[tuple[str, str, str], tuple[float, list[str]]] = {}
     lp_note = ""
     lp_info: dict[str, Any] = {}
-    if marginals and marg_rows:
+    if marginals and marg_rows and instance.periods:
+        # The LP duals price one period's row; over the horizon the re-solves price the path.
+        lp_note = "periodic instance: each marginal re-solves with the limit moved in every period"
+    elif marginals and marg_rows:
         lp, lp_note = lp_marginals(
             instance,
             base,

@@ -18,7 +18,7 @@ from ..results.plan import Plan
 from ..solve.cuts import cut_loop, hhi_cuts
 from ..solve.highs import run
 from ..status import Status
-from ..verify.verifier import verify_plan
+from ..verify import verify_plan
 from .explain_common import (
     _LIMITS,
     HHI_STEP,
@@ -43,12 +43,19 @@ def _marginal_rows(
         return rows
     rule_docs = {r.get("name", r.get("kind")): r for r in doc.get("rules", [])}
     all_items = [it.id for it in inst.items]
+    seen: set[tuple[str, str, str]] = set()
     for r in rep.itertuples():
         if r.kind not in MARGINAL_KINDS or (r.kind, r.sense) not in _LIMITS:
             continue
+        if "period" in rep:  # a periodic plan: one row per rule and item, over the horizon
+            if (r.rule, r.item, r.sense) in seen:
+                continue
+            seen.add((r.rule, r.item, r.sense))
         key, sign, step, top = _LIMITS[(r.kind, r.sense)]
         rdoc = rule_docs[r.rule]
-        old = float(rdoc[key])
+        path = rdoc[key]
+        # A limit by period moves by the step in every period; the path's last value is shown.
+        old = float(path[max(path)] if isinstance(path, dict) else path)
         new = min(top, max(0.0, old + sign * step))
         row: dict[str, Any] = {
             "rule": r.rule,
@@ -70,7 +77,17 @@ def _marginal_rows(
         if new == old:
             row["note"] = "the limit cannot be tightened further"
             continue
-        tdoc = _tightened_doc(doc, rdoc, r.item, key, new, all_items)
+        moved: Any = new
+        if isinstance(path, dict):
+            # Only the periods where the limit restricts (a cap at its top, or a floor at 0,
+            # holds nothing back; tightening it there is a different rule).
+            moved = {
+                y: min(top, max(0.0, float(v) + sign * step))
+                if (sign < 0 and float(v) < top) or (sign > 0 and float(v) > 0)
+                else v
+                for y, v in path.items()
+            }
+        tdoc = _tightened_doc(doc, rdoc, r.item, key, moved, all_items)
         try:
             tight = Instance.from_dict(tdoc, origin=f"{inst.name} [{r.rule} on {r.item} tighter]")
         except InstanceError as exc:
@@ -88,7 +105,7 @@ def _marginal_rows(
 
 
 def _tightened_doc(
-    doc: dict[str, Any], rdoc: dict[str, Any], item: str, key: str, new: float, all_items: list[str]
+    doc: dict[str, Any], rdoc: dict[str, Any], item: str, key: str, new: Any, all_items: list[str]
 ) -> dict[str, Any]:
     """The document with ``rdoc``'s limit set to ``new`` for ``item`` only."""
     name = rdoc.get("name", rdoc.get("kind"))

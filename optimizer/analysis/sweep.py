@@ -32,6 +32,7 @@ import pandas as pd
 
 from ..errors import InstanceError, Issue, did_you_mean
 from ..instance.instance import Instance
+from ..instance.periods import scaled
 from ..results.plan import json_records
 from ..safe_writes import atomic_folder, csv_text
 from ..solve import solve
@@ -365,7 +366,9 @@ def _covered_items(instance: Instance, rule: str | None, param: str) -> list[str
 def _point_doc(base: dict[str, Any], rule: str | None, param: str, value: float) -> dict[str, Any]:
     doc = dict(base)
     if rule is None:
-        doc["items"] = [{**it, "demand": it.get("demand", 0.0) * value} for it in base["items"]]
+        doc["items"] = [
+            {**it, "demand": scaled(it.get("demand", 0.0), value)} for it in base["items"]
+        ]
     else:
         if param == "count":
             if value != int(value):

@@ -167,6 +167,13 @@ def build_ready(years: Sequence[int], lead_time: int) -> list[list[int]]:
     return [[d for d, yd in enumerate(years) if yd + lead_time <= yt] for yt in years]
 
 
+def scaled(value: Any, factor: float) -> Any:
+    """A document's number, or mapping by period, times ``factor`` (scenarios, sweeps)."""
+    if isinstance(value, dict):
+        return {k: v * factor for k, v in value.items()}
+    return value * factor
+
+
 # --- reading the periodic keys ----------------------------------------------------------------
 
 

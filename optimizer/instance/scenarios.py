@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from ..countries import is_country
 from ..errors import Issue, did_you_mean
 from ..limits import MAX_SCENARIOS, clip
+from .periods import scaled
 from .readers.safe_yaml import cut
 
 if TYPE_CHECKING:
@@ -238,7 +239,7 @@ def _scale_capacity(
         f = min(site_factor.get(s["id"], 1.0), country_factor.get(s["country"], 1.0))
         site_factor[s["id"]] = f
         if f < 1.0 and (s.get("capacity") is not None or f == 0.0):
-            s["capacity"] = f * s["capacity"] if s.get("capacity") is not None else 0.0
+            s["capacity"] = scaled(s["capacity"], f) if s.get("capacity") is not None else 0.0
     for s in doc.get("suppliers", []):
         f = min(
             sup_factor.get(s["id"], 1.0),
@@ -248,8 +249,10 @@ def _scale_capacity(
         if f >= 1.0:
             continue
         cap = s.get("capacity")
-        new = f * (cap if cap is not None else basis.get(s["item"], 0.0))
-        if new < s.get("min_order", 0.0) - _TOL or new <= _TOL:
+        new = scaled(cap if cap is not None else basis.get(s["item"], 0.0), f)
+        if isinstance(new, dict) or isinstance(s.get("min_order"), dict):
+            pass  # a path by period: scaled as it is (the loader checks each period's values)
+        elif new < s.get("min_order", 0.0) - _TOL or new <= _TOL:
             new = 0.0
             s["min_order"] = 0.0
         s["capacity"] = new
@@ -273,7 +276,7 @@ def apply_scenario(
     if spec.demand:
         every = spec.demand.get("all", 1.0)
         for it in doc["items"]:
-            it["demand"] = it.get("demand", 0.0) * spec.demand.get(it["id"], every)
+            it["demand"] = scaled(it.get("demand", 0.0), spec.demand.get(it["id"], every))
     if spec.price:
         site_f: dict[str, float] = {}
         country_f: dict[str, float] = {}
@@ -288,15 +291,15 @@ def apply_scenario(
             if f == 1.0:
                 continue
             if s.get("unit_cost") is not None:
-                s["unit_cost"] = s["unit_cost"] * f
+                s["unit_cost"] = scaled(s["unit_cost"], f)
             tiers = s.get("price_tiers")
             if tiers:
                 for brk in tiers["breaks"]:
                     brk["price"] = brk["price"] * f
     if spec.capacity:
         demand_f = max([1.0, *spec.demand.values()])
-        scaled = {i: q * demand_f for i, q in basis.items()}
-        _scale_capacity(doc, blocs, spec.capacity, scaled, None)
+        grown = {i: q * demand_f for i, q in basis.items()}
+        _scale_capacity(doc, blocs, spec.capacity, grown, None)
 
 
 def _resolve(

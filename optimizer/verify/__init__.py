@@ -1,5 +1,6 @@
 """The independent verifier: checks a plan against the instance without the model's code."""
 
-from .verifier import recompute_cost, verify, verify_plan
+from .periods import verify_periods, verify_plan
+from .verifier import recompute_cost, verify
 
-__all__ = ["recompute_cost", "verify", "verify_plan"]
+__all__ = ["recompute_cost", "verify", "verify_periods", "verify_plan"]

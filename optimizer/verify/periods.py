@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from dataclasses import replace
 from typing import Any
 
 import pandas as pd
@@ -22,6 +23,15 @@ import pandas as pd
 from ..instance.instance import Instance
 from .plan_view import Violation
 from .verifier import recompute_cost, verify
+from .verifier import verify_plan as verify_one_period
+
+
+def verify_plan(instance: Instance, plan: Any, tol: float = 1e-6) -> list[Violation]:
+    """Verify any plan: a periodic instance's period by period and over time
+    (:func:`verify_periods`), any other by :func:`.verifier.verify_plan`."""
+    if instance.horizon is not None:
+        return verify_periods(instance, plan, tol)
+    return verify_one_period(instance, plan, tol)
 
 
 def _discount(rate: float, year: int, first: int) -> float:
@@ -101,8 +111,7 @@ def verify_periods(inst: Instance, plan: Any, tol: float = 1e-6) -> list[Violati
             **{**fields, "suppliers": tuple(suppliers), "items": tuple(demand_items)}
         )
         for v in verify(planned, qty, qualified=qual, site_open=opened, shortfall=short, tol=tol):
-            v.message = f"{year}: {v.message}"
-            out.append(v)
+            out.append(replace(v, message=f"{year}: {v.message}"))
         # Yearly costs: prices, tiers, tariffs and penalties (no fixed costs: those are once).
         no_q = {s.id: False for s in planned.suppliers}
         no_o = {k.id: False for k in planned.sites}
