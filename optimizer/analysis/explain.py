@@ -456,6 +456,9 @@ def _effect_without(inst: Instance, rule: Any, name: str, without: Plan, limit: 
     units = {it.id: it.unit for it in inst.items}
     supply = alloc.groupby("item")["quantity"].sum()
     parts: list[str] = []
+    if inst.periods:  # the verifier's own words, each naming its period
+        parts = list(dict.fromkeys(v.message.replace(f" ({name})", "") for v in found))
+        found = []
     for v in found:
         t = float(supply.get(v.item, 0.0))
         if rule.kind in ("country_cap", "bloc_share") and v.subject and t > 0:

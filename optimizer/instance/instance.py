@@ -241,9 +241,10 @@ class Instance(Spec):
         rules: list[Any] = []
         if self._horizon is not None:  # rules as the document gives them (mappings by period)
             doc = self.to_dict()
+            change = doc["variants"][name].get("change", {})  # with its paths by period
             for entry in doc.get("rules", []):
                 if entry.get("name") not in drop:
-                    rules.append({**entry, **v.change.get(entry.get("name") or "", {})})
+                    rules.append({**entry, **change.get(entry.get("name") or "", {})})
             rules.extend(r.model_dump(by_alias=True, exclude_none=True) for r in v.add)
             doc["rules"] = rules
             doc["name"] = f"{self.name} [{name}]"

@@ -138,6 +138,37 @@ def period_views(instances: Sequence[Instance], years: Sequence[int]) -> tuple[I
     return tuple(out)
 
 
+def drawn_view(inst: Instance, year: int) -> Instance:
+    """Period ``year``'s view with each stocked item's demand lowered by the most its stock
+    can give that period (what was held before, spread over the period's years): a valid
+    relaxation of that period of the linked plan, stock included."""
+    h = inst.horizon
+    assert h is not None
+    t = h.years.index(year)
+    view = h.views[t]
+    if not inst.stockpiles:
+        return view
+    length = period_lengths(h.years)[t]
+    held = {
+        p.item: (
+            p.initial
+            if t == 0
+            else next(q.max for q in h.instances[t - 1].stockpiles if q.item == p.item)
+        )
+        for p in h.instances[t].stockpiles
+    }
+    items = tuple(
+        it.model_copy(update={"demand": max(0.0, it.demand - held[it.id] / length)})
+        if it.id in held
+        else it
+        for it in view.items
+    )
+    fields = {name: getattr(view, name) for name in type(view).model_fields}
+    out = type(view).model_construct(**{**fields, "items": items})
+    out._locator = view._locator
+    return out
+
+
 def rule_active(start: int | None, end: int | None, year: int) -> bool:
     """Whether a rule with window [start, end] (None: open) applies in ``year``."""
     return (start is None or year >= start) and (end is None or year <= end)
@@ -257,9 +288,12 @@ def resolve_period(
     known = set(years)
 
     def value(where: str, key: str, raw: Any, inactive: bool) -> Any:
-        if key in CONSTANT_FIELDS and isinstance(raw, dict):
+        # A bad mapping is reported here and stands in by its first value, so the rest of the
+        # period still validates and every other problem is reported in the same run.
+        first = next(iter(raw.values()), None) if isinstance(raw, dict) else raw
+        if key.rsplit(".", 1)[-1] in CONSTANT_FIELDS and isinstance(raw, dict):
             issues.append(Issue(where, key, "must be one number for the whole horizon"))
-            return raw
+            return first
         if not isinstance(raw, dict):
             return raw
         path: dict[int, Any] = {}
@@ -270,7 +304,7 @@ def resolve_period(
                 issues.append(
                     Issue(where, key, f"period {shown} is not in periods ({_years_text(years)})")
                 )
-                return None
+                return first
             path[y] = v
         if not path:
             issues.append(Issue(where, key, "an empty mapping by period; give a number"))
@@ -281,7 +315,7 @@ def resolve_period(
         if inactive:
             return path[min(path)]
         issues.append(Issue(where, key, f"no value for {year}: the mapping starts in {min(path)}"))
-        return None
+        return path[min(path)]
 
     for section, keys in PERIODIC_KEYS.items():
         if section == "build":
@@ -310,7 +344,27 @@ def resolve_period(
                 }
             out.append(new)
         doc[section] = out
+    variants = data.get("variants")
+    if isinstance(variants, dict):  # a variant's rule changes may be paths by period too
+        doc["variants"] = {
+            name: _resolved_changes(v, f"{loc.document}: variants.{name}.change", value)
+            for name, v in variants.items()
+        }
     return doc, issues
+
+
+def _resolved_changes(variant: Any, where: str, value: Callable[..., Any]) -> Any:
+    change = variant.get("change") if isinstance(variant, dict) else None
+    if not isinstance(change, dict):
+        return variant
+    keys = PERIODIC_KEYS["rules"]
+    out = {
+        rule: {k: value(f"{where}.{rule}", k, v, False) if k in keys else v for k, v in upd.items()}
+        if isinstance(upd, dict)
+        else upd
+        for rule, upd in change.items()
+    }
+    return {**variant, "change": out}
 
 
 def _active(rule: Mapping[str, Any], year: int) -> bool:
@@ -381,15 +435,15 @@ def validate_horizon(
     instances: list[Instance] = []
     for year in years:
         doc, own = resolve_period(data, years, year, loc)
-        if own:
-            for issue in own:
-                found.setdefault(issue, []).append(year)
-            continue
+        for issue in own:
+            found.setdefault(issue, []).append(year)
+        said = {(i.location, i.field) for i in own}
         try:
             instances.append(validate(doc))
         except InstanceError as exc:
             for issue in exc.issues:
-                found.setdefault(issue, []).append(year)
+                if (issue.location, issue.field) not in said:
+                    found.setdefault(issue, []).append(year)
     if found:
         raise InstanceError(
             [

@@ -14,10 +14,16 @@ cost) and the penalty for demand left unmet, with the unmet quantity and its sha
 per item; a plan that leaves demand unmet is never called just "optimal", and a cost of trust
 that is mostly penalty says so. Prices and the cost of trust from solves that are not proven
 optimal are shown as the interval their bounds allow, with the statuses and gaps, in words.
+
+A periodic plan (issue 14) adds "The path, period by period" after the key figures
+(:mod:`.report_periods`); its items table and "before and after" charts show the last period
+only (shares summed over periods would mean nothing), the unmet demand, rules and awards carry
+the period, and the cost split is in present value (the plan's ``costs``).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import math
 import os
@@ -41,12 +47,13 @@ from ..analysis.explain_common import (
 )
 from ..instance.kinds import COUNT_KINDS
 from ..safe_writes import atomic_write_text
+from .figures import cost_split as _plain_cost_split
 from .figures import (
-    cost_split,
     country_shares,
     shortfall_table,
     status_words,
 )
+from .report_periods import is_periodic, last_period, path_section, period_plan
 
 __all__ = ["build_report", "cost_split", "shortfall_table", "write_report"]
 
@@ -66,6 +73,52 @@ figcaption{font-size:.85em;color:#555}.yes{font-weight:bold}ul.sources{font-size
 """
 
 BAR_W, LABEL_W, ROW_H, MAX_BARS = 260, 120, 20, 8
+
+
+def cost_split(plan: Any, instance: Any) -> tuple[float | None, float | None]:
+    """``(purchase cost, shortfall penalty)`` adding up to the plan's objective: for a periodic
+    plan both in present value from its ``costs`` table, otherwise
+    :func:`.figures.cost_split`."""
+    if is_periodic(plan) and plan.has_solution and plan.objective is not None:
+        return plan.purchase_cost, plan.shortfall_penalty
+    return _plain_cost_split(plan, instance)
+
+
+def _shortfall_rows(plan: Any, instance: Any) -> pd.DataFrame:
+    """:func:`.figures.shortfall_table`, per period with a ``period`` column for a periodic
+    plan (quantities and penalty per year)."""
+    if not is_periodic(plan) or not plan.has_solution:
+        return shortfall_table(plan, instance)
+    frames = []
+    for year in plan.periods:
+        rows = shortfall_table(period_plan(plan, year), instance)
+        if len(rows):
+            rows.insert(0, "period", year)
+            frames.append(rows)
+    if not frames:
+        return shortfall_table(None, instance)
+    return pd.concat(frames, ignore_index=True)
+
+
+def _status_words(plan: Any, instance: Any) -> str:
+    """:func:`.figures.status_words`; for a periodic plan that leaves demand unmet, in its own
+    words: the items and periods short, the worst period, the penalty in present value."""
+    short = _shortfall_rows(plan, instance)
+    if not is_periodic(plan) or not len(short):
+        return status_words(plan, instance)
+    cur = plan.currency or instance.currency
+    # The status (and gap) alone: the words of a plan with no items to be short.
+    text = status_words(dataclasses.replace(plan, items=plan.items.iloc[:0]), instance)
+    worst = short.sort_values("shortfall_share", ascending=False, kind="stable").iloc[0]
+    n = short["item"].nunique()
+    items = "1 item is" if n == 1 else f"{n} items are"
+    _, penalty = cost_split(plan, instance)
+    return (
+        f"{text}, but {items} short in {short['period'].nunique()} of {len(plan.periods)} "
+        f"periods (worst {worst['item']} in {worst['period']}: "
+        f"{pct(worst['shortfall_share'])} of demand unmet) and {money(penalty, cur)} of the "
+        f"{money(plan.objective, cur)} total (present value) is the penalty for unmet demand"
+    )
 
 
 def _e(v: Any) -> str:
@@ -215,12 +268,13 @@ def _trust_paragraphs(plan: Any, instance: Any, explanation: Any, baseline: Any)
 def _kpis(plan: Any, instance: Any, explanation: Any, baseline: Any) -> str:
     cur = plan.currency
     buy, penalty = cost_split(plan, instance)
-    short = shortfall_table(plan, instance)
+    short = _shortfall_rows(plan, instance)
+    n_items = plan.items["item"].nunique() if len(plan.items) else 0
     cards = [
         ("total cost", money(plan.objective, cur)),
         ("purchase cost", money(buy, cur)),
         ("shortfall penalty", money(penalty, cur)),
-        ("items short", f"{len(short)} of {len(plan.items)}"),
+        ("items short", f"{short['item'].nunique()} of {n_items}"),
         ("MIP gap", "-" if gap_of(plan) is None else gap_pct(gap_of(plan))),
         ("cost without rules", money(baseline.objective if baseline is not None else None, cur)),
     ]
@@ -268,12 +322,14 @@ def _kpis(plan: Any, instance: Any, explanation: Any, baseline: Any) -> str:
 
 
 def _shortfall_section(plan: Any, instance: Any) -> str:
-    short = shortfall_table(plan, instance)
+    short = _shortfall_rows(plan, instance)
     cur = plan.currency or instance.currency
     if not len(short):
         return "<p>Every item's demand is met.</p>"
+    periodic = "period" in short
     df = pd.DataFrame(
         {
+            **({"period": short["period"]} if periodic else {}),
             "item": short["item"],
             "unit": short["unit"],
             "demand": short["demand"].map(lambda v: _num(v, "{:,.6g}")),
@@ -284,9 +340,14 @@ def _shortfall_section(plan: Any, instance: Any) -> str:
         }
     )
     _, penalty = cost_split(plan, instance)
+    n_short = short["item"].nunique()
     head = (
-        f'<p class="warn">The plan leaves demand unmet for {len(short)} item'
-        f"{'' if len(short) == 1 else 's'} and pays {_e(money(penalty, cur))} of penalty "
+        f'<p class="warn">The plan leaves demand unmet for {n_short} item'
+        f"{'' if n_short == 1 else 's'}"
+        + (f" (in {short['period'].nunique()} of {len(plan.periods)} periods)" if periodic else "")
+        + f" and pays {_e(money(penalty, cur))} of penalty"
+        + (" in present value (per period below: per year, undiscounted)" if periodic else "")
+        + " "
         f"for it, {_e(pct((penalty or 0.0) / plan.objective) if plan.objective else '-')} "
         "of its total cost. The penalty is what the instance charges per unit short "
         "(<code>shortfall_penalty</code>), not money spent on supply.</p>"
@@ -338,6 +399,7 @@ def _rules_table(plan: Any, explanation: Any) -> str:
         return "<p>The instance has no rules.</p>"
     df = pd.DataFrame(
         {
+            **({"period": r["period"]} if "period" in r else {}),
             "rule": r["rule"],
             "kind": r["kind"],
             "item": r["item"],
@@ -411,6 +473,7 @@ def _awards_table(plan: Any) -> str:
     a = a[a["quantity"] > 0]
     df = pd.DataFrame(
         {
+            **({"period": a["period"]} if "period" in a else {}),
             "item": a["item"],
             "supplier": a["supplier"],
             "country": a["country"],
@@ -462,7 +525,7 @@ def build_report(
         baseline = explanation.baseline_plan
     if baseline is not None and not baseline.has_solution:
         baseline = None
-    ok = plan.status.value == "optimal" and not len(shortfall_table(plan, instance))
+    ok = plan.status.value == "optimal" and not len(_shortfall_rows(plan, instance))
     out = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
@@ -480,7 +543,7 @@ def build_report(
         )
     out.append(
         f'<p>Status: <b class="{"status-optimal" if ok else "status-bad"}">'
-        f"{_e(status_words(plan, instance))}</b>. Total cost: "
+        f"{_e(_status_words(plan, instance))}</b>. Total cost: "
         f"<b>{_e(money(plan.objective, cur))}</b>{split} (currency {_e(cur)}).</p>"
     )
     if plan.has_solution and plan.status.value != "optimal":
@@ -495,12 +558,21 @@ def build_report(
     if plan.has_solution:
         out.append("<h2>Key figures</h2>" + _kpis(plan, instance, explanation, baseline))
         out.extend(f"<p>{t}</p>" for t in _trust_paragraphs(plan, instance, explanation, baseline))
+        # A periodic plan: the path, then the last period alone where one year is described.
+        when = ""
+        if is_periodic(plan):
+            out.append(path_section(plan, instance))
+            when = f" in {plan.periods[-1]}, the last period"
+        last, base_last = last_period(plan), last_period(baseline)
         out.append("<h2>Unmet demand</h2>" + _shortfall_section(plan, instance))
-        out.append("<h2>Items</h2>" + _items_table(plan))
-        out.append("<h2>Country shares per item: before and after the rules</h2>")
-        for item in plan.items["item"]:
-            before = bar_chart(country_shares(baseline, item), f"{item}: before (no rules)")
-            after = bar_chart(country_shares(plan, item), f"{item}: after (with rules)")
+        out.append(f"<h2>Items{_e(when)}</h2>")
+        if when:
+            out.append("<p>Quantities and costs per year of that period, undiscounted.</p>")
+        out.append(_items_table(last))
+        out.append(f"<h2>Country shares per item{_e(when)}: before and after the rules</h2>")
+        for item in last.items["item"]:
+            before = bar_chart(country_shares(base_last, item), f"{item}: before (no rules)")
+            after = bar_chart(country_shares(last, item), f"{item}: after (with rules)")
             out.append(
                 f'<div class="pair" id="item-{_e(item)}"><figure>{before}<figcaption>'
                 f"{_e(item)} without rules</figcaption></figure><figure>{after}"

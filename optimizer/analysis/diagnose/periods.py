@@ -19,6 +19,7 @@ import pandas as pd
 
 from ...errors import Issue
 from ...instance.instance import Instance
+from ...instance.periods import drawn_view
 from ...results.plan import Plan
 from ...status import Status
 from .result import RELAXATION_COLUMNS, Diagnosis
@@ -88,7 +89,7 @@ def diagnose_periods(
     bad: list[int] = []
     minimal = True
     for year in h.years:
-        d = plain(inst.at(year), left())
+        d = plain(drawn_view(inst, year), left())
         if d.feasible:
             continue
         bad.append(year)
