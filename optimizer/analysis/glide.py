@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ..errors import InstanceError, Issue, did_you_mean
@@ -113,12 +114,14 @@ class GlideResult:
         head.append(
             "deadline  status      total cost            extra vs latest   one period earlier"
         )
-        for r in self.table.itertuples():
-            cost = "-" if r.objective is None or pd.isna(r.objective) else _money(r.objective)
-            extra = _signed(r.extra_cost)
-            fwd = _signed(r.forward_cost)
-            mark = "" if r.proven or r.objective is None or pd.isna(r.objective) else " (unproven)"
-            head.append(f"{r.deadline:<9} {r.status:<11} {cost + mark:<21} {extra:<17} {fwd}")
+        for r in self.table.to_dict("records"):
+            obj = r["objective"]
+            known = obj is not None and not pd.isna(obj)
+            cost = _money(float(obj)) if known else "-"
+            extra = _signed(r["extra_cost"])
+            fwd = _signed(r["forward_cost"])
+            mark = " (unproven)" if known and not r["proven"] else ""
+            head.append(f"{r['deadline']:<9} {r['status']:<11} {cost + mark:<21} {extra:<17} {fwd}")
         return head
 
     def figure(self) -> Any:
@@ -136,7 +139,7 @@ class GlideResult:
         ax.step(
             list(self.years),
             [
-                self.target if self.earliest is not None and y >= self.earliest else None
+                self.target if self.earliest is not None and y >= self.earliest else np.nan
                 for y in self.years
             ],
             where="post",
@@ -283,7 +286,7 @@ def _deadline_doc(
 
 
 def _table(plans: dict[int, Plan], years: tuple[int, ...]) -> pd.DataFrame:
-    rows = []
+    rows: list[dict[str, Any]] = []
     for y in years:
         p = plans[y]
         rows.append(
@@ -296,16 +299,14 @@ def _table(plans: dict[int, Plan], years: tuple[int, ...]) -> pd.DataFrame:
             }
         )
     t = pd.DataFrame(rows, columns=TABLE_COLUMNS[:5])
-    latest = t.iloc[-1]
-    proven_latest = bool(latest["proven"])
-    extra, forward = [], []
-    for k, r in t.iterrows():
-        ok = bool(r["proven"])
-        extra.append(float(r["objective"] - latest["objective"]) if ok and proven_latest else None)
-        if k + 1 < len(t) and ok and bool(t.iloc[k + 1]["proven"]):
-            forward.append(float(r["objective"] - t.iloc[k + 1]["objective"]))
-        else:
-            forward.append(None)
+    # Differences only between proven optima: an unproven cost is an interval, not a number.
+    cost = [plans[y].objective if plans[y].status is Status.OPTIMAL else None for y in years]
+    extra: list[float | None] = [
+        c - cost[-1] if c is not None and cost[-1] is not None else None for c in cost
+    ]
+    forward: list[float | None] = [
+        c - n if c is not None and n is not None else None for c, n in zip(cost, [*cost[1:], None])
+    ]
     t["extra_cost"] = extra
     t["forward_cost"] = forward
     return t

@@ -77,8 +77,8 @@ def _builds(linked: Linked, col: np.ndarray, inst: Instance) -> pd.DataFrame:
                         "capex": build.capex,
                     }
                 )
-    cols = ["supplier", "item", "country", "decided", "usable_from", "capacity", "capex"]
-    return pd.DataFrame(rows, columns=cols)
+    names = ["supplier", "item", "country", "decided", "usable_from", "capacity", "capex"]
+    return pd.DataFrame(rows, columns=names)
 
 
 def _stock(linked: Linked, col: np.ndarray, inst: Instance) -> pd.DataFrame:
@@ -103,8 +103,8 @@ def _stock(linked: Linked, col: np.ndarray, inst: Instance) -> pd.DataFrame:
                 }
             )
             start = end
-    cols = ["period", "item", "start", "end", "minimum", "max", "holding_cost"]
-    return pd.DataFrame(rows, columns=cols)
+    names = ["period", "item", "start", "end", "minimum", "max", "holding_cost"]
+    return pd.DataFrame(rows, columns=names)
 
 
 def _costs(linked: Linked, out: dict[str, pd.DataFrame]) -> pd.DataFrame:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import replace
 
 import pandas as pd
 
@@ -54,16 +55,19 @@ def diagnose_periods(
     ``plain`` diagnoses one period's view (with a time limit); ``left`` says the time left.
     """
     t0 = time.perf_counter()
-    base = {
-        "instance_name": inst.name,
-        "solve_status": plan.status.value,
-        "solve_objective": plan.objective,
-        "solve_message": plan.message,
-    }
+    base = Diagnosis(
+        instance_name=inst.name,
+        feasible=False,
+        status="",
+        solve_status=plan.status.value,
+        solve_objective=plan.objective,
+        solve_message=plan.message,
+    )
     h = inst.horizon
     assert h is not None
     if plan.status in (Status.OPTIMAL, Status.FEASIBLE):
-        return Diagnosis(
+        return replace(
+            base,
             feasible=True,
             status="feasible",
             minimal=True,
@@ -71,17 +75,15 @@ def diagnose_periods(
                 f"{inst.name} is feasible in every period ({h.years[0]}-{h.years[-1]}): "
                 "nothing to relax; `trustsource solve` finds the cheapest path"
             ],
-            **base,
         )
     if plan.status is not Status.INFEASIBLE:
-        return Diagnosis(
-            feasible=False,
+        return replace(
+            base,
             status="unknown",
             messages=[
                 f"{inst.name}: not diagnosed: solve ended {plan.status.value} without finding a "
                 f"plan or proving there is none. {plan.message or 'Raise the time limit.'}"
             ],
-            **base,
         )
     findings: list[Issue] = []
     frames: list[pd.DataFrame] = []
@@ -121,14 +123,13 @@ def diagnose_periods(
             "up in time, or a build needed before its lead time allows)"
         )
     messages = [verdict, *(f.message for f in findings), *relaxations["message"], *tail]
-    diag = Diagnosis(
-        feasible=False,
+    diag = replace(
+        base,
         status="infeasible",
         findings=findings,
         relaxations=relaxations,
         messages=messages,
         minimal=minimal and bool(frames),
-        **base,
     )
     diag.seconds = time.perf_counter() - t0
     return diag
