@@ -41,7 +41,9 @@ TOP = 4
 COLOURS = ("#3b6ea8", "#d9822b", "#4c9a4c", "#8e5ea2", "#8c8c8c")
 """Line colours of the top countries, then "others" (grey)."""
 
-RULE_COLOUR = "#a11"
+RULE_STYLES = (("#a11", "6 4"), ("#222", "2 3"), ("#b5179e", "10 3 2 3"))
+"""Colour and dash pattern of the first, second, third... rule's limit line (then repeated)."""
+LABEL_GAP = 12
 PLOT_W, PLOT_H, LEFT, TOP_M, RIGHT, BOTTOM = 420, 180, 44, 30, 150, 28
 
 
@@ -239,7 +241,8 @@ def share_chart(
             )
         if points:
             labels.append((y(points[-1][1]), colour, name[:22]))
-    for name, (scope, by_year) in limits.items():
+    for r, (name, (scope, by_year)) in enumerate(limits.items()):
+        colour, dash = RULE_STYLES[r % len(RULE_STYLES)]
         segs = [(a, b, by_year[a]) for a, b in zip(years, ends) if a in by_year]
         if not segs:
             continue
@@ -249,23 +252,31 @@ def share_chart(
             d.append(f"{'L' if joined else 'M'}{x(a):.1f},{y(v):.1f} L{x(b):.1f},{y(v):.1f}")
         steps = ", ".join(f"{a}: {pct(v)}" for a, _, v in segs)
         parts.append(
-            f'<path d="{" ".join(d)}" fill="none" stroke="{RULE_COLOUR}" stroke-width="1.5" '
-            f'stroke-dasharray="6 4" class="rule-limit" data-rule="{_e(name)}">'
+            f'<path d="{" ".join(d)}" fill="none" stroke="{colour}" stroke-width="1.5" '
+            f'stroke-dasharray="{dash}" class="rule-limit" data-rule="{_e(name)}">'
             f"<title>{_e(name)} ({_e(scope)}): {_e(steps)}</title></path>"
         )
-        labels.append((y(segs[-1][2]), RULE_COLOUR, f"{name} (limit)"[:22]))
-    # Labels at the right of the plot, nudged apart so they do not overlap.
-    labels.sort(key=lambda t: t[0])
-    last = -math.inf
-    for ly, colour, text in labels:
-        ly = max(ly + 4, last + 12)
-        last = ly
+        labels.append((y(segs[-1][2]), colour, f"{name} (limit)"[:22]))
+    for ly, colour, text in _spread(labels, height - 4):
         parts.append(
             f'<text x="{LEFT + PLOT_W + 6}" y="{ly:.1f}" font-size="11" '
             f'fill="{colour}">{_e(text)}</text>'
         )
     parts.append("</svg>")
     return "".join(parts)
+
+
+def _spread(labels: list[tuple[float, str, str]], bottom: float) -> list[tuple[float, str, str]]:
+    """Labels (y of their line's end, colour, text) placed top to bottom at least
+    ``LABEL_GAP`` apart, near their line and above ``bottom`` (baselines)."""
+    labels = sorted(labels, key=lambda t: t[0])
+    ys: list[float] = []
+    for ly, _, _ in labels:
+        ys.append(max(ly + 4, ys[-1] + LABEL_GAP) if ys else ly + 4)
+    for k in range(len(ys) - 1, -1, -1):  # then up again from the bottom where they overflow
+        limit = bottom if k == len(ys) - 1 else ys[k + 1] - LABEL_GAP
+        ys[k] = min(ys[k], limit)
+    return [(ly, colour, text) for ly, (_, colour, text) in zip(ys, labels)]
 
 
 # --- (c) builds and (d) stock -------------------------------------------------------------------
