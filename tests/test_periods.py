@@ -499,3 +499,19 @@ def test_random_periodic_instances_agree_with_an_independent_model(seed: int) ->
     assert plan.status is Status.OPTIMAL, plan.message
     assert not plan.violations
     assert plan.objective == pytest.approx(expected, rel=1e-6, abs=1e-6)
+
+
+def test_several_builds_and_stockpiles_share_their_blocks() -> None:
+    # Two items, each with a build option and a stockpile: each a copy of the first check
+    # (350) plus a stock that is never worth holding.
+    doc = _build_case(1, [2026, 2027], {2026: 1.0, 2027: 0.5})
+    doc["items"].append({"id": "ge", "demand": 100})
+    doc["suppliers"] += [{**s, "id": f"{s['id']}-ge", "item": "ge"} for s in list(doc["suppliers"])]
+    doc["stockpiles"] = [
+        {"item": "ga", "max": 10, "holding_cost": 5},
+        {"item": "ge", "max": 10, "holding_cost": 5},
+    ]
+    plan = _solve(doc)
+    assert plan.objective == pytest.approx(700.0)
+    assert sorted(plan.builds["supplier"]) == ["us", "us-ge"]
+    assert sorted(plan.stock["item"].unique()) == ["ga", "ge"]

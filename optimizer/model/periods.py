@@ -144,31 +144,37 @@ def _persist(
 
 
 def _builds(linked: Linked, inst: Instance) -> None:
-    """Build binaries per decision period, their capacity rows and the one-build rows."""
+    """Build binaries per decision period (one block), the one-build and capacity rows."""
     h = inst.horizon
     assert h is not None
     md = linked.copies.data
     years = linked.years
+    options = []  # (supplier index, ready per period, useful decision periods)
+    labels: list[str] = []
+    costs: list[float] = []
     for k, sup in enumerate(inst.suppliers):
         if sup.build is None:
             continue
         ready = build_ready(years, sup.build.lead_time)
         useful = sorted({d for r in ready for d in r})
-        if not useful:
-            continue
-        capex = np.array([_capex(h.instances[d], k) for d in useful])
-        cols = md.add_vars(
-            "build",
-            [f"{sup.id}@{years[d]}" for d in useful],
-            lb=0.0,
-            ub=1.0,
-            integer=True,
-            cost=capex * np.array([linked.factors[d] for d in useful]),
-        )
+        if useful:
+            options.append((k, ready, useful))
+            labels.extend(f"{sup.id}@{years[d]}" for d in useful)
+            costs.extend(_capex(h.instances[d], k) * linked.factors[d] for d in useful)
+    if not options:
+        return
+    cols = md.add_vars("build", labels, lb=0.0, ub=1.0, integer=True, cost=np.array(costs))
+    once = _Rows()
+    cap = _Rows()
+    at = 0
+    for k, ready, useful in options:
+        sid = inst.suppliers[k].id
+        mine = cols[at : at + len(useful)]
+        at += len(useful)
         per_period = np.full(len(years), -1, dtype=np.int64)
-        per_period[useful] = cols
-        linked.builds[sup.id] = per_period
-        _add_row(md, "build_once", sup.id, cols, np.ones(len(cols)), -np.inf, 1.0)
+        per_period[useful] = mine
+        linked.builds[sid] = per_period
+        once.add(sid, mine, np.ones(len(mine)), -np.inf, 1.0)
         for t in range(len(years)):
             if not ready[t]:
                 continue
@@ -176,15 +182,15 @@ def _builds(linked: Linked, inst: Instance) -> None:
             assert own.build is not None
             x = linked.copies.cols[t][linked.copies.models[t].ctx.x[k]]
             b = per_period[ready[t]]
-            _add_row(
-                md,
-                "build_capacity",
-                f"{sup.id}@{years[t]}",
+            cap.add(
+                f"{sid}@{years[t]}",
                 np.concatenate([[x], b]),
                 np.concatenate([[1.0], np.full(len(b), -own.build.capacity)]),
                 -np.inf,
                 own.capacity or 0.0,
             )
+    md.add_rows(once.block("build_once"))
+    md.add_rows(cap.block("build_capacity"))
 
 
 def _capex(period_inst: Instance, k: int) -> float:
@@ -192,65 +198,95 @@ def _capex(period_inst: Instance, k: int) -> float:
     return 0.0 if build is None else build.capex
 
 
-def _add_row(
-    md: ModelData, name: str, label: str, cols: np.ndarray, coefs: np.ndarray, lo: float, hi: float
-) -> None:
-    md.add_rows(
-        RowBlock(
+class _Rows:
+    """Rows collected one by one, appended as one block."""
+
+    def __init__(self) -> None:
+        self.labels: list[str] = []
+        self.cols: list[np.ndarray] = []
+        self.coefs: list[np.ndarray] = []
+        self.lo: list[float] = []
+        self.hi: list[float] = []
+
+    def add(self, label: str, cols: np.ndarray, coefs: np.ndarray, lo: float, hi: float) -> None:
+        self.labels.append(label)
+        self.cols.append(np.asarray(cols, dtype=np.int64))
+        self.coefs.append(np.asarray(coefs, dtype=float))
+        self.lo.append(lo)
+        self.hi.append(hi)
+
+    def block(self, name: str) -> RowBlock:
+        indptr = np.zeros(len(self.cols) + 1, dtype=np.int64)
+        np.cumsum([len(c) for c in self.cols], out=indptr[1:])
+        return RowBlock(
             name,
             name,
-            [label],
-            np.array([0, len(cols)], dtype=np.int64),
-            np.asarray(cols, dtype=np.int64),
-            np.asarray(coefs, dtype=float),
-            np.array([lo]),
-            np.array([hi]),
+            self.labels,
+            indptr,
+            np.concatenate(self.cols) if self.cols else np.zeros(0, dtype=np.int64),
+            np.concatenate(self.coefs) if self.coefs else np.zeros(0),
+            np.array(self.lo),
+            np.array(self.hi),
         )
-    )
 
 
 def _stock(linked: Linked, inst: Instance) -> None:
-    """Stock columns per (item, period) and their terms in each period's balance row."""
+    """Stock columns per (item, period), one block, and their terms in each period's balance."""
     h = inst.horizon
     assert h is not None
     md = linked.copies.data
     years = linked.years
-    for sp0 in inst.stockpiles:
-        item = sp0.item
-        lo, hi, cost = [], [], []
+    n_t = len(years)
+    piles = [p.item for p in inst.stockpiles]
+    if not piles:
+        return
+    lo, hi, cost, labels = [], [], [], []
+    for item in piles:
         for t, p in enumerate(h.instances):
-            sp = next(s for s in p.stockpiles if s.item == item)
+            pile = next(s for s in p.stockpiles if s.item == item)
             demand = p.items[p.item_index[item]].demand
-            lo.append(sp.min_cover_days / 365.0 * demand)
-            hi.append(sp.max)
-            cost.append(sp.holding_cost * linked.weights[t])
-        cols = md.add_vars(
-            "stock", [f"{item}@{y}" for y in years], lb=np.array(lo), ub=np.array(hi), cost=cost
-        )
-        linked.stock[item] = cols
-        for t in range(len(years)):
+            lo.append(pile.min_cover_days / 365.0 * demand)
+            hi.append(pile.max)
+            cost.append(pile.holding_cost * linked.weights[t])
+            labels.append(f"{item}@{years[t]}")
+    cols = md.add_vars("stock", labels, lb=np.array(lo), ub=np.array(hi), cost=np.array(cost))
+    for j, item in enumerate(piles):
+        linked.stock[item] = cols[j * n_t : (j + 1) * n_t]
+    for t in range(n_t):
+        rows: list[int] = []
+        terms_c: list[int] = []
+        terms_v: list[float] = []
+        for item in piles:
             i = h.instances[t].item_index[item]
-            terms_c = [cols[t]]
-            terms_v = [-1.0 / linked.lengths[t]]
+            mine = linked.stock[item]
+            rows.append(i)
+            terms_c.append(int(mine[t]))
+            terms_v.append(-1.0 / linked.lengths[t])
             if t > 0:
-                terms_c.append(cols[t - 1])
+                rows.append(i)
+                terms_c.append(int(mine[t - 1]))
                 terms_v.append(1.0 / linked.lengths[t])
-            _add_terms(md, f"{years[t]}/balance", i, np.array(terms_c), np.array(terms_v))
-            if t == 0:
-                rb = _block(md, f"{years[0]}/balance")
-                rb.lb[i] -= sp0.initial / linked.lengths[0]
-                rb.ub[i] -= sp0.initial / linked.lengths[0]
+        name = f"{years[t]}/balance"
+        _add_terms(md, name, np.array(rows), np.array(terms_c), np.array(terms_v))
+        if t == 0:
+            rb = _block(md, name)
+            for pile0 in inst.stockpiles:
+                i = h.instances[0].item_index[pile0.item]
+                rb.lb[i] -= pile0.initial / linked.lengths[0]
+                rb.ub[i] -= pile0.initial / linked.lengths[0]
 
 
 def _block(md: ModelData, name: str) -> RowBlock:
     return next(rb for rb in md.row_blocks if rb.name == name)
 
 
-def _add_terms(md: ModelData, name: str, row: int, cols: np.ndarray, coefs: np.ndarray) -> None:
-    """Add terms to one row of a row block (the block's CSR rebuilt)."""
+def _add_terms(
+    md: ModelData, name: str, rows: np.ndarray, cols: np.ndarray, coefs: np.ndarray
+) -> None:
+    """Add terms ``coefs`` at (``rows``, ``cols``) to a row block (its CSR rebuilt once)."""
     rb = _block(md, name)
     a = sp.csr_array((rb.data, rb.indices, rb.indptr), shape=(rb.size, md.n_cols))
-    extra = sp.csr_array((coefs, (np.full(len(cols), row), cols)), shape=(rb.size, md.n_cols))
+    extra = sp.csr_array((coefs, (rows, cols)), shape=(rb.size, md.n_cols))
     b = (a + extra).tocsr()
     b.sort_indices()
     rb.indptr = b.indptr.astype(np.int64)
