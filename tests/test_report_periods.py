@@ -176,7 +176,7 @@ def test_one_share_chart_per_item_with_cap_lines(page: tuple[str, _Tables]) -> N
     assert cap.group(1).count("M") == 1
     assert cap.group(1).count("L") == 7
     assert "2026: 100.0 %, 2027: 80.0 %, 2028: 60.0 %, 2030: 40.0 %" in ga
-    assert "glide-cap (limit)</text>" in ga
+    assert "glide-cap (max)</text>" in ga
     # ge's cap holds from 2028 only: two steps; ga's cap is not drawn on ge.
     ge_cap = re.search(r'<path d="([^"]+)"[^>]*data-rule="ge-cap">', ge)
     assert ge_cap is not None

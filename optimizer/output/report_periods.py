@@ -256,7 +256,8 @@ def share_chart(
             f'stroke-dasharray="{dash}" class="rule-limit" data-rule="{_e(name)}">'
             f"<title>{_e(name)} ({_e(scope)}): {_e(steps)}</title></path>"
         )
-        labels.append((y(segs[-1][2]), colour, f"{name} (limit)"[:22]))
+        sense = "min" if scope.startswith("min") else "max"
+        labels.append((y(segs[-1][2]), colour, f"{name[:16]} ({sense})"))
     for ly, colour, text in _spread(labels, height - 4):
         parts.append(
             f'<text x="{LEFT + PLOT_W + 6}" y="{ly:.1f}" font-size="11" '
@@ -338,7 +339,10 @@ def path_section(plan: Any, instance: Any) -> str:
         "<h3>Country shares per item and period</h3>",
         "<p>Each item's share of supply per country and period (its four largest countries "
         "over the horizon, the rest as others); a dashed step line is the limit of a share "
-        "rule on the item that binds in some period.</p>",
+        "rule on the item that binds in some period, marked max for a ceiling and min for a "
+        "floor: a country cap limits each country's share, a supplier cap each supplier's "
+        "(a part of its country's) and a bloc rule the share of the bloc's countries together "
+        "(a sum of several lines).</p>",
     ]
     for item in dict.fromkeys(plan.items["item"]):
         limits = binding_limits(plan, str(item))
