@@ -19,13 +19,11 @@ from ..errors import InstanceError, Issue
 from ..limits import MAX_CSV_BYTES, MAX_JSON_BYTES, MAX_ROWS, MAX_YAML_BYTES, MIB, clip
 from ..safe_files import Refused, confine, data_root, read_regular, shown_path
 from .locate import TABLES, Locator, _closest, _quoted, _row_label
+from .periods import is_mapping_cell
 from .readers.csv_table import decode_csv, read_table
 from .readers.safe_json import load_json
 from .readers.safe_yaml import cut, load_yaml
 from .schema import TOP_LEVEL_KEYS
-
-# Cells of these CSV columns hold a small YAML/JSON mapping (a bill of materials, a tier schedule).
-_STRUCTURED_COLUMNS = ("inputs", "price_tiers")
 
 
 def prepare_document(
@@ -218,4 +216,4 @@ def _read_csv_table(
     text = decode_csv(data, shown, issues)
     if text is None:
         return None
-    return read_table(text, shown, issues, _STRUCTURED_COLUMNS)
+    return read_table(text, shown, issues, lambda col, val: is_mapping_cell(name, col, val))

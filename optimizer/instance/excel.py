@@ -47,6 +47,7 @@ from .excel_layout import (
 from .excel_write import workbook_tables, write_workbook
 from .instance import instance_from_document
 from .locate import Locator, ids_of
+from .periods import is_mapping_cell
 from .readers.safe_yaml import cut, load_yaml
 from .readers.xlsx_read import Row, is_worksheet, open_workbook, read_table
 
@@ -156,8 +157,8 @@ def _metadata(
                 sources.append(value)
         elif key in doc:
             issues.append(Issue(where, "key", f"'{key}' given twice"))
-        elif key == "risk" and isinstance(value, str):
-            # The risk section is a mapping, written as YAML text in one cell.
+        elif key in ("risk", "periods", "stockpiles") and isinstance(value, str):
+            # A section that is a mapping or a list, written as YAML text in one cell.
             try:
                 doc[key] = _yaml_cell(value, where, budget)
             except InstanceError as exc:
@@ -178,9 +179,9 @@ def _table(
 ) -> list[dict[str, Any]]:
     lines[section] = [n for n, _ in rows]
     for n, rec in rows:
-        for col in ("inputs", "price_tiers"):  # given inline, as in CSV tables
+        for col in list(rec):  # given inline, as in CSV tables
             text = rec.get(col)
-            if isinstance(text, str):
+            if isinstance(text, str) and is_mapping_cell(section, col, text):
                 where = f"{at}{section}!row {n}"
                 try:
                     rec[col] = _yaml_cell(text, where, budget)
@@ -411,7 +412,7 @@ def _read_book(path: Path) -> _Book:
         rows.get("price_tiers", []), "price_tiers", at, rows.get("suppliers", []), issues, refused
     )
     if "rules" in rows:
-        lines["rules"] = [n for n, _ in rows["rules"]]
+        _table(rows["rules"], "rules", at, lines, issues, budget)  # paths by period parsed
         doc["rules"] = _rules(rows["rules"])
     for sheet in ("blocs", "tariffs", "variants", "scenarios"):
         if rows.get(sheet):

@@ -36,7 +36,17 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "scenarios": ("name", "yaml"),
 }
 SHEETS = tuple(COLUMNS)
-METADATA_KEYS = ("trustsource", "name", "currency", "description", "risk", "sources")
+METADATA_KEYS = (
+    "trustsource",
+    "name",
+    "currency",
+    "description",
+    "risk",
+    "periods",
+    "discount_rate",
+    "stockpiles",
+    "sources",
+)
 TEXT_COLUMNS = frozenset(
     "id item site country owner unit description source name kind basis bloc input supplier "
     "mode lose key yaml".split()

@@ -19,6 +19,9 @@ from .excel_layout import COLUMNS, METADATA_KEYS
 from .readers.safe_yaml import cut
 from .readers.xlsx_read import coordinate
 
+YAML_METADATA = ("risk", "periods", "stockpiles")
+"""Metadata keys whose value is a list or mapping, written as YAML text in one cell."""
+
 
 def _cell_value(key: str, value: Any) -> Any:
     if isinstance(value, (list, tuple)):
@@ -101,7 +104,7 @@ def workbook_tables(doc: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
         {
             "key": k,
             "value": yaml.safe_dump(doc[k], default_flow_style=True, sort_keys=False).strip()
-            if k == "risk"
+            if k in YAML_METADATA
             else doc[k],
         }
         for k in METADATA_KEYS[:-1]

@@ -198,6 +198,18 @@ def build_ready(years: Sequence[int], lead_time: int) -> list[list[int]]:
     return [[d for d, yd in enumerate(years) if yd + lead_time <= yt] for yt in years]
 
 
+MAPPING_COLUMNS = frozenset({"inputs", "price_tiers", "build"})
+"""Table columns whose cells always hold a small YAML mapping (CSV and Excel)."""
+
+
+def is_mapping_cell(section: str, column: str, text: str) -> bool:
+    """Whether a CSV or Excel cell holds a mapping to parse: a bill of materials, price tiers
+    or a build option, or a path by period (``{2026: 5, 2030: 7}``) in a numeric column."""
+    if column in MAPPING_COLUMNS:
+        return True
+    return column in PERIODIC_KEYS.get(section, frozenset()) and text.lstrip().startswith("{")
+
+
 def scaled(value: Any, factor: float) -> Any:
     """A document's number, or mapping by period, times ``factor`` (scenarios, sweeps)."""
     if isinstance(value, dict):

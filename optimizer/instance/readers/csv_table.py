@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from typing import Any
 
 from ...errors import InstanceError, Issue
@@ -50,7 +51,10 @@ def decode_csv(data: bytes, shown: str, issues: list[Issue]) -> str | None:
 
 
 def read_table(
-    text: str, shown: str, issues: list[Issue], structured: tuple[str, ...] = ()
+    text: str,
+    shown: str,
+    issues: list[Issue],
+    structured: Callable[[str, str], bool] | None = None,
 ) -> tuple[list[dict[str, Any]], list[int]] | None:
     """Rows of a CSV table as text cells (empty cells dropped) and the line each row starts on.
 
@@ -58,7 +62,8 @@ def read_table(
         text: the file's text.
         shown: the file's name as the instance wrote it, for locations.
         issues: where problems are appended.
-        structured: columns whose cells hold a small YAML/JSON mapping, parsed here.
+        structured: says, from the column and the text, whether a cell holds a small YAML/JSON
+            mapping, parsed here (a bill of materials, tiers, a path by period).
 
     Returns:
         ``(rows, lines)``, or ``None`` when the table cannot be read at all (broken header,
@@ -98,7 +103,7 @@ def read_table(
             for col, cell in zip(header, record):
                 val = cell.strip()
                 if val:
-                    if col in structured:
+                    if structured is not None and structured(col, val):
                         _mapping_cell(row, col, val, f"{shown}:{start}", issues, budget)
                     else:
                         row[col] = val
