@@ -515,3 +515,15 @@ def test_several_builds_and_stockpiles_share_their_blocks() -> None:
     assert plan.objective == pytest.approx(700.0)
     assert sorted(plan.builds["supplier"]) == ["us", "us-ge"]
     assert sorted(plan.stock["item"].unique()) == ["ga", "ge"]
+
+
+def test_a_variant_may_add_a_rule_with_a_path() -> None:
+    doc = _build_case(1, [2026, 2027], {2026: 1.0})
+    doc["variants"] = {
+        "later": {
+            "add": [{"kind": "country_cap", "name": "late", "max_share": {2026: 1.0, 2027: 0.5}}]
+        }
+    }
+    inst = trustsource.Instance.from_dict(doc).variant("later")
+    assert [r.name for r in inst.at(2027).rules] == ["cap", "late"]
+    assert _solve(inst.to_dict()).objective == pytest.approx(350.0)

@@ -245,7 +245,7 @@ class Instance(Spec):
             for entry in doc.get("rules", []):
                 if entry.get("name") not in drop:
                     rules.append({**entry, **change.get(entry.get("name") or "", {})})
-            rules.extend(r.model_dump(by_alias=True, exclude_none=True) for r in v.add)
+            rules.extend(doc["variants"][name].get("add", []))
             doc["rules"] = rules
             doc["name"] = f"{self.name} [{name}]"
             doc.pop("variants", None)

@@ -359,24 +359,33 @@ def resolve_period(
     variants = data.get("variants")
     if isinstance(variants, dict):  # a variant's rule changes may be paths by period too
         doc["variants"] = {
-            name: _resolved_changes(v, f"{loc.document}: variants.{name}.change", value)
+            name: _resolved_changes(v, f"{loc.document}: variants.{name}", value)
             for name, v in variants.items()
         }
     return doc, issues
 
 
 def _resolved_changes(variant: Any, where: str, value: Callable[..., Any]) -> Any:
-    change = variant.get("change") if isinstance(variant, dict) else None
-    if not isinstance(change, dict):
+    """A variant's rule changes and added rules as of the period ``value`` resolves for."""
+    if not isinstance(variant, dict):
         return variant
     keys = PERIODIC_KEYS["rules"]
-    out = {
-        rule: {k: value(f"{where}.{rule}", k, v, False) if k in keys else v for k, v in upd.items()}
-        if isinstance(upd, dict)
-        else upd
-        for rule, upd in change.items()
-    }
-    return {**variant, "change": out}
+
+    def resolved(entry: Any, at: str) -> Any:
+        if not isinstance(entry, dict):
+            return entry
+        return {k: value(at, k, v, True) if k in keys else v for k, v in entry.items()}
+
+    out = dict(variant)
+    change = variant.get("change")
+    if isinstance(change, dict):
+        out["change"] = {
+            rule: resolved(upd, f"{where}.change.{rule}") for rule, upd in change.items()
+        }
+    added = variant.get("add")
+    if isinstance(added, list):
+        out["add"] = [resolved(r, f"{where}.add[{k}]") for k, r in enumerate(added)]
+    return out
 
 
 def _active(rule: Mapping[str, Any], year: int) -> bool:

@@ -23,7 +23,6 @@ the period, and the cost split is in present value (the plan's ``costs``).
 
 from __future__ import annotations
 
-import dataclasses
 import html
 import math
 import os
@@ -47,13 +46,15 @@ from ..analysis.explain_common import (
 )
 from ..instance.kinds import COUNT_KINDS
 from ..safe_writes import atomic_write_text
-from .figures import cost_split as _plain_cost_split
-from .figures import (
-    country_shares,
-    shortfall_table,
-    status_words,
+from .figures import country_shares, shortfall_table
+from .report_periods import (
+    cost_split,
+    is_periodic,
+    last_period,
+    path_section,
+    shortfall_rows,
+    status_text,
 )
-from .report_periods import is_periodic, last_period, path_section, period_plan
 
 __all__ = ["build_report", "cost_split", "shortfall_table", "write_report"]
 
@@ -73,52 +74,6 @@ figcaption{font-size:.85em;color:#555}.yes{font-weight:bold}ul.sources{font-size
 """
 
 BAR_W, LABEL_W, ROW_H, MAX_BARS = 260, 120, 20, 8
-
-
-def cost_split(plan: Any, instance: Any) -> tuple[float | None, float | None]:
-    """``(purchase cost, shortfall penalty)`` adding up to the plan's objective: for a periodic
-    plan both in present value from its ``costs`` table, otherwise
-    :func:`.figures.cost_split`."""
-    if is_periodic(plan) and plan.has_solution and plan.objective is not None:
-        return plan.purchase_cost, plan.shortfall_penalty
-    return _plain_cost_split(plan, instance)
-
-
-def _shortfall_rows(plan: Any, instance: Any) -> pd.DataFrame:
-    """:func:`.figures.shortfall_table`, per period with a ``period`` column for a periodic
-    plan (quantities and penalty per year)."""
-    if not is_periodic(plan) or not plan.has_solution:
-        return shortfall_table(plan, instance)
-    frames = []
-    for year in plan.periods:
-        rows = shortfall_table(period_plan(plan, year), instance)
-        if len(rows):
-            rows.insert(0, "period", year)
-            frames.append(rows)
-    if not frames:
-        return shortfall_table(None, instance)
-    return pd.concat(frames, ignore_index=True)
-
-
-def _status_words(plan: Any, instance: Any) -> str:
-    """:func:`.figures.status_words`; for a periodic plan that leaves demand unmet, in its own
-    words: the items and periods short, the worst period, the penalty in present value."""
-    short = _shortfall_rows(plan, instance)
-    if not is_periodic(plan) or not len(short):
-        return status_words(plan, instance)
-    cur = plan.currency or instance.currency
-    # The status (and gap) alone: the words of a plan with no items to be short.
-    text = status_words(dataclasses.replace(plan, items=plan.items.iloc[:0]), instance)
-    worst = short.sort_values("shortfall_share", ascending=False, kind="stable").iloc[0]
-    n = short["item"].nunique()
-    items = "1 item is" if n == 1 else f"{n} items are"
-    _, penalty = cost_split(plan, instance)
-    return (
-        f"{text}, but {items} short in {short['period'].nunique()} of {len(plan.periods)} "
-        f"periods (worst {worst['item']} in {worst['period']}: "
-        f"{pct(worst['shortfall_share'])} of demand unmet) and {money(penalty, cur)} of the "
-        f"{money(plan.objective, cur)} total (present value) is the penalty for unmet demand"
-    )
 
 
 def _e(v: Any) -> str:
@@ -268,7 +223,7 @@ def _trust_paragraphs(plan: Any, instance: Any, explanation: Any, baseline: Any)
 def _kpis(plan: Any, instance: Any, explanation: Any, baseline: Any) -> str:
     cur = plan.currency
     buy, penalty = cost_split(plan, instance)
-    short = _shortfall_rows(plan, instance)
+    short = shortfall_rows(plan, instance)
     n_items = plan.items["item"].nunique() if len(plan.items) else 0
     cards = [
         ("total cost", money(plan.objective, cur)),
@@ -322,7 +277,7 @@ def _kpis(plan: Any, instance: Any, explanation: Any, baseline: Any) -> str:
 
 
 def _shortfall_section(plan: Any, instance: Any) -> str:
-    short = _shortfall_rows(plan, instance)
+    short = shortfall_rows(plan, instance)
     cur = plan.currency or instance.currency
     if not len(short):
         return "<p>Every item's demand is met.</p>"
@@ -525,7 +480,7 @@ def build_report(
         baseline = explanation.baseline_plan
     if baseline is not None and not baseline.has_solution:
         baseline = None
-    ok = plan.status.value == "optimal" and not len(_shortfall_rows(plan, instance))
+    ok = plan.status.value == "optimal" and not len(shortfall_rows(plan, instance))
     out = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
@@ -543,7 +498,7 @@ def build_report(
         )
     out.append(
         f'<p>Status: <b class="{"status-optimal" if ok else "status-bad"}">'
-        f"{_e(_status_words(plan, instance))}</b>. Total cost: "
+        f"{_e(status_text(plan, instance))}</b>. Total cost: "
         f"<b>{_e(money(plan.objective, cur))}</b>{split} (currency {_e(cur)}).</p>"
     )
     if plan.has_solution and plan.status.value != "optimal":

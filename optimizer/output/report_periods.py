@@ -7,7 +7,10 @@ the horizon and the rest as "others") with the limit of each binding share rule 
 (``country_cap``, ``bloc_share``, ``supplier_cap``) drawn as a dashed step line labelled with
 the rule's name, the builds decided and the stock per item and period. :func:`last_period`
 narrows a periodic plan to its last period, for the report's tables and charts that describe a
-single year. Render only: nothing is solved here; all text is escaped.
+single year. :func:`cost_split`, :func:`shortfall_rows` and :func:`status_text` are the
+figures of :mod:`.figures` made right for a periodic plan: the penalty in present value (the
+plan's ``costs``), unmet demand per period, and the status in those words; for any other plan
+they are the figures' own. Render only: nothing is solved here; all text is escaped.
 """
 
 from __future__ import annotations
@@ -19,17 +22,21 @@ from typing import Any
 
 import pandas as pd
 
-from ..analysis.explain_common import display_country, pct
+from ..analysis.explain_common import display_country, money, pct
+from . import figures
 
 __all__ = [
     "SHARE_KINDS",
     "binding_limits",
+    "cost_split",
     "is_periodic",
     "item_shares",
     "last_period",
     "period_plan",
     "path_section",
     "share_chart",
+    "shortfall_rows",
+    "status_text",
 ]
 
 SHARE_KINDS = ("country_cap", "bloc_share", "supplier_cap")
@@ -95,6 +102,52 @@ def last_period(plan: Any) -> Any:
     if not is_periodic(plan) or not plan.has_solution:
         return plan
     return period_plan(plan, plan.periods[-1])
+
+
+def cost_split(plan: Any, instance: Any) -> tuple[float | None, float | None]:
+    """``(purchase cost, shortfall penalty)`` adding up to the plan's objective: for a periodic
+    plan both in present value from its ``costs`` table, otherwise
+    :func:`.figures.cost_split`."""
+    if is_periodic(plan) and plan.has_solution and plan.objective is not None:
+        return plan.purchase_cost, plan.shortfall_penalty
+    return figures.cost_split(plan, instance)
+
+
+def shortfall_rows(plan: Any, instance: Any) -> pd.DataFrame:
+    """:func:`.figures.shortfall_table`, per period with a ``period`` column for a periodic
+    plan (quantities and penalty per year)."""
+    if not is_periodic(plan) or not plan.has_solution:
+        return figures.shortfall_table(plan, instance)
+    frames = []
+    for year in plan.periods:
+        rows = figures.shortfall_table(period_plan(plan, year), instance)
+        if len(rows):
+            rows.insert(0, "period", year)
+            frames.append(rows)
+    if not frames:
+        return figures.shortfall_table(None, instance)
+    return pd.concat(frames, ignore_index=True)
+
+
+def status_text(plan: Any, instance: Any) -> str:
+    """:func:`.figures.status_words`; for a periodic plan that leaves demand unmet, in its own
+    words: the items and periods short, the worst period, the penalty in present value."""
+    short = shortfall_rows(plan, instance)
+    if not is_periodic(plan) or not len(short):
+        return figures.status_words(plan, instance)
+    cur = plan.currency or instance.currency
+    # The status (and gap) alone: the words of a plan with no items to be short.
+    text = figures.status_words(dataclasses.replace(plan, items=plan.items.iloc[:0]), instance)
+    worst = short.sort_values("shortfall_share", ascending=False, kind="stable").iloc[0]
+    n = short["item"].nunique()
+    items = "1 item is" if n == 1 else f"{n} items are"
+    _, penalty = cost_split(plan, instance)
+    return (
+        f"{text}, but {items} short in {short['period'].nunique()} of {len(plan.periods)} "
+        f"periods (worst {worst['item']} in {worst['period']}: "
+        f"{pct(worst['shortfall_share'])} of demand unmet) and {money(penalty, cur)} of the "
+        f"{money(plan.objective, cur)} total (present value) is the penalty for unmet demand"
+    )
 
 
 # --- (a) cost per period ----------------------------------------------------------------------
