@@ -192,7 +192,11 @@ def solve(
         if fmt == "xlsx" and out_dir is None:
             raise click.UsageError("--format xlsx writes plan.xlsx into a folder: add --out DIR")
         inst = load_instance(file, base_dir, variant)
-        if write_lp is not None:
+        if write_lp is not None and inst.periods:
+            from trustsource.model.periods import build_periods
+
+            build_periods(inst, exit_form=exit_form).write_lp(write_lp)  # type: ignore[arg-type]
+        elif write_lp is not None:
             from trustsource import build_model
 
             build_model(inst, exit_form=exit_form).write_lp(write_lp)  # type: ignore[arg-type]

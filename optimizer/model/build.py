@@ -62,18 +62,23 @@ class BuiltModel:
         The LP format allows few characters, so Pyomo writes ``crma-65['gallium|CN']`` as
         ``c_u_crma_65(gallium_CN)_`` (``c_u`` an upper-bounded row, ``c_e`` an equation).
         """
-        from pyomo.opt import ProblemFormat
-
-        model, _ = self.to_pyomo()
-        target = Path(path)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        model.write(
-            str(target), format=ProblemFormat.cpxlp, io_options={"symbolic_solver_labels": True}
-        )
+        write_lp(self.data, path)
 
     def to_highs(self) -> Any:
         """A ``highspy.Highs`` with this model passed directly (no Pyomo in between)."""
         return highs_from_data(self.data)
+
+
+def write_lp(data: ModelData, path: str | Path) -> None:
+    """Write block-form model ``data`` as an LP file with named rows and columns (Pyomo)."""
+    from pyomo.opt import ProblemFormat
+
+    model, _ = to_pyomo(data)
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    model.write(
+        str(target), format=ProblemFormat.cpxlp, io_options={"symbolic_solver_labels": True}
+    )
 
 
 ExitForm = Literal["auto", "dense", "aux"]
@@ -109,6 +114,12 @@ def build_model(
             of a periodic plan, where a stock serves demand or is filled (bounds and cover
             rows use it; see :func:`trustsource.instance.checks.required_supply`).
     """
+    if inst.periods:
+        raise ValueError(
+            "a periodic instance is one model per period, linked: build it with "
+            "trustsource.model.periods.build_periods (trustsource.solve does), or one period's "
+            "plain instance with build_model(inst.at(year))"
+        )
     if exit_form not in ("auto", "dense", "aux"):
         raise ValueError(f"unknown exit_form {exit_form!r}; use 'auto', 'dense' or 'aux'")
     t0 = time.perf_counter()

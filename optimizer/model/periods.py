@@ -39,13 +39,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
 
 from ..instance.instance import Instance
 from ..instance.periods import build_ready, decision_factors, period_lengths, year_weights
-from .build import BuiltModel, ExitForm, build_model
+from .build import BuiltModel, ExitForm, build_model, write_lp
 from .copies import Copies, stack_copies
 from .core import ModelData, RowBlock
 
@@ -63,6 +64,10 @@ class Linked:
         default_factory=dict
     )  # supplier -> column per period (-1)
     stock: dict[str, np.ndarray] = field(default_factory=dict)  # item -> column per period
+
+    def write_lp(self, path: str | Path) -> None:
+        """Write the linked model as an LP file (names prefixed by their period)."""
+        write_lp(self.copies.data, path)
 
 
 def build_periods(inst: Instance, *, exit_form: ExitForm = "auto") -> Linked:

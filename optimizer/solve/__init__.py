@@ -117,7 +117,9 @@ def solve(
         "warnings": instance.warnings,
     }
     if instance.periods:
-        # A stock can serve demand, so a period's arithmetic alone proves nothing: solve.
+        # A stock can serve demand, so a period's arithmetic alone proves nothing: solve. The
+        # linked model goes to HiGHS directly (the Pyomo route builds one-year models).
+        base["backend"] = "highspy"
         plan = solve_periods(
             instance,
             base,

@@ -86,6 +86,19 @@ def risk(
     """
     if method not in ("extensive", "lshaped"):
         raise ValueError(f"method must be 'extensive' or 'lshaped', got {method!r}")
+    if instance.periods:
+        # Scenarios over a horizon (a tree of periods) are not modelled yet: say so, never
+        # plan one period as if it were the whole.
+        raise InstanceError(
+            [
+                Issue(
+                    f"{instance.name}: periods",
+                    None,
+                    "risk plans one year; for a periodic instance run it on one period's "
+                    "instance (Python: risk(instance.at(year))), or stress the path",
+                )
+            ]
+        )
     spec = _spec(instance, measure=measure, alpha=alpha, weight=weight, rules=rules)
     t0 = time.perf_counter()
     docs = scenario_documents(instance, spec.rules == "keep")
