@@ -256,3 +256,39 @@ def test_render_only_helpers(tmp_path: Path) -> None:
         str(importlib.resources.files("trustsource.instances") / "gallium-demo.yaml")
     )
     assert path_section(trustsource.solve(plain), plain) == ""
+
+
+SHORT = """\
+trustsource: 1
+name: ga-short
+periods: [2026, 2028]
+discount_rate: 0.05
+items:
+  - {id: ga, demand: {2026: 100, 2028: 150}, shortfall_penalty: 20}
+suppliers:
+  - {id: cn, item: ga, country: CN, unit_cost: 1, capacity: 120}
+  - {id: au, item: ga, country: AU, unit_cost: 3, capacity: 20}
+rules:
+  - {kind: country_cap, name: cap, max_share: {2026: 1.0, 2028: 0.7}}
+"""
+
+
+def test_unmet_demand_in_present_value(tmp_path: Path) -> None:
+    src = tmp_path / "short.yaml"
+    src.write_text(SHORT)
+    out = tmp_path / "short.html"
+    done = _report(src, out)
+    assert done.returncode == 0, done.stderr
+    text = out.read_text()
+    plan = trustsource.solve(trustsource.load(src))
+    penalty = plan.shortfall_penalty
+    assert penalty is not None
+    assert penalty > 0
+    # Short in 2028 only; the page's penalty is the present value of the plan's costs table.
+    assert "1 item is short in 1 of 2 periods (worst ga in 2028" in text
+    assert f"{penalty:,.2f} USD of the {plan.objective:,.2f} USD total (present value)" in text
+    parsed = _Tables()
+    parsed.feed(text)
+    rows = parsed.tables["Unmet demand"]
+    assert rows[0][0] == "period"
+    assert [r[0] for r in rows[1:]] == ["2028"]
