@@ -24,6 +24,12 @@ def render_periods(plan: Any, binding_text: Any) -> str:
             f"total cost over {years[0]}-{years[-1]} (present value): "
             f"{_money(plan.objective, cur)}{gap}"
         )
+    for r in plan.shortfalls.to_dict("records"):
+        lines.append(
+            f"  shortfall: {r['period']} {r['item']} {r['shortfall']:,.6g} of "
+            f"{r['demand']:,.6g} {r['unit']} ({r['shortfall_share']:.1%} of demand), penalty "
+            f"{_money(r['penalty'], cur)} (present value)"
+        )
     if plan.message:
         lines.append(plan.message)
     if not plan.has_solution:

@@ -210,17 +210,26 @@ def _summary_row(name: str, plan: Plan, base: Plan, description: str) -> dict[st
         row["purchase_diff"] = float(plan.purchase_cost or 0.0) - float(base.purchase_cost or 0.0)
     items = plan.items
     if len(items):
+        # A periodic plan has a row per item and period: name the period of the worst.
+        label = (
+            items["item"] + " (" + items["period"].astype(str) + ")"
+            if "period" in items
+            else items["item"]
+        )
         k = items["hhi"].idxmax()
         # the value at idxmax is the column's max (both skip NaN)
-        row["max_hhi"], row["max_hhi_item"] = float(items["hhi"].max()), items.at[k, "item"]
+        row["max_hhi"], row["max_hhi_item"] = float(items["hhi"].max()), label.at[k]
         k = items["top_share"].idxmax()
         row["max_top_share"] = float(items["top_share"].max())
-        row["top_item"], row["top_country"] = items.at[k, "item"], items.at[k, "top_country"]
+        row["top_item"], row["top_country"] = label.at[k], items.at[k, "top_country"]
     rules = plan.rules
     binding = sorted(set(rules.loc[rules["binding"].astype(bool), "rule"])) if len(rules) else []
     row["binding_rules"], row["n_binding"] = ", ".join(binding), len(binding)
     alloc = plan.allocations
-    row["n_awarded"] = int((alloc["quantity"] > 0).sum()) if len(alloc) else 0
+    # Offers awarded at all (in any period of a periodic plan).
+    row["n_awarded"] = (
+        int(alloc.loc[alloc["quantity"] > 0, "supplier"].nunique()) if len(alloc) else 0
+    )
     return row
 
 

@@ -82,6 +82,8 @@ def cost_split(plan: Any, instance: Any) -> tuple[float | None, float | None]:
     """
     if plan is None or not plan.has_solution or plan.objective is None:
         return None, None
+    if getattr(plan, "periods", ()):  # in present value, as the objective (its costs table)
+        return plan.purchase_cost, plan.shortfall_penalty
     it = plan.items
     penalty = 0.0
     if len(it) and "shortfall" in it:
@@ -104,7 +106,8 @@ def status_words(plan: Any, instance: Any) -> str:
     if not len(short):
         return text
     worst = short.iloc[0]
-    items = "1 item is" if len(short) == 1 else f"{len(short)} items are"
+    n = int(short["item"].nunique())  # a periodic plan has a row per item and period
+    items = "1 item is" if n == 1 else f"{n} items are"
     _, penalty = cost_split(plan, instance)
     return (
         f"{text}, but {items} short (worst {worst['item']}: {pct(worst['shortfall_share'])} "

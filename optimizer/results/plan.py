@@ -141,19 +141,23 @@ class Plan:
         short = it["shortfall"].astype(float)
         share = (short / demand.where(demand > 0)).fillna(0.0)
         c = self.costs
+        # A periodic plan: a row per item and period, its penalty in present value.
+        keys = ["period", "item"] if "period" in it else ["item"]
         pen = (
-            c[c["component"] == "shortfall"].groupby("item")["cost"].sum()
+            c[c["component"] == "shortfall"].groupby(keys)["cost"].sum()
             if len(c)
             else pd.Series(dtype=float)
         )
+        at = pd.MultiIndex.from_frame(it[keys]) if len(keys) > 1 else it["item"]
         out = pd.DataFrame(
             {
+                **({"period": it["period"]} if len(keys) > 1 else {}),
                 "item": it["item"],
                 "unit": it["unit"],
                 "demand": demand,
                 "shortfall": short,
                 "shortfall_share": share,
-                "penalty": it["item"].map(pen).fillna(0.0).astype(float),
+                "penalty": pen.reindex(at).fillna(0.0).to_numpy(dtype=float),
             }
         )
         out = out[(short > 0) & (share > SHORTFALL_SHARE_TOL)]
@@ -187,7 +191,7 @@ class Plan:
         return {
             "purchase_cost": self.purchase_cost,
             "shortfall_penalty": self.shortfall_penalty,
-            "shortfall_items": len(sh),
+            "shortfall_items": int(sh["item"].nunique()),
             "worst_shortfall_item": sh.at[0, "item"] if len(sh) else None,
             "worst_shortfall": float(sh.at[0, "shortfall"]) if len(sh) else 0.0,
             "worst_shortfall_share": float(sh.at[0, "shortfall_share"]) if len(sh) else 0.0,
@@ -202,8 +206,10 @@ class Plan:
         if not len(sh):
             return text
         money = compact_money(float(sh["penalty"].sum()), self.currency)
-        worst = f"{sh.at[0, 'item']} {sh.at[0, 'shortfall_share']:.1%} short"
-        which = worst if len(sh) == 1 else f"{len(sh)} items short; worst {worst}"
+        when = f" in {sh.at[0, 'period']}" if "period" in sh else ""
+        worst = f"{sh.at[0, 'item']} {sh.at[0, 'shortfall_share']:.1%} short{when}"
+        n = int(sh["item"].nunique())
+        which = worst if n == 1 else f"{n} items short; worst {worst}"
         return f"{text}, {money} penalty for unmet demand ({which})"
 
     def raise_for_status(self) -> Plan:
