@@ -527,3 +527,28 @@ def test_a_variant_may_add_a_rule_with_a_path() -> None:
     inst = trustsource.Instance.from_dict(doc).variant("later")
     assert [r.name for r in inst.at(2027).rules] == ["cap", "late"]
     assert _solve(inst.to_dict()).objective == pytest.approx(350.0)
+
+
+def test_shortfall_is_per_period_and_its_penalty_in_present_value() -> None:
+    # 2026: 100 at 1; 2027: 50 at 1 and 50 short at 10, discounted at 10 %: 100 + 500 / 1.1.
+    doc = _doc(
+        periods=[2026, 2027],
+        discount_rate=0.1,
+        items=[{"id": "ga", "demand": 100, "shortfall_penalty": 10}],
+        suppliers=[
+            {
+                "id": "cn",
+                "item": "ga",
+                "country": "CN",
+                "unit_cost": 1,
+                "capacity": {2026: 100, 2027: 50},
+            }
+        ],
+    )
+    plan = _solve(doc)
+    assert plan.objective == pytest.approx(100 + 500 / 1.1)
+    short = plan.shortfalls
+    assert short[["period", "item"]].values.tolist() == [[2027, "ga"]]
+    assert short["penalty"].iloc[0] == pytest.approx(500 / 1.1)
+    assert plan.shortfall_penalty == pytest.approx(500 / 1.1)
+    assert "ga 50.0% short in 2027" in plan.status_text
