@@ -530,7 +530,7 @@ def test_a_variant_may_add_a_rule_with_a_path() -> None:
 
 
 def test_shortfall_is_per_period_and_its_penalty_in_present_value() -> None:
-    # 2026: 100 at 1; 2027: 50 at 1 and 50 short at 10, discounted at 10 %: 100 + 500 / 1.1.
+    # 2026: 100 at 1; 2027: 50 at 1 and 50 short at 10, discounted at 10 %: 100 + 550 / 1.1.
     doc = _doc(
         periods=[2026, 2027],
         discount_rate=0.1,
@@ -546,7 +546,7 @@ def test_shortfall_is_per_period_and_its_penalty_in_present_value() -> None:
         ],
     )
     plan = _solve(doc)
-    assert plan.objective == pytest.approx(100 + 500 / 1.1)
+    assert plan.objective == pytest.approx(100 + 550 / 1.1)
     short = plan.shortfalls
     assert short[["period", "item"]].values.tolist() == [[2027, "ga"]]
     assert short["penalty"].iloc[0] == pytest.approx(500 / 1.1)
