@@ -9,12 +9,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from trustsource.cli.plan_text import binding_lines, closing_line, money, share_parts
+
 TABLES = ("allocations", "items", "rules", "sites", "costs")
 TOP_PER_ITEM = 4  # awards listed per item in the terminal summary of a long plan
-
-
-def _money(v: float | None, currency: str) -> str:
-    return "-" if v is None else f"{v:,.2f} {currency}"
 
 
 def render_table(plan: Any, inst: Any) -> str:
@@ -26,12 +24,12 @@ def render_table(plan: Any, inst: Any) -> str:
     lines = [f"{plan.instance_name}: {plan.status_text}"]
     if plan.objective is not None:
         gap = "" if plan.mip_gap is None else f"  (MIP gap {plan.mip_gap:.4%})"
-        lines.append(f"total cost: {_money(plan.objective, plan.currency)}{gap}")
+        lines.append(f"total cost: {money(plan.objective, plan.currency)}{gap}")
         if plan.has_shortfall:
             # The objective mixes what is bought with what is charged for not buying: split it.
-            lines.append(f"  purchase cost: {_money(plan.purchase_cost, plan.currency)}")
+            lines.append(f"  purchase cost: {money(plan.purchase_cost, plan.currency)}")
             lines.append(
-                f"  shortfall penalty: {_money(plan.shortfall_penalty, plan.currency)}"
+                f"  shortfall penalty: {money(plan.shortfall_penalty, plan.currency)}"
                 " (for unmet demand)"
             )
             lines.extend(_shortfall_lines(plan))
@@ -76,38 +74,19 @@ def render_table(plan: Any, inst: Any) -> str:
         parts = plan.costs.groupby("component", sort=False)["cost"].sum()
         lines.append(
             "cost breakdown: "
-            + ", ".join(f"{name} {_money(float(v), plan.currency)}" for name, v in parts.items())
+            + ", ".join(f"{name} {money(float(v), plan.currency)}" for name, v in parts.items())
         )
     lines.append("")
     lines.append("country shares per item:")
     for it in plan.items.itertuples():
         mine = alloc[(alloc["item"] == it.item) & (alloc["quantity"] > 0)]
-        shares = mine.groupby("country")["quantity"].sum().sort_values(ascending=False)
-        total = shares.sum()
-        top = shares.iloc[:6]
-        parts = ", ".join(f"{c} {q / total:.1%}" for c, q in top.items()) if total else "-"
-        if len(shares) > len(top):
-            parts += f", {len(shares) - len(top)} others {shares.iloc[6:].sum() / total:.1%}"
         short = f"; shortfall {it.shortfall:,.6g}" if it.shortfall > 0 else ""
         lines.append(
-            f"  {it.item}: {it.supply:,.6g} {it.unit} from {parts} (HHI {it.hhi:,.0f}){short}"
+            f"  {it.item}: {it.supply:,.6g} {it.unit} from {share_parts(mine, 6)} "
+            f"(HHI {it.hhi:,.0f}){short}"
         )
-    rules = plan.rules
-    if len(rules):
-        lines.append("")
-        binding = rules[rules["binding"]]
-        if len(binding):
-            lines.append("binding rules:")
-            for r in binding.itertuples():
-                lines.append(f"  {r.rule} ({r.kind}) on {r.item}: {_binding_text(r)}")
-        else:
-            lines.append("no rule is binding")
-    t = plan.timings
-    lines.append("")
-    lines.append(
-        f"solved by {plan.solver} in {t.get('total', 0):.2f} s "
-        f"(solver {t.get('solve', 0):.2f} s); plan verified independently"
-    )
+    lines.extend(binding_lines(plan, _binding_text))
+    lines.extend(closing_line(plan))
     return "\n".join(lines)
 
 
@@ -115,7 +94,7 @@ def _shortfall_lines(plan: Any) -> list[str]:
     """One line per item left short: quantity, share of demand, penalty."""
     return [
         f"  shortfall: {r.item} {r.shortfall:,.6g} of {r.demand:,.6g} {r.unit} "
-        f"({r.shortfall_share:.1%} of demand), penalty {_money(r.penalty, plan.currency)}"
+        f"({r.shortfall_share:.1%} of demand), penalty {money(r.penalty, plan.currency)}"
         for r in plan.shortfalls.itertuples()
     ]
 

@@ -44,13 +44,7 @@ class BuiltModel:
     @property
     def stats(self) -> dict[str, int]:
         """Rows, columns, nonzeros and integer columns."""
-        n_int = sum(b.size for b in self.data.var_blocks.values() if b.integer)
-        return {
-            "rows": self.data.n_rows,
-            "cols": self.data.n_cols,
-            "nnz": self.data.nnz,
-            "integers": n_int,
-        }
+        return self.data.stats
 
     def to_pyomo(self) -> Any:
         """The model as a Pyomo ``ConcreteModel`` (names carry families and rules)."""

@@ -97,6 +97,16 @@ class ModelData:
             self.row_blocks.append(block)
 
     @property
+    def stats(self) -> dict[str, int]:
+        """Rows, columns, nonzeros and integer columns."""
+        return {
+            "rows": self.n_rows,
+            "cols": self.n_cols,
+            "nnz": self.nnz,
+            "integers": sum(b.size for b in self.var_blocks.values() if b.integer),
+        }
+
+    @property
     def n_rows(self) -> int:
         return sum(b.size for b in self.row_blocks)
 

@@ -6,6 +6,7 @@ import importlib.metadata
 import logging
 import time
 from collections.abc import Callable
+from functools import partial
 from typing import Any, Literal
 
 import numpy as np
@@ -179,19 +180,20 @@ def solve(
     timings["handoff"] = time.perf_counter() - t0
     is_mip = model.stats["integers"] > 0
 
-    def resolve() -> HighsAnswer:  # the first solve, and each re-solve of the cut loop
-        return run(
-            h,
-            is_mip=is_mip,
-            time_limit=None,
-            mip_rel_gap=mip_rel_gap,
-            threads=threads,
-            log=log,
-            options=highs_options,
-            progress=progress,
-            stop=stop,
-            deadline=deadline,
-        )
+    # The first solve, and each re-solve of the cut loop, with the same settings.
+    resolve: Callable[[], HighsAnswer] = partial(
+        run,
+        h,
+        is_mip=is_mip,
+        time_limit=None,
+        mip_rel_gap=mip_rel_gap,
+        threads=threads,
+        log=log,
+        options=highs_options,
+        progress=progress,
+        stop=stop,
+        deadline=deadline,
+    )
 
     answer = resolve()
     # hhi_cap: add tangent cuts at plans above the cap and solve again (outer approximation).

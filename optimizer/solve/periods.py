@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -52,28 +53,23 @@ def solve_periods(
     t0 = time.perf_counter()
     h = highs_from_data(md)
     timings["handoff"] = time.perf_counter() - t0
-    n_int = sum(b.size for b in md.var_blocks.values() if b.integer)
-    stats = {
-        "rows": md.n_rows,
-        "cols": md.n_cols,
-        "nnz": md.nnz,
-        "integers": n_int,
-        "periods": len(linked.years),
-    }
+    stats = {**md.stats, "periods": len(linked.years)}
+    n_int = stats["integers"]
 
-    def resolve() -> HighsAnswer:
-        return run(
-            h,
-            is_mip=n_int > 0,
-            time_limit=None,
-            mip_rel_gap=mip_rel_gap,
-            threads=threads,
-            log=log,
-            options=highs_options,
-            progress=progress,
-            stop=stop,
-            deadline=deadline,
-        )
+    # The first solve, and each re-solve of the cut loop, with the same settings.
+    resolve: Callable[[], HighsAnswer] = partial(
+        run,
+        h,
+        is_mip=n_int > 0,
+        time_limit=None,
+        mip_rel_gap=mip_rel_gap,
+        threads=threads,
+        log=log,
+        options=highs_options,
+        progress=progress,
+        stop=stop,
+        deadline=deadline,
+    )
 
     loop = cut_loop(
         h,

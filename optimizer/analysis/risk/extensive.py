@@ -29,6 +29,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -108,27 +109,22 @@ def solve_extensive(
     h = highs_from_data(copies.data)
     if start is not None:
         _mip_start(h, copies, start)
-    n_int = sum(b.size for b in copies.data.var_blocks.values() if b.integer)
-    stats = {
-        "rows": copies.data.n_rows,
-        "cols": copies.data.n_cols,
-        "nnz": copies.data.nnz,
-        "integers": n_int,
-        "scenarios": len(models),
-    }
+    stats = {**copies.data.stats, "scenarios": len(models)}
+    n_int = stats["integers"]
 
-    def resolve() -> HighsAnswer:
-        return run(
-            h,
-            is_mip=n_int > 0,
-            time_limit=None,
-            mip_rel_gap=mip_rel_gap,
-            threads=threads,
-            options=highs_options,
-            progress=progress,
-            stop=stop,
-            deadline=deadline,
-        )
+    # The first solve, and each re-solve of the cut loop, with the same settings.
+    resolve: Callable[[], HighsAnswer] = partial(
+        run,
+        h,
+        is_mip=n_int > 0,
+        time_limit=None,
+        mip_rel_gap=mip_rel_gap,
+        threads=threads,
+        options=highs_options,
+        progress=progress,
+        stop=stop,
+        deadline=deadline,
+    )
 
     loop = cut_loop(
         h,
