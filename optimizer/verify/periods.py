@@ -22,7 +22,7 @@ import pandas as pd
 
 from ..instance.instance import Instance
 from .plan_view import Violation
-from .verifier import recompute_cost, verify
+from .verifier import objective_violation, recompute_cost, verify
 from .verifier import verify_plan as verify_one_period
 
 
@@ -131,18 +131,9 @@ def verify_periods(inst: Instance, plan: Any, tol: float = 1e-6) -> list[Violati
             if s.build is not None and built.get(s.id) == year:
                 total += s.build.capex * once
     objective = getattr(plan, "objective", None)
-    if objective is not None and abs(total - objective) > tol * max(1.0, abs(objective)):
-        out.append(
-            Violation(
-                "objective",
-                None,
-                None,
-                None,
-                f"reported objective {objective:,.6g} differs from the recomputed "
-                f"cost over the periods {total:,.6g} {inst.currency}",
-                abs(total - objective),
-            )
-        )
+    if objective is not None:
+        what = "recomputed cost over the periods"
+        out.extend(objective_violation(objective, total, tol, inst.currency, what))
     return out
 
 

@@ -277,20 +277,18 @@ def verify(
     for check in (_check_suppliers, _check_balance, _check_rules):
         out.extend(check(p))
     if objective is not None:
-        cost = _cost(p)
-        if abs(cost - objective) > tol * max(1.0, abs(objective)):
-            out.append(
-                Violation(
-                    "objective",
-                    None,
-                    None,
-                    None,
-                    f"reported objective {_n(objective)} differs from the "
-                    f"recomputed cost {_n(cost)} {instance.currency}",
-                    abs(cost - objective),
-                )
-            )
+        out.extend(objective_violation(objective, _cost(p), tol, instance.currency))
     return out
+
+
+def objective_violation(
+    objective: float, cost: float, tol: float, currency: str, what: str = "recomputed cost"
+) -> list[Violation]:
+    """The reported objective against the cost recomputed from the instance data."""
+    if abs(cost - objective) <= tol * max(1.0, abs(objective)):
+        return []
+    message = f"reported objective {_n(objective)} differs from the {what} {_n(cost)} {currency}"
+    return [Violation("objective", None, None, None, message, abs(cost - objective))]
 
 
 def _column(frame: Any, key: str, value: str) -> dict[str, Any]:
