@@ -182,7 +182,8 @@ IDS = [d.path.relative_to(REPO).as_posix() for d in PARSED]
 
 _NUMBER = r"-?[\d,]*\.?\d+"
 _STATUS_LINE = re.compile(rf"^(\S.*): ({'|'.join(STATUSES)})(?:$|, )")  # may add ", why"
-_TOTAL = re.compile(rf"total cost: ({_NUMBER})")
+_TOTAL = re.compile(rf"total cost(?: over [^:]*)?: ({_NUMBER})")  # periodic: "over Y1-Y2 (...)"
+_HEADING = re.compile(r"^\s*([\w.-]+):$")  # "  gallium:" above its periods' lines
 _SHARES = re.compile(rf"^\s*([\w.-]+): ({_NUMBER}) \S+ from (.*?)(?: \(HHI ({_NUMBER})\))?$")
 _SHARE = re.compile(rf"([A-Z]{{2}}) ({_NUMBER})\s?%")
 
@@ -201,14 +202,20 @@ def _close(actual: Any, shown: str, scale: float = 1.0) -> bool:
 def shown_figures(output: list[str]) -> dict[str, Any]:
     """Status, total cost and per-item supply, HHI and country shares of a transcript."""
     figures: dict[str, Any] = {"items": {}}
+    heading: str | None = None
     for line in output:
-        if "status" not in figures and (m := _STATUS_LINE.match(line)):
+        if m := _HEADING.match(line):
+            heading = m.group(1)
+        elif "status" not in figures and (m := _STATUS_LINE.match(line)):
             figures["status"] = m.group(2)
         elif "total" not in figures and (m := _TOTAL.search(line)):
             figures["total"] = m.group(1)
         elif (m := _SHARES.match(line)) and _SHARE.search(m.group(3)):
             shares = dict(_SHARE.findall(m.group(3)))
-            figures["items"][m.group(1)] = (m.group(2), shares, m.group(4))
+            key = m.group(1)
+            if heading is not None and re.fullmatch(r"\d{4}", key):
+                key = f"{heading}@{key}"  # a periodic plan: item@period
+            figures["items"][key] = (m.group(2), shares, m.group(4))
     return figures
 
 
@@ -219,7 +226,10 @@ def compare_plan(figures: dict[str, Any], plan: dict[str, Any]) -> list[str]:
         problems.append(f"status: doc {figures['status']}, now {plan.get('status')}")
     if "total" in figures and not _close(plan.get("objective"), figures["total"]):
         problems.append(f"total cost: doc {figures['total']}, now {plan.get('objective')}")
-    items = {row["item"]: row for row in plan.get("items", [])}
+    items = {
+        row["item"] if row.get("period") is None else f"{row['item']}@{row['period']}": row
+        for row in plan.get("items", [])
+    }
     for item, (supply, shares, hhi) in figures["items"].items():
         row = items.get(item)
         if row is None:
@@ -231,7 +241,8 @@ def compare_plan(figures: dict[str, Any], plan: dict[str, Any]) -> list[str]:
             problems.append(f"{item} HHI: doc {hhi}, now {row.get('hhi')}")
         by_country: dict[str, float] = {}
         for a in plan.get("allocations", []):
-            if a["item"] == item:
+            key = a["item"] if a.get("period") is None else f"{a['item']}@{a['period']}"
+            if key == item:
                 by_country[a["country"]] = by_country.get(a["country"], 0.0) + a["quantity"]
         for country, share in shares.items():
             actual = by_country.get(country, 0.0) / row["supply"] if row.get("supply") else None
