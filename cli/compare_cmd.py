@@ -277,8 +277,9 @@ def render_stress(res: Any) -> str:
     if len(sh):
         lines += ["", "shortfall per item (of external demand):"]
         lines += [
-            f"  {r.scenario}: {r.item} {r.shortfall:,.6g} {r.unit} ({_p(r.shortfall_share)})"
-            for r in sh.itertuples()
+            f"  {r['scenario']}: {r['item']}{' in ' + str(r['period']) if 'period' in r else ''} "
+            f"{r['shortfall']:,.6g} {r['unit']} ({_p(r['shortfall_share'])})"
+            for r in sh.to_dict("records")
         ]
     spof = res.single_points_of_failure
     lines += ["", f"single points of failure: {', '.join(spof) if spof else 'none'}"]

@@ -431,13 +431,19 @@ def _scenario_rows(
         return row, _empty_shortfalls()
     purchase = _purchase_cost(p)
     penalty = float(p.objective) - purchase
-    base_short = dict(zip(plan.items["item"], plan.items["shortfall"]))
+    # A periodic plan has a row per item and period: compare each with the same period's.
+    keys = ["period", "item"] if "period" in p.items else ["item"]
+    base_short = plan.items.set_index(keys)["shortfall"]
     items = p.items
-    extra = items["shortfall"] - items["item"].map(base_short).fillna(0.0)
+    before = base_short.reindex(
+        pd.MultiIndex.from_frame(items[keys]) if len(keys) > 1 else items["item"]
+    )
+    extra = items["shortfall"] - before.fillna(0.0).to_numpy()
     share = [e / d if d > 0 else 0.0 for e, d in zip(extra, items["demand"])]
     short = pd.DataFrame(
         {
             "scenario": name,
+            **({"period": items["period"]} if len(keys) > 1 else {}),
             "item": items["item"],
             "unit": items["unit"],
             "demand": items["demand"],

@@ -273,10 +273,21 @@ class Plan:
         lines[0] += ")"
         if self.has_solution and len(self.allocations):
             awarded = self.allocations[self.allocations["quantity"] > 0]
-            lines.append(f"  {len(awarded)} suppliers awarded across {len(self.items)} items")
-            for r in self.items.itertuples():
-                top = f"top {r.top_country} {r.top_share:.0%}" if r.top_country else "no supply"
-                lines.append(f"  {r.item}: {r.supply:,.6g} {r.unit}, {top}, HHI {r.hhi:,.0f}")
+            n_items = self.items["item"].nunique()
+            over = f" over {len(self.periods)} periods" if self.periods else ""
+            lines.append(
+                f"  {awarded['supplier'].nunique()} suppliers awarded across {n_items} items{over}"
+            )
+            for r in self.items.to_dict("records"):
+                top = (
+                    f"top {r['top_country']} {r['top_share']:.0%}"
+                    if r["top_country"]
+                    else "no supply"
+                )
+                name = f"{r['item']} {r['period']}" if "period" in r else r["item"]
+                lines.append(
+                    f"  {name}: {r['supply']:,.6g} {r['unit']}, {top}, HHI {r['hhi']:,.0f}"
+                )
             binding = self.rules[self.rules["binding"]] if len(self.rules) else self.rules
             if len(binding):
                 lines.append("  binding: " + ", ".join(sorted(set(binding["rule"]))))
