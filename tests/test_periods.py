@@ -552,3 +552,47 @@ def test_shortfall_is_per_period_and_its_penalty_in_present_value() -> None:
     assert short["penalty"].iloc[0] == pytest.approx(500 / 1.1)
     assert plan.shortfall_penalty == pytest.approx(500 / 1.1)
     assert "ga 50.0% short in 2027" in plan.status_text
+
+
+def test_analyses_run_on_a_periodic_instance_through_the_cli(tmp_path: Path) -> None:
+    path = tmp_path / "p.yaml"
+    path.write_text(yaml.safe_dump(_build_case(1, [2026, 2027], {2026: 1.0, 2027: 0.5})))
+    gap = ("--mip-gap", "0")
+    # explain: the cap costs 350 - 200 (all from CN, nothing built) over the horizon.
+    exp = run_cli("explain", path, "--format", "json", *gap)
+    assert exp.returncode == 0, exp.stderr
+    rule = json.loads(exp.stdout)["rules"][0]
+    assert (rule["rule"], rule["cost_without"], rule["price"]) == ("cap", 200.0, 150.0)
+    assert "2027" in rule["effect_without"]
+    # sweep: the cap at 50 % and at 100 % in every period.
+    sw = run_cli(
+        "sweep",
+        path,
+        "--rule",
+        "cap",
+        "--param",
+        "max_share",
+        "--from",
+        "0.5",
+        "--to",
+        "1",
+        "--step",
+        "0.5",
+        "--format",
+        "json",
+        *gap,
+    )
+    assert sw.returncode == 0, sw.stderr
+    points = {p["value"]: (p["status"], p["cost"]) for p in json.loads(sw.stdout)["points"]}
+    assert points[0.5][0] == "infeasible"
+    assert points[1.0] == ("optimal", pytest.approx(200.0))
+    # stress: losing CN leaves 2026 short (nothing can be built in time); the period is named.
+    st = run_cli("stress", path, "--format", "json")
+    assert st.returncode == 0, st.stderr
+    short = [s for s in json.loads(st.stdout)["shortfalls"] if s["scenario"] == "CN"]
+    assert {s["period"] for s in short} >= {2026}
+    # compare and report run and name the path.
+    assert run_cli("compare", path).returncode == 0
+    rep = run_cli("report", path, "--out", tmp_path / "r.html")
+    assert rep.returncode == 0, rep.stderr
+    assert "period by period" in (tmp_path / "r.html").read_text(encoding="utf-8")
