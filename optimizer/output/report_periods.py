@@ -201,7 +201,7 @@ def item_shares(plan: Any, item: str) -> pd.DataFrame:
     order = list(q.sum().sort_values(ascending=False, kind="stable").index)
     total = q.sum(axis=1)
     shares = q.div(total.where(total > 0), axis=0)
-    out = shares[order[:TOP]].copy()
+    out: pd.DataFrame = shares[order[:TOP]].copy()
     if len(order) > TOP:
         out[f"{len(order) - TOP} others"] = shares[order[TOP:]].sum(axis=1)
     return out
