@@ -130,9 +130,12 @@ def test_glide_prices_each_period_earlier() -> None:
     assert t.loc[2028, "objective"] == pytest.approx(450.0)
     assert t.loc[2027, "forward_cost"] == pytest.approx(50.0)
     assert t.loc[2027, "extra_cost"] == pytest.approx(50.0)
-    path = res.path()
-    assert set(path["period"]) == {2027, 2028}
-    assert (path["achieved"] <= 0.5 + 1e-9).all()
+    path = res.path().set_index("period")
+    # The path from the first period: CN all of 2026 (no cap yet), at the cap from 2027.
+    assert path.loc[2026, "achieved"] == pytest.approx(1.0)
+    assert np.isnan(path.loc[2026, "limit"])
+    assert path.loc[2027, "achieved"] == pytest.approx(0.5)
+    assert path.loc[2028, "limit"] == 0.5
 
 
 @pytest.mark.parametrize("name", ["gallium-demo", "critical-minerals", "chips", "energy"])

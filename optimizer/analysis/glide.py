@@ -60,6 +60,10 @@ class GlideResult:
     currency: str
     earliest: int | None
     table: pd.DataFrame
+    basis: str = "location"  # whose country counts: where it produces, or who controls it
+    items: tuple[str, ...] | None = None  # the items the rule covers (None: all)
+    countries: frozenset[str] | None = None  # a country cap's countries (None: all)
+    exempt: frozenset[str] = frozenset()  # and those it exempts
     blocked: list[str] = field(default_factory=list)
     blocked_year: int | None = None
     plans: dict[int, Plan] = field(default_factory=dict)
@@ -76,6 +80,24 @@ class GlideResult:
         cols = ["period", "item", "achieved", "limit"]
         if plan is None or not len(plan.rules):
             return pd.DataFrame(columns=cols)
+        if self.kind == "country_cap":
+            # Every period, the rule applying or not: the largest country's share of each item
+            # it covers (on its basis), so the chart shows the path up to the deadline too.
+            a = plan.allocations
+            a = a[a["quantity"] > 0]
+            if self.items is not None:
+                a = a[a["item"].isin(self.items)]
+            col = "country" if self.basis == "location" else "owner"
+            q = a.groupby(["period", "item", col])["quantity"].sum()
+            share = (q / q.groupby(level=[0, 1]).transform("sum")).reset_index(level=2)
+            capped = ~share[col].isin(self.exempt)
+            if self.countries is not None:
+                capped &= share[col].isin(self.countries)
+            out = share[capped].groupby(level=[0, 1])["quantity"].max()
+            out = out.rename("achieved").reset_index()
+            start = self.earliest if self.earliest is not None else self.years[-1] + 1
+            out["limit"] = [self.target if y >= start else np.nan for y in out["period"]]
+            return out[cols]
         r = plan.rules[plan.rules["rule"] == self.rule]
         worst = "max" if self.sense == "max" else "min"
         out = r.groupby(["period", "item"], sort=True).agg(
@@ -150,6 +172,10 @@ class GlideResult:
         ax.set_xticks(list(self.years))
         ax.set_xlabel("period")
         ax.set_ylabel(self.key)
+        if kind_of(self.kind).limit("max" if self.sense == "max" else "min") is not None and (
+            kind_of(self.kind).limits[0].unit == "share"
+        ):
+            ax.set_ylim(0.0, 1.05)  # shares on their whole scale, the cap in proportion
         ax.set_title(
             f"{self.instance_name}: `{self.rule}` per period"
             + (f", holding from {self.earliest}" if self.earliest else ", never reached"),
@@ -245,6 +271,7 @@ def glide(
     by_year = {y: plans[(y,)] for y in h.years}
     earliest = next((y for y in h.years if by_year[y].has_solution), None)
     table = _table(by_year, h.years)
+    selected = getattr(spec, "countries", None)  # a country cap's own countries, if any
     result = GlideResult(
         instance.name,
         rule,
@@ -256,6 +283,10 @@ def glide(
         instance.currency,
         earliest,
         table,
+        basis=str(getattr(spec, "basis", "location")),
+        items=None if spec.items is None else tuple(spec.items),
+        countries=None if selected is None else instance.countries_of(selected),
+        exempt=instance.countries_of(getattr(spec, "except_", ())),
         plans=by_year,
     )
     before = h.years[: h.years.index(earliest)] if earliest is not None else h.years
