@@ -93,11 +93,11 @@ class GlideResult:
             capped = ~share[col].isin(self.exempt)
             if self.countries is not None:
                 capped &= share[col].isin(self.countries)
-            out = share[capped].groupby(level=[0, 1])["quantity"].max()
-            out = out.rename("achieved").reset_index()
+            worst_share = share[capped].groupby(level=[0, 1])["quantity"].max()
+            frame = worst_share.rename("achieved").reset_index()
             start = self.earliest if self.earliest is not None else self.years[-1] + 1
-            out["limit"] = [self.target if y >= start else np.nan for y in out["period"]]
-            return out[cols]
+            frame["limit"] = [self.target if y >= start else np.nan for y in frame["period"]]
+            return frame[cols]
         r = plan.rules[plan.rules["rule"] == self.rule]
         worst = "max" if self.sense == "max" else "min"
         out = r.groupby(["period", "item"], sort=True).agg(
