@@ -39,7 +39,6 @@ from .partial import readable_parts
 from .periods import (
     Horizon,
     StockpileSpec,
-    canonical_text,
     horizon_issues,
     mapping_issues,
     merged_document,
@@ -311,7 +310,12 @@ class Instance(Spec):
         # pydantic's own JSON serialiser (Rust) is ~10x faster than model_dump + json.dumps
         # on 100k suppliers; field order is fixed by the schema, so the text is canonical.
         if self._horizon is not None:
-            text = canonical_text(self.to_dict())
+            # Every period's canonical JSON in order: the horizon exactly, without merging the
+            # periods back into one document (10x faster at 20k offers).
+            text = "\n".join(
+                inst.model_dump_json(by_alias=True, exclude_none=True)
+                for inst in self._horizon.instances
+            )
         else:
             text = self.model_dump_json(
                 by_alias=True, exclude_none=True, exclude={"periods", "discount_rate", "stockpiles"}

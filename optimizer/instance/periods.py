@@ -24,7 +24,6 @@ and first year :math:`y_0`, a period of years :math:`Y_t` weighs its yearly cost
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from types import NoneType, UnionType
@@ -507,8 +506,3 @@ def _merge(values: list[Any], years: Sequence[int]) -> Any:
         if not path or v != path[max(path)]:
             path[y] = v
     return path
-
-
-def canonical_text(doc: Mapping[str, Any]) -> str:
-    """The document as canonical JSON (sorted keys): what a periodic instance's hash covers."""
-    return json.dumps(doc, sort_keys=True, separators=(",", ":"), default=str)
