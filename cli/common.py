@@ -150,6 +150,26 @@ workers_option = click.option(
 )
 
 
+scheduler_option = click.option(
+    "--scheduler",
+    default=None,
+    help="Dask scheduler address (tcp://host:8786) to run the solves on.",
+)
+
+
+def require_distributed(scheduler: str | None) -> None:
+    """With ``--scheduler``, refuse (exit 2) when the Dask client package is missing."""
+    if scheduler is None:
+        return
+    try:
+        import distributed  # noqa: F401
+    except ImportError:
+        raise Failure(
+            "error: --scheduler needs the 'distributed' package (pip install 'trustsource[dask]')",
+            EXIT_INVALID,
+        ) from None
+
+
 def out_dir_option(files: str) -> Decorator:
     """``--out DIR``: the folder a command writes ``files`` into (whole or not at all)."""
     return click.option(

@@ -12,6 +12,7 @@ import traceback
 from typing import Any
 
 import click
+from trustsource.cli.coalition_cmd import coalition_command
 from trustsource.cli.common import (
     EXIT_INTERNAL,
     EXIT_INVALID,
@@ -266,6 +267,7 @@ cli.add_command(stress_command)
 cli.add_command(sweep_command)
 cli.add_command(risk_command)
 cli.add_command(glide_command)
+cli.add_command(coalition_command)
 
 
 def main(argv: list[str] | None = None) -> Any:

@@ -27,6 +27,8 @@ from trustsource.cli.common import (
     load_instance,
     mip_gap_option,
     out_dir_option,
+    require_distributed,
+    scheduler_option,
     time_limit_option,
     variant_option,
 )
@@ -71,11 +73,7 @@ def _progress_bar(total: int, enabled: bool) -> Iterator[Any]:
     help="Local processes (default: up to 4 when the points repay starting them on idle "
     "cores; 1: serial).",
 )
-@click.option(
-    "--scheduler",
-    default=None,
-    help="Dask scheduler address (tcp://host:8786) to run the points on.",
-)
+@scheduler_option
 @out_dir_option("sweep.csv, sweep.json, sweep.png and sweep.svg")
 @_format
 @variant_option("Sweep")
@@ -112,15 +110,7 @@ def sweep_command(
             total = len(sweep_values(start, stop, step))
         except ValueError as exc:
             raise Failure(f"error: {exc}", EXIT_INVALID) from None
-        if scheduler is not None:
-            try:
-                import distributed  # noqa: F401
-            except ImportError:
-                raise Failure(
-                    "error: --scheduler needs the 'distributed' package "
-                    "(pip install 'trustsource[dask]')",
-                    EXIT_INVALID,
-                ) from None
+        require_distributed(scheduler)
         with _progress_bar(total, sys.stderr.isatty()) as progress:
             result = sweep(
                 inst,

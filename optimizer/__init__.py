@@ -18,6 +18,7 @@ import types
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # the names below, for type checkers; at run time they load on first use
+    from .analysis.coalition.analysis import CoalitionResult, coalition
     from .analysis.diagnose import Diagnosis, diagnose
     from .analysis.explain import Explanation, explain
     from .analysis.glide import GlideResult, glide
@@ -34,6 +35,8 @@ if TYPE_CHECKING:  # the names below, for type checkers; at run time they load o
 # the command line start without pandas, Pyomo and HiGHS (a few seconds on a busy machine), and
 # the CLI can install its signal handlers before any of them load.
 _EXPORTS = {
+    "CoalitionResult": ".analysis.coalition.analysis",
+    "coalition": ".analysis.coalition.analysis",
     "Diagnosis": ".analysis.diagnose",
     "diagnose": ".analysis.diagnose",
     "Explanation": ".analysis.explain",
@@ -88,6 +91,7 @@ sys.modules[__name__].__class__ = _Package
 
 __all__ = [
     "BuiltModel",
+    "CoalitionResult",
     "Diagnosis",
     "Explanation",
     "GlideResult",
@@ -100,6 +104,7 @@ __all__ = [
     "Status",
     "TrustsourceError",
     "build_model",
+    "coalition",
     "diagnose",
     "explain",
     "glide",

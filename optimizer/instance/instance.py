@@ -30,6 +30,7 @@ from pydantic import (
 
 from ..blocs import builtin_blocs
 from ..errors import InstanceError, Issue, did_you_mean
+from .buyers import BuyerSpec, CoalitionSpec, buyer_issues
 from .checks import check_instance
 from .document import prepare_document, records_from_frame
 from .findings import all_findings, range_warnings
@@ -71,6 +72,11 @@ BlocMembers = Annotated[
 """The country codes of a bloc: at least one."""
 
 
+_OPTIONAL_SECTIONS = ("periods", "discount_rate", "stockpiles", "buyers")
+"""Sections left out of the document (and the hash) when empty: older instances stay as they
+were."""
+
+
 class Instance(Spec):
     """A validated sourcing instance (schema version 1)."""
 
@@ -106,6 +112,10 @@ class Instance(Spec):
     """Per year; costs are discounted to the first period (periodic instances)."""
     stockpiles: tuple[StockpileSpec, ...] = ()
     """Stocks carried between periods (periodic instances)."""
+    buyers: tuple[BuyerSpec, ...] = ()
+    """Members planning together, each with its own demand and rules (``coalition``)."""
+    coalition: CoalitionSpec | None = None
+    """What the buyers share, and the rules on their total supply."""
 
     # An instance without items has nothing to plan; `solve` would have nothing to report.
     _some_items = field_validator("items")(non_empty("no items: add at least one item"))
@@ -115,10 +125,11 @@ class Instance(Spec):
         ctx = info.context or {}
         locator = ctx.get("locator") or Locator.inline("<python>")
         check_instance(self, locator)
-        if self.periods:
-            issues = horizon_issues(self, locator)
-            if issues:
-                raise InstanceError(issues)
+        issues = (horizon_issues(self, locator) if self.periods else []) + buyer_issues(
+            self, locator
+        )
+        if issues:
+            raise InstanceError(issues)
         self._locator = locator
         return self
 
@@ -318,7 +329,9 @@ class Instance(Spec):
             )
         else:
             text = self.model_dump_json(
-                by_alias=True, exclude_none=True, exclude={"periods", "discount_rate", "stockpiles"}
+                by_alias=True,
+                exclude_none=True,
+                exclude={k for k in _OPTIONAL_SECTIONS if not getattr(self, k)},
             )
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -329,8 +342,9 @@ class Instance(Spec):
         if h is not None:
             return {"trustsource": 1, **merged_document(h.instances, h.years)}
         doc = self.model_dump(mode="json", by_alias=True, exclude_none=True)
-        for key in ("periods", "discount_rate", "stockpiles"):  # keys of periodic instances
-            doc.pop(key, None)
+        for key in _OPTIONAL_SECTIONS:  # sections an instance without them leaves out
+            if not doc.get(key):
+                doc.pop(key, None)
         return {"trustsource": 1, **doc}
 
     def __repr__(self) -> str:

@@ -553,4 +553,6 @@ TOP_LEVEL_KEYS = (
     "periods",
     "discount_rate",
     "stockpiles",
+    "buyers",
+    "coalition",
 )
