@@ -183,3 +183,11 @@ def test_the_solves_run_on_a_dask_cluster() -> None:
         res = coalition(inst, scheduler=client, mip_rel_gap=0.0)
     assert res.workers == 0
     assert res.split == pytest.approx([110.0, 110.0, 110.0])
+
+
+def test_solve_refuses_buyers_rather_than_ignore_their_rules(tmp_path: Path) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text(yaml.safe_dump(_three()))
+    out = run_cli("solve", path)
+    assert out.returncode == 2
+    assert "trustsource coalition" in out.stdout + out.stderr

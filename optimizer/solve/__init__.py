@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from ..errors import InstanceError, Issue
 from ..instance.instance import Instance
 from ..model.build import BuiltModel, ExitForm, build_model
 from ..model.handoff import highs_from_data, highs_from_pyomo
@@ -98,6 +99,19 @@ def solve(
     Returns:
         A :class:`Plan`. Infeasibility is a status, not an exception.
     """
+    if instance.buyers:
+        # One plan for the whole demand would ignore each member's rules: never that, silently.
+        raise InstanceError(
+            [
+                Issue(
+                    f"{instance.name}: buyers",
+                    None,
+                    "this instance lists buyers planning together: `trustsource coalition` "
+                    "(Python: trustsource.coalition) plans them jointly, with each member's "
+                    "rules and share",
+                )
+            ]
+        )
     t_start = time.perf_counter()
     deadline = None if time_limit is None else t_start + time_limit
     options = {
