@@ -6,6 +6,7 @@ Every reference solve sets the MIP gap to 0 and compares objectives, not flows.
 from __future__ import annotations
 
 import json
+import random
 from pathlib import Path
 from typing import Any
 
@@ -191,3 +192,43 @@ def test_solve_refuses_buyers_rather_than_ignore_their_rules(tmp_path: Path) -> 
     out = run_cli("solve", path)
     assert out.returncode == 2
     assert "trustsource coalition" in out.stdout + out.stderr
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_without_own_rules_a_coalition_costs_what_one_buyer_of_its_total_pays(seed: int) -> None:
+    # Everything shared and no member rules: the joint plan is the plain plan of the members'
+    # total demand (solved by the one-buyer model, an independent route).
+    rng = random.Random(seed)
+    items = ["x", "y"]
+    sups = [
+        {
+            "id": f"s{k}",
+            "item": rng.choice(items),
+            "country": rng.choice(["CN", "DE", "US", "JP"]),
+            "unit_cost": rng.randint(1, 9),
+            "fixed_cost": rng.choice([0, 20, 50]),
+            "capacity": rng.choice([15, 40, 100]),
+        }
+        for k in range(6)
+    ] + [{"id": f"z{i}", "item": i, "country": "AU", "unit_cost": 20} for i in items]
+    buyers = [{"id": m, "demand": {i: rng.randint(0, 12) for i in items}} for m in ("a", "b", "c")]
+    doc = _doc(
+        items=[{"id": i} for i in items],
+        suppliers=sups,
+        buyers=buyers,
+        rules=[{"kind": "country_cap", "name": "cap", "max_share": 0.7}],
+        coalition={"rules": ["cap"]},
+    )
+    res = coalition(trustsource.Instance.from_dict(doc), **EXACT)
+    for s, plan in res.plans.items():
+        members = [buyers[i] for i in sorted(s)]
+        total = {i: sum(b["demand"][i] for b in members) for i in items}
+        plain = _doc(
+            items=[{"id": i, "demand": total[i]} for i in items],
+            suppliers=sups,
+            rules=[{"kind": "country_cap", "name": "cap", "max_share": 0.7}],
+        )
+        alone = trustsource.solve(trustsource.Instance.from_dict(plain), mip_rel_gap=0.0)
+        assert plan.cost == pytest.approx(alone.objective, rel=1e-9, abs=1e-9), sorted(s)
+    assert res.split is not None
+    assert sum(res.split) == pytest.approx(res.joint_cost)
