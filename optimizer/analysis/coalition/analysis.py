@@ -118,10 +118,12 @@ def coalition(
                 "costs, the split and the core test are of the plans found, not of the optima"
             )
         result.shapley = shapley(n, cost)
+        # A simple reference beside any split: the joint cost in proportion to demand.
+        result.proportional = proportional(result.demand_weights, cost[frozenset(range(n))])
         result.split = {
             "shapley": lambda: result.shapley,
             "nucleolus": lambda: nucleolus(n, cost),
-            "proportional": lambda: proportional(result.demand_weights, cost[frozenset(range(n))]),
+            "proportional": lambda: result.proportional,
         }[split]()
         ok, worst, excess = in_core(n, cost, result.split)
         result.in_core = ok

@@ -24,6 +24,7 @@ MEMBER_COLUMNS = [
     "demand_share",
     "standalone",
     "split",
+    "proportional",
     "saving",
     "saving_share",
     "exit_apart",
@@ -54,6 +55,7 @@ class CoalitionResult:
     split: list[float] | None = None
     shapley: list[float] | None = None
     nucleolus: list[float] | None = None
+    proportional: list[float] | None = None
     in_core: bool | None = None
     blocking: tuple[str, ...] | None = None
     blocking_excess: float = 0.0
@@ -111,6 +113,7 @@ class CoalitionResult:
                     "demand_share": self.demand_weights[i],
                     "standalone": alone.cost,
                     "split": part,
+                    "proportional": None if self.proportional is None else self.proportional[i],
                     "saving": saving,
                     "saving_share": None
                     if saving is None or not alone.cost
@@ -140,6 +143,7 @@ class CoalitionResult:
             "split": by_member(self.split),
             "shapley": by_member(self.shapley),
             "nucleolus": by_member(self.nucleolus),
+            "proportional": by_member(self.proportional),
             "in_core": self.in_core,
             "blocking": list(self.blocking) if self.blocking else None,
             "blocking_excess": json_value(self.blocking_excess) if self.blocking else None,
