@@ -232,3 +232,15 @@ def test_without_own_rules_a_coalition_costs_what_one_buyer_of_its_total_pays(se
         assert plan.cost == pytest.approx(alone.objective, rel=1e-9, abs=1e-9), sorted(s)
     assert res.split is not None
     assert sum(res.split) == pytest.approx(res.joint_cost)
+
+
+@pytest.mark.parametrize("target", ["c.xlsx", "c.json", "folder/"])
+def test_buyers_survive_every_format(tmp_path: Path, target: str) -> None:
+    inst = trustsource.Instance.from_dict(_three(rules=[], shared=["qualification", "standby"]))
+    path = tmp_path / "c.yaml"
+    path.write_text(yaml.safe_dump(inst.to_dict()))
+    out = run_cli("convert", path, str(tmp_path / target))
+    assert out.returncode == 0, out.stderr
+    again = trustsource.load(tmp_path / target.rstrip("/"))
+    assert again.content_hash == inst.content_hash
+    assert [b.id for b in again.buyers] == ["a", "b", "c"]

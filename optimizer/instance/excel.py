@@ -43,6 +43,7 @@ from .excel_layout import (
     RULE_COLUMNS,
     SHEETS,
     TEXT_COLUMNS,
+    YAML_METADATA,
 )
 from .excel_write import workbook_tables, write_workbook
 from .instance import instance_from_document
@@ -157,7 +158,7 @@ def _metadata(
                 sources.append(value)
         elif key in doc:
             issues.append(Issue(where, "key", f"'{key}' given twice"))
-        elif key in ("risk", "periods", "stockpiles") and isinstance(value, str):
+        elif key in YAML_METADATA and isinstance(value, str):
             # A section that is a mapping or a list, written as YAML text in one cell.
             try:
                 doc[key] = _yaml_cell(value, where, budget)

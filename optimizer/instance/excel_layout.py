@@ -45,8 +45,12 @@ METADATA_KEYS = (
     "periods",
     "discount_rate",
     "stockpiles",
+    "buyers",
+    "coalition",
     "sources",
 )
+YAML_METADATA = ("risk", "periods", "stockpiles", "buyers", "coalition")
+"""Metadata keys whose value is a list or mapping, written as YAML text in one cell."""
 TEXT_COLUMNS = frozenset(
     "id item site country owner unit description source name kind basis bloc input supplier "
     "mode lose key yaml".split()

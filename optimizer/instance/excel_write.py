@@ -15,12 +15,9 @@ import yaml
 
 from ..errors import InstanceError, Issue
 from ..limits import MAX_CELL_CHARS
-from .excel_layout import COLUMNS, METADATA_KEYS
+from .excel_layout import COLUMNS, METADATA_KEYS, YAML_METADATA
 from .readers.safe_yaml import cut
 from .readers.xlsx_read import coordinate
-
-YAML_METADATA = ("risk", "periods", "stockpiles")
-"""Metadata keys whose value is a list or mapping, written as YAML text in one cell."""
 
 
 def _cell_value(key: str, value: Any) -> Any:
