@@ -105,8 +105,9 @@ def coalition(
     if missing:
         names = ", ".join("{" + ",".join(members[i] for i in sorted(s)) + "}" for s in missing[:5])
         result.message = (
-            f"no plan for {len(missing)} coalition(s) ({names}): the game is not defined there, "
-            "so no split is given; run `trustsource diagnose` on those members' plans"
+            f"no plan for {len(missing)} coalition(s) ({names}): those members cannot meet "
+            "their demand under the rules on their own, so the game is not defined and no split "
+            "is given (a shortfall_penalty on the items prices what they cannot buy)"
         )
     else:
         cost = {s: float(p.cost) for s, p in plans.items() if p.cost is not None}
