@@ -16,6 +16,10 @@ available to it). :func:`coalition` solves all :math:`2^n - 1` coalitions throug
   whether the split lies in the **core** (no coalition pays more together than it would alone);
 * the resilience gained: each member's worst exit coverage (losing a country) apart and together.
 
+Because every coalition's plan may use every supplier's full capacity, two groups planning apart
+can both count on one cheap plant whose capacity binds: the game is then not subadditive and its
+core may be empty for that reason alone (the core test says which group would pay less).
+
 A split is a difference of optimal costs: when a coalition's solve is not proven optimal the
 result says so (``proven`` False) and names the coalitions; when one has no plan at all the game
 is not defined and no split is given.
