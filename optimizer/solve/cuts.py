@@ -29,7 +29,7 @@ import pandas as pd
 
 from ..model.build import BuiltModel
 from ..model.copies import Copies
-from .highs import HighsAnswer
+from .highs import HighsAnswer, Progress, run
 
 MAX_CUT_ROUNDS = 200
 """Most re-solves of the cut loop. Measured on the bundled and test instances the loop converges
@@ -205,3 +205,43 @@ def cut_loop(
         loop.solve_seconds += answer.run_seconds
     loop.answer = answer
     return loop
+
+
+def solve_copies(
+    h: highspy.Highs,
+    copies: Copies,
+    *,
+    mip_rel_gap: float,
+    threads: int | None,
+    deadline: float | None,
+    log: bool = False,
+    options: dict[str, Any] | None = None,
+    progress: Progress | None = None,
+    stop: Callable[[], bool] | None = None,
+    max_rounds: int = MAX_CUT_ROUNDS,
+) -> CutLoop:
+    """Solve a stacked model (risk's scenarios, the periods, a coalition's members) with the
+    ``hhi_cap`` cut loop over every copy: one place for the run settings of each re-solve."""
+
+    def resolve() -> HighsAnswer:
+        return run(
+            h,
+            is_mip=copies.data.stats["integers"] > 0,
+            time_limit=None,
+            mip_rel_gap=mip_rel_gap,
+            threads=threads,
+            log=log,
+            options=options,
+            progress=progress,
+            stop=stop,
+            deadline=deadline,
+        )
+
+    return cut_loop(
+        h,
+        resolve(),
+        cuts_at=lambda v: copy_cuts(copies, np.asarray(v, dtype=float)),
+        resolve=resolve,
+        max_rounds=max_rounds,
+        deadline=deadline,
+    )

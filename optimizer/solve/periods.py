@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from functools import partial
 from typing import Any
 
 import numpy as np
@@ -24,8 +23,8 @@ from ..results.periods import periodic_tables
 from ..results.plan import Plan
 from ..status import Status
 from ..verify.periods import verify_periods
-from .cuts import copy_cuts, cut_loop
-from .highs import HighsAnswer, Progress, run
+from .cuts import solve_copies
+from .highs import Progress
 
 
 def solve_periods(
@@ -54,30 +53,18 @@ def solve_periods(
     h = highs_from_data(md)
     timings["handoff"] = time.perf_counter() - t0
     stats = {**md.stats, "periods": len(linked.years)}
-    n_int = stats["integers"]
 
-    # The first solve, and each re-solve of the cut loop, with the same settings.
-    resolve: Callable[[], HighsAnswer] = partial(
-        run,
+    loop = solve_copies(
         h,
-        is_mip=n_int > 0,
-        time_limit=None,
+        linked.copies,
         mip_rel_gap=mip_rel_gap,
         threads=threads,
+        deadline=deadline,
         log=log,
         options=highs_options,
         progress=progress,
         stop=stop,
-        deadline=deadline,
-    )
-
-    loop = cut_loop(
-        h,
-        resolve(),
-        cuts_at=lambda v: copy_cuts(linked.copies, np.asarray(v, dtype=float)),
-        resolve=resolve,
         max_rounds=max_hhi_iterations,
-        deadline=deadline,
     )
     answer = loop.answer
     timings["solve"] = loop.solve_seconds

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from functools import partial
 from types import SimpleNamespace
 from typing import Any
 
@@ -25,8 +24,7 @@ from ...instance.instance import Instance
 from ...model.handoff import highs_from_data
 from ...model.joint import WHOLE, Joint, build_joint
 from ...results.tables import plan_tables
-from ...solve.cuts import MAX_CUT_ROUNDS, copy_cuts, cut_loop
-from ...solve.highs import run
+from ...solve.cuts import solve_copies
 from ...status import Status
 from ...verify import verify_plan
 
@@ -86,22 +84,8 @@ def solve_members(
     joint = build_joint(whole, own, shared)
     md = joint.copies.data
     h = highs_from_data(md)
-    resolve = partial(
-        run,
-        h,
-        is_mip=md.stats["integers"] > 0,
-        time_limit=None,
-        mip_rel_gap=mip_rel_gap,
-        threads=threads,
-        deadline=deadline,
-    )
-    loop = cut_loop(
-        h,
-        resolve(),
-        cuts_at=lambda v: copy_cuts(joint.copies, np.asarray(v, dtype=float)),
-        resolve=resolve,
-        max_rounds=MAX_CUT_ROUNDS,
-        deadline=deadline,
+    loop = solve_copies(
+        h, joint.copies, mip_rel_gap=mip_rel_gap, threads=threads, deadline=deadline
     )
     answer = loop.answer
     out = JointPlan(members, answer.status, bound=answer.bound, message=answer.highs_status)

@@ -29,7 +29,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from functools import partial
 from typing import Any
 
 import numpy as np
@@ -39,8 +38,8 @@ from ...model.build import build_model
 from ...model.copies import Copies, own_costs, stack_copies
 from ...model.core import RowBlock
 from ...model.handoff import highs_from_data
-from ...solve.cuts import MAX_CUT_ROUNDS, copy_cuts, cut_loop
-from ...solve.highs import HighsAnswer, Progress, run
+from ...solve.cuts import solve_copies
+from ...solve.highs import Progress
 from ...status import Status
 from .measures import Measure, cvar_weight
 
@@ -110,29 +109,16 @@ def solve_extensive(
     if start is not None:
         _mip_start(h, copies, start)
     stats = {**copies.data.stats, "scenarios": len(models)}
-    n_int = stats["integers"]
 
-    # The first solve, and each re-solve of the cut loop, with the same settings.
-    resolve: Callable[[], HighsAnswer] = partial(
-        run,
+    loop = solve_copies(
         h,
-        is_mip=n_int > 0,
-        time_limit=None,
+        copies,
         mip_rel_gap=mip_rel_gap,
         threads=threads,
+        deadline=deadline,
         options=highs_options,
         progress=progress,
         stop=stop,
-        deadline=deadline,
-    )
-
-    loop = cut_loop(
-        h,
-        resolve(),
-        cuts_at=lambda v: copy_cuts(copies, np.asarray(v, dtype=float)),
-        resolve=resolve,
-        max_rounds=MAX_CUT_ROUNDS,
-        deadline=deadline,
     )
     answer = loop.answer
     timings = {"build": t_build, "solve": loop.solve_seconds, "total": time.perf_counter() - t0}
