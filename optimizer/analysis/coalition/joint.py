@@ -46,6 +46,7 @@ class JointPlan:
     shares: pd.DataFrame = field(default_factory=pd.DataFrame)  # member, supplier, quantity
     items: pd.DataFrame = field(default_factory=pd.DataFrame)  # member (or coalition), item KPIs
     violations: list[str] = field(default_factory=list)
+    exit_items: dict[str, list[str] | None] = field(default_factory=dict)  # member -> items
     message: str = ""
     seconds: float = 0.0
 
@@ -58,11 +59,15 @@ class JointPlan:
         return self.status is Status.OPTIMAL and not self.violations
 
     def worst_exit_coverage(self, member: str) -> float | None:
-        """The member's lowest exit coverage (losing a country) over the items it buys."""
+        """The member's lowest exit coverage (losing a country) over the items it buys that its
+        exit rules cover (all it buys when it has none)."""
         it = self.items
         if not len(it):
             return None
         mine = it[(it["member"] == member) & (it["demand"] > 0)]
+        covered = self.exit_items.get(member)
+        if covered is not None and mine["item"].isin(covered).any():
+            mine = mine[mine["item"].isin(covered)]
         return float(mine["exit_coverage_country"].min()) if len(mine) else None
 
 
@@ -146,6 +151,12 @@ def _tables(
         )
         problems += _verify(own[m], mine, m)
     out.items = pd.concat(items, ignore_index=True)
+    for m, inst in own.items():
+        exits = [r for r in inst.rules if r.kind == "exit"]
+        if exits and all(r.items is not None for r in exits):
+            out.exit_items[m] = sorted({i for r in exits for i in r.items or ()})
+        else:
+            out.exit_items[m] = None  # every item (an exit rule on all, or none at all)
     out.shares = (
         pd.concat(shares, ignore_index=True)
         if shares
