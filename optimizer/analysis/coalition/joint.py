@@ -129,7 +129,9 @@ def _components(joint: Joint, col: np.ndarray) -> dict[str, float]:
             out["shortfall"] += float(paid.sum())
         else:
             out["purchase"] += float(paid.sum())  # any other priced block (none today)
-    return out
+    # A binary at -1e-10 is solver round-off, not money: components that small are zero.
+    scale = max(1.0, abs(sum(out.values())))
+    return {k: 0.0 if abs(v) <= 1e-9 * scale else v for k, v in out.items()}
 
 
 def _tables(

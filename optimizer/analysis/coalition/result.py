@@ -87,15 +87,21 @@ class CoalitionResult:
         """The cost of fragmentation by source: apart (the stand-alone plans' sum), together."""
         rows = []
         alone = [self.plans[frozenset([i])] for i in range(len(self.members))]
+        if self.fragmentation_cost is None:
+            # A member (or the whole) without a plan: nothing to compare, source by source.
+            return pd.DataFrame(columns=FRAGMENTATION_COLUMNS)
+        scale = max(1.0, abs(self.joint_cost or 0.0))
         for comp in COMPONENTS:
             apart = sum(p.components.get(comp, 0.0) for p in alone)
             together = self.grand.components.get(comp, 0.0)
+            diff = apart - together
             rows.append(
                 {
                     "source": SOURCES[comp],
                     "apart": apart,
                     "together": together,
-                    "fragmentation": apart - together,
+                    # Solver round-off (a -1e-9) is no saving nor a loss: shown as 0.
+                    "fragmentation": 0.0 if abs(diff) <= 1e-9 * scale else diff,
                 }
             )
         return pd.DataFrame(rows, columns=FRAGMENTATION_COLUMNS)
