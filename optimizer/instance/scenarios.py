@@ -250,9 +250,9 @@ def _scale_capacity(
             continue
         cap = s.get("capacity")
         new = scaled(cap if cap is not None else basis.get(s["item"], 0.0), f)
-        if isinstance(new, dict) or isinstance(s.get("min_order"), dict):
-            pass  # a path by period: scaled as it is (the loader checks each period's values)
-        elif new < s.get("min_order", 0.0) - _TOL or new <= _TOL:
+        # A path by period is scaled as it is: the loader checks each period's values.
+        plain = not isinstance(new, dict) and not isinstance(s.get("min_order"), dict)
+        if plain and (new < s.get("min_order", 0.0) - _TOL or new <= _TOL):
             new = 0.0
             s["min_order"] = 0.0
         s["capacity"] = new

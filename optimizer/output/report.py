@@ -23,7 +23,6 @@ the period, and the cost split is in present value (the plan's ``costs``).
 
 from __future__ import annotations
 
-import html
 import math
 import os
 from pathlib import Path
@@ -46,9 +45,11 @@ from ..analysis.explain_common import (
 )
 from ..instance.kinds import COUNT_KINDS
 from ..safe_writes import atomic_write_text
-from .figures import country_shares, shortfall_table
+from .figures import cost_split, country_shares, shortfall_table
+from .html_parts import e as _e
+from .html_parts import number as _num
+from .html_parts import table as _table
 from .report_periods import (
-    cost_split,
     is_periodic,
     last_period,
     path_section,
@@ -74,13 +75,6 @@ figcaption{font-size:.85em;color:#555}.yes{font-weight:bold}ul.sources{font-size
 """
 
 BAR_W, LABEL_W, ROW_H, MAX_BARS = 260, 120, 20, 8
-
-
-def _e(v: Any) -> str:
-    """Escaped text of any value ('-' for None/NaN)."""
-    if v is None or (isinstance(v, float) and math.isnan(v)):
-        return "-"
-    return html.escape(str(v), quote=True)
 
 
 def bar_chart(shares: pd.Series, title: str) -> str:
@@ -115,27 +109,6 @@ def bar_chart(shares: pd.Series, title: str) -> str:
         )
     parts.append("</svg>")
     return "".join(parts)
-
-
-def _table(df: pd.DataFrame, numeric: set[str] | None = None) -> str:
-    """An HTML table of ``df`` (values already formatted as strings or plain values)."""
-    if not len(df):
-        return "<p>none</p>"
-    numeric = numeric or set()
-    head = "".join(f"<th>{_e(c)}</th>" for c in df.columns)
-    body = []
-    for row in df.itertuples(index=False):
-        cells = "".join(
-            f"<td{' class=n' if c in numeric else ''}>{_e(v)}</td>" for c, v in zip(df.columns, row)
-        )
-        body.append(f"<tr>{cells}</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
-
-
-def _num(v: Any, fmt: str = "{:,.2f}") -> str:
-    if v is None or (isinstance(v, float) and not math.isfinite(v)):
-        return "-"
-    return fmt.format(v)
 
 
 def _pct(v: Any) -> str:

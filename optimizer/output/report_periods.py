@@ -16,7 +16,6 @@ they are the figures' own. Render only: nothing is solved here; all text is esca
 from __future__ import annotations
 
 import dataclasses
-import html
 import math
 from typing import Any
 
@@ -24,11 +23,13 @@ import pandas as pd
 
 from ..analysis.explain_common import display_country, money, pct
 from . import figures
+from .html_parts import e as _e
+from .html_parts import number as _num
+from .html_parts import table as _table
 
 __all__ = [
     "SHARE_KINDS",
     "binding_limits",
-    "cost_split",
     "is_periodic",
     "item_shares",
     "last_period",
@@ -54,31 +55,6 @@ LABEL_GAP = 12
 PLOT_W, PLOT_H, LEFT, TOP_M, RIGHT, BOTTOM = 420, 180, 44, 30, 150, 28
 
 
-def _e(v: Any) -> str:
-    """Escaped text of any value ('-' for None/NaN)."""
-    if v is None or (isinstance(v, float) and math.isnan(v)):
-        return "-"
-    return html.escape(str(v), quote=True)
-
-
-def _num(v: Any, fmt: str = "{:,.2f}") -> str:
-    if v is None or (isinstance(v, float) and not math.isfinite(v)):
-        return "-"
-    return fmt.format(float(v))
-
-
-def _table(df: pd.DataFrame, numeric: set[str]) -> str:
-    """An HTML table of ``df`` (cells escaped; ``numeric`` columns right-aligned)."""
-    head = "".join(f"<th>{_e(c)}</th>" for c in df.columns)
-    body = []
-    for row in df.itertuples(index=False):
-        cells = "".join(
-            f"<td{' class=n' if c in numeric else ''}>{_e(v)}</td>" for c, v in zip(df.columns, row)
-        )
-        body.append(f"<tr>{cells}</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
-
-
 def is_periodic(plan: Any) -> bool:
     """Whether ``plan`` is the plan of a periodic instance (its tables carry a period column)."""
     return plan is not None and bool(getattr(plan, "periods", ()))
@@ -102,15 +78,6 @@ def last_period(plan: Any) -> Any:
     if not is_periodic(plan) or not plan.has_solution:
         return plan
     return period_plan(plan, plan.periods[-1])
-
-
-def cost_split(plan: Any, instance: Any) -> tuple[float | None, float | None]:
-    """``(purchase cost, shortfall penalty)`` adding up to the plan's objective: for a periodic
-    plan both in present value from its ``costs`` table, otherwise
-    :func:`.figures.cost_split`."""
-    if is_periodic(plan) and plan.has_solution and plan.objective is not None:
-        return plan.purchase_cost, plan.shortfall_penalty
-    return figures.cost_split(plan, instance)
 
 
 def shortfall_rows(plan: Any, instance: Any) -> pd.DataFrame:
@@ -141,7 +108,7 @@ def status_text(plan: Any, instance: Any) -> str:
     worst = short.sort_values("shortfall_share", ascending=False, kind="stable").iloc[0]
     n = short["item"].nunique()
     items = "1 item is" if n == 1 else f"{n} items are"
-    _, penalty = cost_split(plan, instance)
+    _, penalty = figures.cost_split(plan, instance)
     return (
         f"{text}, but {items} short in {short['period'].nunique()} of {len(plan.periods)} "
         f"periods (worst {worst['item']} in {worst['period']}: "

@@ -212,6 +212,16 @@ class Plan:
         which = worst if n == 1 else f"{n} items short; worst {worst}"
         return f"{text}, {money} penalty for unmet demand ({which})"
 
+    def reject(self, violations: list[Any]) -> None:
+        """Never pass off a plan the verifier rejects: status error, the violations listed."""
+        self.violations = violations
+        if violations:
+            self.status = Status.ERROR
+            self.message = (
+                "The plan failed independent verification (see violations); "
+                "please report this instance."
+            )
+
     def raise_for_status(self) -> Plan:
         """Return self if optimal; raise :class:`NoOptimalPlanError` with next steps otherwise."""
         if self.status is not Status.OPTIMAL:

@@ -284,18 +284,13 @@ def solve(
         timings["results"] = time.perf_counter() - t2
         if verify:
             t3 = time.perf_counter()
-            plan.violations = verify_plan(instance, plan)
+            violations = verify_plan(instance, plan)
             timings["verify"] = time.perf_counter() - t3
-            if plan.violations:
-                # Never pass off a plan the verifier rejects: status error, violations listed.
+            if violations:
                 logger.error(
-                    "plan failed verification: %s", "; ".join(v.message for v in plan.violations)
+                    "plan failed verification: %s", "; ".join(v.message for v in violations)
                 )
-                plan.status = Status.ERROR
-                plan.message = (
-                    "The plan failed independent verification (see violations); "
-                    "please report this instance."
-                )
+            plan.reject(violations)
     timings["total"] = time.perf_counter() - t_start
     plan.timings = timings
     return plan
