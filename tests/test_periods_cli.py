@@ -93,3 +93,19 @@ def test_analyses_run_on_a_periodic_instance_through_the_cli(tmp_path: Path) -> 
     rep = run_cli("report", path, "--out", tmp_path / "r.html")
     assert rep.returncode == 0, rep.stderr
     assert "period by period" in (tmp_path / "r.html").read_text(encoding="utf-8")
+
+
+def test_cli_writes_the_linked_model_and_glides_as_csv(tmp_path: Path) -> None:
+    path = tmp_path / "p.yaml"
+    path.write_text(yaml.safe_dump(_build_case(1, [2026, 2027], {2026: 1.0, 2027: 0.5})))
+    lp = tmp_path / "p.lp"
+    assert run_cli("solve", path, "--write-lp", lp).returncode == 0
+    text = lp.read_text(encoding="utf-8")
+    assert "build(us_2026)" in text
+    assert "joint" not in text
+    out = run_cli("glide", path, "--rule", "cap", "--format", "csv")
+    assert out.returncode == 0, out.stderr
+    rows = out.stdout.splitlines()
+    assert rows[0].startswith("deadline,status,objective")
+    assert rows[1].startswith("2026,infeasible")
+    assert rows[2].startswith("2027,optimal")
