@@ -6,6 +6,7 @@ import importlib.metadata
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import partial
 from typing import Any, Literal
 
@@ -57,6 +58,15 @@ def solver_version() -> str:
     return f"HiGHS {importlib.metadata.version('highspy')}"
 
 
+@dataclass
+class Solved:
+    """A plan with the model it came from and its column values in that model's order."""
+
+    plan: Plan
+    model: BuiltModel | None = None
+    columns: np.ndarray | None = None
+
+
 def solve(
     instance: Instance,
     *,
@@ -99,6 +109,40 @@ def solve(
     Returns:
         A :class:`Plan`. Infeasibility is a status, not an exception.
     """
+    return solve_detailed(
+        instance,
+        time_limit=time_limit,
+        mip_rel_gap=mip_rel_gap,
+        threads=threads,
+        backend=backend,
+        verify=verify,
+        log=log,
+        highs_options=highs_options,
+        exit_form=exit_form,
+        max_hhi_iterations=max_hhi_iterations,
+        progress=progress,
+        stop=stop,
+    ).plan
+
+
+def solve_detailed(
+    instance: Instance,
+    *,
+    time_limit: float | None = None,
+    mip_rel_gap: float = 1e-4,
+    threads: int | None = None,
+    backend: Backend = "highspy",
+    verify: bool = True,
+    log: bool = False,
+    highs_options: dict[str, Any] | None = None,
+    exit_form: ExitForm = "auto",
+    max_hhi_iterations: int = MAX_CUT_ROUNDS,
+    progress: Progress | None = None,
+    stop: Callable[[], bool] | None = None,
+) -> Solved:
+    """:func:`solve`, also returning the model and the plan's column values (one-year
+    instances solved on the ``highspy`` backend; None otherwise), for analyses that go on from
+    the optimum (alternatives start their near-optimal solves from it)."""
     if instance.buyers:
         # One plan for the whole demand would ignore each member's rules: never that, silently.
         raise InstanceError(
@@ -155,26 +199,30 @@ def solve(
             else:
                 plan.message = _NEXT_STEPS.get(plan.status, "")
         plan.timings["total"] = time.perf_counter() - t_start
-        return plan
+        return Solved(plan)
     findings = instance.findings
     t_checked = time.perf_counter()
     if findings:
         # The arithmetic already proves infeasibility; say why in item and rule words.
-        return Plan(
-            status=Status.INFEASIBLE,
-            findings=findings,
-            message="; ".join(f.message for f in findings),
-            timings={"total": time.perf_counter() - t_start},
-            **base,
+        return Solved(
+            Plan(
+                status=Status.INFEASIBLE,
+                findings=findings,
+                message="; ".join(f.message for f in findings),
+                timings={"total": time.perf_counter() - t_start},
+                **base,
+            )
         )
 
     if stop is not None and stop():
-        return Plan(
-            status=Status.NO_SOLUTION,
-            stopped_by="interrupt",
-            message=_STOPPED[False],
-            timings={"total": time.perf_counter() - t_start},
-            **base,
+        return Solved(
+            Plan(
+                status=Status.NO_SOLUTION,
+                stopped_by="interrupt",
+                message=_STOPPED[False],
+                timings={"total": time.perf_counter() - t_start},
+                **base,
+            )
         )
     if progress is not None:
         progress({"stage": "build"})
@@ -262,6 +310,7 @@ def solve(
             answer.stopped_by,
             answer.abandoned,
         )
+    col = None
     plan = Plan(
         status=answer.status,
         objective=answer.objective,
@@ -293,7 +342,7 @@ def solve(
             plan.reject(violations)
     timings["total"] = time.perf_counter() - t_start
     plan.timings = timings
-    return plan
+    return Solved(plan, model, col)
 
 
 def _global_solution(model: BuiltModel, values: Any, col_index: Any) -> Any:
