@@ -12,6 +12,7 @@ import traceback
 from typing import Any
 
 import click
+from trustsource.cli.alternatives_cmd import alternatives_command
 from trustsource.cli.coalition_cmd import coalition_command
 from trustsource.cli.common import (
     EXIT_INTERNAL,
@@ -268,6 +269,7 @@ cli.add_command(sweep_command)
 cli.add_command(risk_command)
 cli.add_command(glide_command)
 cli.add_command(coalition_command)
+cli.add_command(alternatives_command)
 
 
 def main(argv: list[str] | None = None) -> Any:

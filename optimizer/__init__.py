@@ -18,6 +18,7 @@ import types
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # the names below, for type checkers; at run time they load on first use
+    from .analysis.alternatives import AlternativesResult, alternatives
     from .analysis.coalition.analysis import CoalitionResult, coalition
     from .analysis.diagnose import Diagnosis, diagnose
     from .analysis.explain import Explanation, explain
@@ -35,6 +36,8 @@ if TYPE_CHECKING:  # the names below, for type checkers; at run time they load o
 # the command line start without pandas, Pyomo and HiGHS (a few seconds on a busy machine), and
 # the CLI can install its signal handlers before any of them load.
 _EXPORTS = {
+    "AlternativesResult": ".analysis.alternatives",
+    "alternatives": ".analysis.alternatives",
     "CoalitionResult": ".analysis.coalition.analysis",
     "coalition": ".analysis.coalition.analysis",
     "Diagnosis": ".analysis.diagnose",
@@ -90,6 +93,7 @@ sys.modules[__name__].__class__ = _Package
 
 
 __all__ = [
+    "AlternativesResult",
     "BuiltModel",
     "CoalitionResult",
     "Diagnosis",
@@ -103,6 +107,7 @@ __all__ = [
     "RiskResult",
     "Status",
     "TrustsourceError",
+    "alternatives",
     "build_model",
     "coalition",
     "diagnose",
