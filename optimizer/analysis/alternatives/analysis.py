@@ -118,6 +118,7 @@ def alternatives(
         )
     near = near_model(instance, budget, exit_form=exit_form, threads=threads, start=solved.columns)
     groups = item_groups(near.model.ctx, by, basis, items)
+    result.items = list(dict.fromkeys(near.model.ctx.item_ids[g.item] for g in groups))
     if ranges and groups:
         t1 = time.perf_counter()
         result.ranges, result.workers = _ranges(

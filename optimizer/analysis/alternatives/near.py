@@ -28,8 +28,10 @@ from ...model.handoff import highs_from_data
 from ...solve.cuts import cut_loop, hhi_cuts
 from ...solve.highs import HighsAnswer, run
 
-BUDGET_TOL = 1e-9
-"""Relative room added to the budget so the optimum itself stays feasible after round-off."""
+BUDGET_ROOM = (1e-7, 1e-12)
+"""Absolute and relative room added to the budget so that the optimum itself stays feasible
+after round-off: HiGHS accepts a row within 1e-7, and the cost of a 4e9 plan carries a round-off
+of about 1e-6 (a relative 1e-12 covers it while moving no share by more than that)."""
 
 
 @dataclass
@@ -139,7 +141,7 @@ def near_model(
     if start is not None and len(start) != len(cost):
         raise ValueError(f"the start plan has {len(start)} columns, the model {len(cost)}")
     nz = np.flatnonzero(cost)
-    limit = budget + BUDGET_TOL * max(1.0, abs(budget))
+    limit = budget + BUDGET_ROOM[0] + BUDGET_ROOM[1] * abs(budget)
     h.addRow(-highspy.kHighsInf, limit, len(nz), nz.astype(np.int32), cost[nz])
     near = NearModel(instance, model, h, cost, budget, threads=threads)
     if start is not None:

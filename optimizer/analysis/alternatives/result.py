@@ -97,6 +97,7 @@ class AlternativesResult:
     optimum: Plan
     budget: float | None
     ranges: pd.DataFrame
+    items: list[str] = field(default_factory=list)  # the items measured
     plans: list[Alternative] = field(default_factory=list)
     plans_note: str = ""
     workers: int = 1
@@ -147,6 +148,7 @@ class AlternativesResult:
             "slack": self.slack,
             "by": self.by,
             "basis": self.basis,
+            "items": self.items,
             "optimum": {
                 "status": o.status.value,
                 "objective": json_value(o.objective),
@@ -264,7 +266,7 @@ class AlternativesResult:
             tops = ", ".join(
                 f"{r['item']} {r['top_country']} {r['top_share']:.0%}"
                 for r in p.items.to_dict("records")
-                if r["top_country"] is not None
+                if r["top_country"] is not None and (not self.items or r["item"] in self.items)
             )
             check = "verified" if p.verified else f"REJECTED ({len(p.violations)} violations)"
             lines.append(
