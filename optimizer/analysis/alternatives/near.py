@@ -59,6 +59,8 @@ class NearModel:
     solves: int = 0
     seconds: float = 0.0
     pool: list[np.ndarray] = field(default_factory=list)
+    limit: float = 0.0  # the budget row's bound (the budget plus round-off room)
+    _least: dict[int, float] = field(default_factory=dict)
 
     def spend(self, col: np.ndarray) -> float:
         """The cost of plan ``col``."""
@@ -122,6 +124,26 @@ class NearModel:
         return NearAnswer(col, answer.objective, answer.bound, proven, answer.status.value, seconds)
 
 
+def least_supply(near: NearModel, item: int) -> float:
+    """A lower bound on item ``item``'s supply in every plan within the budget: the LP
+    relaxation of ``min T_i`` (no ``hhi_cap`` cuts: fewer rows only lower the bound), at least
+    the item's least supply of any plan. It turns a stopped share bound into an interval where
+    an item may be left short (its least supply 0); computed once per item, only then."""
+    if item not in near._least:
+        ctx = near.model.ctx
+        h = highs_from_data(near.model.data, relax=True)
+        nz = np.flatnonzero(near.cost)
+        h.addRow(-highspy.kHighsInf, near.limit, len(nz), nz.astype(np.int32), near.cost[nz])
+        objective = np.zeros(len(near.cost))
+        objective[int(ctx.supply[item])] = 1.0
+        h.changeColsCost(len(objective), np.arange(len(objective), dtype=np.int32), objective)
+        answer = run(h, is_mip=False, time_limit=None, mip_rel_gap=0.0, threads=near.threads)
+        lp = float(answer.objective) if answer.status.value == "optimal" and answer.objective else 0
+        # The LP optimum is within HiGHS's tolerances of the true bound: keep a margin.
+        near._least[item] = max(float(ctx.least[item]), lp * (1 - 1e-7) - 1e-7, 0.0)
+    return near._least[item]
+
+
 def near_model(
     instance: Instance,
     budget: float,
@@ -143,7 +165,7 @@ def near_model(
     nz = np.flatnonzero(cost)
     limit = budget + BUDGET_ROOM[0] + BUDGET_ROOM[1] * abs(budget)
     h.addRow(-highspy.kHighsInf, limit, len(nz), nz.astype(np.int32), cost[nz])
-    near = NearModel(instance, model, h, cost, budget, threads=threads)
+    near = NearModel(instance, model, h, cost, budget, threads=threads, limit=limit)
     if start is not None:
         near.pool.append(np.asarray(start, dtype=float))
     return near

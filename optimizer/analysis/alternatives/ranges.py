@@ -18,8 +18,10 @@ starting from the best share already known and stopping once the optimum of
 supply, so a proven bound is exact to ``share_tol`` (0.01 percentage points by default). A solve
 stopped by its time limit gives the best share found and HiGHS's dual bound; the bound says the
 true value lies between them, :math:`\lambda + U / T_{\min}` with :math:`U` the bound on
-:math:`X_G - \lambda T_i` and :math:`T_{\min}` the least supply any plan needs (no finite limit,
-so the trivial 1 or 0, when that is 0). The range is then reported as that interval.
+:math:`X_G - \lambda T_i` and :math:`T_{\min}` a lower bound on the item's supply in any plan
+within the budget (:func:`.near.least_supply`: the LP relaxation of :math:`\min T_i`; where
+that is 0 there is no finite limit, and the trivial 1 or 0 is kept). The range is then reported
+as that interval.
 
 **Fewer solves.** Every plan found is within the budget, so its shares bound every group of the
 item at once: a group with share 0 in some plan has minimum 0, proven without a solve; one with
@@ -37,7 +39,7 @@ import numpy as np
 from ...instance.instance import Instance
 from ...model.build import ExitForm
 from .groups import SHARE_TOL, Group, group_shares, item_groups
-from .near import NearModel, near_model
+from .near import NearModel, least_supply, near_model
 
 MAX_DINKELBACH = 25
 """Most MIPs for one bound (Dinkelbach converges superlinearly: 2-4 were seen)."""
@@ -169,7 +171,8 @@ def _bound(
         bound.solves += 1
         bound.seconds += ans.seconds
         if ans.col is None:
-            bound.limit = _limit(ans.bound, lam, fixed_total, least, maximise, bound.limit)
+            low = least if fixed_total else least_supply(near, i)
+            bound.limit = _limit(ans.bound, lam, fixed_total, low, maximise, bound.limit)
             bound.how = "none"
             return bound
         share = float(group_shares(ctx, ans.col, [group])[0])
@@ -180,7 +183,8 @@ def _bound(
             bound.proven = ans.proven
             return bound
         if not ans.proven:
-            bound.limit = _limit(ans.bound, lam, False, least, maximise, bound.limit)
+            low = least_supply(near, i)
+            bound.limit = _limit(ans.bound, lam, False, low, maximise, bound.limit)
             return bound
         value = float(ans.objective or 0.0)
         if (value <= share_tol * scale) if maximise else (value >= -share_tol * scale):

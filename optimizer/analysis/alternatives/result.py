@@ -201,25 +201,34 @@ class AlternativesResult:
             colors = {"must-have": "tab:red", "swappable": "tab:blue", "excluded": "tab:gray"}
             ax.barh(
                 list(pos),
-                100 * (rows["max_share_high"] - rows["min_share_low"]),
-                left=100 * rows["min_share_low"],
-                color="none",
-                edgecolor="tab:gray",
-                hatch="///",
-                lw=0.5,
-                height=0.6,
-            )
-            ax.barh(
-                list(pos),
-                100 * (rows["max_share"] - rows["min_share"]).clip(lower=0.4),
+                100 * (rows["max_share"] - rows["min_share"]).clip(lower=0.004),
                 left=100 * rows["min_share"],
                 color=[colors.get(r, "tab:orange") for r in rows["role"]],
                 alpha=0.7,
                 height=0.6,
             )
+            # An end that stopped at a gap: hatched out to the limit HiGHS proved.
+            for lo, hi in (("min_share_low", "min_share"), ("max_share", "max_share_high")):
+                open_part = rows[rows[hi] - rows[lo] > SHARE_TOL]
+                if len(open_part):
+                    ax.barh(
+                        [list(rows.index).index(k) for k in open_part.index],
+                        100 * (open_part[hi] - open_part[lo]),
+                        left=100 * open_part[lo],
+                        color="none",
+                        edgecolor="tab:gray",
+                        hatch="///",
+                        lw=0.5,
+                        height=0.6,
+                    )
             ax.scatter(
                 100 * rows["optimum_share"], list(pos), marker="|", s=160, color="black", zorder=3
             )
+            for limit, rule in self._caps(str(item)):
+                ax.axvline(100 * limit, color="black", ls="--", lw=0.8)
+                ax.annotate(
+                    rule, (100 * limit, len(rows) - 0.5), fontsize=7, ha="left", va="bottom"
+                )
             ax.set_yticks(list(pos))
             ax.set_yticklabels(
                 [f"{k} ({r})" for k, r in zip(rows["key"], rows["role"])], fontsize=8
@@ -234,6 +243,14 @@ class AlternativesResult:
         )
         fig.tight_layout()
         return fig
+
+    def _caps(self, item: str) -> list[tuple[float, str]]:
+        """The country caps on ``item`` (limit, rule) to draw on its chart (``by`` country)."""
+        r = self.optimum.rules
+        if self.by != "country" or not len(r):
+            return []
+        caps = r[(r["kind"] == "country_cap") & (r["item"] == item)]
+        return sorted({(float(v), str(n)) for v, n in zip(caps["limit"], caps["rule"])})
 
     def summary_lines(self) -> list[str]:
         """The readable answer: the optimum and budget, per item the groups by role with their
