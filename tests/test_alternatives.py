@@ -286,6 +286,75 @@ def test_a_shortfall_penalty_moves_the_total_supply() -> None:
     _check_plans(result)
 
 
+def test_the_slack_is_on_the_total_cost() -> None:
+    # Two items of 100: a from CN at 1 or the US at 2; b from CN at 10 or the US at 10.5 (100
+    # each). Optimum all CN: 100 + 1000 = 1100. Slack 1 %: 11 of room for both items together.
+    # a: US max 11 / 1 = 11 units (0.11); b: US max 11 / 0.5 = 22 units (0.22).
+    def offer(item: str, country: str, cost: float) -> dict[str, Any]:
+        return {
+            "id": f"{item}-{country.lower()}",
+            "item": item,
+            "country": country,
+            "unit_cost": cost,
+            "capacity": 100,
+        }
+
+    doc = {
+        "trustsource": 1,
+        "name": "two-items",
+        "items": [{"id": "a", "demand": 100}, {"id": "b", "demand": 100}],
+        "suppliers": [
+            offer("a", "CN", 1),
+            offer("a", "US", 2),
+            offer("b", "CN", 10),
+            offer("b", "US", 10.5),
+        ],
+    }
+    inst = trustsource.Instance.from_dict(doc)
+    result = trustsource.alternatives(inst, slack=0.01, count=2, **EXACT)
+    got = {
+        (r["item"], r["key"]): (r["min_share"], r["max_share"])
+        for r in result.ranges.to_dict("records")
+    }
+    assert got == {
+        ("a", "CN"): pytest.approx((0.89, 1.0), abs=TOL),
+        ("a", "US"): pytest.approx((0.0, 0.11), abs=TOL),
+        ("b", "CN"): pytest.approx((0.78, 1.0), abs=TOL),
+        ("b", "US"): pytest.approx((0.0, 0.22), abs=TOL),
+    }
+    assert result.ranges["item"].tolist() == ["a", "a", "b", "b"]  # item order, then optimum
+    _check_plans(result)
+    one = trustsource.alternatives(inst, slack=0.01, items=["b"], count=0, **EXACT)
+    assert one.items == ["b"]
+    assert set(one.ranges["item"]) == {"b"}  # the other item still spends the same budget
+    assert float(one.ranges["max_share"].min()) == pytest.approx(0.22, abs=TOL)
+
+
+def test_basis_owner_groups_by_the_owner_country() -> None:
+    # A Malaysian plant owned from China at 1/unit, a US one at 1.1 (100 each), slack 5 %: the
+    # issue's ranges, [0.5, 1] and [0, 0.5], under MY by location and CN by owner.
+    offers = [("my", "MY", 1, 100, {"owner": "CN"}), ("us", "US", 1.1, 100)]
+    for basis, key in (("location", "MY"), ("owner", "CN")):
+        result = trustsource.alternatives(_inst(offers), slack=0.05, basis=basis, count=0, **EXACT)
+        assert result.basis == basis
+        _expect(result, {key: (1.0, 0.5, 1.0, "must-have"), "US": (0.0, 0.0, 0.5, "swappable")})
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="diverse plans with a shortfall_penalty: the Hop-Skip-Jump step minimises the used "
+    "quantity, finds a plan with more shortfall and the same shares, and stops saying no plan "
+    "within the slack differs, while the ranges prove one with a US share of 2/15 exists",
+)
+def test_diverse_plans_find_a_plan_the_ranges_prove_exists() -> None:
+    # The shortfall case above: the optimum is all CN; a plan with the US at 2/15 costs 110.
+    item = {"id": "w", "demand": 100, "shortfall_penalty": 1.2}
+    offers = [("cn", "CN", 1, 100), ("us", "US", 1.5, 10)]
+    result = trustsource.alternatives(_inst(offers, item=item), slack=0.1, count=3, **EXACT)
+    assert _ranges(result)["US"][2] == pytest.approx(2 / 15, abs=TOL)
+    assert result.plans, result.plans_note
+
+
 def test_invalid_arguments_are_refused_at_once() -> None:
     inst = _inst(TWO)
     with pytest.raises(InstanceError) as err:
