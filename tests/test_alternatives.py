@@ -340,12 +340,6 @@ def test_basis_owner_groups_by_the_owner_country() -> None:
         _expect(result, {key: (1.0, 0.5, 1.0, "must-have"), "US": (0.0, 0.0, 0.5, "swappable")})
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="diverse plans with a shortfall_penalty: the Hop-Skip-Jump step minimises the used "
-    "quantity, finds a plan with more shortfall and the same shares, and stops saying no plan "
-    "within the slack differs, while the ranges prove one with a US share of 2/15 exists",
-)
 def test_diverse_plans_find_a_plan_the_ranges_prove_exists() -> None:
     # The shortfall case above: the optimum is all CN; a plan with the US at 2/15 costs 110.
     item = {"id": "w", "demand": 100, "shortfall_penalty": 1.2}
@@ -353,6 +347,10 @@ def test_diverse_plans_find_a_plan_the_ranges_prove_exists() -> None:
     result = trustsource.alternatives(_inst(offers, item=item), slack=0.1, count=3, **EXACT)
     assert _ranges(result)["US"][2] == pytest.approx(2 / 15, abs=TOL)
     assert result.plans, result.plans_note
+    # Buying less of everything is not buying elsewhere: the first plan moves to the US.
+    us = result.plans[0].shares.set_index("key")["share"].get("US", 0.0)
+    assert us > 0.05
+    _check_plans(result)
 
 
 def test_invalid_arguments_are_refused_at_once() -> None:

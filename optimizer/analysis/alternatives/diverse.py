@@ -5,15 +5,20 @@ Hop-Skip-Jump modelling to generate alternatives (Brill et al., 1982), in share 
 
 .. math::
 
-    \min \sum_{i} \sum_{g} \frac{w_{i,g}}{\bar T_i} \sum_{s \in S_i \cap G_g} x_s,
+    \min \sum_{i} \frac{1}{\bar T_i} \Big( \sum_{g} w_{i,g} \sum_{s \in S_i \cap G_g} x_s
+    \;-\; \lambda_i T_i \Big),
     \qquad w_{i,g} = \sum_{p \le k} \sigma^{(p)}_{i,g},
+    \qquad \lambda_i = \sum_g w_{i,g}\, \sigma^{(0)}_{i,g},
 
 over the near-optimal plans (:mod:`.near`), with plan 0 the optimum, :math:`\sigma^{(p)}_{i,g}`
 group :math:`g`'s share of item :math:`i` in plan :math:`p` and :math:`\bar T_i` the most supply
 item :math:`i` can need (so every item weighs alike whatever its unit). Weighting by share,
-not by a yes/no "used", keeps a trace purchase from counting like a main source. The search
-stops early when the next plan repeats an earlier one's shares: no other plan within the slack
-moves the groups measured.
+not by a yes/no "used", keeps a trace purchase from counting like a main source. The
+:math:`-\lambda_i T_i` term is the weighted use *as a share*, linearised at the optimum
+(Dinkelbach's form): without it, where an item may be left short, buying less of everything
+would pass for buying elsewhere. Where every plan buys the same total it is a constant. The
+search stops early when the next plan repeats an earlier one's shares: no other plan within the
+slack was found that moves the groups measured.
 """
 
 from __future__ import annotations
@@ -47,9 +52,13 @@ def diverse_plans(
     plans: list[np.ndarray] = []
     while len(plans) < count:
         objective = np.zeros(len(near.cost))
-        for g, w in zip(groups, weights):
+        lam = np.zeros(len(ctx.item_ids))
+        for g, w, first in zip(groups, weights, found[0]):
             if w > 0:
                 objective[ctx.x[g.members]] += w / scale[g.item]
+                lam[g.item] += w * first
+        for i in np.flatnonzero(lam):
+            objective[ctx.supply[i]] -= lam[i] / scale[i]
         ans = near.optimise(
             objective,
             maximise=False,
@@ -66,8 +75,8 @@ def diverse_plans(
         shares = group_shares(ctx, ans.col, groups)
         if any(np.abs(shares - f).max() < SAME_PLAN for f in found):
             return plans, (
-                f"no plan within the slack differs from the {len(found)} found in the shares "
-                "measured"
+                f"no plan within the slack was found that differs from the {len(found)} before "
+                "in the shares measured"
             )
         plans.append(ans.col)
         found.append(shares)
