@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import signal
 import sys
@@ -42,6 +43,32 @@ def exit_code(status: Status) -> int:
         Status.UNBOUNDED: EXIT_INFEASIBLE,
         Status.NO_SOLUTION: EXIT_NO_SOLUTION,
     }.get(status, EXIT_INTERNAL)
+
+
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """The CLI's log handler: stderr at the moment of each record (tests swap sys.stderr)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.stream = sys.stderr
+        super().emit(record)
+
+
+def configure_logging(verbose: int = 0, quiet: bool = False) -> None:
+    """Send the library's log (the ``trustsource`` logger) to stderr at the level the global
+    options ask: errors only with ``-q``, warnings by default, ``-v`` info, ``-vv`` debug.
+    Stdout stays the result alone. Called once per command; a handler from an earlier call in
+    the same process (in-process test runners) is replaced, not doubled."""
+    level = (
+        logging.ERROR if quiet else [logging.WARNING, logging.INFO, logging.DEBUG][min(verbose, 2)]
+    )
+    log = logging.getLogger("trustsource")
+    for old in [h for h in log.handlers if isinstance(h, _StderrHandler)]:
+        log.removeHandler(old)
+    handler = _StderrHandler()
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    log.addHandler(handler)
+    log.setLevel(level)
+    log.propagate = False
 
 
 class Failure(Exception):

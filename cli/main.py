@@ -22,6 +22,7 @@ from trustsource.cli.common import (
     _debug,
     backend_option,
     base_dir_option,
+    configure_logging,
     error_boundary,
     exit_after,
     exit_code,
@@ -44,10 +45,40 @@ from trustsource.cli.schema_cmd import schema_command
 from trustsource.cli.sweep_cmd import sweep_command
 
 
+def _show_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    """``--version``: trustsource's version, the solver's and Python's (bug reports need all
+    three), without importing the solver."""
+    if not value or ctx.resilient_parsing:
+        return
+    import platform
+
+    from trustsource._version import __version__, solver_version
+
+    click.echo(
+        f"trustsource {__version__} ({solver_version()}, Python {platform.python_version()})"
+    )
+    ctx.exit()
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="trustsource")
-def cli() -> None:
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_show_version,
+    help="Show the version of trustsource, HiGHS and Python, and exit.",
+)
+@click.option(
+    "-v",
+    "--verbose",
+    count=True,
+    help="Log more to stderr: -v what each step does (info), -vv everything (debug).",
+)
+@click.option("-q", "--quiet", is_flag=True, help="Log errors only (no warnings) to stderr.")
+def cli(verbose: int, quiet: bool) -> None:
     """Diversified sourcing under trust constraints: cheapest compliant supplier portfolios."""
+    configure_logging(verbose, quiet)
 
 
 @cli.command()

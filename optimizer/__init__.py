@@ -7,6 +7,15 @@ Load or build an instance, solve it with HiGHS, read the plan as pandas DataFram
     plan = trustsource.solve(inst, time_limit=60)
     plan.allocations
 
+The analyses, each a function returning a result object with DataFrames, ``to_dict()`` (the
+JSON of the matching command) and, where it writes files, ``write(folder)``:
+
+* :func:`explain` (the price of each rule), :func:`diagnose` (why no plan exists);
+* :func:`compare` (variants side by side), :func:`stress` (lose a country, a site, a scenario),
+  :func:`sweep` (one parameter over a range);
+* :func:`risk` (two-stage, over scenarios), :func:`glide` (periodic: when a cap can hold);
+* :func:`coalition` (allies planning together), :func:`alternatives` (the room near the optimum).
+
 The library never prints; it logs through :mod:`logging` under the ``trustsource`` logger.
 """
 
@@ -17,13 +26,18 @@ import sys
 import types
 from typing import TYPE_CHECKING, Any
 
+from ._version import __version__ as __version__
+
 if TYPE_CHECKING:  # the names below, for type checkers; at run time they load on first use
     from .analysis.alternatives import AlternativesResult, alternatives
     from .analysis.coalition.analysis import CoalitionResult, coalition
+    from .analysis.compare import Comparison, compare
     from .analysis.diagnose import Diagnosis, diagnose
     from .analysis.explain import Explanation, explain
     from .analysis.glide import GlideResult, glide
     from .analysis.risk import RiskResult, risk
+    from .analysis.stress import StressResult, stress
+    from .analysis.sweep import SweepResult, sweep
     from .errors import InstanceError, Issue, TrustsourceError
     from .instance.instance import Instance
     from .instance.load import load
@@ -40,6 +54,8 @@ _EXPORTS = {
     "alternatives": ".analysis.alternatives",
     "CoalitionResult": ".analysis.coalition.analysis",
     "coalition": ".analysis.coalition.analysis",
+    "Comparison": ".analysis.compare",
+    "compare": ".analysis.compare",
     "Diagnosis": ".analysis.diagnose",
     "diagnose": ".analysis.diagnose",
     "Explanation": ".analysis.explain",
@@ -48,6 +64,10 @@ _EXPORTS = {
     "glide": ".analysis.glide",
     "RiskResult": ".analysis.risk",
     "risk": ".analysis.risk",
+    "StressResult": ".analysis.stress",
+    "stress": ".analysis.stress",
+    "SweepResult": ".analysis.sweep",
+    "sweep": ".analysis.sweep",
     "InstanceError": ".errors",
     "Issue": ".errors",
     "TrustsourceError": ".errors",
@@ -96,6 +116,7 @@ __all__ = [
     "AlternativesResult",
     "BuiltModel",
     "CoalitionResult",
+    "Comparison",
     "Diagnosis",
     "Explanation",
     "GlideResult",
@@ -106,15 +127,19 @@ __all__ = [
     "Plan",
     "RiskResult",
     "Status",
+    "StressResult",
+    "SweepResult",
     "TrustsourceError",
     "alternatives",
     "build_model",
     "coalition",
+    "compare",
     "diagnose",
     "explain",
     "glide",
     "load",
     "risk",
     "solve",
+    "stress",
+    "sweep",
 ]
-__version__ = "0.1.0"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.metadata
 import logging
 import time
 from collections.abc import Callable
@@ -12,6 +11,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from .._version import solver_version
 from ..errors import InstanceError, Issue
 from ..instance.instance import Instance
 from ..model.build import BuiltModel, ExitForm, build_model
@@ -51,11 +51,6 @@ def _message(answer: HighsAnswer) -> str:
     if answer.stopped_by == "interrupt":
         return _STOPPED[answer.col_value is not None]
     return _NEXT_STEPS.get(answer.status, "")
-
-
-def solver_version() -> str:
-    """``HiGHS x.y.z``, from the installed package (constructing a ``Highs`` would print)."""
-    return f"HiGHS {importlib.metadata.version('highspy')}"
 
 
 @dataclass
