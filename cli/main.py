@@ -248,7 +248,7 @@ def solve(
         for w in plan.warnings:
             click.echo(f"warning: {w}", err=True)
         if out_dir is not None:
-            write_out_dir(plan, out_dir, xlsx=fmt == "xlsx")
+            write_out_dir(plan, out_dir, xlsx=fmt == "xlsx", instance=inst)
         if fmt == "xlsx":
             click.echo(render_table(plan, inst))
         elif fmt == "json":

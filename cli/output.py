@@ -100,29 +100,11 @@ def _shortfall_lines(plan: Any) -> list[str]:
 
 
 def _binding_text(r: Any) -> str:
-    """A binding rule row in words, in the rule's own unit (share, count, points)."""
+    """A binding rule row in words (see :func:`trustsource.output.plan_words.binding_text`)."""
     # Imported here: this module is loaded by every command at start-up, the model is not.
-    from trustsource.results.rule_report import SHORTFALL_SCOPE
+    from trustsource.output.plan_words import binding_text
 
-    if str(r.scope).startswith(SHORTFALL_SCOPE):
-        # The rule caps supply below demand: its scope already says how, in words.
-        return str(r.scope)
-    if r.kind == "ban":
-        return f"excludes the suppliers from {r.scope}"
-    if r.kind in ("min_suppliers", "min_countries"):
-        what = "suppliers" if r.kind == "min_suppliers" else "countries"
-        return f"{r.achieved:.0f} {what} {r.scope} (limit {r.sense} {r.limit:.0f})"
-    if r.kind == "max_suppliers":
-        return f"{r.achieved:.0f} suppliers awarded (limit {r.sense} {r.limit:.0f})"
-    if r.kind == "hhi_cap":
-        return f"HHI {r.achieved:,.0f} (limit {r.sense} {r.limit:,.0f}; top {r.scope})"
-    if r.kind == "exit":
-        return (
-            f"{r.achieved:.1%} of supply still covered after the worst loss ({r.scope}) "
-            f"(limit {r.sense} {r.limit:.1%})"
-        )
-    scope = f"{r.scope} " if r.scope else ""
-    return f"{scope}{r.achieved:.1%} (limit {r.sense} {r.limit:.1%})"
+    return binding_text(r)
 
 
 def _indent(text: str, pad: str = "  ") -> str:
@@ -174,12 +156,14 @@ OUT_FILES = (
 )
 
 
-def write_out_dir(plan: Any, out_dir: str, xlsx: bool = False) -> None:
+def write_out_dir(plan: Any, out_dir: str, xlsx: bool = False, instance: Any | None = None) -> None:
     """Write plan.json, the plan tables and a KPI summary: the whole folder or nothing.
 
-    CSV always; Parquet too where pyarrow is installed; ``plan.xlsx`` (a sheet per table) with
-    ``xlsx``. A plan without a solution writes only plan.json (its status and message). The
-    folder is built next to ``out_dir`` and renamed into place (see ``atomic_folder``).
+    CSV always; Parquet too where pyarrow is installed; ``plan.xlsx`` (the award workbook: a
+    summary sheet first, then a formatted sheet per table, and the rules of ``instance`` when
+    given) with ``xlsx``. A plan without a solution writes only plan.json (its status and
+    message). The folder is built next to ``out_dir`` and renamed into place (see
+    ``atomic_folder``).
     """
     from trustsource.output.exports import write_plan
     from trustsource.safe_writes import atomic_folder, atomic_write_text
@@ -193,7 +177,7 @@ def write_out_dir(plan: Any, out_dir: str, xlsx: bool = False) -> None:
     def fill(tmp: Path) -> list[Path]:
         paths = [atomic_write_text(tmp / "plan.json", json.dumps(plan.to_dict(), indent=2))]
         if plan.has_solution:
-            paths += write_plan(plan, tmp, formats=formats)
+            paths += write_plan(plan, tmp, formats=formats, instance=instance)
         return paths
 
     atomic_folder(out_dir, fill, owned=OUT_FILES)

@@ -18,12 +18,19 @@ never touched (a negative quantity stays a number). In ``plan.xlsx`` every text 
 as a string cell, which no spreadsheet evaluates, so the text stays exactly as given (characters
 XML cannot hold, control codes other than tab/newline/carriage return, become U+FFFD). Parquet
 files are typed, not evaluated, and keep text unchanged.
+
+``plan.xlsx`` is the award workbook a buyer forwards (:func:`plan_workbook`): a summary sheet
+first (the KPI row, then status, total, its split, cost of trust, binding rules and shortfall in
+words), the awards and the other plan tables, and the instance's rules when the instance is
+given; formatted by :mod:`.workbook` (currency, percent, frozen headers, filters, Excel tables,
+landscape print fitted to the page width). ``solve`` does not price the rules, so there the cost
+of trust cell says where to get it (``trustsource explain``) rather than staying empty.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -34,10 +41,19 @@ from ..safe_writes import (
     FORMULA_TRIGGERS,
     atomic_write,
     atomic_write_text,
-    is_text_column,
     make_folder,
     safe_text,
     safe_text_frame,
+)
+from .plan_words import binding_rows, shortfall_rows
+from .workbook import (
+    PERCENT,
+    WHOLE,
+    add_key_value_rows,
+    add_table_sheet,
+    currency_format,
+    new_workbook,
+    save_workbook,
 )
 
 TABLES = ("allocations", "items", "rules", "sites", "costs")
@@ -51,6 +67,8 @@ __all__ = [
     "OutputError",
     "atomic_write_text",
     "plan_tables",
+    "plan_workbook",
+    "rule_definitions",
     "safe_text",
     "safe_text_frame",
     "summary_frame",
@@ -117,54 +135,136 @@ def _is_nan(v: Any) -> bool:
     return isinstance(v, float) and v != v
 
 
-def _xml_text(value: Any) -> Any:
-    """Text XML can hold: control codes other than tab, newline and CR become U+FFFD."""
-    if isinstance(value, str):
-        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
-        return ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
-    return value
+COST_OF_TRUST_UNKNOWN = (
+    "not computed by solve: trustsource explain FILE prices each rule and the cost of trust"
+)
+SUMMARY_FORMATS: dict[str, str | None] = {"verified": None, "shortfall_items": WHOLE}
 
 
-def _for_xlsx(df: pd.DataFrame) -> pd.DataFrame:
-    out = df.copy()
-    for k in range(out.shape[1]):
-        column = out.iloc[:, k]
-        if is_text_column(column):
-            out.isetitem(k, column.astype(object).map(_xml_text))
-    out.columns = [_xml_text(c) for c in out.columns]
-    return out
+def rule_definitions(instance: Any) -> pd.DataFrame:
+    """The instance's rules as a table: name, kind, items, basis, parameters, description."""
+    rows = []
+    for rule in instance.to_dict().get("rules", ()):
+        common = ("name", "kind", "items", "basis", "description")
+        params = {k: v for k, v in rule.items() if k not in common}
+        items = rule.get("items")
+        rows.append(
+            {
+                "name": rule.get("name"),
+                "kind": rule.get("kind"),
+                "items": "all" if items is None else ", ".join(str(i) for i in items),
+                "basis": rule.get("basis", "location"),
+                "parameters": "; ".join(f"{k} = {_param(v)}" for k, v in params.items()),
+                "description": (rule.get("description") or "").strip() or None,
+            }
+        )
+    return pd.DataFrame(
+        rows, columns=["name", "kind", "items", "basis", "parameters", "description"]
+    )
 
 
-def _text_cells(ws: Any) -> None:
-    """Every text cell of ``ws`` as a string cell: never a formula (``=...``) or an error
-    value (``#N/A``), which openpyxl infers from the text."""
-    for row in ws.iter_rows():
-        for cell in row:
-            if isinstance(cell.value, str):
-                cell.data_type = "s"
+def _param(value: Any) -> str:
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(v) for v in value) or "none"
+    return str(value)
+
+
+def _rule_limit_format(column: str, row: Mapping[str, Any]) -> str | None:
+    """A rule row's limit and achieved value in the rule's unit: a count, HHI points, or a
+    share (the plan's rules table mixes them)."""
+    if column not in ("limit", "achieved", "slack"):
+        return None
+    kind = row.get("kind")
+    if kind in ("min_suppliers", "max_suppliers", "min_countries", "hhi_cap"):
+        return WHOLE
+    return PERCENT
+
+
+def _summary_sheet(wb: Any, plan: Any, summary: pd.DataFrame, cost_of_trust: float | None) -> None:
+    """The KPI row (rows 1-2, the columns of ``summary.csv``), then the plan at a glance in
+    words: status, total, its split, cost of trust, binding rules, shortfall per item."""
+    row = summary.copy()
+    if cost_of_trust is None:
+        row["cost_of_trust"] = COST_OF_TRUST_UNKNOWN
+    ws = add_table_sheet(wb, "summary", row, currency=plan.currency, formats=SUMMARY_FORMATS)
+    money = currency_format(plan.currency)
+    glance: list[tuple[str, Any, str | None]] = [
+        ("status", plan.status_text, None),
+        ("total cost", plan.objective, money),
+        ("purchase cost", plan.purchase_cost, money),
+        ("shortfall penalty", plan.shortfall_penalty, money),
+        ("cost of trust", COST_OF_TRUST_UNKNOWN if cost_of_trust is None else cost_of_trust, money),
+    ]
+    if plan.mip_gap is not None:
+        glance.append(("MIP gap", plan.mip_gap, PERCENT))
+    n = add_key_value_rows(ws, 4, glance, title=f"{plan.instance_name}: {plan.status_text}")
+    if plan.has_solution and len(plan.rules):
+        binding = binding_rows(plan)
+        n = add_key_value_rows(
+            ws,
+            n + 1,
+            [(k, v, None) for k, v in binding] or [("", "no rule is binding", None)],
+            title="binding rules",
+        )
+    if plan.has_solution and plan.has_shortfall:
+        add_key_value_rows(
+            ws, n + 1, [(k, v, None) for k, v in shortfall_rows(plan)], title="shortfall"
+        )
+    labels = [k for k, _, _ in glance] + [k for k, _ in binding_rows(plan)]
+    ws.column_dimensions["A"].width = max(
+        ws.column_dimensions["A"].width or 0, min(60, max(len(s) for s in labels) + 2)
+    )
+    ws.column_dimensions["B"].width = max(ws.column_dimensions["B"].width or 0, 40)
+
+
+def plan_workbook(
+    plan: Any, *, cost_of_trust: float | None = None, instance: Any | None = None
+) -> Any:
+    """The award workbook (an openpyxl workbook): ``summary`` first (the KPI row and the plan
+    in words), then ``allocations`` (the awards: item, supplier, country, quantity, unit cost,
+    cost, share), ``items``, ``rules`` (the rules' limits and achieved values), ``sites``,
+    ``costs`` (and ``builds``, ``stock`` for a periodic plan), and ``rule_definitions`` (the
+    instance's rules: name, kind, parameters, description) when ``instance`` is given."""
+    tables = plan_tables(plan, cost_of_trust)
+    wb = new_workbook()
+    _summary_sheet(wb, plan, tables.pop("summary"), cost_of_trust)
+    for name, df in tables.items():
+        frame = _awards_first(df) if name == "allocations" else df
+        add_table_sheet(
+            wb,
+            name,
+            frame,
+            currency=plan.currency,
+            cell_format=_rule_limit_format if name == "rules" else None,
+        )
+    if instance is not None:
+        add_table_sheet(wb, "rule_definitions", rule_definitions(instance))
+    return wb
+
+
+def _awards_first(df: pd.DataFrame) -> pd.DataFrame:
+    """The awards' columns in the order a buyer reads them: item, supplier, country first."""
+    lead = [c for c in ("item", "supplier", "country", "owner", "site") if c in df.columns]
+    return df[lead + [c for c in df.columns if c not in lead]]
 
 
 def write_plan_xlsx(
-    plan: Any, path: str | os.PathLike[str], *, cost_of_trust: float | None = None
+    plan: Any,
+    path: str | os.PathLike[str],
+    *,
+    cost_of_trust: float | None = None,
+    instance: Any | None = None,
 ) -> Path:
-    """One workbook: a ``summary`` sheet and a sheet per plan table; written atomically.
+    """The award workbook (:func:`plan_workbook`), written atomically.
 
-    Text cells are string cells (never formulas); numbers stay numbers.
+    Text cells are string cells (never formulas); numbers stay numbers, stored exact and
+    rounded for display by their number format (see :mod:`.workbook`).
 
     Raises:
         OutputError: the file could not be written; nothing is left behind.
     """
-    tables = plan_tables(plan, cost_of_trust)
-
-    def write(tmp: str) -> None:
-        # The file is opened here, not by pandas, so it is closed even when saving fails.
-        with open(tmp, "wb") as fh, pd.ExcelWriter(fh, engine="openpyxl") as xl:
-            for name, df in tables.items():
-                _for_xlsx(df).to_excel(xl, sheet_name=name, index=False)
-                _text_cells(xl.sheets[name])
-
-    return atomic_write(path, write)
+    wb = plan_workbook(plan, cost_of_trust=cost_of_trust, instance=instance)
+    return atomic_write(path, lambda tmp: save_workbook(wb, tmp))
 
 
 def write_plan(
@@ -173,12 +273,14 @@ def write_plan(
     formats: Iterable[str] = ("csv",),
     *,
     cost_of_trust: float | None = None,
+    instance: Any | None = None,
 ) -> list[Path]:
     """Write the plan's tables and KPI summary to ``out_dir`` in each of ``formats``.
 
     ``csv``: ``summary.csv`` and ``<table>.csv`` (text neutralised by :func:`safe_text_frame`);
-    ``xlsx``: ``plan.xlsx``; ``parquet``: ``<table>.parquet`` (needs pyarrow). Returns the paths
-    written. Each file is atomic; files written before a failure stay (whole).
+    ``xlsx``: ``plan.xlsx`` (:func:`plan_workbook`; ``instance`` adds its rules); ``parquet``:
+    ``<table>.parquet`` (needs pyarrow). Returns the paths written. Each file is atomic; files
+    written before a failure stay (whole).
 
     Raises:
         ValueError: an unknown format.
@@ -200,7 +302,11 @@ def write_plan(
     written: list[Path] = []
     for fmt in fmts:
         if fmt == "xlsx":
-            written.append(write_plan_xlsx(plan, out / "plan.xlsx", cost_of_trust=cost_of_trust))
+            written.append(
+                write_plan_xlsx(
+                    plan, out / "plan.xlsx", cost_of_trust=cost_of_trust, instance=instance
+                )
+            )
             continue
         for name, df in tables.items():
             if fmt == "csv":
