@@ -12,7 +12,6 @@ Exit codes: 0 with ranges, 1 internal error (a plan failed verification), 2 inva
 from __future__ import annotations
 
 import json
-import sys
 
 import click
 from trustsource.cli.common import (
@@ -33,7 +32,7 @@ from trustsource.cli.common import (
     variant_option,
     workers_option,
 )
-from trustsource.cli.sweep_cmd import _progress_bar
+from trustsource.cli.progress import progress_bar, progress_option
 
 
 def _items(value: str | None) -> list[str] | None:
@@ -93,6 +92,7 @@ def _items(value: str | None) -> list[str] | None:
 @time_limit_option("each solve")
 @mip_gap_option("the optimum and each diverse plan")
 @base_dir_option()
+@progress_option
 @_debug
 def alternatives_command(
     file: str,
@@ -111,6 +111,7 @@ def alternatives_command(
     time_limit: float | None,
     mip_gap: float,
     base_dir: str | None,
+    show_progress: bool | None,
     debug: bool,
 ) -> None:
     """How much room to move near the optimum of instance FILE ('-' reads stdin): per item,
@@ -122,7 +123,7 @@ def alternatives_command(
     with error_boundary(debug, fmt):
         require_distributed(scheduler)
         inst = load_instance(file, base_dir, variant)
-        with _progress_bar(len(inst.items), sys.stderr.isatty()) as progress:
+        with progress_bar("alternatives: items", show_progress) as progress:
             res = alternatives(
                 inst,
                 slack=slack,

@@ -31,6 +31,7 @@ from trustsource.cli.common import (
     variant_option,
     workers_option,
 )
+from trustsource.cli.progress import progress_bar, progress_option
 
 
 @click.command("coalition")
@@ -51,6 +52,7 @@ from trustsource.cli.common import (
 @time_limit_option("each coalition's solve")
 @mip_gap_option("every solve")
 @base_dir_option()
+@progress_option
 @_debug
 def coalition_command(
     file: str,
@@ -63,6 +65,7 @@ def coalition_command(
     time_limit: float | None,
     mip_gap: float,
     base_dir: str | None,
+    show_progress: bool | None,
     debug: bool,
 ) -> None:
     """Solve every coalition of the buyers of FILE ('-' reads stdin): the joint plan, each
@@ -73,14 +76,16 @@ def coalition_command(
     with error_boundary(debug, fmt):
         require_distributed(scheduler)
         inst = load_instance(file, base_dir, variant)
-        res = coalition(
-            inst,
-            split,  # type: ignore[arg-type]
-            workers=workers,
-            scheduler=scheduler,
-            time_limit=time_limit,
-            mip_rel_gap=mip_gap,
-        )
+        with progress_bar("coalition: groups", show_progress) as progress:
+            res = coalition(
+                inst,
+                split,  # type: ignore[arg-type]
+                workers=workers,
+                scheduler=scheduler,
+                time_limit=time_limit,
+                mip_rel_gap=mip_gap,
+                progress=progress,
+            )
         if out_dir is not None:
             res.write(out_dir)
         if fmt == "json":

@@ -35,6 +35,7 @@ from trustsource.cli.common import (
     workers_option as _workers,
 )
 from trustsource.cli.output import _indent
+from trustsource.cli.progress import progress_bar, progress_option
 
 
 def _m(v: Any, signed: bool = False) -> str:
@@ -88,6 +89,7 @@ def _check_baseline(plan: Any, file: str) -> None:
 @time_limit_option("each solve")
 @mip_gap_option("each solve")
 @base_dir_option()
+@progress_option
 @_debug
 def compare_command(
     file: str,
@@ -97,6 +99,7 @@ def compare_command(
     time_limit: float | None,
     mip_gap: float,
     base_dir: str | None,
+    show_progress: bool | None,
     debug: bool,
 ) -> None:
     """Solve instance FILE under its own rules and each named variant, side by side: cost split
@@ -107,7 +110,15 @@ def compare_command(
     with error_boundary(debug, fmt):
         inst = load_instance(file, base_dir)
         names = None if variants is None else [v.strip() for v in variants.split(",") if v.strip()]
-        cmp = compare(inst, names, workers=workers, time_limit=time_limit, mip_rel_gap=mip_gap)
+        with progress_bar("compare: variants", show_progress) as progress:
+            cmp = compare(
+                inst,
+                names,
+                workers=workers,
+                time_limit=time_limit,
+                mip_rel_gap=mip_gap,
+                progress=progress,
+            )
         if fmt == "json":
             click.echo(json.dumps(cmp.to_dict(), indent=2))
         elif fmt == "csv":
@@ -203,6 +214,7 @@ def render_comparison(cmp: Any) -> str:
 @time_limit_option("each solve")
 @mip_gap_option("each solve")
 @base_dir_option()
+@progress_option
 @_debug
 def stress_command(
     file: str,
@@ -214,6 +226,7 @@ def stress_command(
     time_limit: float | None,
     mip_gap: float,
     base_dir: str | None,
+    show_progress: bool | None,
     debug: bool,
 ) -> None:
     """Lose each country (or site) that supplies in the optimal plan of FILE in turn and
@@ -225,14 +238,16 @@ def stress_command(
         inst = load_instance(file, base_dir, variant)
         if use_scenarios and not inst.scenarios:
             raise Failure(f"{file} defines no scenarios (add a 'scenarios' key)", EXIT_INVALID)
-        res = stress(
-            inst,
-            lose="site" if lose == "site" else "country",  # click's Choice allows only these
-            scenarios="instance" if use_scenarios else None,
-            workers=workers,
-            time_limit=time_limit,
-            mip_rel_gap=mip_gap,
-        )
+        with progress_bar("stress: scenarios", show_progress) as progress:
+            res = stress(
+                inst,
+                lose="site" if lose == "site" else "country",  # click's Choice allows only these
+                scenarios="instance" if use_scenarios else None,
+                workers=workers,
+                time_limit=time_limit,
+                mip_rel_gap=mip_gap,
+                progress=progress,
+            )
         if fmt == "json":
             click.echo(json.dumps(res.to_dict(), indent=2))
         elif fmt == "csv":

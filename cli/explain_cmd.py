@@ -30,6 +30,7 @@ from trustsource.cli.common import (
     variant_option,
 )
 from trustsource.cli.output import _indent
+from trustsource.cli.progress import progress_bar, progress_option
 
 TABLES = ("rules", "families", "marginal")
 
@@ -61,6 +62,7 @@ TABLES = ("rules", "families", "marginal")
     help="Price whole rules only; skip the marginal cost per percentage point.",
 )
 @base_dir_option()
+@progress_option
 @_debug
 def explain_command(
     file: str,
@@ -72,6 +74,7 @@ def explain_command(
     variant: str | None,
     no_marginals: bool,
     base_dir: str | None,
+    show_progress: bool | None,
     debug: bool,
 ) -> None:
     """Price each rule of instance FILE: the cost with it versus without it, the cost of
@@ -82,13 +85,15 @@ def explain_command(
 
     with error_boundary(debug, fmt):
         inst = load_instance(file, base_dir, variant)
-        exp = explain(
-            inst,
-            time_limit=time_limit,
-            mip_rel_gap=mip_gap,
-            workers=workers,
-            marginals=not no_marginals,
-        )
+        with progress_bar("explain: solves", show_progress) as progress:
+            exp = explain(
+                inst,
+                time_limit=time_limit,
+                mip_rel_gap=mip_gap,
+                workers=workers,
+                marginals=not no_marginals,
+                progress=progress,
+            )
         if exp.base.violations:
             raise Failure(
                 "internal error: the plan failed independent verification:\n"

@@ -28,6 +28,7 @@ from trustsource.cli.common import (
     variant_option,
     workers_option,
 )
+from trustsource.cli.progress import progress_bar, progress_option
 
 
 @click.command("glide")
@@ -46,6 +47,7 @@ from trustsource.cli.common import (
 @time_limit_option("each solve")
 @mip_gap_option("every solve")
 @base_dir_option()
+@progress_option
 @_debug
 def glide_command(
     file: str,
@@ -58,6 +60,7 @@ def glide_command(
     time_limit: float | None,
     mip_gap: float,
     base_dir: str | None,
+    show_progress: bool | None,
     debug: bool,
 ) -> None:
     """Find the earliest period from which RULE can hold (at --target) in the periodic
@@ -67,7 +70,16 @@ def glide_command(
 
     with error_boundary(debug, fmt):
         inst = load_instance(file, base_dir, variant)
-        res = glide(inst, rule, target, workers=workers, time_limit=time_limit, mip_rel_gap=mip_gap)
+        with progress_bar("glide: deadlines", show_progress) as progress:
+            res = glide(
+                inst,
+                rule,
+                target,
+                workers=workers,
+                time_limit=time_limit,
+                mip_rel_gap=mip_gap,
+                progress=progress,
+            )
         if out_dir is not None:
             res.write(out_dir)
         if fmt == "json":

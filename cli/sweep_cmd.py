@@ -10,9 +10,6 @@ from __future__ import annotations
 
 import json
 import math
-import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import click
@@ -32,22 +29,7 @@ from trustsource.cli.common import (
     time_limit_option,
     variant_option,
 )
-
-
-@contextmanager
-def _progress_bar(total: int, enabled: bool) -> Iterator[Any]:
-    """A click progress bar on stderr when enabled; yields a ``(done, total)`` callback."""
-    if not enabled:
-        yield None
-        return
-    with click.progressbar(length=total, label="sweep", file=sys.stderr) as bar:
-        seen = [0]
-
-        def update(done: int, _total: int) -> None:
-            bar.update(done - seen[0])
-            seen[0] = done
-
-        yield update
+from trustsource.cli.progress import progress_bar, progress_option
 
 
 @click.command("sweep")
@@ -80,6 +62,7 @@ def _progress_bar(total: int, enabled: bool) -> Iterator[Any]:
 @time_limit_option("each solve")
 @mip_gap_option("each solve")
 @base_dir_option()
+@progress_option
 @_debug
 def sweep_command(
     file: str,
@@ -96,6 +79,7 @@ def sweep_command(
     time_limit: float | None,
     mip_gap: float,
     base_dir: str | None,
+    show_progress: bool | None,
     debug: bool,
 ) -> None:
     """Solve instance FILE at each value of one parameter from --from to --to by --step and
@@ -107,11 +91,11 @@ def sweep_command(
     with error_boundary(debug, fmt):
         inst = load_instance(file, base_dir, variant)
         try:
-            total = len(sweep_values(start, stop, step))
+            sweep_values(start, stop, step)  # a bad range is exit 2 before any solve
         except ValueError as exc:
             raise Failure(f"error: {exc}", EXIT_INVALID) from None
         require_distributed(scheduler)
-        with _progress_bar(total, sys.stderr.isatty()) as progress:
+        with progress_bar("sweep", show_progress) as progress:
             result = sweep(
                 inst,
                 rule=rule,

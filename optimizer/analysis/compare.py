@@ -32,7 +32,7 @@ import pandas as pd
 from ..instance.instance import Instance
 from ..results.plan import Plan, json_records
 from ..solve import solve
-from .runner import solve_all
+from .runner import Progress, solve_all
 
 BASELINE = "baseline"
 
@@ -141,6 +141,7 @@ def compare(
     workers: int | None = None,
     time_limit: float | None = None,
     mip_rel_gap: float = 1e-4,
+    progress: Progress | None = None,
 ) -> Comparison:
     """Solve the baseline and each named variant (default: all) and tabulate them.
 
@@ -150,6 +151,7 @@ def compare(
         workers: processes for the variant solves (None: automatic, 1: serial).
         time_limit: seconds per solve (None: no limit).
         mip_rel_gap: relative MIP gap of every solve.
+        progress: called with ``(done, total)`` as the variant solves finish.
 
     Raises:
         InstanceError: when a name is not a variant of the instance.
@@ -161,7 +163,9 @@ def compare(
     base = solve(instance, **opts)
     t_base = time.perf_counter() - t0
     tasks = {(n,): d for n, d in docs.items()}
-    results, n_workers = solve_all(tasks, opts, workers=workers, task_seconds=t_base)
+    results, n_workers = solve_all(
+        tasks, opts, workers=workers, task_seconds=t_base, progress=progress
+    )
     plans = {BASELINE: base, **{n: results[(n,)] for n in names}}
     descriptions = {n: instance.variants[n].description or "" for n in names}
     descriptions[BASELINE] = "the instance's own rules"

@@ -69,7 +69,7 @@ from .explain_common import (
     unproven_text,
 )
 from .marginals import _finish_marginals, _marginal_rows, lp_marginals
-from .runner import solve_all
+from .runner import Progress, solve_all
 
 logger = logging.getLogger(__name__)
 
@@ -240,6 +240,7 @@ def explain(
     marginals: bool = True,
     backend: Backend = "highspy",
     highs_options: dict[str, Any] | None = None,
+    progress: Progress | None = None,
 ) -> Explanation:
     """Price every rule and rule family of ``instance``, and the marginal cost of share limits.
 
@@ -260,6 +261,7 @@ def explain(
             re-solve per share rule and item); False prices whole rules only.
         backend: how each solve hands the model to HiGHS, as in :func:`trustsource.solve`
             (the LP duals always use highspy).
+        progress: called with ``(done, total)`` as the re-solves finish (a progress bar).
         highs_options: further HiGHS options for each solve (e.g. a node limit), passed
             through to :func:`trustsource.solve`.
 
@@ -318,7 +320,9 @@ def explain(
         marg_rows = _marginal_rows(instance, base, doc, tasks)
 
     t1 = time.perf_counter()
-    results, n_workers = solve_all(tasks, opts, workers=workers, task_seconds=t_base)
+    results, n_workers = solve_all(
+        tasks, opts, workers=workers, task_seconds=t_base, progress=progress
+    )
     t_resolves = time.perf_counter() - t1
 
     t2 = time.perf_counter()

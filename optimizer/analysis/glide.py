@@ -33,7 +33,7 @@ from ..results.plan import Plan, compact_money, json_records, json_value
 from ..safe_writes import write_result_folder
 from ..status import Status
 from .diagnose import diagnose
-from .runner import solve_all
+from .runner import Progress, solve_all
 
 TABLE_COLUMNS = [
     "deadline",
@@ -220,6 +220,7 @@ def glide(
     mip_rel_gap: float = 1e-4,
     threads: int | None = None,
     explain_blocked: bool = True,
+    progress: Progress | None = None,
 ) -> GlideResult:
     """Try every period as the deadline of ``rule`` (at ``target``; see the module docstring).
 
@@ -232,6 +233,7 @@ def glide(
         mip_rel_gap: relative MIP gap of each solve.
         threads: HiGHS threads per solve.
         explain_blocked: diagnose the period before the earliest deadline.
+        progress: called with ``(done, total)`` as the deadline solves finish.
 
     Raises:
         InstanceError: if the instance has no periods, or no such rule with a limit.
@@ -267,7 +269,7 @@ def glide(
     doc = instance.to_dict()
     tasks = {(y,): _deadline_doc(doc, rule, limit.key, goal, y) for y in h.years}
     options = {"time_limit": time_limit, "mip_rel_gap": mip_rel_gap, "threads": threads}
-    plans, _ = solve_all(tasks, options, workers=workers)
+    plans, _ = solve_all(tasks, options, workers=workers, progress=progress)
     by_year = {y: plans[(y,)] for y in h.years}
     earliest = next((y for y in h.years if by_year[y].has_solution), None)
     table = _table(by_year, h.years)

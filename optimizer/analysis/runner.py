@@ -386,8 +386,10 @@ def solve_all(
     *,
     workers: int | None = None,
     task_seconds: float | None = None,
+    progress: Progress | None = None,
 ) -> tuple[dict[Key, Plan], int]:
-    """Solve every task's document with ``options``: the plans by key, and the processes used.
+    """Solve every task's document with ``options``: the plans by key, and the processes used
+    (``progress``: called with ``(done, total)`` as solves finish).
 
     Tasks with the most rules go first (usually the slowest), for load balance. A task that
     fails raises :class:`RuntimeError` with the worker's message: these analyses need every
@@ -398,7 +400,7 @@ def solve_all(
     opts = dict(options)
     if n > 1 and opts.get("threads") is None:
         opts["threads"] = 1  # several processes already share the cores
-    batch = run_many(solve_document, [(tasks[k], opts) for k in keys], workers=n)
+    batch = run_many(solve_document, [(tasks[k], opts) for k in keys], workers=n, progress=progress)
     failed = [o.error for o in batch if not o.ok]
     if failed:
         raise RuntimeError(f"{len(failed)} of {len(keys)} solves failed: {failed[0]}")

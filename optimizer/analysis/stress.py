@@ -57,7 +57,7 @@ from ..limits import MAX_COST, clip
 from ..results.plan import Plan, json_records, json_value
 from ..solve import solve
 from ..status import Status
-from .runner import solve_all
+from .runner import Progress, solve_all
 
 TOL = 1e-6
 PENALTY_FACTOR = 10.0
@@ -153,6 +153,7 @@ def stress(
     workers: int | None = None,
     time_limit: float | None = None,
     mip_rel_gap: float = 1e-4,
+    progress: Progress | None = None,
 ) -> StressResult:
     """Solve the plan, then re-optimise under each loss scenario (see the module docstring).
 
@@ -167,6 +168,7 @@ def stress(
         workers: processes for the scenario solves (None: automatic, 1: serial).
         time_limit: seconds per solve.
         mip_rel_gap: relative MIP gap of every solve.
+        progress: called with ``(done, total)`` as the scenario solves finish.
 
     Raises:
         ValueError: for an unknown ``lose``.
@@ -221,7 +223,9 @@ def stress(
         )
         for name, factors in scenarios.items()
     }
-    results, n_workers = solve_all(tasks, opts, workers=workers, task_seconds=t_plan)
+    results, n_workers = solve_all(
+        tasks, opts, workers=workers, task_seconds=t_plan, progress=progress
+    )
     rules_note = {
         name: "kept" if keep_rules and instance.rules else "dropped" for name in scenarios
     }
