@@ -42,6 +42,17 @@ from trustsource.cli.common import (
     is_flag=True,
     help="Skip pricing each rule (one re-solve per rule); the cost of trust is still shown.",
 )
+@click.option(
+    "--no-stress",
+    is_flag=True,
+    help="Skip 'What breaks if a country drops out' (one re-solve per country of the six the "
+    "plan spends most on).",
+)
+@click.option(
+    "--no-sweep",
+    is_flag=True,
+    help="Skip the cost curve of the main cap (about six re-solves, serial).",
+)
 @base_dir_option()
 @_debug
 def report_command(
@@ -51,19 +62,26 @@ def report_command(
     time_limit: float | None,
     mip_gap: float,
     no_prices: bool,
+    no_stress: bool,
+    no_sweep: bool,
     base_dir: str | None,
     debug: bool,
 ) -> None:
     """Write a self-contained HTML report of the plan for instance FILE ('-' reads stdin):
     status, cost (purchase cost and penalty for unmet demand apart), unmet demand per item,
     cost of trust, country shares before and after the rules, the rules and their prices
-    (an interval where the solves are not proven optimal), the awarded suppliers and the
+    (an interval where the solves are not proven optimal), what breaks if a country drops out
+    (stress), the cost curve of the main cap (a small sweep), the awarded suppliers and the
     sources."""
     from trustsource import explain, solve
     from trustsource.analysis.baseline import no_rules_plan
     from trustsource.analysis.explain_common import range_text
+    from trustsource.analysis.stress import stress
+    from trustsource.analysis.sweep import sweep
     from trustsource.output.figures import cost_split, status_words
     from trustsource.output.report import build_report
+    from trustsource.output.report_periods import is_periodic
+    from trustsource.output.report_sections import curve_values, main_cap, stress_countries
     from trustsource.safe_writes import atomic_write_text
     from trustsource.status import Status
 
@@ -84,7 +102,31 @@ def report_command(
         baseline = None
         if explanation is None and plan.has_solution:  # the "before" charts
             baseline = no_rules_plan(inst, time_limit=time_limit, mip_rel_gap=mip_gap)
-        text = build_report(inst, plan, explanation, baseline=baseline)
+        opts = {"time_limit": time_limit, "mip_rel_gap": mip_gap}
+        # Stress and sweep describe one year: a periodic plan has its own commands for them.
+        more = plan.has_solution and not is_periodic(plan)
+        stressed = None
+        if more and not no_stress:
+            lost = stress_countries(plan)
+            if lost:
+                stressed = stress(inst, scenarios={c: {c: 0.0} for c in lost}, **opts)
+        curve, current = None, None
+        cap = main_cap(inst, explanation) if more and not no_sweep else None
+        if cap is not None:
+            rule, param, current = cap
+            start, stop, step = curve_values(current)
+            curve = sweep(
+                inst, rule=rule, param=param, start=start, stop=stop, step=step, workers=1, **opts
+            )
+        text = build_report(
+            inst,
+            plan,
+            explanation,
+            baseline=baseline,
+            stress=stressed,
+            sweep=curve,
+            sweep_current=current,
+        )
         path = atomic_write_text(out, text)
         status = plan.status
         if status is Status.INFEASIBLE or status is Status.UNBOUNDED:

@@ -130,10 +130,10 @@ def test_path_section_after_key_figures(page: tuple[str, _Tables]) -> None:
     assert not parsed.stack
     assert 'id="path"' in text
     order = [
-        text.index("<h2>Key figures</h2>"),
+        text.index('<section id="headline">'),
         text.index("<h2>The path, period by period</h2>"),
+        text.index("<h2>How country shares move in 2030, the last period</h2>"),
         text.index("<h2>Items in 2030, the last period</h2>"),
-        text.index("Country shares per item in 2030, the last period: before and after"),
     ]
     assert order == sorted(order)
     assert "<script" not in text
@@ -210,7 +210,7 @@ def test_last_period_tables(page: tuple[str, _Tables]) -> None:
     _, parsed = page
     items = parsed.tables["Items in 2030, the last period"]
     assert [r[0] for r in items[1:]] == ["ga", "ge"]
-    rules = parsed.tables["Rules"]
+    rules = parsed.tables["Each rule on each item"]
     assert rules[0][0] == "period"
     assert {r[0] for r in rules[1:]} == {"2026", "2027", "2028", "2030"}
     awards = parsed.tables["Awarded suppliers"]

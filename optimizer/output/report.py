@@ -1,24 +1,33 @@
-"""A self-contained HTML report of a plan (issue 7, part 4).
+"""A self-contained HTML report of a plan, built around the analyst's questions (issues 7, 17).
 
-:func:`build_report` renders one HTML page with inline CSS and inline SVG bar charts drawn
-here (no scripts, fonts, images or anything fetched from the network): the status and total
-cost, KPIs, the cost of trust, per-item country shares before the rules (the plan with no rule)
-and after them (the plan), the rule table with each rule's price when an explanation is given,
-the awarded suppliers and the instance's sources. All text is escaped. :func:`write_report`
-writes the page atomically. Nothing here solves: the caller passes the plan, the explanation and
-the no-rule plan (:func:`trustsource.analysis.baseline.no_rules_plan`), as ``trustsource report``
-does.
+:func:`build_report` renders one HTML page with inline CSS and inline SVG charts drawn here
+(:mod:`.report_charts`; no script, font, image or anything fetched from the network):
+
+1. the headline, visible at a glance: status, total cost, the cost of trust, the binding rules
+   named with their words, and the shortfall;
+2. what compliance costs: the cost of trust in words and each rule's price with what it
+   prevents (:mod:`.report_sections`);
+3. which rules bind where: one row per rule (its price once), the items it binds on;
+4. how country shares move: one chart per item, before and after the rules side by side on one
+   sorted country axis, the country cap drawn, on the basis the cap uses (location or owner);
+   an item with no demand of its own is an "input to" the items that use it;
+5. what breaks if a country drops out (a stress result) and the cost curve of the main cap (a
+   sweep), when the caller passes them;
+6. unmet demand, items, awards and sources.
+
+All text is escaped. :func:`write_report` writes the page atomically. Nothing here solves: the
+caller passes the plan, the explanation, the no-rule plan
+(:func:`trustsource.analysis.baseline.no_rules_plan`), the stress and the sweep, as
+``trustsource report`` does.
 
 The page never overstates (issue 11): the total cost is split into what is bought (purchase
-cost) and the penalty for demand left unmet, with the unmet quantity and its share of demand
-per item; a plan that leaves demand unmet is never called just "optimal", and a cost of trust
-that is mostly penalty says so. Prices and the cost of trust from solves that are not proven
-optimal are shown as the interval their bounds allow, with the statuses and gaps, in words.
+cost) and the penalty for demand left unmet; a plan that leaves demand unmet is never called
+just "optimal", and a cost of trust that is mostly penalty says so. Prices and the cost of
+trust from solves that are not proven optimal are shown as the interval their bounds allow,
+with the statuses and gaps, in words.
 
-A periodic plan (issue 14) adds "The path, period by period" after the key figures
-(:mod:`.report_periods`); its items table and "before and after" charts show the last period
-only (shares summed over periods would mean nothing), the unmet demand, rules and awards carry
-the period, and the cost split is in present value (the plan's ``costs``).
+A periodic plan (issue 14) adds "The path, period by period" (:mod:`.report_periods`); its
+items table and share charts show the last period only, and the cost split is in present value.
 """
 
 from __future__ import annotations
@@ -32,7 +41,6 @@ import pandas as pd
 
 from ..analysis.explain_common import (
     difference,
-    display_country,
     gap_of,
     gap_pct,
     is_plain,
@@ -40,15 +48,14 @@ from ..analysis.explain_common import (
     pct,
     price_cell,
     range_text,
-    solve_label,
     unproven_text,
 )
-from ..instance.kinds import COUNT_KINDS
 from ..safe_writes import atomic_write_text
-from .figures import cost_split, country_shares, shortfall_table
+from .figures import cost_split, shortfall_table
 from .html_parts import e as _e
 from .html_parts import number as _num
 from .html_parts import table as _table
+from .report_charts import shares_chart, shares_on
 from .report_periods import (
     is_periodic,
     last_period,
@@ -56,75 +63,40 @@ from .report_periods import (
     shortfall_rows,
     status_text,
 )
+from .report_sections import (
+    binding_sentence,
+    curve_section,
+    derived_demand,
+    rule_cost_items,
+    rules_table,
+    stress_section,
+)
 
 __all__ = ["build_report", "cost_split", "shortfall_table", "write_report"]
 
 CSS = """
 body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:2em auto;max-width:1100px;
-color:#1c1c1c;padding:0 1em}
-h1{margin-bottom:.2em}h2{border-bottom:1px solid #ccc;padding-bottom:.2em;margin-top:1.6em}
+color:#1c1c1c;padding:0 1em;font-size:16px;line-height:1.45}
+h1{margin-bottom:.2em}h2{border-bottom:1px solid #ccc;padding-bottom:.2em;margin-top:1.8em}
 table{border-collapse:collapse;margin:.5em 0;font-size:.9em}
-th,td{border:1px solid #ddd;padding:.25em .6em;text-align:left}
+th,td{border:1px solid #ddd;padding:.25em .6em;text-align:left;vertical-align:top}
 td.n{text-align:right;font-variant-numeric:tabular-nums}th{background:#f3f3f3}
-.kpis{display:flex;flex-wrap:wrap;gap:1em}.kpi{border:1px solid #ddd;border-radius:6px;
-padding:.5em 1em;min-width:10em}.kpi b{display:block;font-size:1.3em}
+#headline{display:grid;grid-template-columns:repeat(auto-fit,minmax(230px,1fr));gap:1em;
+margin:1em 0}.card{border:1px solid #ccd;border-radius:8px;padding:.7em 1em;background:#f8f9fb}
+.card .label{font-size:.85em;color:#555;text-transform:uppercase;letter-spacing:.03em}
+.card .value{display:block;font-size:1.6em;font-weight:600;margin:.15em 0}
+.card .words{font-size:.9em}
 .status-optimal{color:#17713a}.status-bad{color:#a11}.warn{border-left:4px solid #c60;
-padding:.3em .8em;background:#fff6ec}
-.pair{display:flex;flex-wrap:wrap;gap:2em;align-items:flex-start}.pair figure{margin:0}
-figcaption{font-size:.85em;color:#555}.yes{font-weight:bold}ul.sources{font-size:.85em}
+padding:.3em .8em;background:#fff6ec;display:block}
+figure{margin:1.2em 0;padding:.6em;border:1px solid #eee;border-radius:6px}
+figcaption{font-size:.95em;color:#333;margin:.2em 0 .4em}ul.sources{font-size:.85em}
+svg text{font-family:inherit}details{margin:.5em 0}
 """
-
-BAR_W, LABEL_W, ROW_H, MAX_BARS = 260, 120, 20, 8
-
-
-def bar_chart(shares: pd.Series, title: str) -> str:
-    """A horizontal bar chart of shares (0..1) as an inline SVG string."""
-    rows = [(str(k), float(v)) for k, v in shares.items()]
-    if len(rows) > MAX_BARS:
-        rest = sum(v for _, v in rows[MAX_BARS - 1 :])
-        rows = rows[: MAX_BARS - 1] + [(f"{len(rows) - MAX_BARS + 1} others", rest)]
-    width = LABEL_W + BAR_W + 60
-    height = ROW_H * max(len(rows), 1) + 24
-    parts = [
-        f'<svg width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
-        f'role="img" aria-label="{_e(title)}">',
-        f"<title>{_e(title)}</title>",
-        f'<text x="0" y="14" font-size="12" font-weight="bold">{_e(title)}</text>',
-    ]
-    if not rows:
-        parts.append('<text x="0" y="36" font-size="12" fill="#a11">no supply / no plan</text>')
-    for k, (label, share) in enumerate(rows):
-        y = 22 + k * ROW_H
-        w = max(share, 0.0) * BAR_W
-        name = label if label.endswith("others") else f"{label} {display_country(label)}"
-        parts.append(
-            f'<text x="{LABEL_W - 6}" y="{y + 13}" font-size="11" '
-            f'text-anchor="end">{_e(name[:18])}</text>'
-        )
-        parts.append(
-            f'<rect x="{LABEL_W}" y="{y + 2}" width="{w:.1f}" height="{ROW_H - 5}" fill="#3b6ea8"/>'
-        )
-        parts.append(
-            f'<text x="{LABEL_W + w + 4:.1f}" y="{y + 13}" font-size="11">{_e(pct(share))}</text>'
-        )
-    parts.append("</svg>")
-    return "".join(parts)
 
 
 def _pct(v: Any) -> str:
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return "-"
-    return pct(float(v))
-
-
-def _rule_value(kind: str, v: Any) -> str:
-    """A rule's limit or achieved value in its own unit: count, HHI points or share."""
-    if v is None or (isinstance(v, float) and math.isnan(v)):
-        return "-"
-    if kind in COUNT_KINDS:
-        return f"{v:.0f}"
-    if kind == "hhi_cap":
-        return f"{v:,.0f}"
     return pct(float(v))
 
 
@@ -193,60 +165,77 @@ def _trust_paragraphs(plan: Any, instance: Any, explanation: Any, baseline: Any)
     return out
 
 
-def _kpis(plan: Any, instance: Any, explanation: Any, baseline: Any) -> str:
-    cur = plan.currency
-    buy, penalty = cost_split(plan, instance)
-    short = shortfall_rows(plan, instance)
-    n_items = plan.items["item"].nunique() if len(plan.items) else 0
-    cards = [
-        ("total cost", money(plan.objective, cur)),
-        ("purchase cost", money(buy, cur)),
-        ("shortfall penalty", money(penalty, cur)),
-        ("items short", f"{short['item'].nunique()} of {n_items}"),
-        ("MIP gap", "-" if gap_of(plan) is None else gap_pct(gap_of(plan))),
-        ("cost without rules", money(baseline.objective if baseline is not None else None, cur)),
-    ]
+def _trust(plan: Any, explanation: Any, baseline: Any) -> dict[str, Any] | None:
+    """The cost of trust as ``difference`` gives it (point, low, high, proven)."""
     if explanation is not None and explanation.cost_of_trust_low is not None:
-        trust = {
+        return {
             "point": explanation.cost_of_trust,
             "low": explanation.cost_of_trust_low,
             "high": explanation.cost_of_trust_high,
             "proven": explanation.cost_of_trust_proven,
         }
-    elif baseline is not None:
-        trust = difference(plan, baseline)
-    else:
-        trust = None
-    if trust is not None:
-        point = math.nan if trust["point"] is None else float(trust["point"])
-        text = price_cell(
-            point,
-            trust["low"],
-            trust["high"],
-            trust["proven"],
-            plan.objective or 0.0,
-            lambda v: money(v, cur),
-        )
-        if is_plain(point, trust["proven"], plan.objective or 0.0) and plan.objective:
-            text += f" ({pct(point / plan.objective)})"
-            if penalty and baseline is not None:
-                extra = penalty - (cost_split(baseline, instance)[1] or 0.0)
-                if extra > 0.5 * point:
-                    text += f", mostly penalty ({money(extra, cur)})"
-        elif not is_plain(point, trust["proven"], plan.objective or 0.0):
-            text += " (not proven)"
-        cards.append(("cost of trust", text))
-    cards += [
-        ("verified", "yes" if plan.verified else "no"),
-        ("solve time", f"{plan.timings.get('total', 0.0):.2f} s"),
-    ]
-    if len(plan.rules):
-        cards.append(("binding rules", str(len(set(plan.rules[plan.rules["binding"]]["rule"])))))
+    if baseline is not None and plan.has_solution:
+        return difference(plan, baseline)
+    return None
+
+
+def _card(cls: str, label: str, value: str, words: str) -> str:
     return (
-        '<div class="kpis">'
-        + "".join(f'<div class="kpi">{_e(k)}<b>{_e(v)}</b></div>' for k, v in cards)
-        + "</div>"
+        f'<div class="card {cls}"><span class="label">{_e(label)}</span>'
+        f'<span class="value">{_e(value)}</span><span class="words">{_e(words)}</span></div>'
     )
+
+
+def _headline(plan: Any, instance: Any, explanation: Any, baseline: Any) -> str:
+    """The figures visible at a glance: total cost, cost of trust, binding rules, shortfall."""
+    cur = plan.currency or instance.currency
+    buy, penalty = cost_split(plan, instance)
+    total_words = f"{money(buy, cur)} purchase cost"
+    if penalty:
+        total_words += f" and {money(penalty, cur)} penalty for unmet demand"
+    cards = [_card("total", "total cost", money(plan.objective, cur), total_words)]
+    trust = _trust(plan, explanation, baseline)
+    if trust is not None and trust["low"] is not None and not math.isnan(trust["low"]):
+        point = math.nan if trust["point"] is None else float(trust["point"])
+        scale = plan.objective or 0.0
+        value = price_cell(
+            point, trust["low"], trust["high"], trust["proven"], scale, lambda v: money(v, cur)
+        )
+        if is_plain(point, trust["proven"], scale):
+            words = "what the rules add to the cheapest plan without any rule"
+            if plan.objective:
+                words = f"{pct(point / plan.objective)} of the plan: " + words
+            extra = (penalty or 0.0) - (cost_split(baseline, instance)[1] or 0.0)
+            if penalty and baseline is not None and extra > 0.5 * point:
+                words += f"; mostly penalty for unmet demand ({money(extra, cur)})"
+        else:
+            words = "not proven: the interval the solves' bounds allow"
+        cards.append(_card("trust", "cost of trust", value, words))
+    binding = plan.rules[plan.rules["binding"].astype(bool)] if len(plan.rules) else plan.rules
+    names = list(dict.fromkeys(str(r) for r in binding["rule"])) if len(binding) else []
+    cards.append(
+        _card(
+            "binding",
+            "binding rules",
+            ", ".join(names) if names else "none",
+            binding_sentence(plan, instance),
+        )
+    )
+    short = shortfall_rows(plan, instance)
+    n_items = plan.items["item"].nunique() if len(plan.items) else 0
+    if len(short):
+        worst = short.iloc[0]
+        cards.append(
+            _card(
+                "short",
+                "shortfall",
+                f"{short['item'].nunique()} of {n_items} items short",
+                f"worst {worst['item']}: {pct(worst['shortfall_share'])} of demand unmet",
+            )
+        )
+    else:
+        cards.append(_card("short", "shortfall", "none", "every item's demand is met"))
+    return '<section id="headline">' + "".join(cards) + "</section>"
 
 
 def _shortfall_section(plan: Any, instance: Any) -> str:
@@ -283,17 +272,21 @@ def _shortfall_section(plan: Any, instance: Any) -> str:
     return head + _table(df, {"demand", "unmet", "share of demand", "penalty per unit", "penalty"})
 
 
-def _items_table(plan: Any) -> str:
+def _items_table(plan: Any, instance: Any) -> str:
     it = plan.items
     if not len(it):
         return "<p>none</p>"
     short = it["shortfall"] if "shortfall" in it else pd.Series(0.0, index=it.index)
     demand = it["demand"].astype(float)
+    words = [derived_demand(instance, str(i)) for i in it["item"]]
     df = pd.DataFrame(
         {
             "item": it["item"],
             "unit": it["unit"],
-            "demand": it["demand"].map(lambda v: _num(v, "{:,.6g}")),
+            "demand": [
+                f"{w} ({_num(s, '{:,.6g}')})" if w else _num(d, "{:,.6g}")
+                for w, d, s in zip(words, it["demand"], it["supply"])
+            ],
             "supply": it["supply"].map(lambda v: _num(v, "{:,.6g}")),
             "unmet": short.map(lambda v: _num(v, "{:,.6g}")),
             "unmet share": (short / demand.where(demand > 0)).fillna(0.0).map(_pct),
@@ -302,98 +295,57 @@ def _items_table(plan: Any) -> str:
             "top country": it["top_country"],
             "top share": it["top_share"].map(_pct),
             "suppliers": it["n_suppliers"],
-            "countries": it["n_countries"],
         }
     )
-    return _table(
-        df,
-        {
-            "demand",
-            "supply",
-            "unmet",
-            "unmet share",
-            "purchase cost",
-            "HHI",
-            "top share",
-            "suppliers",
-            "countries",
-        },
+    note = (
+        "<p>An item with no demand of its own is an input to the items that use it: its "
+        "demand is derived from theirs (the quantity in brackets).</p>"
+        if any(words)
+        else ""
+    )
+    return note + _table(
+        df, {"supply", "unmet", "unmet share", "purchase cost", "HHI", "top share", "suppliers"}
     )
 
 
-def _rules_table(plan: Any, explanation: Any) -> str:
+def _caps(plan: Any, instance: Any, item: str) -> tuple[list[tuple[str, float]], str]:
+    """The country caps on ``item`` (name, max share) and the basis their shares use."""
+    rules = {r.name or r.kind: r for r in instance.rules}
     r = plan.rules
-    if not len(r):
-        return "<p>The instance has no rules.</p>"
-    df = pd.DataFrame(
-        {
-            **({"period": r["period"]} if "period" in r else {}),
-            "rule": r["rule"],
-            "kind": r["kind"],
-            "item": r["item"],
-            "scope": r["scope"],
-            "limit": [
-                f"{s} {_rule_value(k, v)}" for s, k, v in zip(r["sense"], r["kind"], r["limit"])
-            ],
-            "achieved": [_rule_value(k, v) for k, v in zip(r["kind"], r["achieved"])],
-            "binding": r["binding"].map(lambda b: "yes" if b else "no"),
-        }
-    )
-    numeric = {"limit", "achieved"}
-    if explanation is not None and len(explanation.rules):
-        cur = explanation.currency
-        er = explanation.rules.set_index("rule")
-        cells, solves = {}, {}
-        for name, row in er.iterrows():
-            cells[name] = price_cell(
-                float(row["price"]),
-                float(row["price_low"]),
-                float(row["price_high"]),
-                bool(row["proven"]),
-                float(row["cost_with"]),
-                lambda v: money(v, cur),
-            )
-            both = row["status_with"] == "optimal" and row["status_without"] == "optimal"
-            solves[name] = (
-                "optimal"
-                if both
-                else (
-                    f"{solve_label(row['status_with'], row['gap_with'])} / "
-                    f"{solve_label(row['status_without'], row['gap_without'])}"
-                )
-            )
-        df["price of rule"] = df["rule"].map(lambda name: cells.get(name, "-"))
-        df["solves (with / without)"] = df["rule"].map(lambda name: solves.get(name, "-"))
-        numeric.add("price of rule")
-    return _table(df, numeric)
+    mine = r[(r["item"] == item) & (r["kind"] == "country_cap")] if len(r) else r
+    caps, basis = [], "location"
+    for name in dict.fromkeys(mine["rule"]) if len(mine) else []:
+        rule = rules.get(str(name))
+        limit = mine.loc[mine["rule"] == name, "limit"].astype(float).max()
+        if rule is None or not math.isfinite(limit):
+            continue
+        if not caps:
+            basis = getattr(rule, "basis", "location") or "location"
+        caps.append((str(name), float(limit)))
+    return caps, basis
 
 
-def _rule_notes(explanation: Any) -> str:
-    """Sentences under the rule table: unproven prices and rules that force shortfall."""
-    if explanation is None or not len(explanation.rules):
-        return ""
-    cur = explanation.currency
-    notes = []
-    for r in explanation.rules.itertuples():
-        if not is_plain(r.price, r.proven, r.cost_with) and not math.isnan(r.price_low):
-            notes.append(
-                f"{r.rule}: "
-                + unproven_text(
-                    [
-                        ("with the rule", r.status_with, r.gap_with),
-                        ("without it", r.status_without, r.gap_without),
-                    ],
-                    r.price_low,
-                    r.price_high,
-                    cur,
-                )
-                + "."
-            )
-        if r.binding_text:
-            notes.append(f"{r.rule} {r.binding_text.removeprefix('it ')}.")
-    if not notes:
-        return ""
-    return '<ul class="notes">' + "".join(f"<li>{_e(n)}</li>" for n in notes) + "</ul>"
+def _share_figures(plan: Any, baseline: Any, instance: Any) -> str:
+    """One figure per item: before/after on one sorted axis, the cap drawn, its caption."""
+    out = []
+    for item in dict.fromkeys(str(i) for i in plan.items["item"]):
+        caps, basis = _caps(plan, instance, item)
+        chart = shares_chart(
+            item, shares_on(baseline, item, basis), shares_on(plan, item, basis), caps, basis
+        )
+        caption = f"{item}: share of supply per country by {basis}"
+        if basis == "owner":
+            caption += " (the country that controls the supplier, as the cap counts it)"
+        if caps:
+            caption += "; red dashed line: " + ", ".join(f"{n} cap {pct(v)}" for n, v in caps)
+        used = derived_demand(instance, item)
+        if used:
+            caption += f"; {used} (derived demand, none of its own)"
+        out.append(
+            f'<figure class="item-shares" id="item-{_e(item)}"><figcaption><b>{_e(item)}</b>'
+            f"{_e(caption.removeprefix(item))}.</figcaption>{chart}</figure>"
+        )
+    return "".join(out)
 
 
 def _awards_table(plan: Any) -> str:
@@ -435,6 +387,9 @@ def build_report(
     explanation: Any = None,
     *,
     baseline: Any = None,
+    stress: Any = None,
+    sweep: Any = None,
+    sweep_current: float | None = None,
 ) -> str:
     """One self-contained HTML page describing ``plan`` for ``instance``.
 
@@ -443,9 +398,12 @@ def build_report(
         plan: its plan (any status; without a solution the page says so and lists the rules).
         explanation: from :func:`trustsource.explain`, for the cost of trust and each rule's
             price (with the statuses and gaps of their solves); optional.
-        baseline: the plan with no rules (the "before" charts and the cost of trust without an
-            explanation); default: the explanation's. This module renders only: the caller
-            solves (see :func:`trustsource.analysis.baseline.no_rules_plan`).
+        baseline: the plan with no rules (the "before" bars and the cost of trust without an
+            explanation); default: the explanation's.
+        stress: a :class:`trustsource.analysis.stress.StressResult` for "What breaks if a
+            country drops out"; optional.
+        sweep: a :class:`trustsource.analysis.sweep.SweepResult` of the main cap for "The cost
+            curve"; optional. ``sweep_current`` is the instance's own value, marked on it.
     """
     cur = plan.currency or instance.currency
     title = f"trustsource report: {instance.name}"
@@ -457,11 +415,10 @@ def build_report(
     out = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>{_e(title)}</title><style>{CSS}</style></head><body>",
         f"<h1>{_e(title)}</h1>",
     ]
-    if getattr(instance, "description", None):
-        out.append(f"<p>{_e(instance.description)}</p>")
     buy, penalty = cost_split(plan, instance)
     split = ""
     if penalty:
@@ -483,38 +440,68 @@ def build_report(
         )
     if plan.message:
         out.append(f"<p>{_e(plan.message)}</p>")
-    if plan.has_solution:
-        out.append("<h2>Key figures</h2>" + _kpis(plan, instance, explanation, baseline))
-        out.extend(f"<p>{t}</p>" for t in _trust_paragraphs(plan, instance, explanation, baseline))
-        # A periodic plan: the path, then the last period alone where one year is described.
-        when = ""
-        if is_periodic(plan):
-            out.append(path_section(plan, instance))
-            when = f" in {plan.periods[-1]}, the last period"
-        last, base_last = last_period(plan), last_period(baseline)
-        out.append("<h2>Unmet demand</h2>" + _shortfall_section(plan, instance))
-        out.append(f"<h2>Items{_e(when)}</h2>")
-        if when:
-            out.append("<p>Quantities and costs per year of that period, undiscounted.</p>")
-        out.append(_items_table(last))
-        out.append(f"<h2>Country shares per item{_e(when)}: before and after the rules</h2>")
-        for item in last.items["item"]:
-            before = bar_chart(country_shares(base_last, item), f"{item}: before (no rules)")
-            after = bar_chart(country_shares(last, item), f"{item}: after (with rules)")
-            out.append(
-                f'<div class="pair" id="item-{_e(item)}"><figure>{before}<figcaption>'
-                f"{_e(item)} without rules</figcaption></figure><figure>{after}"
-                f"<figcaption>{_e(item)} in the plan</figcaption></figure></div>"
-            )
-        out.append("<h2>Rules</h2>" + _rules_table(plan, explanation) + _rule_notes(explanation))
-        out.append("<h2>Awarded suppliers</h2>" + _awards_table(plan))
-    else:
+    if not plan.has_solution:
         out.append(
             "<p>There is no plan to report. For an infeasible instance, "
             "<code>trustsource diagnose</code> shows which rules conflict.</p>"
         )
         rules = [(r.name or r.kind, r.kind) for r in instance.rules]
         out.append("<h2>Rules</h2>" + _table(pd.DataFrame(rules, columns=["rule", "kind"])))
+        return _end(out, plan, instance)
+    out.append(_headline(plan, instance, explanation, baseline))
+    if getattr(instance, "description", None):
+        out.append(f'<p class="description">{_e(instance.description)}</p>')
+    out.append('<section id="compliance"><h2>What compliance costs</h2>')
+    out.extend(f"<p>{t}</p>" for t in _trust_paragraphs(plan, instance, explanation, baseline))
+    per_rule = rule_cost_items(explanation)
+    if per_rule:
+        out.append('<ul class="rule-costs">' + "".join(f"<li>{_e(t)}</li>" for t in per_rule))
+        out.append("</ul>")
+    elif instance.rules:
+        out.append("<p>Each rule's price was not computed (<code>--no-prices</code>).</p>")
+    out.append("</section>")
+    out.append('<section id="rules"><h2>Which rules bind where</h2>')
+    out.append(f"<p>{_e(binding_sentence(plan, instance))}</p>")
+    out.append(rules_table(plan, instance, explanation) + "</section>")
+    when = ""
+    if is_periodic(plan):
+        out.append(path_section(plan, instance))
+        when = f" in {plan.periods[-1]}, the last period"
+    last, base_last = last_period(plan), last_period(baseline)
+    out.append(
+        f'<section id="shares"><h2>How country shares move{_e(when)}</h2><p>One chart per '
+        "item: grey bars are the cheapest plan without any rule, blue bars the plan with the "
+        "rules, on one axis of countries sorted by the larger of the two shares. A red dashed "
+        "line is a country cap on the item; an exempt country (e.g. the EU's own under "
+        "<code>except</code>) may stay above it.</p>"
+    )
+    if base_last is None:
+        out.append("<p>Without the plan with no rules only the blue bars are shown.</p>")
+    out.append(_share_figures(last, base_last, instance) + "</section>")
+    if stress is not None:
+        out.append('<section id="stress"><h2>What breaks if a country drops out</h2>')
+        out.append(stress_section(stress, cur) + "</section>")
+    if sweep is not None:
+        out.append(f'<section id="cost-curve"><h2>The cost curve of {_e(sweep.rule)}</h2>')
+        current = math.nan if sweep_current is None else sweep_current
+        out.append(curve_section(sweep, current, cur) + "</section>")
+    out.append('<section id="unmet"><h2>Unmet demand</h2>' + _shortfall_section(plan, instance))
+    out.append("</section>")
+    out.append(f'<section id="items"><h2>Items{_e(when)}</h2>')
+    if when:
+        out.append("<p>Quantities and costs per year of that period, undiscounted.</p>")
+    out.append(_items_table(last, instance) + "</section>")
+    n_awards = int((plan.allocations["quantity"] > 0).sum()) if len(plan.allocations) else 0
+    out.append(
+        f'<section id="awards"><h2>Awarded suppliers</h2><details><summary>{n_awards} awards '
+        "(supplier, country, owner, quantity, cost, share)</summary>"
+        + _awards_table(plan)
+        + "</details></section>"
+    )
+    return _end(out, plan, instance)
+
+
+def _end(out: list[str], plan: Any, instance: Any) -> str:
     out.append(_sources(instance))
     out.append(
         f"<footer><p>{_e(plan.solver)}; instance hash {_e(plan.instance_hash)}</p>"
@@ -530,9 +517,11 @@ def write_report(
     explanation: Any = None,
     *,
     baseline: Any = None,
+    stress: Any = None,
+    sweep: Any = None,
 ) -> Path:
     """Write :func:`build_report`'s page for ``plan`` to ``path`` (a temporary name moved into
     place). Returns the path. Nothing is solved here: pass the plan, and the explanation or
     baseline for the cost of trust and the "before" charts."""
-    text = build_report(instance, plan, explanation, baseline=baseline)
+    text = build_report(instance, plan, explanation, baseline=baseline, stress=stress, sweep=sweep)
     return atomic_write_text(path, text)
