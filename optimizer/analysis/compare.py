@@ -30,6 +30,7 @@ from typing import Any
 import pandas as pd
 
 from ..instance.instance import Instance
+from ..notebook import card
 from ..results.plan import Plan, json_records
 from ..solve import solve
 from .runner import Progress, solve_all
@@ -92,6 +93,18 @@ class Comparison:
     def baseline(self) -> Plan:
         """The plan under the instance's own rules."""
         return self.plans[BASELINE]
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per variant (``summary``)."""
+        return self.summary.copy()
+
+    def _repr_html_(self) -> str:
+        return card(
+            f"Comparison of {self.instance_name}",
+            [("variants", len(self.summary))],
+            self.summary,
+            "the baseline and each variant (to_frame())",
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict: instance, currency, the two tables as records, timings."""

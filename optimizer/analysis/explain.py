@@ -43,6 +43,7 @@ import pandas as pd
 
 from ..instance.instance import Instance
 from ..model.build import ExitForm
+from ..notebook import amount, card
 from ..results.plan import Plan
 from ..solve import Backend, solve
 from ..status import Status
@@ -136,6 +137,24 @@ class Explanation:
     def cost(self) -> float | None:
         """The plan's cost (``base.objective``)."""
         return self.base.objective
+
+    def to_frame(self) -> pd.DataFrame:
+        """The price of each rule (``rules``)."""
+        return self.rules.copy()
+
+    def _repr_html_(self) -> str:
+        return card(
+            f"Explanation of {self.instance_name}",
+            [
+                ("plan", self.base.status_text),
+                ("cost", amount(self.base.objective, self.currency)),
+                ("cost without rules", amount(self.baseline_cost, self.currency)),
+                ("cost of trust", amount(self.cost_of_trust, self.currency)),
+                ("proven", self.cost_of_trust_proven),
+            ],
+            self.rules,
+            "the price of each rule (to_frame()); marginal costs: .marginal",
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict: the headline numbers and the three tables as lists of records."""

@@ -29,6 +29,7 @@ import pandas as pd
 from ..errors import InstanceError, Issue, did_you_mean
 from ..instance.instance import Instance
 from ..instance.kinds import kind_of
+from ..notebook import card
 from ..results.plan import Plan, compact_money, json_records, json_value
 from ..safe_writes import write_result_folder
 from ..status import Status
@@ -104,6 +105,18 @@ class GlideResult:
             achieved=("achieved", worst), limit=("limit", "first")
         )
         return out.reset_index()[cols]
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per deadline tried (``table``)."""
+        return self.table.copy()
+
+    def _repr_html_(self) -> str:
+        return card(
+            f"Glide path of {self.rule} in {self.instance_name}",
+            [("target", self.target), ("earliest", self.earliest), ("blocked", self.blocked_year)],
+            self.table,
+            "each deadline (to_frame())",
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (the machine contract of ``trustsource glide --format json``)."""

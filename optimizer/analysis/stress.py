@@ -54,6 +54,7 @@ from ..instance.scenarios import (
     scenario_key_issues,
 )
 from ..limits import MAX_COST, clip
+from ..notebook import amount, card
 from ..results.plan import Plan, json_records, json_value
 from ..solve import solve
 from ..status import Status
@@ -98,6 +99,23 @@ class StressResult:
         """Scenarios that leave some item short."""
         s = self.summary
         return list(s.loc[s["single_point_of_failure"].astype(bool), "scenario"])
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per scenario (``summary``), worst shortfall first."""
+        return self.summary.copy()
+
+    def _repr_html_(self) -> str:
+        return card(
+            f"Stress test of {self.instance_name}",
+            [
+                ("plan", self.plan.status_text),
+                ("cost", amount(self.plan.objective, self.currency)),
+                ("scenarios", len(self.summary)),
+                ("single points of failure", ", ".join(self.single_points_of_failure) or "none"),
+            ],
+            self.summary,
+            f"lose each {self.lose} in turn (to_frame())",
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict: plan status and cost, penalties, both tables, timings."""

@@ -30,6 +30,7 @@ from pydantic import (
 
 from ..blocs import builtin_blocs
 from ..errors import InstanceError, Issue, did_you_mean
+from ..notebook import card
 from .buyers import BuyerSpec, CoalitionSpec, buyer_issues
 from .checks import check_instance
 from .document import prepare_document, records_from_frame
@@ -334,6 +335,48 @@ class Instance(Spec):
                 exclude={k for k in _OPTIONAL_SECTIONS if not getattr(self, k)},
             )
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+    def to_frame(self) -> Any:
+        """The offers as a pandas DataFrame: one row per supplier (id, item, site, country,
+        owner, capacity, cost)."""
+        import pandas as pd  # not at import: loading an instance needs no pandas
+
+        return pd.DataFrame(
+            [
+                {
+                    "supplier": s.id,
+                    "item": s.item,
+                    "site": s.site,
+                    "country": s.country,
+                    "owner": s.owner,
+                    "capacity": s.capacity,
+                    "unit_cost": s.unit_cost,
+                    "fixed_cost": s.fixed_cost,
+                }
+                for s in self.suppliers
+            ],
+            columns=[
+                "supplier", "item", "site", "country", "owner", "capacity", "unit_cost",
+                "fixed_cost",
+            ],
+        )  # fmt: skip
+
+    def _repr_html_(self) -> str:
+        rules = ", ".join(r.name or r.kind for r in self.rules) or "none"
+        return card(
+            f"Instance {self.name}",
+            [
+                ("items", len(self.items)),
+                ("offers", len(self.suppliers)),
+                ("sites", len(self.sites)),
+                ("rules", rules),
+                ("variants", ", ".join(self.variants) or "none"),
+                ("periods", ", ".join(map(str, self.periods)) or "one year"),
+                ("currency", self.currency),
+            ],
+            self.to_frame(),
+            "offers (instance.to_frame())",
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """The instance as a schema-1 document with inline tables (round-trips via from_dict);

@@ -21,6 +21,7 @@ from typing import Any
 import pandas as pd
 
 from ..errors import Issue, TrustsourceError
+from ..notebook import amount, card, share
 from ..status import Status
 
 
@@ -227,6 +228,65 @@ class Plan:
         if self.status is not Status.OPTIMAL:
             raise NoOptimalPlanError(f"no optimal plan: {self.status.value}. {self.message}")
         return self
+
+    def to_frame(self) -> pd.DataFrame:
+        """The awards: one row per offer bought, qualified or kept on standby (``allocations``)."""
+        return self.allocations.copy()
+
+    def _repr_html_(self) -> str:
+        items = self.items
+        keep = [
+            c
+            for c in ["item", "supply", "shortfall", "cost", "top_country", "top_share", "hhi"]
+            if c in items.columns
+        ]
+        return card(
+            f"Plan of {self.instance_name or 'an instance'}",
+            [
+                ("status", self.status_text),
+                ("cost", amount(self.objective, self.currency)),
+                ("MIP gap", share(self.mip_gap)),
+                ("verified", self.verified),
+                ("offers awarded", int((self.allocations["quantity"] > 0).sum())),
+            ],
+            items[keep] if keep else None,
+            "per item (plan.items); every award: plan.to_frame()",
+        )
+
+    def figure(self) -> Any:
+        """A matplotlib figure: each item's supply split by country (shares, largest first)."""
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        a = self.allocations[self.allocations["quantity"] > 0]
+        by = a.groupby(["item", "country"])["quantity"].sum()
+        shares = (by / by.groupby(level=0).transform("sum")).unstack(fill_value=0.0)
+        order = [i for i in dict.fromkeys(a["item"]) if i in shares.index][::-1]  # plan order
+        shares = shares.loc[order, shares.sum().sort_values(ascending=False).index]
+        # Nine countries by weight keep their own colour; the rest are one grey "others".
+        named, rest = shares.columns[:9], shares.columns[9:]
+        if len(rest):
+            shares = shares[named].assign(others=shares[rest].sum(axis=1))
+        fig, ax = plt.subplots(figsize=(8, 1.6 + 0.4 * max(1, len(shares))))
+        left = pd.Series(0.0, index=shares.index)
+        colours = [*plt.get_cmap("tab10").colors[:9], (0.75, 0.75, 0.75)]
+        for k, country in enumerate(shares.columns):
+            ax.barh(
+                list(shares.index),
+                100 * shares[country],
+                left=100 * left,
+                label=country,
+                color=colours[k if country != "others" else -1],
+            )
+            left += shares[country]
+        ax.legend(fontsize=7, ncol=5, loc="upper center", bbox_to_anchor=(0.5, -0.12))
+        ax.set_xlim(0, 100)
+        ax.set_xlabel("share of the item's supply (%)")
+        ax.set_title(f"{self.instance_name}: where each item comes from", fontsize=10)
+        fig.tight_layout()
+        return fig
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (the machine contract: docs/cli.md)."""

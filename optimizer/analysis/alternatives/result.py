@@ -18,6 +18,7 @@ from typing import Any
 
 import pandas as pd
 
+from ...notebook import amount, card
 from ...results.plan import Plan, compact_money, json_records, json_value
 from ...safe_writes import write_result_folder
 from .groups import SHARE_TOL
@@ -137,6 +138,25 @@ class AlternativesResult:
         return out[
             ["plan", "objective", *[c for c in out.columns if c not in ("plan", "objective")]]
         ]
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per item and group (``ranges``)."""
+        return self.ranges.copy()
+
+    def _repr_html_(self) -> str:
+        o = self.optimum
+        return card(
+            f"Alternatives near the optimum of {self.instance_name}",
+            [
+                ("optimum", f"{amount(o.objective, self.currency)} ({o.status.value})"),
+                ("slack", f"{self.slack:.2%}"),
+                ("budget", amount(self.budget, self.currency)),
+                ("proven", self.proven if len(self.ranges) else None),
+                ("diverse plans", len(self.plans)),
+            ],
+            self.ranges.drop(columns=["seconds"]),
+            f"least and most share by {self.by} (to_frame())",
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON contract: ``optimum``, ``slack``, ``ranges``, ``plans``

@@ -15,6 +15,7 @@ from typing import Any
 
 import pandas as pd
 
+from ...notebook import amount, card
 from ...results.plan import compact_money, json_records, json_value
 from ...safe_writes import write_result_folder
 from .joint import COMPONENTS, JointPlan
@@ -129,6 +130,22 @@ class CoalitionResult:
                 }
             )
         return pd.DataFrame(rows, columns=MEMBER_COLUMNS)
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per member (``member_table()``)."""
+        return self.member_table()
+
+    def _repr_html_(self) -> str:
+        return card(
+            f"Coalition of {self.instance_name}",
+            [
+                ("members", ", ".join(self.members)),
+                ("joint cost", amount(self.joint_cost, self.currency)),
+                ("cost of fragmentation", amount(self.fragmentation_cost, self.currency)),
+            ],
+            self.member_table() if self.split is not None else None,
+            f"each member: alone, its {self.method} split (to_frame())",
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (see the module docstring)."""

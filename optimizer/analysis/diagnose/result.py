@@ -9,6 +9,7 @@ from typing import Any
 import pandas as pd
 
 from ...errors import Issue
+from ...notebook import card
 
 RELAXATION_COLUMNS = ["rule", "kind", "item", "scope", "limit", "needed", "slack", "message"]
 
@@ -60,6 +61,23 @@ class Diagnosis:
     changes: list[dict[str, Any]] = field(default_factory=list)
     check_status: str = ""
     confirmed: bool = False
+
+    def to_frame(self) -> pd.DataFrame:
+        """What to relax, by how much (``relaxations``)."""
+        return self.relaxations.copy()
+
+    def _repr_html_(self) -> str:
+        return card(
+            f"Diagnosis of {self.instance_name}",
+            [
+                ("status", self.status),
+                ("feasible", self.feasible),
+                ("confirmed", self.confirmed),
+                *(("", m) for m in self.messages[:6]),
+            ],
+            self.relaxations,
+            "what to relax (to_frame())",
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (NaN becomes None)."""

@@ -26,6 +26,7 @@ from typing import Any
 
 import pandas as pd
 
+from ...notebook import amount, card
 from ...results.plan import Plan, compact_money, json_records, json_value
 from ...safe_writes import write_result_folder
 from ...status import Status
@@ -103,6 +104,24 @@ class RiskResult:
     def opened(self) -> list[str]:
         """Sites onboarded in the first stage (those with a fixed cost)."""
         return [] if self.first_stage is None else list(self.first_stage.opened)
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per scenario (``scenarios``)."""
+        return self.scenarios.copy()
+
+    def _repr_html_(self) -> str:
+        return card(
+            f"Risk plan of {self.instance_name} ({self.measure})",
+            [
+                ("status", self.status),
+                ("objective", amount(self.objective, self.currency)),
+                ("expected cost", amount(self.expected_cost, self.currency)),
+                ("CVaR", amount(self.cvar, self.currency)),
+                ("VSS", amount(self.vss, self.currency)),
+            ],
+            self.scenarios,
+            "each scenario's recourse (to_frame())",
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (the machine contract: docs/risk.md)."""
