@@ -30,6 +30,7 @@ import pandas as pd
 from pandas.api.types import is_bool_dtype, is_datetime64_any_dtype, is_numeric_dtype
 
 from .errors import OutputError
+from .output.workbook import frames_workbook, save_workbook
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 """First characters that make a spreadsheet read a cell as a formula (OWASP CSV injection)."""
@@ -250,8 +251,10 @@ def write_result_folder(
     figure: Callable[[], Any] | None = None,
 ) -> list[Path]:
     """An analysis's output folder, whole or not at all: ``<stem>.json`` (``payload``), one
-    ``<stem>_<name>.csv`` per table, and ``<stem>.png`` and ``<stem>.svg`` drawn by
-    ``figure`` (a matplotlib figure; None: no chart)."""
+    ``<stem>_<name>.csv`` per table, ``<stem>.xlsx`` (a ``summary`` sheet of the payload's
+    scalar fields, then one formatted sheet per table, see :func:`result_workbook`), and
+    ``<stem>.png`` and ``<stem>.svg`` drawn by ``figure`` (a matplotlib figure; None: no
+    chart)."""
 
     def fill(tmp: Path) -> list[Path]:
         paths = [tmp / f"{stem}.json"]
@@ -260,6 +263,8 @@ def write_result_folder(
             path = tmp / f"{stem}_{name}.csv"
             path.write_text(csv_text(frame), encoding="utf-8")
             paths.append(path)
+        paths.append(tmp / f"{stem}.xlsx")
+        save_workbook(result_workbook(stem, payload, tables), str(paths[-1]))
         if figure is not None:
             import matplotlib.pyplot as plt  # only when a chart is drawn
 
@@ -273,6 +278,20 @@ def write_result_folder(
         return paths
 
     return atomic_folder(out_dir, fill, owned=(f"{stem}.*", f"{stem}_*.csv"))
+
+
+def result_workbook(stem: str, payload: Any, tables: Mapping[str, pd.DataFrame]) -> Any:
+    """An analysis's workbook: ``summary`` (the payload's scalar fields, label and value, money
+    in the payload's ``currency``) then one formatted sheet per table (see
+    :mod:`trustsource.output.workbook`)."""
+    fields = payload if isinstance(payload, Mapping) else {}
+    currency = fields.get("currency")
+    return frames_workbook(
+        tables,
+        summary=fields,
+        currency=currency if isinstance(currency, str) else None,
+        title=stem,
+    )
 
 
 def _umask() -> int:

@@ -166,6 +166,7 @@ def test_out_dir_writes_five_files(tmp_path: Path) -> None:
         "alternatives_plans.csv",
         "alternatives.png",
         "alternatives.svg",
+        "alternatives.xlsx",
     }
     doc = json.loads((out / "alternatives.json").read_text(encoding="utf-8"))
     assert set(doc) == TOP_KEYS

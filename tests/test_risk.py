@@ -449,6 +449,7 @@ def test_cli_json_contract_and_out_folder(tmp_path: Path) -> None:
         "risk.json",
         "risk.png",
         "risk.svg",
+        "risk.xlsx",
         "risk_scenarios.csv",
     ]
 

@@ -133,9 +133,9 @@ def test_timed_out_task_reported_others_complete() -> None:
 
 def test_chart_and_files(serial: Any, tmp_path: Path) -> None:
     paths = serial.write(tmp_path)
-    for name in ("sweep.csv", "sweep.json", "sweep.png", "sweep.svg"):
+    for name in ("sweep.csv", "sweep.json", "sweep.xlsx", "sweep.png", "sweep.svg"):
         assert (tmp_path / name).stat().st_size > 0
-    assert len(paths) == 4
+    assert len(paths) == 5
     doc = json.loads((tmp_path / "sweep.json").read_text())
     assert doc["breaking_point"] == pytest.approx(0.3)
     assert len(doc["points"]) == 5

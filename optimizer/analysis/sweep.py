@@ -33,8 +33,10 @@ import pandas as pd
 from ..errors import InstanceError, Issue, did_you_mean
 from ..instance.instance import Instance
 from ..instance.periods import scaled
+from ..notebook import card
+from ..output.workbook import save_workbook
 from ..results.plan import json_records
-from ..safe_writes import atomic_folder, csv_text
+from ..safe_writes import atomic_folder, csv_text, result_workbook
 from ..solve import solve
 from .runner import Outcome, Progress, run_many
 
@@ -141,6 +143,18 @@ class SweepResult:
         """``crma-65.max_share`` or ``demand_scale``."""
         return f"{self.rule}.{self.param}" if self.rule else self.param
 
+    def to_frame(self) -> pd.DataFrame:
+        """One row per value swept (``table``)."""
+        return self.table.copy()
+
+    def _repr_html_(self) -> str:
+        return card(
+            f"Sweep of {self.label} in {self.instance_name}",
+            [("points", len(self.table)), ("breaking point", self.breaking_point)],
+            self.table,
+            "cost, shortfall and binding rules per value (to_frame()); chart: figure()",
+        )
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict: parameters, breaking point and the table as records."""
         records = json_records(self.table)
@@ -160,19 +174,24 @@ class SweepResult:
         }
 
     def write(self, out_dir: str | Path) -> list[Path]:
-        """Write sweep.csv, sweep.json, sweep.png and sweep.svg to ``out_dir``; return paths.
+        """Write sweep.csv, sweep.json, sweep.xlsx (a summary sheet of the sweep's scalar
+        fields, then the table, formatted), sweep.png and sweep.svg to ``out_dir``; return paths.
 
         The folder is written whole or not at all (:func:`trustsource.safe_writes.atomic_folder`).
         """
 
         def fill(tmp: Path) -> list[Path]:
-            paths = [tmp / "sweep.csv", tmp / "sweep.json", tmp / "sweep.png", tmp / "sweep.svg"]
+            paths = [tmp / "sweep.csv", tmp / "sweep.json"]
             paths[0].write_text(csv_text(self.table), encoding="utf-8")
-            paths[1].write_text(json.dumps(self.to_dict(), indent=2), encoding="utf-8")
+            doc = self.to_dict()
+            paths[1].write_text(json.dumps(doc, indent=2), encoding="utf-8")
+            paths.append(tmp / "sweep.xlsx")
+            save_workbook(result_workbook("sweep", doc, {"sweep": self.table}), str(paths[-1]))
+            paths += [tmp / "sweep.png", tmp / "sweep.svg"]
             fig = self.figure()
             try:
-                fig.savefig(paths[2], dpi=120)
-                fig.savefig(paths[3])
+                fig.savefig(paths[-2], dpi=120)
+                fig.savefig(paths[-1])
             finally:
                 import matplotlib.pyplot as plt
 
