@@ -41,9 +41,11 @@ from typing import Any
 import yaml
 
 from ..errors import InstanceError, Issue, OutputError
+from ..output.workbook import print_setup, style_header
 from ..safe_writes import FORMULA_TRIGGERS, atomic_write, atomic_write_text
 from .excel import COLUMNS, RULE_COLUMNS, load_workbook
-from .excel_write import _sheet
+from .excel_template import add_helpers
+from .excel_write import _sheet, workbook_tables
 from .excel_write import write_workbook as _write_workbook
 from .load import load
 from .schema import RULE_MODELS, ItemSpec, SiteSpec, SupplierSpec
@@ -311,62 +313,90 @@ def _column_doc(sheet: str, col: str) -> str:
     return ""
 
 
-def write_template(path: str | Path, *, overwrite: bool = True) -> Path:
-    """An empty, documented workbook for a buyer to fill in.
+_README_INTRO = (
+    "Fill in the sheets, one row per entry; row 1 is the header (hover a header cell for its "
+    "meaning). Empty cells take the default. Columns with a fixed set of values (item, site, "
+    "country, bloc, rule kind, basis, yes/no) offer a drop-down; a value outside the list is "
+    "warned about but kept (a custom region such as ZZ). Shares are fractions: 0.65 shows as "
+    "65 %. Country codes are ISO 3166-1 alpha-2 (DE, CN, US); the hidden Lists sheet holds "
+    "every code with its name. This README sheet and the Lists sheet are ignored when "
+    "loading. Check the workbook with: trustsource validate FILE.xlsx; solve it with: "
+    "trustsource solve FILE.xlsx --format xlsx --out DIR."
+)
+_RULE_KEYS = {
+    kind: ", ".join(
+        f.alias or n
+        for n, f in model.model_fields.items()
+        if (f.alias or n) not in ("name", "kind", "items", "basis", "description")
+    )
+    for model in RULE_MODELS
+    for kind in [model.model_fields["kind"].annotation.__args__[0]]
+}
 
-    Every sheet of the workbook form with its header row (each header cell carries its
-    description as a comment), ``metadata`` prefilled (``trustsource: 1``, a name, ``USD``), and
-    a ``README`` sheet, first, describing each sheet and column. It holds no example rows; a
-    filled example is :func:`write_example`. Written atomically.
 
-    Raises:
-        FileExistsError: ``path`` exists and ``overwrite`` is False (the file is kept).
-        OutputError: the operating system refused (path and reason); nothing is left behind.
-    """
+def _template_book(tables: dict[str, list[dict[str, Any]]]) -> Any:
+    """The workbook a buyer fills: README first, a sheet per table holding ``tables``' rows,
+    header comments, drop-downs and number formats (:mod:`.excel_template`)."""
     import openpyxl
     from openpyxl.comments import Comment
-    from openpyxl.styles import Alignment, Font
+    from openpyxl.styles import Alignment
 
     wb = openpyxl.Workbook()
     readme = wb.active
     readme.title = "README"
     readme.append(["sheet", "column", "meaning"])
-    for cell in readme[1]:
-        cell.font = Font(bold=True)
-    readme.append(
-        [
-            "",
-            "",
-            "Fill in the sheets, one row per entry; row 1 is the header. Empty "
-            "cells take the default. This README sheet is ignored when loading. See "
-            "docs/instance-format.md for every rule.",
-        ]
-    )
-    meta = [
-        {"key": "trustsource", "value": 1},
-        {"key": "name", "value": "my-instance"},
-        {"key": "currency", "value": "USD"},
-    ]
+    style_header(readme)
+    readme.append(["", "", _README_INTRO])
     for sheet, cols in COLUMNS.items():
         readme.append([sheet, "", _NOTES[sheet]])
-        ws = _sheet(wb, sheet, meta if sheet == "metadata" else [])
+        ws = _sheet(wb, sheet, tables.get(sheet, []))
+        style_header(ws)
         for k, col in enumerate(cols):
             text = _column_doc(sheet, col)
             readme.append([sheet, col, text])
             if text:
                 ws.cell(1, k + 1).comment = Comment(text, "trustsource")
+    for kind, keys in _RULE_KEYS.items():
+        readme.append(["rules", kind, f"keys this kind uses: {keys}"])
     readme.column_dimensions["A"].width = 14
     readme.column_dimensions["B"].width = 20
     readme.column_dimensions["C"].width = 100
     for row in readme.iter_rows(min_row=2):
         row[2].alignment = Alignment(wrap_text=True, vertical="top")
+    print_setup(readme)
+    add_helpers(wb, blocs=[str(r["bloc"]) for r in tables.get("blocs", [])])
+    return wb
+
+
+def write_template(path: str | Path, *, overwrite: bool = True) -> Path:
+    """An empty, documented workbook for a buyer to fill in.
+
+    Every sheet of the workbook form with its header row (each header cell carries its
+    description as a comment), ``metadata`` prefilled (``trustsource: 1``, a name, ``USD``), a
+    ``README`` sheet, first, describing each sheet and column (self-contained: it points to no
+    file outside the workbook), drop-downs and number formats on the columns that take them and
+    a hidden ``Lists`` sheet (see :mod:`.excel_template`). It holds no example rows; a filled
+    example is :func:`write_example`. Written atomically.
+
+    Raises:
+        FileExistsError: ``path`` exists and ``overwrite`` is False (the file is kept).
+        OutputError: the operating system refused (path and reason); nothing is left behind.
+    """
+    meta = [
+        {"key": "trustsource", "value": 1},
+        {"key": "name", "value": "my-instance"},
+        {"key": "currency", "value": "USD"},
+    ]
+    wb = _template_book({"metadata": meta})
     return atomic_write(path, wb.save, overwrite=overwrite)
 
 
 def write_example(path: str | Path, *, overwrite: bool = True) -> Path:
-    """A filled example workbook: the bundled gallium demo in workbook form (atomic; see
-    :func:`write_template` for ``overwrite``)."""
+    """A filled example workbook: the bundled gallium demo in the template's form (README,
+    drop-downs, formats), reading back as the demo itself (atomic; see :func:`write_template`
+    for ``overwrite``)."""
     from importlib.resources import files
 
     inst = load(Path(str(files("trustsource.instances") / "gallium-demo.yaml")))
-    return atomic_write(path, lambda tmp: _write_workbook(inst, tmp), overwrite=overwrite)
+    wb = _template_book(workbook_tables(inst.to_dict()))
+    return atomic_write(path, wb.save, overwrite=overwrite)

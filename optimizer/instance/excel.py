@@ -37,6 +37,7 @@ from ..limits import MAX_YAML_NODES, clip
 from .excel_layout import (
     COLUMNS,
     FREE_TEXT_COLUMNS,
+    IGNORED_SHEETS,
     LIST_RULE_KEYS,
     METADATA_KEYS,
     NUMERIC_COLUMNS,
@@ -63,7 +64,7 @@ __all__ = [
     "write_workbook",
 ]
 
-_IGNORED_SHEETS = ("README",)
+_IGNORED_SHEETS = IGNORED_SHEETS
 # A refused cell of a table sheet holds this text, so the record keeps its shape (a missing
 # unit_cost would add "give exactly one of unit_cost and price_tiers"); the validator's complaint
 # about it is dropped. A row of another sheet with a refused cell is left out whole.

@@ -36,6 +36,9 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "scenarios": ("name", "yaml"),
 }
 SHEETS = tuple(COLUMNS)
+LISTS_SHEET = "Lists"
+IGNORED_SHEETS = ("README", LISTS_SHEET)
+"""Sheets the reader skips: the template's README and its hidden drop-down lists."""
 METADATA_KEYS = (
     "trustsource",
     "name",
