@@ -159,6 +159,7 @@ def add_helpers(wb: Any, blocs: Iterable[str] = ()) -> None:
             if target is None:
                 continue
             letter = _col_letter(sheet, column)
+            prompt: str | None
             if target in COLUMNS:  # the id column of another sheet
                 formula = f"{target}!$A$2:$A${LAST_ROW}"
                 prompt = f"An id from the {target} sheet."

@@ -242,8 +242,8 @@ def add_table_sheet(
             numeric = [v for v in series if _is_number(_cell_value(v))]
             chosen[k] = column_format(col, pd.Series(numeric), currency) if numeric else None
     widths = {k + 1: len(col) for k, col in enumerate(columns)}
-    records = frame.to_dict("records") if cell_format is not None else None
     for n, row in enumerate(frame.itertuples(index=False, name=None), start=2):
+        record = dict(zip(columns, row)) if cell_format is not None else {}
         for k, raw in enumerate(row):
             value = _cell_value(raw)
             if value is None:
@@ -253,8 +253,8 @@ def add_table_sheet(
             if isinstance(value, str):
                 cell.data_type = "s"  # text, never a formula or an error value
                 fmt = None
-            elif cell_format is not None and records is not None and not isinstance(value, bool):
-                fmt = cell_format(columns[k], records[n - 2]) or fmt
+            elif cell_format is not None and not isinstance(value, bool):
+                fmt = cell_format(columns[k], record) or fmt
             if fmt and not isinstance(value, bool):
                 cell.number_format = fmt
             widths[k + 1] = max(widths[k + 1], _width(value, fmt))
