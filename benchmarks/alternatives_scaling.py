@@ -9,8 +9,8 @@ with ``workers=1`` and ``workers=--workers``. Per run it prints the wall time, t
 range ends proven, the optimum's own time (``timings["optimum"]``), the run over the optimum,
 and the speed-up of the parallel run over the serial one with the same ``count``. It also counts
 the range ends settled without a solve, from the plans already found (the plan pool): the rows
-with ``solves == 0`` (both ends known) and, in the serial runs, every end known (the ends for
-which the private ``ranges._bound`` was never called; worker processes are not counted)::
+with ``solves == 0`` (both ends known) and every end with no solve of its own
+(``min_solves``/``max_solves`` of the ranges table are 0)::
 
     python benchmarks/alternatives_scaling.py --items 10 --per-item 100 --counts 0,3 --workers 2
 
@@ -29,7 +29,6 @@ from pathlib import Path
 from typing import Any
 
 import trustsource
-import trustsource.analysis.alternatives.ranges as ranges_module
 from generate import generate
 
 HERE = Path(__file__).resolve().parent
@@ -51,30 +50,16 @@ def measure(
     time_limit: float | None,
 ) -> dict[str, Any]:
     """One full run of ``alternatives`` on ``inst``, as a record of its figures."""
-    solved_ends = [0]
-    original = ranges_module._bound
-
-    def counted(*args: Any, **kwargs: Any) -> Any:
-        solved_ends[0] += 1
-        return original(*args, **kwargs)
-
-    # A serial run works in this process: count the range ends that needed a solve (the others
-    # were settled by a plan already in the pool). Worker processes do not see the wrapper.
-    ranges_module._bound = counted
-    try:
-        t0 = time.perf_counter()
-        res = trustsource.alternatives(
-            inst, slack=slack, count=count, by="country", workers=workers, time_limit=time_limit
-        )
-        wall = time.perf_counter() - t0
-    finally:
-        ranges_module._bound = original
+    t0 = time.perf_counter()
+    res = trustsource.alternatives(
+        inst, slack=slack, count=count, by="country", workers=workers, time_limit=time_limit
+    )
+    wall = time.perf_counter() - t0
     r = res.ranges
     n = len(r)
     solves = [int(s) for s in r["solves"]]
     ends_proven = int(r["min_proven"].sum()) + int(r["max_proven"].sum())
     zero = sum(1 for s in solves if s == 0)
-    one = sum(1 for s in solves if s == 1)
     optimum = float(res.timings.get("optimum", float("nan")))
     return {
         "case": name,
@@ -90,8 +75,7 @@ def measure(
         "ends_proven": ends_proven,
         "ends_proven_share": ends_proven / (2 * n) if n else float("nan"),
         "rows_zero_solves": zero,
-        "ends_known_at_least": 2 * zero + one,
-        "ends_known": 2 * n - solved_ends[0] if res.workers == 1 and n else None,
+        "ends_known": int((r["min_solves"] == 0).sum() + (r["max_solves"] == 0).sum()),
         # HiGHS time of the bounds, in all and of the item that took longest (a range task):
         # two workers cannot finish before that item, nor in less than half the sum.
         "bound_solve_s": float(r["seconds"].sum()) if n else 0.0,
@@ -112,7 +96,7 @@ def row(rec: dict[str, Any], speed_up: float | None) -> str:
     """A markdown row of ``rec``."""
     tm = rec["timings"]
     plans = f"{tm['plans']:.2f}" if "plans" in tm else "-"
-    known = "-" if rec["ends_known"] is None else f"{rec['ends_known']} of {2 * rec['ranges']}"
+    known = f"{rec['ends_known']} of {2 * rec['ranges']}"
     return (
         f"| {rec['case']} | {rec['offers']:,} | {rec['count']} | {rec['workers_used']} | "
         f"{rec['wall_s']:.2f} | {tm.get('ranges', 0.0):.2f} | {plans} | {rec['range_tasks']} | "

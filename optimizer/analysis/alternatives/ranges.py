@@ -127,6 +127,8 @@ def ranges_of(
                 "max_share_high": max(hi.limit, hi.value),
                 "min_proven": lo.proven,
                 "max_proven": hi.proven,
+                "min_solves": lo.solves,
+                "max_solves": hi.solves,
                 "solves": lo.solves + hi.solves,
                 "seconds": lo.seconds + hi.seconds,
             }

@@ -36,6 +36,8 @@ RANGE_COLUMNS = [
     "max_share_high",
     "min_proven",
     "max_proven",
+    "min_solves",
+    "max_solves",
     "solves",
     "seconds",
 ]
