@@ -54,6 +54,8 @@ RANGE_KEYS = {
     "max_share_high",
     "min_proven",
     "max_proven",
+    "min_solves",
+    "max_solves",
     "solves",
 }
 PLAN_KEYS = {
