@@ -218,7 +218,7 @@ def _headline(plan: Any, instance: Any, explanation: Any, baseline: Any) -> str:
             "binding",
             "binding rules",
             ", ".join(names) if names else "none",
-            binding_sentence(plan, instance),
+            binding_sentence(plan, instance, words=False),
         )
     )
     short = shortfall_rows(plan, instance)
@@ -313,7 +313,8 @@ def _caps(plan: Any, instance: Any, item: str) -> tuple[list[tuple[str, float]],
     rules = {r.name or r.kind: r for r in instance.rules}
     r = plan.rules
     mine = r[(r["item"] == item) & (r["kind"] == "country_cap")] if len(r) else r
-    caps, basis = [], "location"
+    caps: list[tuple[str, float]] = []
+    basis = "location"
     for name in dict.fromkeys(mine["rule"]) if len(mine) else []:
         rule = rules.get(str(name))
         limit = mine.loc[mine["rule"] == name, "limit"].astype(float).max()

@@ -53,7 +53,10 @@ def rule_words(rule: Any) -> str:
     basis = getattr(rule, "basis", "location") or "location"
     text = ""
     if kind == "country_cap" and getattr(rule, "max_share", None) is not None:
-        text = f"no single country above {pct(rule.max_share)} of an item's supply (by {basis})"
+        who = "no single country"
+        if getattr(rule, "countries", None):
+            who = f"none of {_names(rule.countries)}"
+        text = f"{who} above {pct(rule.max_share)} of an item's supply (by {basis})"
         if getattr(rule, "except_", None):
             text += f", except {_names(rule.except_)}"
     elif kind == "ban" and getattr(rule, "countries", None):
@@ -81,20 +84,21 @@ def _binding_items(plan: Any) -> dict[str, list[str]]:
     return out
 
 
-def binding_sentence(plan: Any, instance: Any) -> str:
-    """``crma-65 binds on 10 of 12 items (no single country above 65 % ...)``; or that no
-    rule binds. Plain text."""
+def binding_sentence(plan: Any, instance: Any, words: bool = True) -> str:
+    """``crma-65 binds on 10 of 12 items (no single country above 65 % ...)`` (the rule's
+    words only with ``words``); or that no rule binds. Plain text."""
     if not instance.rules:
         return "The instance has no rules."
     binding = _binding_items(plan)
     if not binding:
         return "No rule binds: the cheapest plan already keeps every rule."
     n_items = len(instance.items)
-    words = {r.name or r.kind: rule_words(r) for r in instance.rules}
+    described = {r.name or r.kind: rule_words(r) for r in instance.rules}
     parts = []
     for name, items in binding.items():
         where = "every item" if len(items) >= n_items else f"{len(items)} of {n_items} items"
-        parts.append(f"{name} binds on {where} ({words.get(name, '')})")
+        said = f" ({described.get(name, '')})" if words else ""
+        parts.append(f"{name} binds on {where}{said}")
     return "; ".join(parts) + "."
 
 
