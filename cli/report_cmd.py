@@ -23,6 +23,7 @@ from trustsource.cli.common import (
     time_limit_option,
     variant_option,
 )
+from trustsource.cli.progress import progress_bar, progress_option
 
 
 @click.command("report")
@@ -54,6 +55,7 @@ from trustsource.cli.common import (
     help="Skip the cost curve of the main cap (about six re-solves, serial).",
 )
 @base_dir_option()
+@progress_option
 @_debug
 def report_command(
     file: str,
@@ -65,6 +67,7 @@ def report_command(
     no_stress: bool,
     no_sweep: bool,
     base_dir: str | None,
+    show_progress: bool | None,
     debug: bool,
 ) -> None:
     """Write a self-contained HTML report of the plan for instance FILE ('-' reads stdin):
@@ -89,7 +92,14 @@ def report_command(
         inst = load_instance(file, base_dir, variant)
         explanation = None
         if not no_prices and inst.rules:
-            explanation = explain(inst, time_limit=time_limit, mip_rel_gap=mip_gap, marginals=False)
+            with progress_bar("report: rule prices", show_progress) as progress:
+                explanation = explain(
+                    inst,
+                    time_limit=time_limit,
+                    mip_rel_gap=mip_gap,
+                    marginals=False,
+                    progress=progress,
+                )
             plan = explanation.base
         else:
             plan = solve(inst, time_limit=time_limit, mip_rel_gap=mip_gap)
@@ -109,15 +119,26 @@ def report_command(
         if more and not no_stress:
             lost = stress_countries(plan)
             if lost:
-                stressed = stress(inst, scenarios={c: {c: 0.0} for c in lost}, **opts)
+                with progress_bar("report: stress", show_progress) as progress:
+                    scenarios = {c: {c: 0.0} for c in lost}
+                    stressed = stress(inst, scenarios=scenarios, progress=progress, **opts)
         curve, current = None, None
         cap = main_cap(inst, explanation) if more and not no_sweep else None
         if cap is not None:
             rule, param, current = cap
             start, stop, step = curve_values(current)
-            curve = sweep(
-                inst, rule=rule, param=param, start=start, stop=stop, step=step, workers=1, **opts
-            )
+            with progress_bar("report: cost curve", show_progress) as progress:
+                curve = sweep(
+                    inst,
+                    rule=rule,
+                    param=param,
+                    start=start,
+                    stop=stop,
+                    step=step,
+                    workers=1,
+                    progress=progress,
+                    **opts,
+                )
         text = build_report(
             inst,
             plan,
