@@ -347,3 +347,17 @@ def test_example_has_the_helpers_and_validates(tmp_path: Path) -> None:
     write_example(tmp_path / "lib.xlsx")
     write_template(tmp_path / "empty.xlsx")
     assert "Lists" in openpyxl.load_workbook(tmp_path / "empty.xlsx").sheetnames
+
+
+def test_converted_workbook_is_formatted_and_reads_back(tmp_path: Path) -> None:
+    path = tmp_path / "g.xlsx"
+    proc = run_cli("convert", GALLIUM, path)
+    assert proc.returncode == 0, proc.stderr
+    wb = openpyxl.load_workbook(path)
+    assert "Lists" not in wb.sheetnames  # drop-downs are the template's
+    rules = wb["rules"]
+    assert rules.cell(2, _header(rules).index("max_share") + 1).number_format == PERCENT
+    assert wb["suppliers"].freeze_panes == "A2"
+    assert wb["suppliers"].auto_filter.ref
+    assert wb["suppliers"].page_setup.orientation == "landscape"
+    assert trustsource.load(path).content_hash == trustsource.load(GALLIUM).content_hash

@@ -27,7 +27,7 @@ from ..output.workbook import PERCENT, QUANTITY, WHOLE, print_setup
 from .excel_layout import COLUMNS, LISTS_SHEET, NUMERIC_COLUMNS
 from .kinds import KINDS
 
-__all__ = ["LAST_ROW", "add_helpers"]
+__all__ = ["LAST_ROW", "add_helpers", "format_sheets"]
 
 LAST_ROW = 5000
 """Rows covered by the drop-downs (far above any hand-filled sheet, small enough to stay fast)."""
@@ -135,30 +135,39 @@ def _number_format(column: str) -> str | None:
     return None
 
 
-def add_helpers(wb: Any, blocs: Iterable[str] = ()) -> None:
-    """Drop-downs, column number formats, autofilters and print setup on every instance sheet
-    of ``wb``, and the hidden Lists sheet (``blocs``: the workbook's own bloc names, added to
-    the built-in ones)."""
+def format_sheets(wb: Any) -> None:
+    """Column number formats (on the whole column and on the numbers already there), an
+    autofilter and the print setup on every instance sheet of ``wb``: what every instance
+    workbook gets, the converted ones too."""
     from openpyxl.utils import get_column_letter
 
-    ranges = _lists_sheet(wb, [*builtin_blocs(), *blocs])
     for sheet, cols in COLUMNS.items():
         if sheet not in wb.sheetnames:
             continue
         ws = wb[sheet]
-        for column in cols:
+        for k, column in enumerate(cols, start=1):
             fmt = _number_format(column)
-            if fmt is not None:
-                ws.column_dimensions[_col_letter(sheet, column)].number_format = fmt
-                for (cell,) in ws.iter_rows(
-                    min_row=2, min_col=cols.index(column) + 1, max_col=cols.index(column) + 1
-                ):
-                    if isinstance(cell.value, (int, float)) and not isinstance(cell.value, bool):
-                        cell.number_format = fmt
+            if fmt is None:
+                continue
+            ws.column_dimensions[get_column_letter(k)].number_format = fmt
+            for (cell,) in ws.iter_rows(min_row=2, min_col=k, max_col=k):
+                if isinstance(cell.value, (int, float)) and not isinstance(cell.value, bool):
+                    cell.number_format = fmt
+        ws.auto_filter.ref = f"A1:{get_column_letter(len(cols))}{max(ws.max_row, 1)}"
+        print_setup(ws)
+
+
+def add_helpers(wb: Any, blocs: Iterable[str] = ()) -> None:
+    """Drop-downs and the hidden Lists sheet (``blocs``: the workbook's own bloc names, added
+    to the built-in ones), then :func:`format_sheets`: what the template and the example get."""
+    ranges = _lists_sheet(wb, [*builtin_blocs(), *blocs])
+    for sheet, cols in COLUMNS.items():
+        if sheet not in wb.sheetnames:
+            continue
+        for column in cols:
             target = _REFERS.get((sheet, column))
             if target is None:
                 continue
-            letter = _col_letter(sheet, column)
             prompt: str | None
             if target in COLUMNS:  # the id column of another sheet
                 formula = f"{target}!$A$2:$A${LAST_ROW}"
@@ -166,7 +175,5 @@ def add_helpers(wb: Any, blocs: Iterable[str] = ()) -> None:
             else:
                 formula = ranges[target]
                 prompt = _PROMPTS.get(target)
-            _validate(ws, letter, formula, prompt)
-        last = get_column_letter(len(cols))
-        ws.auto_filter.ref = f"A1:{last}{max(ws.max_row, 1)}"
-        print_setup(ws)
+            _validate(wb[sheet], _col_letter(sheet, column), formula, prompt)
+    format_sheets(wb)

@@ -16,6 +16,7 @@ import yaml
 from ..errors import InstanceError, Issue
 from ..limits import MAX_CELL_CHARS
 from .excel_layout import COLUMNS, METADATA_KEYS, YAML_METADATA
+from .excel_template import format_sheets
 from .readers.safe_yaml import cut
 from .readers.xlsx_read import coordinate
 
@@ -143,6 +144,9 @@ def workbook_tables(doc: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
 def write_workbook(instance: Any, path: str | Path) -> Path:
     """Write ``instance`` as a workbook; :func:`load_workbook` reads back an equal instance.
 
+    Bold frozen headers, number formats (shares as percent), filters and a landscape print
+    setup (:func:`~.excel_template.format_sheets`); no drop-downs (those are the template's).
+
     Raises:
         InstanceError: text that a workbook cell cannot hold unchanged (nothing is written).
     """
@@ -156,6 +160,7 @@ def write_workbook(instance: Any, path: str | Path) -> Path:
         _sheet(wb, name, records, issues)
     if issues:
         raise InstanceError(issues)
+    format_sheets(wb)
     path = Path(path)
     wb.save(path)
     return path
