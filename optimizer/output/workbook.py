@@ -171,8 +171,8 @@ def _width(value: Any, fmt: str | None) -> int:
         text = f"{float(value):,.{decimals}f}"
         if fmt == PERCENT:
             text = f"{float(value) * 100:.1f}%"
-        extra = len(fmt) - fmt.rfind('"') if fmt and fmt.endswith('"') else 0
-        return len(text) + max(extra, 0)
+        quoted = re.search(r'"([^"]*)"', fmt or "")
+        return len(text) + (len(quoted.group(1)) + 1 if quoted else 0)
     return len(str(value))
 
 
