@@ -28,6 +28,7 @@ from trustsource.cli.common import (
     error_boundary,
     load_instance,
     mip_gap_option,
+    out_dir_option,
     time_limit_option,
     variant_option,
 )
@@ -89,6 +90,7 @@ def _check_baseline(plan: Any, file: str) -> None:
 @time_limit_option("each solve")
 @mip_gap_option("each solve")
 @base_dir_option()
+@out_dir_option("compare.json, compare_variants.csv, compare_items.csv and compare.xlsx")
 @progress_option
 @_debug
 def compare_command(
@@ -99,6 +101,7 @@ def compare_command(
     time_limit: float | None,
     mip_gap: float,
     base_dir: str | None,
+    out_dir: str | None,
     show_progress: bool | None,
     debug: bool,
 ) -> None:
@@ -119,6 +122,8 @@ def compare_command(
                 mip_rel_gap=mip_gap,
                 progress=progress,
             )
+        if out_dir is not None:
+            cmp.write(out_dir)
         if fmt == "json":
             click.echo(json.dumps(cmp.to_dict(), indent=2))
         elif fmt == "csv":
@@ -214,6 +219,7 @@ def render_comparison(cmp: Any) -> str:
 @time_limit_option("each solve")
 @mip_gap_option("each solve")
 @base_dir_option()
+@out_dir_option("stress.json, stress_scenarios.csv, stress_shortfalls.csv and stress.xlsx")
 @progress_option
 @_debug
 def stress_command(
@@ -226,6 +232,7 @@ def stress_command(
     time_limit: float | None,
     mip_gap: float,
     base_dir: str | None,
+    out_dir: str | None,
     show_progress: bool | None,
     debug: bool,
 ) -> None:
@@ -248,6 +255,8 @@ def stress_command(
                 mip_rel_gap=mip_gap,
                 progress=progress,
             )
+        if out_dir is not None:
+            res.write(out_dir)
         if fmt == "json":
             click.echo(json.dumps(res.to_dict(), indent=2))
         elif fmt == "csv":

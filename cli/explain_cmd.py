@@ -26,6 +26,7 @@ from trustsource.cli.common import (
     error_boundary,
     load_instance,
     mip_gap_option,
+    out_dir_option,
     time_limit_option,
     variant_option,
 )
@@ -62,6 +63,9 @@ TABLES = ("rules", "families", "marginal")
     help="Price whole rules only; skip the marginal cost per percentage point.",
 )
 @base_dir_option()
+@out_dir_option(
+    "explain.json, explain_rules.csv, explain_families.csv, explain_marginal.csv and explain.xlsx"
+)
 @progress_option
 @_debug
 def explain_command(
@@ -74,6 +78,7 @@ def explain_command(
     variant: str | None,
     no_marginals: bool,
     base_dir: str | None,
+    out_dir: str | None,
     show_progress: bool | None,
     debug: bool,
 ) -> None:
@@ -100,6 +105,8 @@ def explain_command(
                 + "\n".join(f"  - {v.message}" for v in exp.base.violations),
                 EXIT_INTERNAL,
             )
+        if out_dir is not None:
+            exp.write(out_dir)
         if fmt == "json":
             click.echo(json.dumps(exp.to_dict(), indent=2))
         elif fmt == "csv":

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -361,3 +363,34 @@ def test_converted_workbook_is_formatted_and_reads_back(tmp_path: Path) -> None:
     assert wb["suppliers"].auto_filter.ref
     assert wb["suppliers"].page_setup.orientation == "landscape"
     assert trustsource.load(path).content_hash == trustsource.load(GALLIUM).content_hash
+
+
+@pytest.mark.parametrize(
+    ("command", "sheets"),
+    [
+        ("explain", ["summary", "rules", "families", "marginal"]),
+        ("compare", ["summary", "variants", "items"]),
+        ("stress", ["summary", "scenarios", "shortfalls"]),
+    ],
+)
+def test_explain_compare_and_stress_export_a_workbook(
+    command: str, sheets: list[str], tmp_path: Path
+) -> None:
+    out = tmp_path / command
+    proc = subprocess.run(
+        [sys.executable, "-m", "trustsource", command, str(GALLIUM), "--out", str(out),
+         "--format", "json", "--workers", "1"],
+        capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads(proc.stdout)
+    wb = openpyxl.load_workbook(out / f"{command}.xlsx")
+    assert wb.sheetnames[: len(sheets)] == sheets
+    assert json.loads((out / f"{command}.json").read_text(encoding="utf-8")) == doc
+    summary = {r[0]: r[1] for r in wb["summary"].iter_rows(values_only=True) if r[0]}
+    if command == "explain":
+        assert summary["cost_of_trust"] == pytest.approx(doc["cost_of_trust"])
+    for name in sheets[1:]:
+        ws = wb[name]
+        assert ws.freeze_panes == "A2"
+        assert ws.page_setup.orientation == "landscape"

@@ -25,6 +25,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -32,6 +33,7 @@ import pandas as pd
 from ..instance.instance import Instance
 from ..notebook import card
 from ..results.plan import Plan, json_records
+from ..safe_writes import write_result_folder
 from ..solve import solve
 from .runner import Progress, solve_all
 
@@ -97,6 +99,13 @@ class Comparison:
     def to_frame(self) -> pd.DataFrame:
         """One row per variant (``summary``)."""
         return self.summary.copy()
+
+    def write(self, out_dir: str | Path) -> list[Path]:
+        """compare.json, compare_variants.csv (the summary, a row per variant),
+        compare_items.csv and compare.xlsx, whole or not at all."""
+        return write_result_folder(
+            out_dir, "compare", self.to_dict(), {"variants": self.summary, "items": self.items}
+        )
 
     def _repr_html_(self) -> str:
         return card(

@@ -37,6 +37,7 @@ import logging
 import math
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -45,6 +46,7 @@ from ..instance.instance import Instance
 from ..model.build import ExitForm
 from ..notebook import amount, card
 from ..results.plan import Plan
+from ..safe_writes import write_result_folder
 from ..solve import Backend, solve
 from ..status import Status
 from ..verify import verify_plan
@@ -141,6 +143,16 @@ class Explanation:
     def to_frame(self) -> pd.DataFrame:
         """The price of each rule (``rules``)."""
         return self.rules.copy()
+
+    def write(self, out_dir: str | Path) -> list[Path]:
+        """explain.json, explain_rules.csv, explain_families.csv, explain_marginal.csv and
+        explain.xlsx (a summary sheet, then the three tables formatted), whole or not at all."""
+        return write_result_folder(
+            out_dir,
+            "explain",
+            self.to_dict(),
+            {"rules": self.rules, "families": self.families, "marginal": self.marginal},
+        )
 
     def _repr_html_(self) -> str:
         return card(

@@ -39,6 +39,7 @@ import math
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 
 import pandas as pd
@@ -56,6 +57,7 @@ from ..instance.scenarios import (
 from ..limits import MAX_COST, clip
 from ..notebook import amount, card
 from ..results.plan import Plan, json_records, json_value
+from ..safe_writes import write_result_folder
 from ..solve import solve
 from ..status import Status
 from .runner import Progress, solve_all
@@ -103,6 +105,16 @@ class StressResult:
     def to_frame(self) -> pd.DataFrame:
         """One row per scenario (``summary``), worst shortfall first."""
         return self.summary.copy()
+
+    def write(self, out_dir: str | Path) -> list[Path]:
+        """stress.json, stress_scenarios.csv (the summary, a row per scenario),
+        stress_shortfalls.csv and stress.xlsx, whole or not at all."""
+        return write_result_folder(
+            out_dir,
+            "stress",
+            self.to_dict(),
+            {"scenarios": self.summary, "shortfalls": self.shortfalls},
+        )
 
     def _repr_html_(self) -> str:
         return card(
