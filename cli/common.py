@@ -58,17 +58,18 @@ def configure_logging(verbose: int = 0, quiet: bool = False) -> None:
     options ask: errors only with ``-q``, warnings by default, ``-v`` info, ``-vv`` debug.
     Stdout stays the result alone. Called once per command; a handler from an earlier call in
     the same process (in-process test runners) is replaced, not doubled."""
-    level = (
-        logging.ERROR if quiet else [logging.WARNING, logging.INFO, logging.DEBUG][min(verbose, 2)]
-    )
+    levels = [logging.WARNING, logging.INFO, logging.DEBUG]
+    level = logging.ERROR if quiet else levels[min(verbose, 2)]
     log = logging.getLogger("trustsource")
     for old in [h for h in log.handlers if isinstance(h, _StderrHandler)]:
         log.removeHandler(old)
     handler = _StderrHandler()
     handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    handler.setLevel(level)
     log.addHandler(handler)
-    log.setLevel(level)
-    log.propagate = False
+    # The logger's own level only when asked: the default leaves it to the logging tree, so a
+    # host that runs the CLI in-process (tests, notebooks) keeps its own log levels.
+    log.setLevel(level if verbose or quiet else logging.NOTSET)
 
 
 class Failure(Exception):

@@ -82,18 +82,20 @@ def test_verbose_logs_to_stderr_and_quiet_silences_warnings() -> None:
 
 
 def test_log_levels_of_the_global_options() -> None:
-    from trustsource.cli.common import configure_logging
+    from trustsource.cli.common import _StderrHandler, configure_logging
 
     log = logging.getLogger("trustsource")
     try:
-        cases = [(0, True, logging.ERROR), (0, False, logging.WARNING)]
-        cases += [(1, False, logging.INFO), (5, False, logging.DEBUG)]
-        for verbose, quiet, level in cases:
+        cases = [(0, True, logging.ERROR, logging.ERROR)]
+        cases += [(0, False, logging.WARNING, logging.NOTSET)]  # the default leaves the tree be
+        cases += [(1, False, logging.INFO, logging.INFO), (5, False, logging.DEBUG, logging.DEBUG)]
+        for verbose, quiet, shown, own in cases:
             configure_logging(verbose, quiet)
-            assert log.level == level
-            assert len(log.handlers) == 1  # replaced, not stacked, call after call
+            ours = [h for h in log.handlers if isinstance(h, _StderrHandler)]
+            assert len(ours) == 1  # replaced, not stacked, call after call
+            assert ours[0].level == shown
+            assert log.level == own
     finally:
-        for h in list(log.handlers):
+        for h in [h for h in log.handlers if isinstance(h, _StderrHandler)]:
             log.removeHandler(h)
         log.setLevel(logging.NOTSET)
-        log.propagate = True
