@@ -509,3 +509,20 @@ def test_without_ranges_only_plans() -> None:
     assert len(result.plans) == 1
     _check_plans(result)
     assert result.to_dict()["proven"] is None
+
+
+def test_dask_gives_the_serial_ranges() -> None:
+    distributed = pytest.importorskip("distributed")
+    inst = trustsource.load(str(ROOT / "instances" / "gallium-demo.yaml"))
+    # An in-process cluster (threads, no processes): the Dask path of the range tasks.
+    with (
+        distributed.LocalCluster(
+            n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        on_dask = trustsource.alternatives(inst, count=0, scheduler=client)
+    serial = trustsource.alternatives(inst, count=0, workers=1)
+    cols = ["item", "key", "min_share", "max_share", "role", "proven"]
+    assert on_dask.workers == 0
+    assert on_dask.ranges[cols].round(6).equals(serial.ranges[cols].round(6))
