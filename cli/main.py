@@ -43,6 +43,7 @@ from trustsource.cli.report_cmd import report_command
 from trustsource.cli.risk_cmd import risk_command
 from trustsource.cli.schema_cmd import schema_command
 from trustsource.cli.sweep_cmd import sweep_command
+from trustsource.cli.ui_cmd import ui_command
 
 
 def _show_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
@@ -301,6 +302,7 @@ cli.add_command(risk_command)
 cli.add_command(glide_command)
 cli.add_command(coalition_command)
 cli.add_command(alternatives_command)
+cli.add_command(ui_command)
 
 
 def main(argv: list[str] | None = None) -> Any:

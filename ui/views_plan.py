@@ -44,7 +44,7 @@ def _kpis(sess: Session) -> None:
     _status(k, sess)
     if not s.plan.has_solution:
         return
-    c = st.columns(5)
+    c = st.columns(3)
     c[0].metric("Total cost", logic.money(s.plan.objective, cur))
     trust = k["cost_of_trust"]
     c[1].metric(
@@ -54,15 +54,16 @@ def _kpis(sess: Session) -> None:
     )
     c[2].metric("Shortfall penalty", logic.money(s.plan.shortfall_penalty, cur))
     top = k["top_share"]
-    c[3].metric(
+    c = st.columns(3)
+    c[0].metric(
         "Largest country share",
         f"{float(top):.1%}" if isinstance(top, float) else "-",
         help="The largest share one country holds of any item's supply.",
     )
-    c[4].metric("Top country, item", f"{k['top_country']}, {k['top_item']}")
-    c2 = st.columns(5)
-    c2[0].metric("Purchase cost", logic.money(s.plan.purchase_cost, cur))
-    c2[1].metric("MIP gap", f"{float(k['gap'] or 0):.2%}")
+    c[1].metric("Purchase cost", logic.money(s.plan.purchase_cost, cur))
+    c[2].metric("MIP gap", f"{float(k['gap'] or 0):.2%}")
+    if isinstance(top, float):
+        st.caption(f"Largest share: {k['top_country']} in {k['top_item']}.")
 
 
 def share_chart(sess: Session, item: str) -> alt.LayerChart | alt.Chart:
@@ -75,7 +76,7 @@ def share_chart(sess: Session, item: str) -> alt.LayerChart | alt.Chart:
         alt.Chart(data)
         .mark_bar()
         .encode(
-            x=alt.X("country:N", sort=order, title="country"),
+            x=alt.X("country:N", sort=order, title="country", axis=alt.Axis(labelAngle=0)),
             xOffset=alt.XOffset("plan:N", sort=["no rules", "with the rules"]),
             y=alt.Y("share:Q", axis=alt.Axis(format="%"), title="share of supply"),
             color=alt.Color(

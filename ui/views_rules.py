@@ -54,6 +54,7 @@ def rule_editors(sess: Session, base: Instance, variant: str) -> tuple[set[str],
                         100.0,
                         float(sess.edits.get(wkey, pct)),
                         step=step,
+                        format="%.0f %%" if step == 1.0 else "%.1f %%",
                         key=wkey,
                         disabled=not on,
                     )
