@@ -31,6 +31,7 @@ from click.testing import CliRunner  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
 from trustsource.cli.main import cli  # noqa: E402
 from trustsource.cli.ui_cmd import app_path, streamlit_command  # noqa: E402
+from trustsource.results.plan import compact_money  # noqa: E402
 from trustsource.ui import logic  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -85,7 +86,9 @@ def test_tighten_the_cap_and_the_cost_is_the_cli_s(tmp_path: Path) -> None:
     doc = trustsource.load(CM).to_dict()
     doc["rules"][0]["max_share"] = 0.5
     expected = _solve_json(doc, tmp_path)
-    assert _metric(at, "Total cost") == f"{expected['objective']:,.0f} USD"
+    assert _metric(at, "Total cost") == compact_money(expected["objective"], "USD")
+    exact = f"Total cost {expected['objective']:,.0f} USD = purchase"
+    assert any(c.value.startswith(exact) for c in at.caption)
     top = max(float(i["top_share"]) for i in expected["items"])
     assert _metric(at, "Largest country share") == f"{top:.1%}"
     assert any("optimal" in s.value for s in at.success)

@@ -50,6 +50,7 @@ if _why is not None:
     pytest.skip(_why, allow_module_level=True)
 
 from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
+from trustsource.results.plan import compact_money  # noqa: E402
 
 
 def _free_port() -> int:
@@ -116,7 +117,7 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture
 def page(browser: Any, server: str) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context = browser.new_context(viewport={"width": 1200, "height": 800})
     pg = context.new_page()
     pg.set_default_timeout(30_000)
     pg.goto(server)
@@ -152,6 +153,15 @@ def _go(page: Page, name: str) -> None:
     expect(page.get_by_role("heading", name=name, exact=True)).to_be_visible()
 
 
+def _shot(page: Page, tmp_path: Path, name: str) -> None:
+    """A screenshot into the test's folder (and into $TRUSTSOURCE_UI_SHOTS as ui-NAME, which
+    refreshes the pictures of docs/ui.md)."""
+    page.screenshot(path=str(tmp_path / name))
+    shots = os.environ.get("TRUSTSOURCE_UI_SHOTS")
+    if shots:
+        shutil.copy(tmp_path / name, Path(shots) / f"ui-{name}")
+
+
 def _metric(page: Page, label: str) -> str:
     m = page.get_by_test_id("stMetric").filter(has_text=label)
     return m.get_by_test_id("stMetricValue").inner_text().strip()
@@ -160,12 +170,12 @@ def _metric(page: Page, label: str) -> str:
 def test_tighten_the_crma_cap_and_solve(page: Page, tmp_path: Path) -> None:
     expected = _cli_solve_at_half(tmp_path)
     assert expected["status"] == "optimal"
-    cost = f"{expected['objective']:,.0f} USD"
+    cost = f"Total cost {expected['objective']:,.0f} USD = purchase"
     top = f"{max(float(i['top_share']) for i in expected['items']):.1%}"
 
     page.get_by_role("button", name="Load", exact=True).click()
     expect(page.get_by_text("Loaded critical-minerals")).to_be_visible()
-    page.screenshot(path=str(tmp_path / "instance.png"))
+    _shot(page, tmp_path, "instance.png")
 
     _go(page, "Rules")
     thumb = page.get_by_test_id("stSlider").filter(has_text="crma-65").get_by_role("slider")
@@ -174,18 +184,19 @@ def test_tighten_the_crma_cap_and_solve(page: Page, tmp_path: Path) -> None:
     for _ in range(15):
         page.keyboard.press("ArrowLeft")
     expect(thumb).to_have_value("50")
-    page.screenshot(path=str(tmp_path / "rules.png"))
+    _shot(page, tmp_path, "rules.png")
     page.get_by_role("button", name="Solve", exact=True).click()
 
     expect(page.get_by_role("heading", name="Plan", exact=True)).to_be_visible()
     expect(page.get_by_test_id("stMetric").filter(has_text="Total cost")).to_be_visible()
-    assert _metric(page, "Total cost") == cost
+    assert _metric(page, "Total cost") == compact_money(expected["objective"], "USD")
+    expect(page.get_by_text(cost)).to_be_visible()  # the exact amount, under the tiles
     assert _metric(page, "Largest country share") == top
     expect(page.get_by_text("Status: optimal")).to_be_visible()
     expect(page.get_by_role("heading", name="Awards")).to_be_visible()
     expect(page.get_by_role("button", name="HTML report")).to_be_visible()
     expect(page.locator(".vega-embed").first).to_be_visible()
-    page.screenshot(path=str(tmp_path / "plan.png"), full_page=True)
+    _shot(page, tmp_path, "plan.png")
 
 
 def test_a_bad_upload_shows_the_located_error(page: Page, tmp_path: Path) -> None:
@@ -195,7 +206,4 @@ def test_a_bad_upload_shows_the_located_error(page: Page, tmp_path: Path) -> Non
     alert = page.get_by_test_id("stAlert").filter(has_text="broken.yaml")
     expect(alert).to_contain_text("problem")
     expect(alert).to_contain_text("[items] no items")
-    page.screenshot(path=str(tmp_path / "bad-upload.png"))
-    shots = os.environ.get("TRUSTSOURCE_UI_SHOTS")  # refresh the docs' pictures: a folder
-    if shots:
-        shutil.copy(tmp_path / "bad-upload.png", Path(shots) / "ui-bad-upload.png")
+    _shot(page, tmp_path, "bad-upload.png")

@@ -13,6 +13,7 @@ import sys
 import time
 
 import streamlit as st
+import trustsource
 from trustsource.ui import logic
 from trustsource.ui.state import Session
 from trustsource.ui.views_explore import collect_analysis, explore_page
@@ -46,7 +47,7 @@ def _session() -> Session:
         args = _arguments()
         sess.explore["scheduler"] = args.scheduler
         if args.file:
-            sess.set_instance(lambda: logic.load(args.file), args.file)
+            sess.set_instance(lambda: trustsource.load(args.file), args.file)
     ts: Session = st.session_state["ts"]
     return ts
 

@@ -34,6 +34,7 @@ from trustsource.limits import (
 from trustsource.output.exports import write_plan_xlsx
 from trustsource.output.plan_words import binding_rows, shortfall_rows
 from trustsource.output.report import build_report
+from trustsource.results.plan import compact_money
 
 SHARE_KEYS = ("max_share", "min_share", "coverage", "max_share_without", "min_share_each")
 """Rule keys that are shares (0-1): shown as percent sliders; the others as numbers."""
@@ -325,8 +326,9 @@ def top_share(plan: Plan) -> tuple[float, str, str] | None:
     items = plan.items
     if not plan.has_solution or not len(items) or "top_share" not in items:
         return None
-    row = items.loc[items["top_share"].astype(float).idxmax()]
-    return float(row["top_share"]), str(row["top_country"]), str(row["item"])
+    shares = items["top_share"].astype(float).to_numpy()
+    at = int(shares.argmax())
+    return float(shares[at]), str(items["top_country"].iloc[at]), str(items["item"].iloc[at])
 
 
 def country_shares(plan: Plan | None, item: str) -> pd.DataFrame:
@@ -388,6 +390,11 @@ def workbook_bytes(s: Solved, folder: Path) -> bytes:
 def report_html(s: Solved) -> str:
     """The HTML report (``trustsource report``) of the plan, with its "before" plan."""
     return build_report(s.instance, s.plan, baseline=s.baseline)
+
+
+def short_money(v: float | None, currency: str = "") -> str:
+    """An amount for a KPI tile: ``4.63 bn USD`` (the exact amount is in :func:`money`)."""
+    return "-" if v is None else compact_money(v, currency)
 
 
 def money(v: float | None, currency: str = "") -> str:

@@ -3,6 +3,8 @@ words, the award table and the downloads (plan workbook, HTML report)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import altair as alt
 import pandas as pd
 import streamlit as st
@@ -26,7 +28,7 @@ def _status(k: dict[str, object], sess: Session) -> None:
         low = max(0.0, float(s.plan.bound or 0.0))
         st.warning(
             f"Not proven optimal ({k['status']}): the solve stopped at a gap of "
-            f"{float(k['gap'] or 0):.2%}, so the cheapest plan costs between "
+            f"{s.plan.mip_gap or 0.0:.2%}, so the cheapest plan costs between "
             f"{logic.money(low, cur)} and {logic.money(s.plan.objective, cur)}."
         )
     else:
@@ -45,14 +47,14 @@ def _kpis(sess: Session) -> None:
     if not s.plan.has_solution:
         return
     c = st.columns(3)
-    c[0].metric("Total cost", logic.money(s.plan.objective, cur))
+    c[0].metric("Total cost", logic.short_money(s.plan.objective, cur))
     trust = k["cost_of_trust"]
     c[1].metric(
         "Cost of trust",
-        logic.money(trust if isinstance(trust, float) else None, cur),
+        logic.short_money(trust, cur),
         help="Total cost minus the cost of the cheapest plan without any rule.",
     )
-    c[2].metric("Shortfall penalty", logic.money(s.plan.shortfall_penalty, cur))
+    c[2].metric("Shortfall penalty", logic.short_money(s.plan.shortfall_penalty, cur))
     top = k["top_share"]
     c = st.columns(3)
     c[0].metric(
@@ -60,13 +62,21 @@ def _kpis(sess: Session) -> None:
         f"{float(top):.1%}" if isinstance(top, float) else "-",
         help="The largest share one country holds of any item's supply.",
     )
-    c[1].metric("Purchase cost", logic.money(s.plan.purchase_cost, cur))
+    c[1].metric("Purchase cost", logic.short_money(s.plan.purchase_cost, cur))
     c[2].metric("MIP gap", f"{float(k['gap'] or 0):.2%}")
+    exact = (
+        f"Total cost {logic.money(s.plan.objective, cur)} = purchase "
+        f"{logic.money(s.plan.purchase_cost, cur)} + shortfall penalty "
+        f"{logic.money(s.plan.shortfall_penalty, cur)}"
+    )
+    if isinstance(trust, float):
+        exact += f"; cost of trust {logic.money(trust, cur)}"
     if isinstance(top, float):
-        st.caption(f"Largest share: {k['top_country']} in {k['top_item']}.")
+        exact += f". Largest share: {k['top_country']} in {k['top_item']}"
+    st.caption(exact + ".")
 
 
-def share_chart(sess: Session, item: str) -> alt.LayerChart | alt.Chart:
+def share_chart(sess: Session, item: str) -> Any:
     """Country shares of ``item``, no rules vs with the rules, the country caps as red lines."""
     s = sess.solved
     assert s is not None
