@@ -6,11 +6,13 @@ Skipped (with the reason) when Streamlit is missing, unless ``TRUSTSOURCE_REQUIR
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import os
 import subprocess
 import sys
+import threading
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -33,6 +35,7 @@ from trustsource.cli.main import cli  # noqa: E402
 from trustsource.cli.ui_cmd import app_path, streamlit_command  # noqa: E402
 from trustsource.results.plan import compact_money  # noqa: E402
 from trustsource.ui import logic  # noqa: E402
+from trustsource.ui.state import Jobs  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 CM = ROOT / "instances" / "critical-minerals.yaml"
@@ -204,3 +207,38 @@ def test_ui_command_line_and_missing_streamlit(monkeypatch: pytest.MonkeyPatch) 
     out = CliRunner().invoke(cli, ["ui"])
     assert out.exit_code == 2
     assert "pip install 'trustsource[ui]'" in out.output
+
+
+def test_an_unproven_plan_says_so() -> None:
+    at = _app()
+    _load(at)
+    inst = trustsource.load(CM)
+    plan = trustsource.solve(inst)
+    unproven = dataclasses.replace(
+        plan, status=trustsource.Status.FEASIBLE, bound=0.9 * plan.objective, mip_gap=0.1
+    )
+    at.session_state["ts"].solved = logic.Solved(inst, unproven, None)
+    at.sidebar.radio(key="page").set_value("Plan").run()
+    assert not at.exception
+    (warning,) = at.warning
+    assert warning.value.startswith("Not proven optimal (feasible)")
+    assert "10.00%" in warning.value
+    assert not any("optimal" in s.value for s in at.success)
+
+
+def test_cancel_stops_the_running_job() -> None:
+    jobs = Jobs()
+
+    def work(stop: threading.Event, progress: dict[str, Any]) -> str:
+        progress["done"] = 0
+        return "stopped" if stop.wait(30) else "ran out"
+
+    job = jobs.submit("solve", "a long solve", work)
+    assert jobs.running
+    jobs.cancel()
+    assert job.future.result(timeout=10) == "stopped"
+    done = jobs.collect()
+    assert done is not None
+    assert done[1] == "stopped"
+    assert jobs.current is None
+    jobs.close()
