@@ -242,3 +242,23 @@ def test_cancel_stops_the_running_job() -> None:
     assert done[1] == "stopped"
     assert jobs.current is None
     jobs.close()
+
+
+def test_explore_sweeps_and_compares_as_the_library_does() -> None:
+    at = _app()
+    _load(at)
+    at.sidebar.radio(key="page").set_value("Explore").run()
+    at.number_input(key="sw_start").set_value(0.4)
+    at.number_input(key="sw_stop").set_value(0.6)
+    at.number_input(key="sw_step").set_value(0.1)
+    at.button(key="sw_run").click().run()
+    assert not at.exception
+    inst = trustsource.load(CM)
+    ref = trustsource.sweep(inst, rule="crma-65", param="max_share", start=0.4, stop=0.6, step=0.1)
+    shown = at.dataframe[0].value
+    assert list(shown["cost"]) == pytest.approx(list(ref.table["cost"]))
+    assert any(w.value.startswith(f"Breaking point at {ref.breaking_point:g}") for w in at.warning)
+    at.button(key="cv_run").click().run()
+    assert not at.exception
+    summary = at.dataframe[1].value
+    assert list(summary["variant"])[1:] == list(inst.variants)

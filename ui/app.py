@@ -58,7 +58,9 @@ def _collect(sess: Session) -> None:
     if done is None:
         return
     job, result, exc = done
-    if exc is not None:
+    if isinstance(exc, trustsource.InstanceError):
+        sess.notes.append(f"{job.label}: " + "; ".join(logic.issue_lines(exc)))
+    elif exc is not None:
         sess.notes.append(f"{job.label} failed: {type(exc).__name__}: {exc}")
     elif job.kind == "solve":
         sess.solved, sess.downloads = result, {}

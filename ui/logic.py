@@ -172,13 +172,16 @@ def rule_views(inst: Instance) -> list[RuleView]:
     """Every rule with its numeric parameters (the keys ``trustsource sweep`` can vary); a
     value given per period (a mapping) is listed but not editable."""
     out = []
-    for r in inst.rules:
+    # The document's rules, not ``inst.rules``: for a periodic instance those are the first
+    # period's, and a value that changes over the periods is a mapping in the document.
+    for r in inst.to_dict().get("rules", []):
         params = {
-            k: float(getattr(r, k))
-            for k in NUMERIC_KEYS
-            if k in type(r).model_fields and isinstance(getattr(r, k, None), (int, float))
+            k: float(v)
+            for k, v in r.items()
+            if k in NUMERIC_KEYS and isinstance(v, (int, float)) and not isinstance(v, bool)
         }
-        out.append(RuleView(r.name or r.kind, r.kind, r.description or "", params))
+        name = str(r.get("name") or r["kind"])
+        out.append(RuleView(name, str(r["kind"]), str(r.get("description") or ""), params))
     return out
 
 
@@ -200,7 +203,7 @@ def edited_document(
             continue
         changed = dict(r)
         for (rule, key), value in (values or {}).items():
-            if rule == name and key in changed:
+            if rule == name and isinstance(changed.get(key), (int, float)):
                 changed[key] = int(value) if key == "count" else float(value)
         rules.append(changed)
     doc["rules"] = rules

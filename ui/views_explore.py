@@ -79,9 +79,9 @@ def _sweep_tab(sess: Session, inst: Instance) -> None:
         st.success("No breaking point: every value has a plan that meets demand.")
     else:
         st.warning(f"Breaking point at {point:g}: {res.breaking_detail}.")
-    long = t.melt(
-        id_vars=["value"], value_vars=["cost", "shortfall_penalty"], var_name="what"
-    ).rename(columns={"value": "x"})
+    long = t.rename(columns={"value": "x"}).melt(
+        id_vars=["x"], value_vars=["cost", "shortfall_penalty"], var_name="what"
+    )
     chart = (
         alt.Chart(long)
         .mark_line(point=True)

@@ -94,6 +94,11 @@ def rules_page(sess: Session, cache: logic.ResultCache) -> None:
     if name:
         st.caption(inst.variants[name].description or "")
     base = inst.variant(name) if name else inst
+    if inst.periods:
+        st.caption(
+            "A value that changes over the periods (a glide path) is kept as the instance "
+            "gives it; only single values have sliders here."
+        )
     off, values = rule_editors(sess, base, name)
     try:
         doc = logic.edited_document(inst, variant=name or None, off=frozenset(off), values=values)
