@@ -262,3 +262,10 @@ def test_explore_sweeps_and_compares_as_the_library_does() -> None:
     assert not at.exception
     summary = at.dataframe[1].value
     assert list(summary["variant"])[1:] == list(inst.variants)
+
+
+def test_the_file_on_the_command_line_is_loaded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "argv", [str(app_path()), str(CM)])
+    at = _app()
+    assert at.session_state["ts"].instance.name == "critical-minerals"
+    assert any(s.value.startswith("Loaded ") for s in at.success)

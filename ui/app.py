@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from pathlib import Path
 
 import streamlit as st
 import trustsource
@@ -29,7 +30,10 @@ def _arguments() -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="trustsource ui", add_help=False)
     p.add_argument("file", nargs="?", default=None)
     p.add_argument("--scheduler", default=None)
-    args, _ = p.parse_known_args(sys.argv[1:])
+    # ``streamlit run app.py -- ARGS`` sets sys.argv to [app.py, *ARGS]; anything else (a test
+    # harness running the script in its own process) passed no arguments to the workbench.
+    mine = Path(sys.argv[0]).name == Path(__file__).name if sys.argv else False
+    args, _ = p.parse_known_args(sys.argv[1:] if mine else [])
     return args
 
 
