@@ -49,6 +49,7 @@ if _why is not None:
         pytest.fail(f"TRUSTSOURCE_REQUIRE_BROWSER=1 but {_why}", pytrace=False)
     pytest.skip(_why, allow_module_level=True)
 
+import trustsource  # noqa: E402
 from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
 from trustsource.results.plan import compact_money  # noqa: E402
 
@@ -130,8 +131,6 @@ def page(browser: Any, server: str) -> Iterator[Page]:
 
 def _cli_solve_at_half(tmp_path: Path) -> dict[str, Any]:
     """``trustsource solve --format json`` of critical-minerals with the CRMA cap at 50 %."""
-    import trustsource
-
     doc = trustsource.load(ROOT / "instances" / "critical-minerals.yaml").to_dict()
     for rule in doc["rules"]:
         if rule["name"] == "crma-65":
