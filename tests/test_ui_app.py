@@ -34,7 +34,7 @@ from streamlit.testing.v1 import AppTest  # noqa: E402
 from trustsource.cli.main import cli  # noqa: E402
 from trustsource.cli.ui_cmd import app_path, streamlit_command  # noqa: E402
 from trustsource.results.plan import compact_money  # noqa: E402
-from trustsource.ui import logic  # noqa: E402
+from trustsource.ui import logic, uploads  # noqa: E402
 from trustsource.ui.state import Jobs  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -179,15 +179,15 @@ def test_uploads_zip_folder_and_refusals(tmp_path: Path) -> None:
             folder / "critical-minerals/suppliers.csv"
         ).read_bytes(),
     }
-    ws = logic.Workspace()
-    inst = logic.load_upload("cm.zip", _zip(files), ws.fresh())
+    ws = uploads.Workspace()
+    inst = uploads.load_upload("cm.zip", _zip(files), ws.fresh())
     assert inst.content_hash == trustsource.load(CM).content_hash
     with pytest.raises(trustsource.InstanceError, match="unsafe path"):
-        logic.load_upload("evil.zip", _zip({"../x.yaml": b"a: 1"}), ws.fresh())
+        uploads.load_upload("evil.zip", _zip({"../x.yaml": b"a: 1"}), ws.fresh())
     with pytest.raises(trustsource.InstanceError, match="unknown file type"):
-        logic.load_upload("notes.txt", b"hello", ws.fresh())
+        uploads.load_upload("notes.txt", b"hello", ws.fresh())
     with pytest.raises(trustsource.InstanceError, match="not a zip"):
-        logic.load_upload("bad.zip", b"not a zip", ws.fresh())
+        uploads.load_upload("bad.zip", b"not a zip", ws.fresh())
     path = ws.path
     ws.close()
     assert not path.exists()

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import streamlit as st
 import trustsource
-from trustsource.ui import logic
+from trustsource.ui import logic, uploads
 from trustsource.ui.state import Session
 from trustsource.ui.views_explore import collect_analysis, explore_page
 from trustsource.ui.views_plan import plan_page
@@ -80,26 +80,26 @@ def _collect(sess: Session) -> None:
 def instance_page(sess: Session) -> None:
     """Pick a bundled instance or upload one; located errors; a summary."""
     st.header("Instance")
-    bundled = list(logic.bundled_instances())
+    bundled = list(uploads.bundled_instances())
     left, right = st.columns(2)
     with left:
         st.subheader("A bundled instance")
         default = bundled.index("critical-minerals") if "critical-minerals" in bundled else 0
         name = st.selectbox("Bundled instance", bundled, index=default, key="bundled")
         if st.button("Load", key="load", type="primary") and name:
-            sess.set_instance(lambda: logic.load_bundled(name), name)
+            sess.set_instance(lambda: uploads.load_bundled(name), name)
     with right:
         st.subheader("Your own file")
         up = st.file_uploader(
             "YAML, JSON, Excel workbook or a zipped CSV folder",
-            type=[s.lstrip(".") for s in logic.UPLOAD_SUFFIXES],
+            type=[s.lstrip(".") for s in uploads.UPLOAD_SUFFIXES],
             key="upload",
         )
         if up is not None and up.file_id != sess.upload_seen:
             sess.upload_seen = up.file_id
             data = up.getvalue()
             sess.set_instance(
-                lambda: logic.load_upload(up.name, data, sess.workspace.fresh()), up.name
+                lambda: uploads.load_upload(up.name, data, sess.workspace.fresh()), up.name
             )
     if sess.errors:
         n = len(sess.errors)

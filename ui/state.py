@@ -20,7 +20,8 @@ from typing import Any
 
 from trustsource import Instance, InstanceError
 
-from .logic import Solved, Workspace, issue_lines
+from .logic import Solved, issue_lines
+from .uploads import Workspace
 
 
 @dataclass
