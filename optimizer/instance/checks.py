@@ -20,6 +20,7 @@ from ..countries import is_country
 from ..errors import InstanceError, Issue, did_you_mean
 from ..limits import MAX_COST, MAX_QUANTITY, clip
 from .locate import Locator, format_error
+from .ownership import entity_issues
 from .scenarios import scenario_issues
 
 if TYPE_CHECKING:
@@ -79,9 +80,31 @@ def check_instance(inst: Instance, loc: Locator, unread: frozenset[str] = frozen
             hint = " (codes are upper-case ISO 3166-1 alpha-2)" if code.upper() != code else ""
             issues.append(Issue(where, fld, f"unknown country code {clip(code)}{hint}"))
 
+    # Owners: a country code or an entity of the `entities` table.
+    entities = tuple(getattr(inst, "entities", ()) or ())
+    entity_ids = {e.id for e in entities}
+    issues.extend(entity_issues(entities, loc))
+
+    def owner_ok(code: str | None, where: str) -> None:
+        if code is not None and code not in entity_ids and not is_country(code):
+            hint = (
+                did_you_mean(code, sorted(entity_ids))
+                if code.lower() == code
+                else " (codes are upper-case ISO 3166-1 alpha-2)"
+                if code.upper() != code
+                else ""
+            )
+            issues.append(
+                Issue(
+                    where,
+                    "owner",
+                    f"unknown owner {clip(code)}: name a country code or an entity id{hint}",
+                )
+            )
+
     for k, s in enumerate(inst.sites):
         country_ok(s.country, loc.where("sites", k), "country")
-        country_ok(s.owner, loc.where("sites", k), "owner")
+        owner_ok(s.owner, loc.where("sites", k))
 
     # Items: inputs reference existing items, not themselves.
     for k, it in enumerate(inst.items):
@@ -150,9 +173,10 @@ def check_instance(inst: Instance, loc: Locator, unread: frozenset[str] = frozen
                 country = country or site.country
                 owner = owner or (site.owner or country)
         owner = owner or country
-        for fld, code in (("country", country), ("owner", owner)):
-            if code is not None and not is_country(code):
-                country_ok(code, loc.where("suppliers", k), fld)
+        if country is not None and not is_country(country):
+            country_ok(country, loc.where("suppliers", k), "country")
+        if owner is not None and owner not in entity_ids and not is_country(owner):
+            owner_ok(owner, loc.where("suppliers", k))
         if tariffs and country in tariffs:
             _check_tariffed_price(s, country, tariffs[country], loc.where("suppliers", k), issues)
         # Fill the derived defaults in place: the spec was created by this validation, and

@@ -37,9 +37,7 @@ def banned_suppliers(inst: Instance) -> dict[str, list[str]]:
         banned = inst.countries_of(r.countries)
         scope = set(r.items) if r.items is not None else None
         for s in inst.suppliers:
-            if (scope is None or s.item in scope) and getattr(
-                s, "country" if r.basis == "location" else "owner"
-            ) in banned:
+            if (scope is None or s.item in scope) and inst.counts_for(s, r, banned):
                 out[s.id].append(r.name)
     return out
 
@@ -128,7 +126,7 @@ def rule_findings(inst: Instance, loc: Locator) -> list[Issue]:
                 continue
             mine = offers[item]
             unit = next(it.unit for it in inst.items if it.id == item)
-            basis = [getattr(s, "country" if rule.basis == "location" else "owner") for s in mine]
+            basis = [inst.basis_country(s, rule.basis) for s in mine]
             msg = None
             if rule.kind == "min_suppliers" and len(mine) < rule.count:
                 msg = f"needs {rule.count} suppliers, only {len(mine)} offer it"

@@ -37,6 +37,7 @@ from .document import prepare_document, records_from_frame
 from .findings import all_findings, range_warnings
 from .locate import Locator, ids_of, issues_from
 from .overlays import RiskSpec, ScenarioSpec, VariantSpec
+from .ownership import EntitySpec, Ownership
 from .partial import readable_parts
 from .periods import (
     Horizon,
@@ -73,7 +74,7 @@ BlocMembers = Annotated[
 """The country codes of a bloc: at least one."""
 
 
-_OPTIONAL_SECTIONS = ("periods", "discount_rate", "stockpiles", "buyers")
+_OPTIONAL_SECTIONS = ("periods", "discount_rate", "stockpiles", "buyers", "entities")
 """Sections left out of the document (and the hash) when empty: older instances stay as they
 were."""
 
@@ -95,6 +96,8 @@ class Instance(Spec):
     """Ad-valorem cost adders by supplier location country (0.25 = +25 %; at most 100)."""
     items: Annotated[tuple[ItemSpec, ...], Field(json_schema_extra={"minItems": 1})]
     """Items to supply (at least one)."""
+    entities: tuple[EntitySpec, ...] = ()
+    """Firms and funds that own suppliers or sites, with who holds them (ownership chains)."""
     sites: tuple[SiteSpec, ...] = ()
     """Shared-capacity sites."""
     suppliers: tuple[SupplierSpec, ...] = ()
@@ -289,6 +292,25 @@ class Instance(Spec):
         for sel in selectors:
             out.update(blocs.get(sel, (sel,)))
         return frozenset(out)
+
+    @cached_property
+    def ownership(self) -> Ownership:
+        """Effective ownership by country of every entity (see :mod:`.ownership`)."""
+        return Ownership.of(self.entities)
+
+    def basis_country(self, supplier: SupplierSpec, basis: str) -> str:
+        """The country a supplier counts for on a label basis (location, owner, control)."""
+        if basis == "location":
+            return str(supplier.country)
+        owner = str(supplier.owner)
+        return self.ownership.country(owner) if basis == "owner" else self.ownership.control(owner)
+
+    def counts_for(self, supplier: SupplierSpec, rule: Any, countries: frozenset[str]) -> bool:
+        """Whether a supplier counts for ``countries`` under the rule's basis (and threshold)."""
+        if rule.basis == "influence":
+            share = self.ownership.influence(str(supplier.owner), countries)
+            return share >= float(rule.threshold) - 1e-9
+        return self.basis_country(supplier, rule.basis) in countries
 
     @cached_property
     def item_index(self) -> dict[str, int]:

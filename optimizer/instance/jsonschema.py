@@ -116,6 +116,36 @@ def _period_maps(defs: dict[str, Any], models: dict[str, type[BaseModel]]) -> No
             props[key] = {**kept, "anyOf": [value, {"$ref": "#/$defs/PeriodMap"}]}
 
 
+TOP_LEVEL_ORDER = schema.TOP_LEVEL_KEYS
+
+INCLUDE = {
+    "type": "array",
+    "title": "Include",
+    "description": "Policy packs whose rules the instance adopts (`trustsource packs` lists "
+    "them): a pack id, or {pack, items, year} to narrow its rules to some items or take the "
+    "values in effect in one year.",
+    "items": {
+        "anyOf": [
+            {"type": "string", "pattern": schema.ID_PATTERN},
+            {
+                "type": "object",
+                "properties": {
+                    "pack": {"type": "string", "pattern": schema.ID_PATTERN},
+                    "items": {
+                        "type": "array",
+                        "items": {"type": "string", "pattern": schema.ID_PATTERN},
+                        "minItems": 1,
+                    },
+                    "year": {"type": "integer", "minimum": 1000, "maximum": 9999},
+                },
+                "required": ["pack"],
+                "additionalProperties": False,
+            },
+        ]
+    },
+}
+
+
 def _non_null(prop: str, typ: Any) -> dict[str, Any]:
     """Subschema: ``prop`` is present and not null."""
     return {"required": [prop], "properties": {prop: {"type": typ}}}
@@ -153,6 +183,10 @@ def instance_schema() -> dict[str, Any]:
                 },
             ]
         props[key] = prop
+
+    # `include` is expanded before validation (policy packs), so the Instance model has no field.
+    props["include"] = INCLUDE
+    props = {k: props[k] for k in TOP_LEVEL_ORDER if k in props}
 
     for sub in defs.values():
         kind = sub.get("properties", {}).get("kind")

@@ -365,8 +365,14 @@ class RuleBase(Spec):
     """Rule name used in results, explanations and errors (default: derived from kind)."""
     items: Annotated[tuple[Id, ...], Field(json_schema_extra={"minItems": 1})] | None = None
     """Items the rule applies to (default: all; an empty list is refused)."""
-    basis: Literal["location", "owner"] = "location"
-    """Which country of a supplier counts: where it produces, or who controls it."""
+    basis: Literal["location", "owner", "control", "influence"] = "location"
+    """Which country of a supplier counts: where it produces (``location``), its owner's country
+    (``owner``), the country controlling its owner through the ``entities`` holdings
+    (``control``: largest effective share if at least 50 %), or, on ``ban`` and ``bloc_share``,
+    every supplier whose owner the rule's countries hold together at least ``threshold`` of
+    (``influence``)."""
+    threshold: PositiveShare | None = None
+    """With ``basis: influence``: the combined effective share that makes a supplier count."""
     description: str | None = None
     """Free text, e.g. the policy the rule encodes."""
     from_: Year | None = Field(default=None, alias="from")
@@ -379,6 +385,31 @@ class RuleBase(Spec):
         non_empty("items is empty: omit it to apply the rule to every item, or list items")
     )
 
+    @model_validator(mode="after")
+    def _influence(self) -> RuleBase:
+        kind = getattr(self, "kind", "")
+        if self.basis == "influence":
+            if kind not in INFLUENCE_KINDS:
+                raise ValueError(
+                    f"basis influence applies to rules on a set of countries "
+                    f"({', '.join(INFLUENCE_KINDS)}); a {kind} counts each supplier for one "
+                    "country: use basis control or owner"
+                )
+            if self.threshold is None:
+                raise ValueError("basis influence needs 'threshold' (e.g. 0.25)")
+        elif self.threshold is not None:
+            raise ValueError(
+                f"'threshold' applies only with basis influence (this rule's basis is "
+                f"{self.basis}): drop it or set basis: influence"
+            )
+        return self
+
+
+INFLUENCE_KINDS = ("ban", "bloc_share")
+"""Rule kinds that may count suppliers by ``basis: influence`` (rules on one set of countries)."""
+
+Measure = Literal["quantity", "cost"]
+
 
 class CountryCapRule(RuleBase):
     """Each selected country's share of an item's supply is at most ``max_share``."""
@@ -390,6 +421,9 @@ class CountryCapRule(RuleBase):
     """Countries (codes or bloc names) capped; default: every country."""
     except_: tuple[Selector, ...] = Field(default=(), alias="except")
     """Countries (codes or bloc names) exempt from the cap."""
+    measure: Measure | None = None
+    """``quantity`` (default): shares of the item's supply; ``cost``: shares of its purchase
+    cost (after price tiers and tariffs; fixed costs excluded)."""
 
     _countries_given = field_validator("countries")(
         non_empty("countries is empty: omit it to cap every country, or list countries or blocs")
@@ -406,6 +440,10 @@ class BlocShareRule(RuleBase):
     """Lower bound on the bloc's share."""
     max_share: Share | None = None
     """Upper bound on the bloc's share."""
+    measure: Measure | None = None
+    """``quantity`` (default): shares of the item's supply; ``cost``: shares of its purchase
+    cost (after price tiers and tariffs; fixed costs excluded), e.g. a cost ratio of material
+    from prohibited entities."""
 
     @model_validator(mode="after")
     def _bounds(self) -> BlocShareRule:
@@ -541,9 +579,11 @@ TOP_LEVEL_KEYS = (
     "currency",
     "description",
     "sources",
+    "include",
     "blocs",
     "tariffs",
     "items",
+    "entities",
     "sites",
     "suppliers",
     "rules",

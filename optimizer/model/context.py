@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -28,7 +29,9 @@ class Context:
     sup_item: np.ndarray  # s -> i
     sup_site: np.ndarray  # s -> k, or -1
     country: np.ndarray  # s -> location country (str)
-    owner: np.ndarray  # s -> owner country (str)
+    owner: np.ndarray  # s -> owner country (str): the owner, or an owning entity's home
+    owned_by: np.ndarray  # s -> owner as written (a country code or an entity id)
+    control: np.ndarray  # s -> controlling country (str), through the entities' holdings
     own_cap: np.ndarray  # s -> own capacity (inf if none)
     cap_eff: np.ndarray  # s -> min(own, site, most supply of its item): a finite big-M
     fixed: np.ndarray
@@ -60,9 +63,22 @@ class Context:
         out = np.zeros(len(self.sup_ids), dtype=bool)
         for rule in self.inst.rules:
             if rule.kind == "ban":
-                countries = list(self.inst.countries_of(rule.countries))
-                out |= self.item_mask(rule.items) & np.isin(self.basis(rule.basis), countries)
+                out |= self.item_mask(rule.items) & self.members(rule, rule.countries)
         return out
+
+    def members(self, rule: object, selectors: Sequence[str]) -> np.ndarray:
+        """Mask over suppliers that count for the countries (codes or blocs) ``selectors`` on
+        the rule's basis: their basis country is one of them, or, on ``basis: influence``, the
+        countries together hold at least ``threshold`` of the supplier's owner."""
+        countries = self.inst.countries_of(selectors)
+        basis = str(getattr(rule, "basis", "location"))
+        if basis != "influence":
+            return np.isin(self.basis(basis), list(countries))
+        threshold = float(getattr(rule, "threshold", 1.0) or 1.0)
+        owners, inverse = np.unique(self.owned_by.astype(str), return_inverse=True)
+        own = self.inst.ownership
+        hit = np.array([own.influence(o, countries) >= threshold - 1e-9 for o in owners], bool)
+        return hit[inverse] if len(owners) else np.zeros(len(self.sup_ids), dtype=bool)
 
     def rule_items(self, kinds: tuple[str, ...]) -> np.ndarray:
         """Mask over items: covered by at least one rule of these kinds."""
@@ -75,9 +91,22 @@ class Context:
                     mask[[self.inst.item_index[i] for i in rule.items]] = True
         return mask
 
+    def rule_basis(self, rule: Any) -> np.ndarray:
+        """Per supplier, the country it counts for under ``rule``: its basis country, or, on
+        ``basis: influence``, one of the rule's countries for the suppliers that count and ``""``
+        for the others (so ``np.isin(labels, rule's countries)`` is the membership)."""
+        if rule.basis != "influence":
+            return self.basis(rule.basis)
+        selectors = rule.countries if rule.kind == "ban" else [rule.bloc]
+        first = min(self.inst.countries_of(selectors))
+        return np.where(self.members(rule, selectors), first, "").astype(object)
+
     def basis(self, basis: str) -> np.ndarray:
-        """Supplier countries on the rule's basis: location or owner."""
-        return self.country if basis == "location" else self.owner
+        """Supplier countries on a label basis: location, owner or control (``influence`` is
+        a set membership: see :meth:`members`)."""
+        if basis == "influence":
+            raise ValueError("basis influence has no one country per supplier: use members()")
+        return {"location": self.country, "owner": self.owner, "control": self.control}[basis]
 
     def item_mask(self, items: Sequence[str] | None) -> np.ndarray:
         """Suppliers whose item is selected (all when ``items`` is None)."""
@@ -108,7 +137,14 @@ def make_context(inst: Instance, room: Mapping[str, tuple[float, float]] | None 
         count=n,
     )
     country = np.array([s.country for s in sups], dtype=object)
-    owner = np.array([s.owner for s in sups], dtype=object)
+    owned_by = np.array([s.owner for s in sups], dtype=object)
+    own = inst.ownership
+    if inst.entities:
+        names = {o: (own.country(o), own.control(o)) for o in set(owned_by.tolist())}
+        owner = np.array([names[o][0] for o in owned_by], dtype=object)
+        control = np.array([names[o][1] for o in owned_by], dtype=object)
+    else:  # no entities: every owner is a country, controlling itself
+        owner = control = owned_by
     own_cap = np.array([INF if s.capacity is None else s.capacity for s in sups], dtype=float)
     cap_eff = np.minimum(own_cap, most[sup_item]) if n else own_cap
     if n:
@@ -128,6 +164,8 @@ def make_context(inst: Instance, room: Mapping[str, tuple[float, float]] | None 
         sup_site=sup_site,
         country=country,
         owner=owner,
+        owned_by=owned_by,
+        control=control,
         own_cap=own_cap,
         cap_eff=cap_eff,
         fixed=np.array([s.fixed_cost for s in sups], dtype=float),

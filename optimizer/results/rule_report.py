@@ -50,9 +50,14 @@ def group_sums(values: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.n
 
 
 def rules_table(
-    model: BuiltModel, x: np.ndarray, supply: np.ndarray, qualified: np.ndarray
+    model: BuiltModel,
+    x: np.ndarray,
+    supply: np.ndarray,
+    qualified: np.ndarray,
+    spend: np.ndarray | None = None,
 ) -> pd.DataFrame:
-    """One row per rule, item and bound."""
+    """One row per rule, item and bound (``spend``: each offer's purchase cost, for rules
+    measured in cost; shares of cost are then reported)."""
     ctx = model.ctx
     inst = ctx.inst
     rows = []
@@ -63,7 +68,8 @@ def rules_table(
         lost_with = {"site": site_units(ctx), "supplier": supplier_units(ctx)}
     for k, rule in enumerate(inst.rules):
         items = rule.items if rule.items is not None else ctx.item_ids
-        basis = ctx.basis(rule.basis)
+        basis = ctx.rule_basis(rule)
+        by_cost = getattr(rule, "measure", None) == "cost" and spend is not None
         for item in items:
             i = inst.item_index[item]
             t = float(supply[i])
@@ -71,8 +77,10 @@ def rules_table(
             most = float(ctx.most[i])
             # Supply below what the item could use: demand (or a downstream need) goes unmet.
             short = t < most - BINDING_TOL * max(1.0, most)
+            # A cost-measured rule reads shares of the item's purchase cost, not quantity.
+            weights, total = (spend, float(spend[mine].sum())) if by_cost else (x, t)  # type: ignore[index]
             for sense, scope, limit, got, binding in _entries(
-                ctx, rule, i, t, mine, basis, x, qualified, lost_with
+                ctx, rule, i, total, mine, basis, weights, qualified, lost_with
             ):
                 slack = (limit - got) if sense == "max" else (got - limit)
                 if t <= 0:
@@ -207,8 +215,7 @@ def _ban_masks(ctx: Context) -> dict[int, np.ndarray]:
     out = {}
     for k, rule in enumerate(ctx.inst.rules):
         if rule.kind == "ban":
-            countries = list(ctx.inst.countries_of(rule.countries))
-            out[k] = ctx.item_mask(rule.items) & np.isin(ctx.basis(rule.basis), countries)
+            out[k] = ctx.item_mask(rule.items) & ctx.members(rule, rule.countries)
     return out
 
 

@@ -91,6 +91,9 @@ def plan_tables(model: BuiltModel, col: np.ndarray) -> dict[str, pd.DataFrame]:
         }
     )
     alloc["site"] = alloc["site"].replace("", None)
+    if ctx.inst.entities:  # ownership chains: who owns each offer, and which country controls it
+        alloc.insert(5, "owned_by", ctx.owned_by[keep])
+        alloc.insert(6, "control", ctx.control[keep])
 
     sites = pd.DataFrame(
         {
@@ -148,7 +151,7 @@ def plan_tables(model: BuiltModel, col: np.ndarray) -> dict[str, pd.DataFrame]:
     costs = costs[costs["cost"] != 0].reset_index(drop=True)
 
     items = _items_table(model, x, qualified, supply, shortfall, alloc)
-    rules = rules_table(model, x, supply, qualified)
+    rules = rules_table(model, x, supply, qualified, var_cost)
     return {"allocations": alloc, "items": items, "rules": rules, "sites": sites, "costs": costs}
 
 

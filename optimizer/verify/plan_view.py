@@ -13,6 +13,7 @@ from typing import Any
 
 from ..instance.instance import Instance
 from ..instance.schema import SiteSpec, SupplierSpec
+from .ownership import Holdings
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,7 @@ class PlanView:
         self.open = {k.id: bool(opened.get(k.id, k.id in used_sites)) for k in inst.sites}
         # An offer at a site with a fixed cost is usable only if that site is open.
         site_ok = {k.id: k.fixed_cost == 0 or self.open[k.id] for k in inst.sites}
+        self.holdings = Holdings(inst.entities)
         # A banned supplier cannot deliver, so its capacity covers no exit right.
         banned: set[str] = set()
         for rule in inst.rules:
@@ -100,8 +102,7 @@ class PlanView:
                 countries = inst.countries_of(rule.countries)
                 scope = None if rule.items is None else set(rule.items)
                 for s in inst.suppliers:
-                    where = s.country if rule.basis == "location" else s.owner
-                    if where in countries and (scope is None or s.item in scope):
+                    if (scope is None or s.item in scope) and self.counts_for(s, rule, countries):
                         banned.add(s.id)
         for s, v in zip(inst.suppliers, self.qty, strict=True):
             at_ok_site = (s.site is None or site_ok[s.site]) and s.id not in banned
@@ -117,7 +118,7 @@ class PlanView:
             it.id: self._finite(it.id, it.id, "shortfall", short.get(it.id, 0.0))
             for it in inst.items
         }
-        self._shares: dict[tuple[str, str], dict[str, float]] = {}
+        self._shares: dict[tuple[str, str, str], dict[str, float]] = {}
 
     def _bad(self, item: str | None, subject: str | None, msg: str, excess: float) -> None:
         self.found.append(Violation("bounds", None, item, subject, msg, excess))
@@ -133,15 +134,59 @@ class PlanView:
         """Absolute tolerance for comparing against ``rhs``."""
         return self.tol * max(1.0, abs(rhs), abs(scale))
 
-    def by_country(self, item: str, basis: str) -> dict[str, float]:
-        """Supply of ``item`` per basis country (``location`` or ``owner``), cached."""
-        key = (item, basis)
+    def label(self, s: SupplierSpec, basis: str) -> str:
+        """The country ``s`` counts for on a label basis (location, owner, control)."""
+        if basis == "location":
+            return s.country or ""
+        owner = s.owner or s.country or ""
+        return self.holdings.home(owner) if basis == "owner" else self.holdings.control(owner)
+
+    def counts_for(self, s: SupplierSpec, rule: Any, countries: frozenset[str]) -> bool:
+        """Whether ``s`` counts for ``countries`` under the rule's basis (influence: their
+        combined effective share in its owner reaches the rule's threshold)."""
+        if rule.basis == "influence":
+            shares = self.holdings.shares(s.owner or s.country or "")
+            return sum(shares.get(c, 0.0) for c in countries) >= rule.threshold - 1e-9
+        return self.label(s, rule.basis) in countries
+
+    def amounts(self, item: str, measure: str | None) -> list[float]:
+        """Per offer of ``item`` (in :attr:`sups` order): its quantity, or with
+        ``measure == "cost"`` its purchase cost (after tiers and tariff)."""
+        if measure != "cost":
+            return self.qtys[item]
+        tariffs = self.inst.tariffs
+        return [
+            purchase_cost(s, v, self.tol) * (1.0 + tariffs.get(s.country or "", 0.0))
+            for s, v in zip(self.sups[item], self.qtys[item], strict=True)
+        ]
+
+    def by_country(self, item: str, basis: str, measure: str | None = None) -> dict[str, float]:
+        """Supply (or purchase cost) of ``item`` per basis country, cached."""
+        key = (item, basis, measure or "")
         if key not in self._shares:
             out: dict[str, float] = defaultdict(float)
-            for s, v in zip(self.sups[item], self.qtys[item], strict=True):
-                out[(s.country if basis == "location" else s.owner) or ""] += v
+            for s, v in zip(self.sups[item], self.amounts(item, measure), strict=True):
+                out[self.label(s, basis)] += v
             self._shares[key] = dict(out)
         return self._shares[key]
+
+
+def purchase_cost(s: SupplierSpec, q: float, tol: float) -> float:
+    """Cost of ``q`` units from ``s`` before tariff, from its unit cost or price tiers."""
+    tiers = s.price_tiers
+    if tiers is None:
+        return (s.unit_cost or 0.0) * q
+    b = tiers.breaks
+    spans = [
+        (t.from_, b[k + 1].from_ if k + 1 < len(b) else math.inf, t.price) for k, t in enumerate(b)
+    ]
+    if tiers.mode == "incremental":
+        return sum(price * (min(q, hi) - lo) for lo, hi, price in spans if q > lo)
+    # all_units: the tier containing q prices every unit; at a break (within solver tolerance)
+    # both neighbouring tiers are admissible and the cheaper one counts.
+    eps = tol * max(1.0, abs(q))
+    prices = [price for lo, hi, price in spans if lo - eps <= q <= hi + eps]
+    return (min(prices) if prices else b[0].price) * q
 
 
 # --- plan-level checks -----------------------------------------------------------------------

@@ -58,19 +58,22 @@ def _cap(
     what: str,
     amount: float,
     share: float,
+    total: float | None = None,
 ) -> Violation | None:
-    """A violation if ``amount`` exceeds ``share`` of the item's total supply."""
-    t = p.total[it.id]
+    """A violation if ``amount`` exceeds ``share`` of the item's total supply (or of
+    ``total``, its purchase cost, for rules measured in cost)."""
+    t = p.total[it.id] if total is None else total
     limit = share * t
     if amount <= limit + p.slack(limit, t):
         return None
+    unit = it.unit if total is None else p.inst.currency
     return Violation(
         check,
         name,
         it.id,
         subject,
         f"{it.id}: {what} {_pct(amount / t) if t > 0 else _n(amount)} > "
-        f"{_pct(share)} ({name}), {_n(amount - limit)} {it.unit} over",
+        f"{_pct(share)} ({name}), {_n(amount - limit)} {unit} over",
         amount - limit,
     )
 
@@ -79,17 +82,26 @@ def _country_cap(p: PlanView, rule: Any, name: str, it: ItemSpec) -> list[Violat
     capped = p.inst.countries_of(rule.countries) if rule.countries is not None else None
     exempt = p.inst.countries_of(rule.except_)
     out: list[Violation] = []
-    for c, amount in sorted(p.by_country(it.id, rule.basis).items()):
+    by_cost = rule.measure == "cost"
+    total = sum(p.amounts(it.id, rule.measure)) if by_cost else None
+    for c, amount in sorted(p.by_country(it.id, rule.basis, rule.measure).items()):
         if (capped is None or c in capped) and c not in exempt:
-            v = _cap(p, "country_cap", name, it, c, f"{c} supplies", amount, rule.max_share)
+            what = f"{c}'s cost share" if by_cost else f"{c} supplies"
+            v = _cap(p, "country_cap", name, it, c, what, amount, rule.max_share, total)
             out += [v] if v else []
     return out
 
 
 def _bloc_share(p: PlanView, rule: Any, name: str, it: ItemSpec) -> list[Violation]:
     members = p.inst.countries_of([rule.bloc])
-    amount = sum(v for c, v in p.by_country(it.id, rule.basis).items() if c in members)
-    t = p.total[it.id]
+    values = p.amounts(it.id, rule.measure)
+    amount = sum(
+        v for s, v in zip(p.sups[it.id], values, strict=True) if p.counts_for(s, rule, members)
+    )
+    by_cost = rule.measure == "cost"
+    t = sum(values) if by_cost else p.total[it.id]
+    unit = p.inst.currency if by_cost else it.unit
+    what = f"{rule.bloc}'s cost share" if by_cost else f"{rule.bloc} supplies"
     out: list[Violation] = []
     if rule.min_share is not None:
         floor = rule.min_share * t
@@ -101,15 +113,13 @@ def _bloc_share(p: PlanView, rule: Any, name: str, it: ItemSpec) -> list[Violati
                     name,
                     it.id,
                     rule.bloc,
-                    f"{it.id}: {rule.bloc} supplies {got} < {_pct(rule.min_share)} "
-                    f"({name}), {_n(floor - amount)} {it.unit} short",
+                    f"{it.id}: {what} {got} < {_pct(rule.min_share)} "
+                    f"({name}), {_n(floor - amount)} {unit} short",
                     floor - amount,
                 )
             )
     if rule.max_share is not None:
-        v = _cap(
-            p, "bloc_share", name, it, rule.bloc, f"{rule.bloc} supplies", amount, rule.max_share
-        )
+        v = _cap(p, "bloc_share", name, it, rule.bloc, what, amount, rule.max_share, t)
         out += [v] if v else []
     return out
 
@@ -118,9 +128,29 @@ def _ban(p: PlanView, rule: Any, name: str, it: ItemSpec) -> list[Violation]:
     banned = p.inst.countries_of(rule.countries)
     t = p.total[it.id]
     out: list[Violation] = []
+    if rule.basis == "influence":
+        # Each banned supplier named, with the holdings that make it count.
+        for s, v in zip(p.sups[it.id], p.qtys[it.id], strict=True):
+            if abs(v) > p.slack(0.0, t) and p.counts_for(s, rule, banned):
+                held = sum(p.holdings.shares(s.owner or "").get(c, 0.0) for c in banned)
+                out.append(
+                    Violation(
+                        "ban",
+                        name,
+                        it.id,
+                        s.id,
+                        f"{it.id}: {_n(v)} {it.unit} from {s.id}, whose owner {s.owner} is "
+                        f"{_pct(held)} held from {', '.join(sorted(banned))} (threshold "
+                        f"{_pct(rule.threshold)}), banned ({name})",
+                        abs(v),
+                    )
+                )
+        return out
     for c, amount in sorted(p.by_country(it.id, rule.basis).items()):
         if c in banned and abs(amount) > p.slack(0.0, t):
-            role = "located in" if rule.basis == "location" else "owned from"
+            role = {"location": "located in", "control": "controlled from"}.get(
+                rule.basis, "owned from"
+            )
             out.append(
                 Violation(
                     "ban",
@@ -249,14 +279,12 @@ def _site_cap(p: PlanView, site: str) -> float:
     return math.inf if cap is None else cap
 
 
-def _lost_key(rule: Any) -> Callable[[SupplierSpec], str | None]:
+def _lost_key(p: PlanView, rule: Any) -> Callable[[SupplierSpec], str | None]:
     if rule.lose == "site":
         return lambda s: s.site
     if rule.lose == "supplier":
         return lambda s: s.id
-    if rule.basis == "owner":
-        return lambda s: s.owner or ""
-    return lambda s: s.country or ""
+    return lambda s: p.label(s, rule.basis)
 
 
 def _exit(p: PlanView, rule: Any, name: str, it: ItemSpec) -> list[Violation]:
@@ -273,7 +301,7 @@ def _exit(p: PlanView, rule: Any, name: str, it: ItemSpec) -> list[Violation]:
     t = p.total[it.id]
     if t <= p.tol:
         return []
-    key = _lost_key(rule)
+    key = _lost_key(p, rule)
     need = rule.coverage * t
     inside: dict[str, float] = defaultdict(float)  # qualified capacity of e without a site
     at: dict[tuple[str, str], float] = defaultdict(float)  # (e, site): qualified capacity

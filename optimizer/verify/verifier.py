@@ -29,8 +29,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..instance.instance import Instance
-from ..instance.schema import SupplierSpec
-from .plan_view import PlanView
+from .plan_view import PlanView, purchase_cost
 from .rules import RULE_CHECKS, Violation, _n
 
 __all__ = ["Violation", "recompute_cost", "verify", "verify_plan"]
@@ -201,31 +200,13 @@ def _check_rules(p: PlanView) -> list[Violation]:
 # --- cost --------------------------------------------------------------------------------------
 
 
-def _price(s: SupplierSpec, q: float, tol: float) -> float:
-    """Cost of ``q`` units from ``s`` before tariff, from its unit cost or price tiers."""
-    tiers = s.price_tiers
-    if tiers is None:
-        return (s.unit_cost or 0.0) * q
-    b = tiers.breaks
-    spans = [
-        (t.from_, b[k + 1].from_ if k + 1 < len(b) else math.inf, t.price) for k, t in enumerate(b)
-    ]
-    if tiers.mode == "incremental":
-        return sum(price * (min(q, hi) - lo) for lo, hi, price in spans if q > lo)
-    # all_units: the tier containing q prices every unit; at a break (within solver tolerance)
-    # both neighbouring tiers are admissible and the cheaper one counts.
-    eps = tol * max(1.0, abs(q))
-    prices = [price for lo, hi, price in spans if lo - eps <= q <= hi + eps]
-    return (min(prices) if prices else b[0].price) * q
-
-
 def _cost(p: PlanView) -> float:
     inst = p.inst
     total = 0.0
     tariffs = inst.tariffs
     for s, v, qualified in zip(inst.suppliers, p.qty, p.qual, strict=True):
         if v != 0.0:
-            total += _price(s, v, p.tol) * (1.0 + tariffs.get(s.country or "", 0.0))
+            total += purchase_cost(s, v, p.tol) * (1.0 + tariffs.get(s.country or "", 0.0))
         if qualified:
             total += s.fixed_cost
     total += sum(k.fixed_cost for k in inst.sites if p.open[k.id])

@@ -74,10 +74,9 @@ def bloc_floor_findings(inst: Instance, ctx: Context | None = None) -> list[Issu
     units = {it.id: it.unit for it in inst.items}
     out = []
     for k, rule in enumerate(inst.rules):
-        if rule.kind != "bloc_share" or rule.min_share is None:
-            continue
-        bloc = inst.countries_of([rule.bloc])
-        in_bloc = np.isin(ctx.basis(rule.basis), list(bloc)) & usable & ctx.item_mask(rule.items)
+        if rule.kind != "bloc_share" or rule.min_share is None or rule.measure == "cost":
+            continue  # a floor on cost shares is no capacity arithmetic: the solver decides
+        in_bloc = ctx.members(rule, [rule.bloc]) & usable & ctx.item_mask(rule.items)
         cap = _capacity(ctx, in_bloc)
         items = rule.items if rule.items is not None else ctx.item_ids
         where = locator.where("rules", k) if locator is not None else f"rules[{k}]"

@@ -217,7 +217,7 @@ class Reader:
         item, u = s.item, self.units[s.item]
         least = float(self.ctx.least[i])
         in_bloc = (
-            np.isin(self.ctx.basis(rule.basis), list(self.inst.countries_of([rule.bloc])))
+            self.ctx.members(rule, [rule.bloc])
             & (self.ctx.sup_item == i)
             & self.usable
         )
@@ -288,7 +288,7 @@ class Reader:
         item, u = s.item, self.units[s.item]
         banned_here = (
             self.ctx.item_mask(rule.items)
-            & np.isin(self.ctx.basis(rule.basis), list(self.inst.countries_of(rule.countries)))
+            & self.ctx.members(rule, rule.countries)
             & (self.ctx.sup_item == i)
         )
         used = np.flatnonzero(banned_here & (self.x > NOISE * self.scale(i)))

@@ -4,6 +4,11 @@ r"""``ban``: no supply from suppliers whose basis country is banned.
 
     \sum_{s \in S_i,\; c(s) \in B_r} x_s \le 0 \qquad \forall i \in I_r
 
+with :math:`c(s)` the supplier's basis country (location, owner or control). With
+``basis: influence`` the condition is :math:`\sum_{c \in B_r} E_{o(s),c} \ge \theta_r`: the banned
+countries together hold at least the threshold of the supplier's owner :math:`o(s)`, through
+the ``entities`` holdings (:mod:`trustsource.instance.ownership`).
+
 One row per (rule, item) rather than variable bounds, so the ban keeps its name in the model,
 in LP files and in explanations; HiGHS presolve turns the rows into fixings at no cost.
 """
@@ -20,8 +25,7 @@ from ..core import ModelData, RowBlock, grouped_rows
 
 def add(md: ModelData, ctx: Context, rule: BanRule) -> None:
     """Append the rule's rows."""
-    banned = ctx.inst.countries_of(rule.countries)
-    sel = ctx.item_mask(rule.items) & np.isin(ctx.basis(rule.basis), list(banned))
+    sel = ctx.item_mask(rule.items) & ctx.members(rule, rule.countries)
     members = np.flatnonzero(sel)
     if not len(members):
         return

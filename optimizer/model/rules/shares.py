@@ -1,8 +1,19 @@
-"""Shared builder for share rows: a group's supply against a share of its item's supply.
+r"""Shared builder for share rows: a group's supply against a share of its item's supply.
 
 Every share rule has the form ``sum_{s in G} x_s  (<= or >=)  alpha * T_i`` for groups G of
 suppliers of item i (one country, one bloc, one supplier, the no-exit-clause contracts). This
 module builds such rows for many groups at once with numpy.
+
+With ``measure: cost`` the shares are of purchase cost instead of quantity:
+
+.. math::
+
+    \sum_{s \in G} c_s(x) \;(\le, \ge)\; \alpha \sum_{s \in S_i} c_s(x),
+    \qquad c_s(x) = (1+\tau_s)\, p_s\, x_s \;\text{or}\; \sum_t (1+\tau_s)\, p_{s,t}\, y_{s,t}
+
+:math:`c_s` is the supplier's purchase cost after price tiers and tariffs, linear in the model's
+``x`` or tier columns (:mod:`trustsource.model.tiers`); fixed costs are not material cost and
+stay out. An item bought at zero cost has no cost shares: its rows read ``0 <= 0``.
 """
 
 from __future__ import annotations
@@ -11,9 +22,10 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
 from ..context import Context
-from ..core import RowBlock, grouped_rows
+from ..core import ModelData, RowBlock, grouped_rows
 
 
 def share_block(
@@ -64,6 +76,89 @@ def share_block(
     ub = np.zeros(n_groups) if sense == "<=" else np.full(n_groups, np.inf)
     meta = pd.DataFrame({"item": item_ids, "scope": group_scope, "limit": alpha, "sense": sense})
     return RowBlock(name, family, labels, indptr, indices, data, lb, ub, meta)
+
+
+def cost_terms(md: ModelData, ctx: Context) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The purchase cost as ``(supplier, column, coefficient)`` terms: ``x`` at its unit price
+    (after tariff) and each tier column at its tier price."""
+    price = md.var_blocks["x"].cost
+    plain = np.flatnonzero(price != 0)
+    sup, col, coef = [plain], [ctx.x[plain]], [price[plain]]
+    tiers = md.var_blocks.get("tier_qty")
+    if tiers is not None and tiers.size:
+        sup.append(np.asarray(md.info["tier_supplier"], dtype=np.int64))
+        col.append(tiers.cols)
+        coef.append(tiers.cost)
+    return np.concatenate(sup), np.concatenate(col), np.concatenate(coef)
+
+
+def cost_share_block(
+    md: ModelData,
+    ctx: Context,
+    name: str,
+    family: str,
+    members: np.ndarray,
+    scope: np.ndarray,
+    alpha: float,
+    sense: str,
+    forced_items: np.ndarray | None = None,
+    forced_scope: str = "",
+) -> RowBlock:
+    """:func:`share_block` on purchase cost: ``sum_{s in G} c_s - alpha * sum_{s of i} c_s``."""
+    t_sup, t_col, t_coef = cost_terms(md, ctx)
+    g_item = np.asarray(ctx.sup_item[members], dtype=np.int64)
+    g_scope = np.asarray(scope, dtype=object)
+    if forced_items is not None and len(forced_items):
+        g_item = np.concatenate([g_item, forced_items.astype(np.int64)])
+        g_scope = np.concatenate([g_scope, np.full(len(forced_items), forced_scope, dtype=object)])
+    frame = pd.DataFrame({"item": g_item, "scope": g_scope})
+    codes, uniq = pd.factorize(pd.MultiIndex.from_frame(frame), sort=True)
+    n_groups = len(uniq)
+    group_item = np.asarray(uniq.get_level_values(0), dtype=np.int64)
+    group_scope = np.asarray(uniq.get_level_values(1), dtype=object)
+    # Terms by supplier (CSR), to expand each member and each item into its cost terms.
+    order = np.argsort(t_sup, kind="stable")
+    starts = np.searchsorted(t_sup[order], np.arange(len(ctx.sup_ids) + 1))
+
+    def expand(sups: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        counts = starts[sups + 1] - starts[sups]
+        first = np.repeat(starts[sups], counts)
+        offset = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+        picked = order[first + offset]
+        return np.repeat(keys, counts), t_col[picked], t_coef[picked]
+
+    k1, c1, v1 = expand(np.asarray(members, dtype=np.int64), codes[: len(members)])
+    # Every supplier of each group's item, with -alpha: the item's whole purchase cost.
+    by_item = np.argsort(ctx.sup_item, kind="stable")
+    item_starts = np.searchsorted(ctx.sup_item[by_item], np.arange(len(ctx.item_ids) + 1))
+    counts = item_starts[group_item + 1] - item_starts[group_item]
+    first = np.repeat(item_starts[group_item], counts)
+    offset = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+    item_sups = by_item[first + offset]
+    k2, c2, v2 = expand(item_sups, np.repeat(np.arange(n_groups), counts))
+    # A member's terms appear twice (its own and its item's): sum them into one coefficient.
+    a = sp.csr_array(
+        (np.concatenate([v1, -alpha * v2]), (np.concatenate([k1, k2]), np.concatenate([c1, c2]))),
+        shape=(n_groups, max(md.n_cols, 1)),
+    )
+    a.sum_duplicates()
+    a.eliminate_zeros()
+    indptr, indices, data = a.indptr.astype(np.int64), a.indices.astype(np.int64), a.data
+    item_ids = np.array(ctx.item_ids, dtype=object)[group_item]
+    labels = [f"{i}|{sc}" if sc else str(i) for i, sc in zip(item_ids, group_scope)]
+    lb = np.zeros(n_groups) if sense == ">=" else np.full(n_groups, -np.inf)
+    ub = np.zeros(n_groups) if sense == "<=" else np.full(n_groups, np.inf)
+    meta = pd.DataFrame(
+        {"item": item_ids, "scope": group_scope, "limit": alpha, "sense": sense, "measure": "cost"}
+    )
+    return RowBlock(name, family, labels, indptr, indices, data, lb, ub, meta)
+
+
+def share_rows(md: ModelData, ctx: Context, rule: object, *args: object, **kw: object) -> RowBlock:
+    """:func:`share_block` or :func:`cost_share_block`, as the rule's ``measure`` says."""
+    if getattr(rule, "measure", None) == "cost":
+        return cost_share_block(md, ctx, *args, **kw)  # type: ignore[arg-type]
+    return share_block(ctx, *args, **kw)  # type: ignore[arg-type]
 
 
 def selected_items(ctx: Context, items: Sequence[str] | None) -> np.ndarray:
