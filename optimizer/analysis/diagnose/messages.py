@@ -216,11 +216,7 @@ class Reader:
         i = s.item_index
         item, u = s.item, self.units[s.item]
         least = float(self.ctx.least[i])
-        in_bloc = (
-            self.ctx.members(rule, [rule.bloc])
-            & (self.ctx.sup_item == i)
-            & self.usable
-        )
+        in_bloc = self.ctx.members(rule, [rule.bloc]) & (self.ctx.sup_item == i) & self.usable
         if s.part == "min":
             cap = float(_capacity(self.ctx, in_bloc)[i])
             if self._alone(s) and cap < alpha * least * (1 - 1e-9):
