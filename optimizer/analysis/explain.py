@@ -46,6 +46,7 @@ from ..instance.instance import Instance
 from ..model.build import ExitForm
 from ..notebook import amount, card
 from ..results.plan import Plan
+from ..results.tables import basis_column
 from ..safe_writes import write_result_folder
 from ..solve import Backend, solve
 from ..status import Status
@@ -487,7 +488,8 @@ def _effect_without(inst: Instance, rule: Any, name: str, without: Plan, limit: 
     if not found:
         return ""
     alloc = without.allocations
-    basis = "country" if getattr(rule, "basis", "location") == "location" else "owner"
+    influence = getattr(rule, "basis", "location") == "influence"
+    basis = "country" if influence else basis_column(alloc, getattr(rule, "basis", "location"))
     units = {it.id: it.unit for it in inst.items}
     supply = alloc.groupby("item")["quantity"].sum()
     parts: list[str] = []
@@ -496,7 +498,9 @@ def _effect_without(inst: Instance, rule: Any, name: str, without: Plan, limit: 
         found = []
     for v in found:
         t = float(supply.get(v.item, 0.0))
-        if rule.kind in ("country_cap", "bloc_share") and v.subject and t > 0:
+        if influence:  # the verifier names the supplier and how much the countries hold
+            parts.append(v.message.replace(f" ({name})", ""))
+        elif rule.kind in ("country_cap", "bloc_share") and v.subject and t > 0:
             members = inst.countries_of([v.subject]) if rule.kind == "bloc_share" else {v.subject}
             share = (
                 float(
@@ -512,7 +516,7 @@ def _effect_without(inst: Instance, rule: Any, name: str, without: Plan, limit: 
             )
             parts.append(f"{who}'s share of {v.item} {verb} to {pct(share)}")
         elif rule.kind == "ban" and v.subject:
-            role = "located in" if basis == "country" else "owned from"
+            role = {"country": "located in", "control": "controlled from"}.get(basis, "owned from")
             parts.append(
                 f"{v.excess:,.6g} {units.get(v.item or '', '')} of {v.item} come from "
                 f"suppliers {role} {display_country(v.subject)}"

@@ -31,6 +31,7 @@ from ..instance.instance import Instance
 from ..instance.kinds import kind_of
 from ..notebook import card
 from ..results.plan import Plan, compact_money, json_records, json_value
+from ..results.tables import basis_column
 from ..safe_writes import write_result_folder
 from ..status import Status
 from .diagnose import diagnose
@@ -65,6 +66,7 @@ class GlideResult:
     items: tuple[str, ...] | None = None  # the items the rule covers (None: all)
     countries: frozenset[str] | None = None  # a country cap's countries (None: all)
     exempt: frozenset[str] = frozenset()  # and those it exempts
+    measure: str = "quantity"  # shares of quantity, or of purchase cost
     blocked: list[str] = field(default_factory=list)
     blocked_year: int | None = None
     plans: dict[int, Plan] = field(default_factory=dict)
@@ -88,13 +90,15 @@ class GlideResult:
             a = a[a["quantity"] > 0]
             if self.items is not None:
                 a = a[a["item"].isin(self.items)]
-            col = "country" if self.basis == "location" else "owner"
-            q = a.groupby(["period", "item", col])["quantity"].sum()
+            col = basis_column(a, self.basis)
+            # A cap measured in cost reads shares of purchase cost, not of quantity.
+            amount = "variable_cost" if self.measure == "cost" else "quantity"
+            q = a.groupby(["period", "item", col])[amount].sum()
             share = (q / q.groupby(level=[0, 1]).transform("sum")).reset_index(level=2)
             capped = ~share[col].isin(self.exempt)
             if self.countries is not None:
                 capped &= share[col].isin(self.countries)
-            worst_share = share[capped].groupby(level=[0, 1])["quantity"].max()
+            worst_share = share[capped].groupby(level=[0, 1])[amount].max()
             frame = worst_share.rename("achieved").reset_index()
             start = self.earliest if self.earliest is not None else self.years[-1] + 1
             frame["limit"] = [self.target if y >= start else np.nan for y in frame["period"]]
@@ -302,6 +306,7 @@ def glide(
         items=None if spec.items is None else tuple(spec.items),
         countries=None if selected is None else instance.countries_of(selected),
         exempt=instance.countries_of(getattr(spec, "except_", ())),
+        measure=str(getattr(spec, "measure", None) or "quantity"),
         plans=by_year,
     )
     before = h.years[: h.years.index(earliest)] if earliest is not None else h.years

@@ -318,8 +318,8 @@ def _caps(plan: Any, instance: Any, item: str) -> tuple[list[tuple[str, float]],
     for name in dict.fromkeys(mine["rule"]) if len(mine) else []:
         rule = rules.get(str(name))
         limit = mine.loc[mine["rule"] == name, "limit"].astype(float).max()
-        if rule is None or not math.isfinite(limit):
-            continue
+        if rule is None or not math.isfinite(limit) or getattr(rule, "measure", None) == "cost":
+            continue  # the chart shows quantity shares: a cap on cost shares is not drawn on it
         if not caps:
             basis = getattr(rule, "basis", "location") or "location"
         caps.append((str(name), float(limit)))
@@ -336,7 +336,11 @@ def _share_figures(plan: Any, baseline: Any, instance: Any) -> str:
         )
         caption = f"{item}: share of supply per country by {basis}"
         if basis == "owner":
-            caption += " (the country that controls the supplier, as the cap counts it)"
+            caption += " (the owner's country, as the cap counts it)"
+        elif basis == "control":
+            caption += (
+                " (the country controlling the owner through its holders, as the cap counts it)"
+            )
         if caps:
             caption += "; red dashed line: " + ", ".join(f"{n} cap {pct(v)}" for n, v in caps)
         used = derived_demand(instance, item)

@@ -22,6 +22,7 @@ import pandas as pd
 
 from ..analysis.explain_common import display_country, money, pct
 from ..countries import is_country, iso_codes
+from ..results.tables import basis_column
 from .html_parts import e as _e
 
 __all__ = ["country_label", "cost_curve_chart", "shares_chart", "shares_on"]
@@ -49,7 +50,7 @@ def shares_on(plan: Any, item: str, basis: str = "location") -> pd.Series:
     if plan is None or not plan.has_solution or not len(plan.allocations):
         return pd.Series(dtype=float)
     a: pd.DataFrame = plan.allocations
-    col = "owner" if basis == "owner" and "owner" in a else "country"
+    col = basis_column(a, basis)
     mine = a[(a["item"] == item) & (a["quantity"] > 0)]
     q = mine.groupby(col)["quantity"].sum().sort_values(ascending=False, kind="stable")
     total = float(q.sum())

@@ -14,6 +14,16 @@ from ..model.build import BuiltModel, column_values
 from .coverage import exit_coverage, site_units, supplier_units
 from .rule_report import ZERO, group_sums, rules_table
 
+BASIS_COLUMNS = {"location": "country", "owner": "owner", "control": "control"}
+"""The allocation column holding each offer's country on a label basis (``control`` is written
+only for instances with ``entities``; without them it equals ``owner``)."""
+
+
+def basis_column(frame: pd.DataFrame, basis: str) -> str:
+    """The column of ``frame`` (allocations) with the country on ``basis``."""
+    col = BASIS_COLUMNS.get(basis, "owner")
+    return col if col in frame else ("country" if basis == "location" else "owner")
+
 
 def plan_tables(model: BuiltModel, col: np.ndarray) -> dict[str, pd.DataFrame]:
     """All plan tables for solution ``col`` of ``model``."""
