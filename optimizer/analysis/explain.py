@@ -491,7 +491,9 @@ def _effect_without(inst: Instance, rule: Any, name: str, without: Plan, limit: 
     influence = getattr(rule, "basis", "location") == "influence"
     basis = "country" if influence else basis_column(alloc, getattr(rule, "basis", "location"))
     units = {it.id: it.unit for it in inst.items}
-    supply = alloc.groupby("item")["quantity"].sum()
+    by_cost = getattr(rule, "measure", None) == "cost"
+    amount = "variable_cost" if by_cost else "quantity"  # a rule on cost shares reads cost
+    supply = alloc.groupby("item")[amount].sum()
     parts: list[str] = []
     if inst.periods:  # the verifier's own words, each naming its period
         parts = list(dict.fromkeys(v.message.replace(f" ({name})", "") for v in found))
@@ -504,9 +506,7 @@ def _effect_without(inst: Instance, rule: Any, name: str, without: Plan, limit: 
             members = inst.countries_of([v.subject]) if rule.kind == "bloc_share" else {v.subject}
             share = (
                 float(
-                    alloc.loc[
-                        (alloc["item"] == v.item) & alloc[basis].isin(members), "quantity"
-                    ].sum()
+                    alloc.loc[(alloc["item"] == v.item) & alloc[basis].isin(members), amount].sum()
                 )
                 / t
             )
@@ -514,7 +514,8 @@ def _effect_without(inst: Instance, rule: Any, name: str, without: Plan, limit: 
             verb = (
                 "falls" if rule.kind == "bloc_share" and share < (rule.min_share or 0) else "rises"
             )
-            parts.append(f"{who}'s share of {v.item} {verb} to {pct(share)}")
+            what = "cost share" if by_cost else "share"
+            parts.append(f"{who}'s {what} of {v.item} {verb} to {pct(share)}")
         elif rule.kind == "ban" and v.subject:
             role = {"country": "located in", "control": "controlled from"}.get(basis, "owned from")
             parts.append(

@@ -14,6 +14,7 @@ import pandas as pd
 from ..errors import InstanceError
 from ..instance.instance import Instance
 from ..model.build import ExitForm, build_model
+from ..model.rules.shares import cost_terms
 from ..results.plan import Plan
 from ..solve.cuts import cut_loop, hhi_cuts
 from ..solve.highs import run
@@ -208,6 +209,10 @@ def lp_marginals(
     dual = np.asarray(sol.row_dual, dtype=float)
     ctx = model.ctx
     supply = {item: col[ctx.supply[i]] for i, item in enumerate(ctx.item_ids)}
+    # A rule measured in cost has its limit on the item's purchase cost, not its supply.
+    t_sup, t_col, t_coef = cost_terms(md, ctx)
+    spent = np.bincount(ctx.sup_item[t_sup], weights=t_coef * col[t_col], minlength=len(supply))
+    spend = {item: float(spent[i]) for i, item in enumerate(ctx.item_ids)}
     blocks = _share_blocks(instance)
     out: dict[tuple[str, str, str], tuple[float, list[str]]] = {}
 
@@ -226,12 +231,13 @@ def lp_marginals(
             step = hhi_delta[rule] if kind == "hhi_cap" else STEP
             meta = b.meta if b.meta is not None else pd.DataFrame(index=range(b.size))
             items = meta["item"].tolist() if "item" in meta else [None] * b.size
+            base = spend if "measure" in meta else supply  # cost-share rows carry "measure"
             scopes = meta["scope"].tolist() if "scope" in meta else [""] * b.size
             for k in range(b.size):
                 item = items[k]
                 if item is None:
                     continue
-                value = abs(dual[offset + k]) * supply[item] * step
+                value = abs(dual[offset + k]) * base[item] * step
                 add((rule, str(item), sense), value, "" if scopes[k] is None else str(scopes[k]))
         offset += b.size
     for k, (rule, item, scale) in enumerate(cut_rows):
