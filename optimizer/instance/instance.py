@@ -37,7 +37,7 @@ from .document import prepare_document, records_from_frame
 from .findings import all_findings, range_warnings
 from .locate import Locator, ids_of, issues_from
 from .overlays import RiskSpec, ScenarioSpec, VariantSpec
-from .ownership import EntitySpec, Ownership
+from .ownership import EntitySpec, Ownership, ownership_rows
 from .partial import readable_parts
 from .periods import (
     Horizon,
@@ -297,6 +297,15 @@ class Instance(Spec):
     def ownership(self) -> Ownership:
         """Effective ownership by country of every entity (see :mod:`.ownership`)."""
         return Ownership.of(self.entities)
+
+    def owners_frame(self) -> Any:
+        """The offers owned through ``entities`` as a DataFrame: owner, its country, the
+        controlling country, effective shares by country, and for each rule on basis control or
+        influence that counts the offer, the chain of holdings that made it count."""
+        import pandas as pd  # not at import: loading an instance needs no pandas
+
+        columns = ["supplier", "item", "owner", "owner_country", "control", "shares", "counts_for"]
+        return pd.DataFrame(ownership_rows(self), columns=columns)
 
     def basis_country(self, supplier: SupplierSpec, basis: str) -> str:
         """The country a supplier counts for on a label basis (location, owner, control)."""

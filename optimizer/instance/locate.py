@@ -160,7 +160,7 @@ def _section_fields(section: str) -> tuple[str, ...]:
 def ids_of(data: Mapping[str, Any]) -> dict[str, list[str | None]]:
     """Row labels (id or rule name) per table, for locations like ``suppliers[3] (ga-cn-1)``."""
     out: dict[str, list[str | None]] = {}
-    for name in (*TABLES, "rules"):
+    for name in (*TABLES, "rules", "entities"):
         rows = data.get(name)
         if isinstance(rows, (list, tuple)):
             out[name] = [_row_label(r) for r in rows]

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import numpy as np
 from pydantic import Field
@@ -218,3 +218,44 @@ class Ownership:
 
 def _pct(x: float) -> str:
     return f"{100 * x:.4g} %"
+
+
+def ownership_rows(inst: Any) -> list[dict[str, Any]]:
+    """One row per offer whose owner is an entity: its owner, the owner's country, the
+    controlling country, the effective shares, and for each rule that counts it through the
+    holdings (``basis: control`` or ``influence``) the chain that made it count."""
+    own: Ownership = inst.ownership
+    rules = [r for r in inst.rules if r.basis in ("control", "influence")]
+    out: list[dict[str, Any]] = []
+    for s in inst.suppliers:
+        owner = str(s.owner)
+        if owner not in own.entities:
+            continue
+        shares = own.shares(owner)
+        counted = []
+        for r in rules:
+            if r.items is not None and s.item not in r.items:
+                continue
+            selectors = getattr(r, "countries", None)
+            if selectors is None and getattr(r, "bloc", None):
+                selectors = [r.bloc]
+            countries = None if selectors is None else inst.countries_of(selectors)
+            if r.basis == "influence":
+                if countries is not None and inst.counts_for(s, r, countries):
+                    counted.append(f"{r.name}: {own.chain(owner, countries)}")
+            elif countries is None or own.control(owner) in countries:
+                counted.append(f"{r.name}: controlled from {own.control(owner)}")
+        out.append(
+            {
+                "supplier": s.id,
+                "item": s.item,
+                "owner": owner,
+                "owner_country": own.country(owner),
+                "control": own.control(owner),
+                "shares": ", ".join(
+                    f"{c} {_pct(v)}" for c, v in sorted(shares.items(), key=lambda cv: -cv[1])
+                ),
+                "counts_for": "; ".join(counted),
+            }
+        )
+    return out

@@ -17,6 +17,7 @@ from pydantic import TypeAdapter, ValidationError
 from .checks import RuleRefs
 from .locate import Locator
 from .overlays import ScenarioSpec, VariantSpec
+from .ownership import EntitySpec
 from .schema import (
     ID_PATTERN,
     ItemSpec,
@@ -41,6 +42,7 @@ _ADAPTERS: dict[str, TypeAdapter[Any]] = {
     "sites": TypeAdapter(SiteSpec),
     "suppliers": TypeAdapter(SupplierSpec),
     "rules": TypeAdapter(RuleSpec),
+    "entities": TypeAdapter(EntitySpec),
 }
 
 
@@ -85,6 +87,14 @@ def _placeholder(section: str, row: Any) -> Any:
                 inputs={k: 0.0 for k in keys},
                 shortfall_penalty=None,
             )
+        )
+    if section == "entities":  # an invalid entity still names one: owners naming it are fine
+        rid = _text(_get(row, "id"))
+        country = _text(_get(row, "country"))
+        return (
+            None
+            if rid is None
+            else EntitySpec.model_construct(id=rid, country=country or "ZZ", holders={})
         )
     if section == "sites":
         rid = _text(_get(row, "id"))

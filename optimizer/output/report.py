@@ -386,6 +386,18 @@ def _sources(instance: Any) -> str:
     return f'<section id="sources"><h2>Sources</h2>{body}</section>'
 
 
+def _owners_section(instance: Any) -> str:
+    """Who owns the offers held through entities, and the chain that makes each count."""
+    frame = instance.owners_frame()
+    return (
+        '<section id="owners"><h2>Who owns the suppliers</h2><p>Offers owned through the '
+        "instance's entities: the owner's country, the country controlling it (the largest "
+        "effective share if at least 50 %), the effective shares through every chain of "
+        "holdings, and for each rule on basis control or influence, the chain that makes the "
+        "offer count for it.</p>" + _table(frame, set()) + "</section>"
+    )
+
+
 def build_report(
     instance: Any,
     plan: Any,
@@ -468,6 +480,8 @@ def build_report(
     out.append('<section id="rules"><h2>Which rules bind where</h2>')
     out.append(f"<p>{_e(binding_sentence(plan, instance))}</p>")
     out.append(rules_table(plan, instance, explanation) + "</section>")
+    if instance.entities:
+        out.append(_owners_section(instance))
     when = ""
     if is_periodic(plan):
         out.append(path_section(plan, instance))

@@ -141,7 +141,8 @@ def _ban(p: PlanView, rule: Any, name: str, it: ItemSpec) -> list[Violation]:
                         s.id,
                         f"{it.id}: {_n(v)} {it.unit} from {s.id}, whose owner {s.owner} is "
                         f"{_pct(held)} held from {', '.join(sorted(banned))} (threshold "
-                        f"{_pct(rule.threshold)}), banned ({name})",
+                        f"{_pct(rule.threshold)}: {p.inst.ownership.chain(s.owner or '', banned)})"
+                        f", banned ({name})",
                         abs(v),
                     )
                 )
