@@ -53,7 +53,7 @@ def prepare_document(
 
     data = {k: v for k, v in doc.items() if k in TOP_LEVEL_KEYS and k != "trustsource"}
     confined_to: tuple[Path, bool] | None = None
-    for name in (*TABLES, "rules"):
+    for name in (*TABLES, "rules", "entities"):
         rows = data.get(name)
         if isinstance(rows, str) and name in TABLES:
             confined_to = confined_to or data_root(base_dir, root)
