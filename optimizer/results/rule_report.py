@@ -78,7 +78,9 @@ def rules_table(
             # Supply below what the item could use: demand (or a downstream need) goes unmet.
             short = t < most - BINDING_TOL * max(1.0, most)
             # A cost-measured rule reads shares of the item's purchase cost, not quantity.
-            weights, total = (spend, float(spend[mine].sum())) if by_cost else (x, t)  # type: ignore[index]
+            weights, total = x, t
+            if by_cost and spend is not None:
+                weights, total = spend, float(spend[mine].sum())
             for sense, scope, limit, got, binding in _entries(
                 ctx, rule, i, total, mine, basis, weights, qualified, lost_with
             ):
