@@ -310,6 +310,10 @@ def curve_section(result: Any, current: float, cur: str) -> str:
             "purchase cost": [money(float(v), cur) for v in t["purchase_cost"]],
             "penalty for unmet demand": [money(float(v), cur) for v in t["shortfall_penalty"]],
             "items short": t["shortfall_items"],
+            "MIP gap": [
+                "–" if pd.isna(g) else f"{100 * float(g):.2f} %"
+                for g in t.get("mip_gap", pd.Series([float("nan")] * len(t)))
+            ],
         }
     )
     caption = (
@@ -317,6 +321,14 @@ def curve_section(result: Any, current: float, cur: str) -> str:
         "(each point a full solve). A tighter cap costs more; where no supplier can take the "
         "volume the plan leaves demand unmet and pays the penalty."
     )
+    gaps = pd.to_numeric(t.get("mip_gap", pd.Series(dtype=float)), errors="coerce").fillna(0.0)
+    if len(gaps) and float(gaps.max()) > 0:
+        # An unproven point's cost (and any penalty in it) is known only to within its gap.
+        caption += (
+            f" Points with a MIP gap are not proven optimal: their cost is within that gap of "
+            f"the optimum (largest {100 * float(gaps.max()):.2f} %), so a difference between "
+            "neighbouring points smaller than the gap, or a penalty inside it, is not significant."
+        )
     return f'<figure class="curve">{chart}<figcaption>{_e(caption)}</figcaption></figure>' + _table(
         rows, {"total cost", "purchase cost", "penalty for unmet demand", "items short"}
     )
