@@ -67,10 +67,11 @@ def _items(value: str | None) -> list[str] | None:
 )
 @click.option(
     "--basis",
-    type=click.Choice(["location", "owner"]),
+    type=click.Choice(["location", "owner", "control"]),
     default="location",
     show_default=True,
-    help="An offer's country for --by country and bloc: where it is or who owns it.",
+    help="An offer's country for --by country and bloc: where it is, its owner's country, or "
+    "the country controlling its owner through the instance's entities.",
 )
 @click.option("--items", default=None, help="Comma-separated items to measure (default: all).")
 @click.option("--no-ranges", is_flag=True, help="Skip the ranges; only find diverse plans.")

@@ -8,8 +8,8 @@ A group's share of item :math:`i` in a plan is
     \\sigma_{i,g} = \\frac{\\sum_{s \\in S_i \\cap G_g} x_s}{T_i}
 
 with :math:`T_i` the item's supply column (0 when the plan buys none of it). Groups by country
-use the rule basis's country (``location`` or ``owner``); blocs may overlap (a country in the EU
-and NATO counts for both), each bloc measured on its own.
+use the rule basis's country (``location``, ``owner`` or ``control``); blocs may overlap (a
+country in the EU and NATO counts for both), each bloc measured on its own.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from ...model.context import Context
 By = Literal["country", "supplier", "bloc"]
 Basis = Literal["location", "owner"]
 BY_CHOICES: tuple[str, ...] = ("country", "supplier", "bloc")
-BASIS_CHOICES: tuple[str, ...] = ("location", "owner")
+BASIS_CHOICES: tuple[str, ...] = ("location", "owner", "control")
 SHARE_TOL = 1e-6
 """A share at or below this is none (solver round-off on a quantity, not a purchase)."""
 
@@ -50,7 +50,7 @@ def check_choices(
     if by not in BY_CHOICES:
         issues.append(Issue(where, "by", f"unknown {by!r}; use one of {', '.join(BY_CHOICES)}"))
     if basis not in BASIS_CHOICES:
-        issues.append(Issue(where, "basis", f"unknown {basis!r}; use location or owner"))
+        issues.append(Issue(where, "basis", f"unknown {basis!r}; use location, owner or control"))
     if not (0 <= slack <= 10) or slack != slack:
         issues.append(
             Issue(where, "slack", f"must be within [0, 10] (a share of the optimum), got {slack}")
