@@ -33,7 +33,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated, Any
 
-import numpy as np
 from pydantic import Field
 
 from ..countries import is_country
@@ -141,6 +140,8 @@ class Ownership:
     @classmethod
     def of(cls, entities: Sequence[EntitySpec]) -> Ownership:
         """Solve the holdings (the table must have passed :func:`entity_issues`)."""
+        import numpy as np  # not at import: validating an instance without entities needs none
+
         ids = [e.id for e in entities]
         index = {e: k for k, e in enumerate(ids)}
         countries = sorted(
