@@ -53,29 +53,57 @@ def share_block(
             no supplier in the bloc must still bind: it forces T_i = 0).
         forced_scope: scope label of the forced rows.
     """
-    items = ctx.sup_item[members]
-    g_item = np.asarray(items, dtype=np.int64)
-    g_scope = np.asarray(scope, dtype=object)
-    if forced_items is not None and len(forced_items):
-        g_item = np.concatenate([g_item, forced_items.astype(np.int64)])
-        g_scope = np.concatenate([g_scope, np.full(len(forced_items), forced_scope, dtype=object)])
-    # One integer key per (item, scope) group.
-    frame = pd.DataFrame({"item": g_item, "scope": g_scope})
-    codes, uniq = pd.factorize(pd.MultiIndex.from_frame(frame), sort=True)
-    n_groups = len(uniq)
-    group_item = np.asarray(uniq.get_level_values(0), dtype=np.int64)
-    group_scope = np.asarray(uniq.get_level_values(1), dtype=object)
-    n_members = len(members)
+    codes, group_item, group_scope = _groups(ctx, members, scope, forced_items, forced_scope)
+    n_groups, n_members = len(group_item), len(members)
     keys = np.concatenate([codes[:n_members], np.arange(n_groups)])
     cols = np.concatenate([ctx.x[members], ctx.supply[group_item]])
     coefs = np.concatenate([np.ones(n_members), np.full(n_groups, -alpha)])
     _, indptr, indices, data = grouped_rows(keys, cols, coefs)
+    return _block(ctx, name, family, (indptr, indices, data), group_item, group_scope, alpha, sense)
+
+
+def _groups(
+    ctx: Context,
+    members: np.ndarray,
+    scope: np.ndarray,
+    forced_items: np.ndarray | None,
+    forced_scope: str,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One integer key per (item, scope) group: (each member's and forced row's group, each
+    group's item, each group's scope), groups sorted."""
+    g_item = np.asarray(ctx.sup_item[members], dtype=np.int64)
+    g_scope = np.asarray(scope, dtype=object)
+    if forced_items is not None and len(forced_items):
+        g_item = np.concatenate([g_item, forced_items.astype(np.int64)])
+        g_scope = np.concatenate([g_scope, np.full(len(forced_items), forced_scope, dtype=object)])
+    frame = pd.DataFrame({"item": g_item, "scope": g_scope})
+    codes, uniq = pd.factorize(pd.MultiIndex.from_frame(frame), sort=True)
+    group_item = np.asarray(uniq.get_level_values(0), dtype=np.int64)
+    group_scope = np.asarray(uniq.get_level_values(1), dtype=object)
+    return np.asarray(codes), group_item, group_scope
+
+
+def _block(
+    ctx: Context,
+    name: str,
+    family: str,
+    csr: tuple[np.ndarray, np.ndarray, np.ndarray],
+    group_item: np.ndarray,
+    group_scope: np.ndarray,
+    alpha: float,
+    sense: str,
+    **meta_extra: str,
+) -> RowBlock:
+    """The row block of share rows ``(sense) 0``, one per group, labelled ``item|scope``."""
+    n_groups = len(group_item)
     item_ids = np.array(ctx.item_ids, dtype=object)[group_item]
     labels = [f"{i}|{sc}" if sc else str(i) for i, sc in zip(item_ids, group_scope)]
     lb = np.zeros(n_groups) if sense == ">=" else np.full(n_groups, -np.inf)
     ub = np.zeros(n_groups) if sense == "<=" else np.full(n_groups, np.inf)
-    meta = pd.DataFrame({"item": item_ids, "scope": group_scope, "limit": alpha, "sense": sense})
-    return RowBlock(name, family, labels, indptr, indices, data, lb, ub, meta)
+    meta = pd.DataFrame(
+        {"item": item_ids, "scope": group_scope, "limit": alpha, "sense": sense, **meta_extra}
+    )
+    return RowBlock(name, family, labels, *csr, lb, ub, meta)
 
 
 def cost_terms(md: ModelData, ctx: Context) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -92,6 +120,14 @@ def cost_terms(md: ModelData, ctx: Context) -> tuple[np.ndarray, np.ndarray, np.
     return np.concatenate(sup), np.concatenate(col), np.concatenate(coef)
 
 
+def _expand(starts: np.ndarray, owners: np.ndarray) -> np.ndarray:
+    """Positions ``starts[o] .. starts[o + 1] - 1`` for each ``o`` in ``owners``, concatenated
+    (the CSR rows of the owners, in bulk)."""
+    counts = starts[owners + 1] - starts[owners]
+    offset = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+    return np.repeat(starts[owners], counts) + offset
+
+
 def cost_share_block(
     md: ModelData,
     ctx: Context,
@@ -105,53 +141,35 @@ def cost_share_block(
     forced_scope: str = "",
 ) -> RowBlock:
     """:func:`share_block` on purchase cost: ``sum_{s in G} c_s - alpha * sum_{s of i} c_s``."""
+    codes, group_item, group_scope = _groups(ctx, members, scope, forced_items, forced_scope)
+    n_groups = len(group_item)
     t_sup, t_col, t_coef = cost_terms(md, ctx)
-    g_item = np.asarray(ctx.sup_item[members], dtype=np.int64)
-    g_scope = np.asarray(scope, dtype=object)
-    if forced_items is not None and len(forced_items):
-        g_item = np.concatenate([g_item, forced_items.astype(np.int64)])
-        g_scope = np.concatenate([g_scope, np.full(len(forced_items), forced_scope, dtype=object)])
-    frame = pd.DataFrame({"item": g_item, "scope": g_scope})
-    codes, uniq = pd.factorize(pd.MultiIndex.from_frame(frame), sort=True)
-    n_groups = len(uniq)
-    group_item = np.asarray(uniq.get_level_values(0), dtype=np.int64)
-    group_scope = np.asarray(uniq.get_level_values(1), dtype=object)
-    # Terms by supplier (CSR), to expand each member and each item into its cost terms.
-    order = np.argsort(t_sup, kind="stable")
-    starts = np.searchsorted(t_sup[order], np.arange(len(ctx.sup_ids) + 1))
-
-    def expand(sups: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        counts = starts[sups + 1] - starts[sups]
-        first = np.repeat(starts[sups], counts)
-        offset = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
-        picked = order[first + offset]
-        return np.repeat(keys, counts), t_col[picked], t_coef[picked]
-
-    k1, c1, v1 = expand(np.asarray(members, dtype=np.int64), codes[: len(members)])
-    # Every supplier of each group's item, with -alpha: the item's whole purchase cost.
+    # Cost terms by supplier and suppliers by item, as CSR, to expand groups in bulk.
+    by_sup = np.argsort(t_sup, kind="stable")
+    sup_starts = np.searchsorted(t_sup[by_sup], np.arange(len(ctx.sup_ids) + 1))
     by_item = np.argsort(ctx.sup_item, kind="stable")
     item_starts = np.searchsorted(ctx.sup_item[by_item], np.arange(len(ctx.item_ids) + 1))
-    counts = item_starts[group_item + 1] - item_starts[group_item]
-    first = np.repeat(item_starts[group_item], counts)
-    offset = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
-    item_sups = by_item[first + offset]
-    k2, c2, v2 = expand(item_sups, np.repeat(np.arange(n_groups), counts))
+    members = np.asarray(members, dtype=np.int64)
+    own = by_sup[_expand(sup_starts, members)]  # the members' own terms
+    own_rows = np.repeat(codes[: len(members)], sup_starts[members + 1] - sup_starts[members])
+    item_sups = by_item[_expand(item_starts, group_item)]  # every supplier of each group's item
+    item_rows = np.repeat(
+        np.arange(n_groups), item_starts[group_item + 1] - item_starts[group_item]
+    )
+    all_terms = by_sup[_expand(sup_starts, item_sups)]
+    all_rows = np.repeat(item_rows, sup_starts[item_sups + 1] - sup_starts[item_sups])
     # A member's terms appear twice (its own and its item's): sum them into one coefficient.
     a = sp.csr_array(
-        (np.concatenate([v1, -alpha * v2]), (np.concatenate([k1, k2]), np.concatenate([c1, c2]))),
+        (
+            np.concatenate([t_coef[own], -alpha * t_coef[all_terms]]),
+            (np.concatenate([own_rows, all_rows]), np.concatenate([t_col[own], t_col[all_terms]])),
+        ),
         shape=(n_groups, max(md.n_cols, 1)),
     )
     a.sum_duplicates()
     a.eliminate_zeros()
-    indptr, indices, data = a.indptr.astype(np.int64), a.indices.astype(np.int64), a.data
-    item_ids = np.array(ctx.item_ids, dtype=object)[group_item]
-    labels = [f"{i}|{sc}" if sc else str(i) for i, sc in zip(item_ids, group_scope)]
-    lb = np.zeros(n_groups) if sense == ">=" else np.full(n_groups, -np.inf)
-    ub = np.zeros(n_groups) if sense == "<=" else np.full(n_groups, np.inf)
-    meta = pd.DataFrame(
-        {"item": item_ids, "scope": group_scope, "limit": alpha, "sense": sense, "measure": "cost"}
-    )
-    return RowBlock(name, family, labels, indptr, indices, data, lb, ub, meta)
+    csr = (a.indptr.astype(np.int64), a.indices.astype(np.int64), a.data)
+    return _block(ctx, name, family, csr, group_item, group_scope, alpha, sense, measure="cost")
 
 
 def share_rows(md: ModelData, ctx: Context, rule: object, *args: object, **kw: object) -> RowBlock:
