@@ -66,6 +66,8 @@ class ModelData:
     row_blocks: list[RowBlock] = field(default_factory=list)
     n_cols: int = 0
     info: dict[str, Any] = field(default_factory=dict)
+    # A feasible plan over all columns, given to HiGHS as a MIP start (None: no start).
+    start: np.ndarray | None = None
 
     def add_vars(
         self,

@@ -137,6 +137,13 @@ def highs_from_data(
     if relax:
         integer = np.zeros_like(integer)
     _pass(h, sp.csc_array(a), own_cost if cost is None else cost, lb, ub, rlb, rub, integer)
+    if md.start is not None and not relax and len(md.start) == md.n_cols:
+        # A MIP start (see trustsource.solve.incumbent): HiGHS checks it and keeps it only when
+        # it is feasible, so a stale start costs one check and no wrong answer.
+        start = highspy.HighsSolution()
+        start.col_value = np.asarray(md.start, dtype=float).tolist()
+        start.value_valid = True
+        h.setSolution(start)
     return h
 
 
