@@ -5,8 +5,7 @@ r"""Count rules: how many suppliers or countries an item's supply spreads over.
 .. math::
 
     x_s \ge \mu\, T_i - \mu\, \overline{T}_i (1 - w_{r,s}) \qquad
-    \sum_{s \in S_i} w_{r,s} \ge N \qquad w_{r,s} \le g_s \;(\texttt{link}) \qquad
-    \forall i \in I_r
+    \sum_{s \in S_i} w_{r,s} \ge N \qquad \forall i \in I_r
 
 ``min_countries`` (binary :math:`v_{r,i,c}`: country c counts for item i):
 
@@ -98,7 +97,6 @@ def _count_rows(
             f"{name}.floor", kind, labels, indptr, indices, data, -big_m, np.full(n_g, np.inf), meta
         )
     )
-    _add_count_links(md, ctx, name, kind, ind, group_item, labels, group_of_member, members)
     uniq, indptr, indices, data = grouped_rows(group_item, ind, 1.0)
     item_labels = [ctx.item_ids[i] for i in uniq]
     md.add_rows(
@@ -112,55 +110,6 @@ def _count_rows(
             np.full(len(uniq), float(count)),
             np.full(len(uniq), np.inf),
             pd.DataFrame({"item": item_labels}),
-        )
-    )
-
-
-def _add_count_links(
-    md: ModelData,
-    ctx: Context,
-    name: str,
-    kind: str,
-    ind: np.ndarray,
-    group_item: np.ndarray,
-    labels: list[str],
-    group_of_member: np.ndarray,
-    members: np.ndarray,
-) -> None:
-    """Valid links ``w_g <= sum_{s in g} g_s``: a group counts only if one of its offers is awarded.
-
-    Where the item needs supply (``least > 0``) a counted group carries at least ``mu T_i > 0``,
-    so some offer of it has ``x_s > 0`` and its award binary is 1. Only groups whose every offer
-    has an award binary get the row (an ungated offer can supply without one).
-    """
-    gated = ctx.gate[members] >= 0
-    all_gated = np.bincount(group_of_member, weights=~gated, minlength=len(group_item)) == 0
-    ok = all_gated & (ctx.least[group_item] > 0)
-    if not ok.any():
-        return
-    sel = ok[group_of_member]
-    groups = np.flatnonzero(ok)
-    new_row = np.full(len(group_item), -1, dtype=np.int64)
-    new_row[groups] = np.arange(len(groups))
-    keys = np.concatenate([new_row[group_of_member[sel]], np.arange(len(groups))])
-    cols = np.concatenate([ctx.gate[members[sel]], ind[groups]])
-    coefs = np.concatenate([-np.ones(int(sel.sum())), np.ones(len(groups))])
-    _, indptr, indices, data = grouped_rows(keys, cols, coefs)
-    link_labels = [labels[g] for g in groups]
-    meta = pd.DataFrame(
-        {"item": np.array(ctx.item_ids, dtype=object)[group_item[groups]], "scope": link_labels}
-    )
-    md.add_rows(
-        RowBlock(
-            f"{name}.link",
-            kind,
-            link_labels,
-            indptr,
-            indices,
-            data,
-            np.full(len(groups), -np.inf),
-            np.zeros(len(groups)),
-            meta,
         )
     )
 
