@@ -39,6 +39,7 @@ from trustsource.cli.diagnose_cmd import diagnose_command
 from trustsource.cli.explain_cmd import explain_command
 from trustsource.cli.glide_cmd import glide_command
 from trustsource.cli.io_cmd import convert_command, template_command
+from trustsource.cli.packs_cmd import packs_command
 from trustsource.cli.report_cmd import report_command
 from trustsource.cli.risk_cmd import risk_command
 from trustsource.cli.schema_cmd import schema_command
@@ -303,6 +304,7 @@ cli.add_command(glide_command)
 cli.add_command(coalition_command)
 cli.add_command(alternatives_command)
 cli.add_command(ui_command)
+cli.add_command(packs_command)
 
 
 def main(argv: list[str] | None = None) -> Any:

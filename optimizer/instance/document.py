@@ -19,6 +19,7 @@ from ..errors import InstanceError, Issue
 from ..limits import MAX_CSV_BYTES, MAX_JSON_BYTES, MAX_ROWS, MAX_YAML_BYTES, MIB, clip
 from ..safe_files import Refused, confine, data_root, read_regular, shown_path
 from .locate import TABLES, Locator, _closest, _quoted, _row_label
+from .packs import expand_includes
 from .periods import is_mapping_cell
 from .readers.csv_table import decode_csv, read_table
 from .readers.safe_json import load_json
@@ -52,6 +53,7 @@ def prepare_document(
             )
 
     data = {k: v for k, v in doc.items() if k in TOP_LEVEL_KEYS and k != "trustsource"}
+    expand_includes(data, origin, issues)  # policy packs become rules before anything reads them
     confined_to: tuple[Path, bool] | None = None
     for name in (*TABLES, "rules", "entities"):
         rows = data.get(name)

@@ -125,7 +125,8 @@ def _expand(starts: np.ndarray, owners: np.ndarray) -> np.ndarray:
     (the CSR rows of the owners, in bulk)."""
     counts = starts[owners + 1] - starts[owners]
     offset = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
-    return np.repeat(starts[owners], counts) + offset
+    out: np.ndarray = np.repeat(starts[owners], counts) + offset
+    return out
 
 
 def cost_share_block(
