@@ -2,7 +2,8 @@
 
 * ``benchmarks/README.md`` lives beside the code it measures, outside ``docs/``; the guides link
   to it as ``../benchmarks/README.md`` (which works on a forge and in an editor). The site gets it
-  as the page ``benchmarks.md`` and those links are pointed there.
+  as the page ``benchmarks.md`` and those links are pointed there; its own ``../docs/`` links
+  are pointed at the pages beside it.
 * The docstrings' reST roles are rewritten by docs/griffe_roles.py (a griffe extension).
 """
 
@@ -25,5 +26,9 @@ def on_files(files: Any, config: Any) -> Any:
 
 
 def on_page_markdown(markdown: str, page: Any, **kwargs: Any) -> str:
+    if page.file.src_uri == "benchmarks.md":
+        # The README links the guides as ../docs/X (right beside the code); on the site the
+        # page sits at the top of the docs, beside them.
+        return markdown.replace("](../docs/", "](")
     depth = page.file.src_uri.count("/")
     return _BENCH_LINK.sub("](" + "../" * depth + "benchmarks.md", markdown)
