@@ -48,7 +48,8 @@ from ..notebook import amount, card
 from ..results.plan import Plan
 from ..results.tables import basis_column
 from ..safe_writes import write_result_folder
-from ..solve import Backend, solve
+from ..solve import Backend, solve_detailed
+from ..solve.blocks import Reuse
 from ..status import Status
 from ..verify import verify_plan
 from .explain_common import (
@@ -315,7 +316,11 @@ def explain(
     if highs_options:
         opts["highs_options"] = dict(highs_options)
     options = {**opts, "workers": workers, "marginals": marginals}
-    base = solve(instance, **opts)
+    # One block store for the base and every re-solve run here: a re-solve answers the blocks
+    # (independent items) its change does not touch from the solves before it.
+    reuse = Reuse()
+    solved = solve_detailed(instance, **opts, reuse=reuse)
+    base = solved.plan
     t_base = time.perf_counter() - t0
     out = Explanation(
         base=base, currency=instance.currency, instance_name=instance.name, options=options
@@ -353,7 +358,7 @@ def explain(
 
     t1 = time.perf_counter()
     results, n_workers = solve_all(
-        tasks, opts, workers=workers, task_seconds=t_base, progress=progress
+        tasks, opts, workers=workers, task_seconds=t_base, progress=progress, reuse=reuse
     )
     t_resolves = time.perf_counter() - t1
 
@@ -373,6 +378,7 @@ def explain(
             threads=threads,
             exit_form=exit_form,
             solve_info=lp_info,
+            solved=solved,
         )
     t_lp = time.perf_counter() - t2
 

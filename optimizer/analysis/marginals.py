@@ -14,8 +14,10 @@ import pandas as pd
 from ..errors import InstanceError
 from ..instance.instance import Instance
 from ..model.build import ExitForm, build_model
+from ..model.handoff import highs_from_data
 from ..model.rules.shares import cost_terms
 from ..results.plan import Plan
+from ..solve import Solved
 from ..solve.cuts import cut_loop, hhi_cuts
 from ..solve.highs import run
 from ..status import Status
@@ -139,6 +141,7 @@ def lp_marginals(
     threads: int | None = None,
     exit_form: ExitForm = "auto",
     solve_info: dict[str, Any] | None = None,
+    solved: Solved | None = None,
 ) -> tuple[dict[tuple[str, str, str], tuple[float, list[str]]], str]:
     """Marginal cost per percentage point from the LP with integer decisions fixed at the plan.
 
@@ -153,41 +156,65 @@ def lp_marginals(
     integer decisions the LP fixes: duals at a plan that is not proven optimal are the prices of
     that plan, not of the optimum.
 
+    ``solved``: the base plan's own solve (:func:`trustsource.solve.solve_detailed`); its model
+    and columns are used as they are, so the duals price exactly the plan shown and no MIP is
+    solved again (not for ``hhi_cap``, whose cut rows the LP needs).
+
     Returns:
         ``{(rule, item, sense): (marginal per point, scopes with a nonzero dual)}`` and a note
         (empty unless the LP could not be used).
     """
-    model = build_model(instance, exit_form=exit_form)
-    h = model.to_highs()
-    md = model.data
-    is_mip = model.stats["integers"] > 0
-    answer = run(h, is_mip=is_mip, time_limit=time_limit, mip_rel_gap=mip_rel_gap, threads=threads)
-    loop = cut_loop(
-        h,
-        answer,
-        cuts_at=lambda v: hhi_cuts(model, v) if md.info.get("hhi") else [],
-        resolve=lambda: run(
+    cut_rows: list[tuple[str, str, float]] | None = None  # None: HiGHS has not run yet
+    if (
+        solved is not None
+        and solved.model is not None
+        and solved.columns is not None
+        and base is not None
+        and not solved.model.data.info.get("hhi")
+    ):
+        model, columns = solved.model, solved.columns
+        md = model.data
+        h = highs_from_data(md)
+        if solve_info is not None:
+            solve_info["status"] = base.status.value
+            solve_info["gap"] = base.mip_gap if model.stats["integers"] else 0.0
+    else:
+        model = build_model(instance, exit_form=exit_form)
+        h = model.to_highs()
+        md = model.data
+        is_mip = model.stats["integers"] > 0
+        answer = run(
             h, is_mip=is_mip, time_limit=time_limit, mip_rel_gap=mip_rel_gap, threads=threads
-        ),
-    )
-    answer = loop.answer
-    # (rule, item, scale) of each appended cut row, in row order; a row divided by its scale
-    # (share units, see Cut.scale) has its dual multiplied by it, so the price divides it back.
-    cut_rows = [(cut.rule, cut.item, cut.scale) for cut in loop.added]
-    if solve_info is not None:
-        solve_info["status"] = answer.status.value
-        solve_info["gap"] = answer.mip_gap if is_mip else 0.0
-    if answer.col_value is None:
-        return {}, f"the LP could not be set up ({answer.status.value})"
+        )
+        loop = cut_loop(
+            h,
+            answer,
+            cuts_at=lambda v: hhi_cuts(model, v) if md.info.get("hhi") else [],
+            resolve=lambda: run(
+                h, is_mip=is_mip, time_limit=time_limit, mip_rel_gap=mip_rel_gap, threads=threads
+            ),
+        )
+        answer = loop.answer
+        # (rule, item, scale) of each appended cut row, in row order; a row divided by its
+        # scale (share units, see Cut.scale) has its dual multiplied by it, so the price
+        # divides it back.
+        cut_rows = [(cut.rule, cut.item, cut.scale) for cut in loop.added]
+        if solve_info is not None:
+            solve_info["status"] = answer.status.value
+            solve_info["gap"] = answer.mip_gap if is_mip else 0.0
+        if answer.col_value is None:
+            return {}, f"the LP could not be set up ({answer.status.value})"
+        columns = answer.col_value
     _, _, _, integer = md.column_arrays()
     idx = np.flatnonzero(integer).astype(np.int32)
     if len(idx):
-        vals = np.round(answer.col_value[idx])
+        vals = np.round(columns[idx])
         h.changeColsIntegrality(len(idx), idx, np.full(len(idx), highspy.HighsVarType.kContinuous))
         h.changeColsBounds(len(idx), idx, vals, vals)
         if time_limit is not None:
             # HiGHS counts its time limit from the object's first run: give the LP its own.
             h.setOptionValue("time_limit", float(h.getRunTime()) + float(time_limit))
+    if len(idx) or cut_rows is None:
         h.run()
     sol = h.getSolution()
     info = h.getInfo()
@@ -240,7 +267,7 @@ def lp_marginals(
                 value = abs(dual[offset + k]) * base[item] * step
                 add((rule, str(item), sense), value, "" if scopes[k] is None else str(scopes[k]))
         offset += b.size
-    for k, (rule, item, scale) in enumerate(cut_rows):
+    for k, (rule, item, scale) in enumerate(cut_rows or []):
         value = abs(dual[offset + k]) * supply[item] * hhi_delta[rule] / scale
         add((rule, item, "max"), value, "")
     return out, note

@@ -44,6 +44,7 @@ from typing import Any
 from ..instance.instance import Instance
 from ..results.plan import Plan
 from ..solve import solve
+from ..solve.blocks import Reuse
 
 Progress = Callable[[int, int], None]
 Key = tuple[Any, ...]
@@ -387,9 +388,14 @@ def solve_all(
     workers: int | None = None,
     task_seconds: float | None = None,
     progress: Progress | None = None,
+    reuse: Reuse | None = None,
 ) -> tuple[dict[Key, Plan], int]:
     """Solve every task's document with ``options``: the plans by key, and the processes used
     (``progress``: called with ``(done, total)`` as solves finish).
+
+    ``reuse``: the analysis's block store (:class:`trustsource.solve.blocks.Reuse`); when the
+    solves run in this process each one answers the blocks it shares with an earlier solve from
+    it. Worker processes solve whole documents, as without it.
 
     Tasks with the most rules go first (usually the slowest), for load balance. A task that
     fails raises :class:`RuntimeError` with the worker's message: these analyses need every
@@ -400,6 +406,8 @@ def solve_all(
     opts = dict(options)
     if n > 1 and opts.get("threads") is None:
         opts["threads"] = 1  # several processes already share the cores
+    if n == 1 and reuse is not None:
+        opts["reuse"] = reuse  # the same object: serial solves run in this process
     batch = run_many(solve_document, [(tasks[k], opts) for k in keys], workers=n, progress=progress)
     failed = [o.error for o in batch if not o.ok]
     if failed:

@@ -7,10 +7,13 @@ shows what the plan achieves whatever the formulation.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
 from ..model.build import BuiltModel, column_values
+from ..verify.verifier import Violation, verify
 from .coverage import exit_coverage, site_units, supplier_units
 from .rule_report import ZERO, group_sums, rules_table
 
@@ -25,8 +28,40 @@ def basis_column(frame: pd.DataFrame, basis: str) -> str:
     return col if col in frame else ("country" if basis == "location" else "owner")
 
 
-def plan_tables(model: BuiltModel, col: np.ndarray) -> dict[str, pd.DataFrame]:
-    """All plan tables for solution ``col`` of ``model``."""
+@dataclass
+class Decisions:
+    """The plan's decisions read from a solution vector, before any table is built: what
+    :func:`plan_tables` tabulates and what the verifier checks (per supplier, site and item)."""
+
+    col: np.ndarray  # the solution, noise below ZERO set to 0
+    x: np.ndarray  # quantity per supplier
+    var_cost: np.ndarray  # purchase cost per supplier (own column and tier columns)
+    gate_on: np.ndarray  # the binary that must be 1 for x > 0 is 1
+    paid: np.ndarray  # qualification paid for
+    qualified: np.ndarray
+    site_open: np.ndarray  # per site
+    supply: np.ndarray  # per item
+    shortfall: np.ndarray  # per item
+    keep: np.ndarray  # suppliers the allocations list (awarded, paid or standing by)
+
+    def verify(self, model: BuiltModel, objective: float | None) -> list[Violation]:
+        """The independent verifier's findings on these decisions, as ``verify_plan`` would
+        give on the plan's tables (the same suppliers, flags and shortfalls)."""
+        ctx = model.ctx
+        sup = np.array(ctx.sup_ids, dtype=object)[self.keep]
+        return verify(
+            ctx.inst,
+            dict(zip(sup.tolist(), self.x[self.keep].tolist(), strict=True)),
+            qualified=dict(zip(sup.tolist(), self.qualified[self.keep].tolist(), strict=True))
+            or None,
+            site_open=dict(zip(ctx.site_ids, self.site_open.tolist(), strict=True)) or None,
+            shortfall=dict(zip(ctx.item_ids, self.shortfall.tolist(), strict=True)) or None,
+            objective=objective,
+        )
+
+
+def decisions(model: BuiltModel, col: np.ndarray) -> Decisions:
+    """The decisions of solution ``col`` of ``model``."""
     ctx, md = model.ctx, model.data
     col = np.where(np.abs(col) < ZERO, 0.0, col)
     x = column_values(model, col, "x").copy()
@@ -64,24 +99,34 @@ def plan_tables(model: BuiltModel, col: np.ndarray) -> dict[str, pd.DataFrame]:
     site_ok[at_site] = site_open[ctx.sup_site[at_site]] | ~has_o[ctx.sup_site[at_site]]
     # A banned supplier is never available, so it never counts as qualified.
     qualified = (np.where(has_q, paid, site_ok) & ~ctx.banned()) | (x > ZERO)
-    fixed_paid = np.where(paid, ctx.fixed, 0.0)
 
     supply = np.bincount(ctx.sup_item, weights=x, minlength=len(ctx.item_ids))
     shortfall = np.zeros(len(ctx.item_ids))
     has_u = ctx.shortfall >= 0
     shortfall[has_u] = col[ctx.shortfall[has_u]]
 
-    item_ids = np.array(ctx.item_ids, dtype=object)
-    share = np.divide(x, supply[ctx.sup_item], out=np.zeros(n_s), where=supply[ctx.sup_item] > 0)
-    unit_cost = np.divide(var_cost, x, out=np.zeros(n_s), where=x > ZERO)
-    no_qty = x <= ZERO
-    unit_cost[no_qty] = np.nan_to_num(ctx.unit_price[no_qty], nan=np.nan)
     # The plan's decisions: awarded, paid for, or standing by at a site opened (and paid) for it.
     opened_for = np.zeros(n_s, dtype=bool)
     at_paid_site = at_site.copy()
     at_paid_site[at_site] = has_o[ctx.sup_site[at_site]] & site_open[ctx.sup_site[at_site]]
     opened_for[at_paid_site] = qualified[at_paid_site]
     keep = (x > ZERO) | paid | gate_on | opened_for
+    return Decisions(col, x, var_cost, gate_on, paid, qualified, site_open, supply, shortfall, keep)
+
+
+def plan_tables(model: BuiltModel, col: np.ndarray) -> dict[str, pd.DataFrame]:
+    """All plan tables for solution ``col`` of ``model``."""
+    ctx = model.ctx
+    d = decisions(model, col)
+    x, var_cost, qualified, site_open, paid = d.x, d.var_cost, d.qualified, d.site_open, d.paid
+    supply, shortfall, keep, n_s = d.supply, d.shortfall, d.keep, len(d.x)
+    has_o = ctx.site_open >= 0
+    fixed_paid = np.where(paid, ctx.fixed, 0.0)
+    item_ids = np.array(ctx.item_ids, dtype=object)
+    share = np.divide(x, supply[ctx.sup_item], out=np.zeros(n_s), where=supply[ctx.sup_item] > 0)
+    unit_cost = np.divide(var_cost, x, out=np.zeros(n_s), where=x > ZERO)
+    no_qty = x <= ZERO
+    unit_cost[no_qty] = np.nan_to_num(ctx.unit_price[no_qty], nan=np.nan)
     site_ids = np.array(ctx.site_ids + [""], dtype=object)
     alloc = pd.DataFrame(
         {

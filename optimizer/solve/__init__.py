@@ -17,9 +17,10 @@ from ..instance.instance import Instance
 from ..model.build import BuiltModel, ExitForm, build_model
 from ..model.handoff import highs_from_data, highs_from_pyomo
 from ..results.plan import Plan
-from ..results.tables import plan_tables
+from ..results.tables import decisions, plan_tables
 from ..status import Status
 from ..verify.verifier import verify_plan
+from .blocks import Reuse, solve_blocks
 from .cuts import MAX_CUT_ROUNDS, Cut, add_cut_rows, cut_loop, hhi_cuts
 from .highs import HighsAnswer, Progress, run
 from .periods import solve_periods
@@ -76,6 +77,8 @@ def solve(
     max_hhi_iterations: int = MAX_CUT_ROUNDS,
     progress: Progress | None = None,
     stop: Callable[[], bool] | None = None,
+    reuse: Reuse | None = None,
+    tables: bool = True,
 ) -> Plan:
     """Find the cheapest plan that meets demand and every rule of ``instance``.
 
@@ -100,6 +103,12 @@ def solve(
         stop: polled about 20 times a second while HiGHS runs; once it returns True the solve
             stops like at a time limit (``plan.stopped_by == "interrupt"``). The CLI passes
             its SIGINT/SIGTERM flag; a thread or a UI's cancel button can do the same.
+        reuse: a :class:`trustsource.solve.blocks.Reuse` store kept across related solves
+            (an analysis's re-solves): the model is solved one independent block at a time and
+            blocks solved before are answered from the store (one-year instances on the
+            ``highspy`` backend without ``hhi_cap`` rules; others solve whole, as without it).
+        tables: build the plan's tables; False leaves them empty (status, cost, bound and gap
+            only, for analyses that need just the cost) and still verifies the plan.
 
     Returns:
         A :class:`Plan`. Infeasibility is a status, not an exception.
@@ -117,6 +126,8 @@ def solve(
         max_hhi_iterations=max_hhi_iterations,
         progress=progress,
         stop=stop,
+        reuse=reuse,
+        tables=tables,
     ).plan
 
 
@@ -134,6 +145,8 @@ def solve_detailed(
     max_hhi_iterations: int = MAX_CUT_ROUNDS,
     progress: Progress | None = None,
     stop: Callable[[], bool] | None = None,
+    reuse: Reuse | None = None,
+    tables: bool = True,
 ) -> Solved:
     """:func:`solve`, also returning the model and the plan's column values (one-year
     instances solved on the ``highspy`` backend; None otherwise), for analyses that go on from
@@ -223,6 +236,22 @@ def solve_detailed(
         progress({"stage": "build"})
     model = build_model(instance, exit_form=exit_form)
     timings = {"check": t_checked - t_start, **model.timings}
+    if reuse is not None and backend == "highspy" and not model.data.info.get("hhi"):
+        answer, counts = solve_blocks(
+            model.data,
+            reuse,
+            mip_rel_gap=mip_rel_gap,
+            threads=threads,
+            log=log,
+            options=highs_options,
+            stop=stop,
+            deadline=deadline,
+        )
+        timings.update(counts)
+        timings["solve"] = answer.run_seconds
+        return _finish(
+            instance, model, answer, base, timings, t_start, verify=verify, tables=tables
+        )
     t0 = time.perf_counter()
     if backend == "pyomo":
         pyomo_model, columns = model.to_pyomo()
@@ -305,6 +334,37 @@ def solve_detailed(
             answer.stopped_by,
             answer.abandoned,
         )
+    return _finish(
+        instance,
+        model,
+        answer,
+        base,
+        timings,
+        t_start,
+        verify=verify,
+        tables=tables,
+        col_index=col_index,
+        iterations=iterations,
+        message=unconverged,
+    )
+
+
+def _finish(
+    instance: Instance,
+    model: BuiltModel,
+    answer: HighsAnswer,
+    base: dict[str, Any],
+    timings: dict[str, float],
+    t_start: float,
+    *,
+    verify: bool,
+    tables: bool,
+    col_index: Any = None,
+    iterations: int = 0,
+    message: str = "",
+) -> Solved:
+    """The plan of an answer: its tables (unless ``tables`` is False) and the verifier's
+    findings (unless ``verify`` is False)."""
     col = None
     plan = Plan(
         status=answer.status,
@@ -317,18 +377,22 @@ def solve_detailed(
         hhi_iterations=iterations,
         stopped_by=answer.stopped_by,
         abandoned=answer.abandoned,
-        message=unconverged or _message(answer),
+        message=message or _message(answer),
         **base,
     )
     if answer.col_value is not None:
         t2 = time.perf_counter()
         col = _global_solution(model, answer.col_value, col_index)
-        for name, frame in plan_tables(model, col).items():
-            setattr(plan, name, frame)
+        if tables:
+            for name, frame in plan_tables(model, col).items():
+                setattr(plan, name, frame)
         timings["results"] = time.perf_counter() - t2
         if verify:
             t3 = time.perf_counter()
-            violations = verify_plan(instance, plan)
+            if tables:
+                violations = verify_plan(instance, plan)
+            else:  # the same check on the decisions themselves, without building the tables
+                violations = decisions(model, col).verify(model, plan.objective)
             timings["verify"] = time.perf_counter() - t3
             if violations:
                 logger.error(
