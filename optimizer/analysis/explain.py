@@ -353,12 +353,22 @@ def explain(
 
     # Tightened copies for the marginals, unless the plan already meets the tighter limit.
     marg_rows: list[dict[str, Any]] = []
+    validated: dict[tuple[Any, ...], Instance] = {}
     if marginals:
-        marg_rows = _marginal_rows(instance, base, doc, tasks)
+        marg_rows = _marginal_rows(instance, base, doc, tasks, validated)
+    # A tightened re-solve is read for its cost and what it changes: awards and sites suffice.
+    lean = {key: {"tables": ("allocations", "sites")} for key in validated}
 
     t1 = time.perf_counter()
     results, n_workers = solve_all(
-        tasks, opts, workers=workers, task_seconds=t_base, progress=progress, reuse=reuse
+        tasks,
+        opts,
+        workers=workers,
+        task_seconds=t_base,
+        progress=progress,
+        reuse=reuse,
+        validated=validated,
+        task_options=lean,
     )
     t_resolves = time.perf_counter() - t1
 

@@ -37,9 +37,14 @@ logger = logging.getLogger(__name__)
 
 
 def _marginal_rows(
-    inst: Instance, base: Plan, doc: dict[str, Any], tasks: dict[tuple[Any, ...], dict[str, Any]]
+    inst: Instance,
+    base: Plan,
+    doc: dict[str, Any],
+    tasks: dict[tuple[Any, ...], dict[str, Any]],
+    validated: dict[tuple[Any, ...], Instance] | None = None,
 ) -> list[dict[str, Any]]:
-    """One row per (share rule, item, bound); adds a re-solve task where one is needed."""
+    """One row per (share rule, item, bound); adds a re-solve task where one is needed (and
+    its instance, already validated here, to ``validated``)."""
     rows: list[dict[str, Any]] = []
     rep = base.rules
     if not len(rep):
@@ -103,6 +108,8 @@ def _marginal_rows(
             continue
         task_key = ("tighten", r.rule, r.item, r.sense)
         tasks[task_key] = tdoc
+        if validated is not None:
+            validated[task_key] = tight
         row["task"] = task_key
     return rows
 
@@ -436,14 +443,16 @@ def _compare(
 def _supply_change(base: Plan, other: Plan, item: str) -> str:
     """``12,359 -> 12,016 t Li`` when the item's total supply differs between two plans."""
 
-    def supply(plan: Plan) -> tuple[float, str]:
-        rows = plan.items[plan.items["item"] == item] if len(plan.items) else plan.items
-        if not len(rows):
-            return float("nan"), ""
-        return float(rows["supply"].iloc[0]), str(rows["unit"].iloc[0])
+    def supply(plan: Plan) -> float:
+        # From the allocations: a re-solve's plan carries only its allocations and sites.
+        a = plan.allocations
+        if not plan.has_solution:
+            return float("nan")
+        return float(a.loc[a["item"] == item, "quantity"].sum()) if len(a) else 0.0
 
-    before, unit = supply(base)
-    after, _ = supply(other)
+    units = dict(zip(base.items["item"], base.items["unit"])) if len(base.items) else {}
+    unit = str(units.get(item, ""))
+    before, after = supply(base), supply(other)
     if math.isnan(before) or math.isnan(after) or abs(after - before) <= 1e-6 * max(1.0, before):
         return ""
     return f"{before:,.6g} -> {after:,.6g} {unit}"
@@ -453,12 +462,15 @@ def _integer_changes(base: Plan, other: Plan) -> str:
     """Which suppliers (awarded or qualified) and sites differ between two plans, in words."""
 
     def state(plan: Plan) -> tuple[set[str], set[str], set[str]]:
+        # Plain arrays: pandas' row filters cost more than the comparison (one per re-solve).
         a = plan.allocations
-        awarded = set(a.loc[a["quantity"] > 0, "supplier"].astype(str))
-        qualified = set(a.loc[a["qualified"].astype(bool), "supplier"].astype(str))
-        sites = set()
+        who = a["supplier"].to_numpy(dtype=object)
+        awarded = {str(s) for s in who[a["quantity"].to_numpy(dtype=float) > 0]}
+        qualified = {str(s) for s in who[a["qualified"].to_numpy().astype(bool)]}
+        sites: set[str] = set()
         if len(plan.sites) and "open" in plan.sites:
-            sites = set(plan.sites.loc[plan.sites["open"].astype(bool), "site"].astype(str))
+            opened = plan.sites["open"].to_numpy().astype(bool)
+            sites = {str(s) for s in plan.sites["site"].to_numpy(dtype=object)[opened]}
         return awarded, qualified, sites
 
     b_aw, b_q, b_s = state(base)

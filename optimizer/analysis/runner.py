@@ -34,7 +34,7 @@ import os
 import queue
 import time
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -373,10 +373,13 @@ def _run_dask(
     return [results[k] for k in range(total)]
 
 
-def solve_document(payload: tuple[dict[str, Any], dict[str, Any]]) -> Plan:
+def solve_document(payload: tuple[dict[str, Any] | Instance, dict[str, Any]]) -> Plan:
     """Validate a schema-1 document and solve it (the unit of work of explain, compare and
-    stress; a worker rebuilds the instance from the document it is sent)."""
+    stress; a worker rebuilds the instance from the document it is sent). In this process the
+    caller may pass the instance it already validated from that document instead."""
     doc, options = payload
+    if isinstance(doc, Instance):
+        return solve(doc, **options)
     inst = Instance.from_dict(doc, origin=str(doc.get("name", "<task>")))
     return solve(inst, **options)
 
@@ -389,6 +392,8 @@ def solve_all(
     task_seconds: float | None = None,
     progress: Progress | None = None,
     reuse: Reuse | None = None,
+    validated: Mapping[Key, Instance] | None = None,
+    task_options: Mapping[Key, dict[str, Any]] | None = None,
 ) -> tuple[dict[Key, Plan], int]:
     """Solve every task's document with ``options``: the plans by key, and the processes used
     (``progress``: called with ``(done, total)`` as solves finish).
@@ -396,6 +401,10 @@ def solve_all(
     ``reuse``: the analysis's block store (:class:`trustsource.solve.blocks.Reuse`); when the
     solves run in this process each one answers the blocks it shares with an earlier solve from
     it. Worker processes solve whole documents, as without it.
+
+    ``validated``: instances the caller already built from some tasks' documents, used instead
+    of validating them again when the solves run here. ``task_options``: options of single
+    tasks over ``options`` (e.g. ``tables`` for a re-solve whose cost alone is read).
 
     Tasks with the most rules go first (usually the slowest), for load balance. A task that
     fails raises :class:`RuntimeError` with the worker's message: these analyses need every
@@ -408,7 +417,10 @@ def solve_all(
         opts["threads"] = 1  # several processes already share the cores
     if n == 1 and reuse is not None:
         opts["reuse"] = reuse  # the same object: serial solves run in this process
-    batch = run_many(solve_document, [(tasks[k], opts) for k in keys], workers=n, progress=progress)
+    mine = validated if n == 1 and validated is not None else {}
+    extra = task_options or {}
+    payloads = [(mine.get(k, tasks[k]), {**opts, **extra.get(k, {})}) for k in keys]
+    batch = run_many(solve_document, payloads, workers=n, progress=progress)
     failed = [o.error for o in batch if not o.ok]
     if failed:
         raise RuntimeError(f"{len(failed)} of {len(keys)} solves failed: {failed[0]}")

@@ -7,6 +7,7 @@ shows what the plan achieves whatever the formulation.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import numpy as np
@@ -114,8 +115,11 @@ def decisions(model: BuiltModel, col: np.ndarray) -> Decisions:
     return Decisions(col, x, var_cost, gate_on, paid, qualified, site_open, supply, shortfall, keep)
 
 
-def plan_tables(model: BuiltModel, col: np.ndarray) -> dict[str, pd.DataFrame]:
-    """All plan tables for solution ``col`` of ``model``."""
+def plan_tables(
+    model: BuiltModel, col: np.ndarray, only: Collection[str] | None = None
+) -> dict[str, pd.DataFrame]:
+    """The plan tables for solution ``col`` of ``model``: all of them, or the allocations and
+    sites plus those named in ``only`` (``items``, ``rules``, ``costs``)."""
     ctx = model.ctx
     d = decisions(model, col)
     x, var_cost, qualified, site_open, paid = d.x, d.var_cost, d.qualified, d.site_open, d.paid
@@ -166,6 +170,14 @@ def plan_tables(model: BuiltModel, col: np.ndarray) -> dict[str, pd.DataFrame]:
         }
     )
 
+    out = {"allocations": alloc, "sites": sites}
+    if only is not None and "costs" not in only:
+        # The item and rule reports are the dear tables; the decisions above are cheap.
+        if "items" in only:
+            out["items"] = _items_table(model, x, qualified, supply, shortfall, alloc)
+        if "rules" in only:
+            out["rules"] = rules_table(model, x, supply, qualified, var_cost)
+        return out
     costs = pd.concat(
         [
             pd.DataFrame(
@@ -205,9 +217,12 @@ def plan_tables(model: BuiltModel, col: np.ndarray) -> dict[str, pd.DataFrame]:
     )
     costs = costs[costs["cost"] != 0].reset_index(drop=True)
 
-    items = _items_table(model, x, qualified, supply, shortfall, alloc)
-    rules = rules_table(model, x, supply, qualified, var_cost)
-    return {"allocations": alloc, "items": items, "rules": rules, "sites": sites, "costs": costs}
+    if only is None or "items" in only:
+        out["items"] = _items_table(model, x, qualified, supply, shortfall, alloc)
+    if only is None or "rules" in only:
+        out["rules"] = rules_table(model, x, supply, qualified, var_cost)
+    out["costs"] = costs
+    return out
 
 
 def _items_table(

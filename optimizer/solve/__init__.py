@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from functools import partial
 from typing import Any, Literal
@@ -78,7 +78,7 @@ def solve(
     progress: Progress | None = None,
     stop: Callable[[], bool] | None = None,
     reuse: Reuse | None = None,
-    tables: bool = True,
+    tables: bool | Collection[str] = True,
 ) -> Plan:
     """Find the cheapest plan that meets demand and every rule of ``instance``.
 
@@ -107,8 +107,10 @@ def solve(
             (an analysis's re-solves): the model is solved one independent block at a time and
             blocks solved before are answered from the store (one-year instances on the
             ``highspy`` backend without ``hhi_cap`` rules; others solve whole, as without it).
-        tables: build the plan's tables; False leaves them empty (status, cost, bound and gap
-            only, for analyses that need just the cost) and still verifies the plan.
+        tables: build the plan's tables (True); False leaves them empty (status, cost, bound
+            and gap only, for analyses that need just the cost); a collection of names builds
+            ``allocations`` and ``sites`` and those named of ``items``, ``rules`` and
+            ``costs``. Every plan is verified all the same. (A periodic plan always has all.)
 
     Returns:
         A :class:`Plan`. Infeasibility is a status, not an exception.
@@ -146,7 +148,7 @@ def solve_detailed(
     progress: Progress | None = None,
     stop: Callable[[], bool] | None = None,
     reuse: Reuse | None = None,
-    tables: bool = True,
+    tables: bool | Collection[str] = True,
 ) -> Solved:
     """:func:`solve`, also returning the model and the plan's column values (one-year
     instances solved on the ``highspy`` backend; None otherwise), for analyses that go on from
@@ -383,13 +385,14 @@ def _finish(
     if answer.col_value is not None:
         t2 = time.perf_counter()
         col = _global_solution(model, answer.col_value, col_index)
-        if tables:
-            for name, frame in plan_tables(model, col).items():
+        if tables is not False:
+            only = None if tables is True else tables
+            for name, frame in plan_tables(model, col, only).items():
                 setattr(plan, name, frame)
         timings["results"] = time.perf_counter() - t2
         if verify:
             t3 = time.perf_counter()
-            if tables:
+            if tables is True:
                 violations = verify_plan(instance, plan)
             else:  # the same check on the decisions themselves, without building the tables
                 violations = decisions(model, col).verify(model, plan.objective)

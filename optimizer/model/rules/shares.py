@@ -76,11 +76,15 @@ def _groups(
     if forced_items is not None and len(forced_items):
         g_item = np.concatenate([g_item, forced_items.astype(np.int64)])
         g_scope = np.concatenate([g_scope, np.full(len(forced_items), forced_scope, dtype=object)])
-    frame = pd.DataFrame({"item": g_item, "scope": g_scope})
-    codes, uniq = pd.factorize(pd.MultiIndex.from_frame(frame), sort=True)
-    group_item = np.asarray(uniq.get_level_values(0), dtype=np.int64)
-    group_scope = np.asarray(uniq.get_level_values(1), dtype=object)
-    return np.asarray(codes), group_item, group_scope
+    if not len(g_item):
+        return np.zeros(0, dtype=np.int64), g_item, g_scope
+    # Sorted by item, then scope: scope codes in sorted order, then one key per pair.
+    scopes, scope_code = np.unique(g_scope, return_inverse=True)
+    pair = g_item * len(scopes) + scope_code.ravel()
+    uniq, codes = np.unique(pair, return_inverse=True)
+    group_item = uniq // len(scopes)
+    group_scope = np.asarray(scopes, dtype=object)[uniq % len(scopes)]
+    return codes.ravel(), group_item, group_scope
 
 
 def _block(
