@@ -138,6 +138,9 @@ class Plan:
         it = self.items
         if not self.has_solution or "shortfall" not in it or not len(it):
             return pd.DataFrame(columns=SHORTFALL_COLUMNS)
+        if not (it["shortfall"].to_numpy(dtype=float) > 0).any():
+            # The common case, asked for by every status text and summary row: nothing short.
+            return pd.DataFrame(columns=(["period"] if "period" in it else []) + SHORTFALL_COLUMNS)
         demand = it["demand"].astype(float)
         short = it["shortfall"].astype(float)
         share = (short / demand.where(demand > 0)).fillna(0.0)
