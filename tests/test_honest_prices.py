@@ -144,9 +144,24 @@ def _stopped_at_5_percent(real: Any) -> Any:
     return fake
 
 
+def _detailed_at_5_percent(real: Any) -> Any:
+    """``solve_detailed`` with its plan stopped at a 5 % gap (the base solve of explain)."""
+
+    def fake(instance: trustsource.Instance, **kwargs: Any) -> Any:
+        solved = real(instance, **kwargs)
+        plan = solved.plan
+        if plan.status is Status.OPTIMAL:
+            plan = replace(plan, status=Status.FEASIBLE, bound=0.95 * plan.objective, mip_gap=0.05)
+        return replace(solved, plan=plan)
+
+    return fake
+
+
 @pytest.fixture
 def five_percent(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(explain_module, "solve", _stopped_at_5_percent(explain_module.solve))
+    monkeypatch.setattr(
+        explain_module, "solve_detailed", _detailed_at_5_percent(explain_module.solve_detailed)
+    )
     monkeypatch.setattr(runner, "solve", _stopped_at_5_percent(runner.solve))
 
 

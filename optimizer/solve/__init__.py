@@ -238,8 +238,9 @@ def solve_detailed(
         progress({"stage": "build"})
     model = build_model(instance, exit_form=exit_form)
     timings = {"check": t_checked - t_start, **model.timings}
+    by_blocks = None
     if reuse is not None and backend == "highspy" and not model.data.info.get("hhi"):
-        answer, counts = solve_blocks(
+        by_blocks = solve_blocks(
             model.data,
             reuse,
             mip_rel_gap=mip_rel_gap,
@@ -249,6 +250,8 @@ def solve_detailed(
             stop=stop,
             deadline=deadline,
         )
+    if by_blocks is not None:
+        answer, counts = by_blocks
         timings.update(counts)
         timings["solve"] = answer.run_seconds
         return _finish(

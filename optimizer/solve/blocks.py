@@ -30,8 +30,10 @@ its solves, answers them without HiGHS:
   restricted block, and no plan of a restriction costs less than the relaxation's optimum. Its
   dual bound stays valid for the same reason.
 
-Everything else goes to HiGHS, one block at a time, with the same options, deadline and stop
-request as a whole solve.
+Everything else goes to HiGHS, one block at a time, with the same options and stop request as
+a whole solve. Under a time limit the model is solved whole unless the store answers every
+block: each block would have to find its own plan within its slice of the time, and one hard
+block could leave the whole without a plan where a whole solve finds one.
 """
 
 from __future__ import annotations
@@ -58,6 +60,9 @@ max(1, |bound|): HiGHS's own primal tolerance is 1e-7, and the verifier checks e
 
 SMALL_MIP = 16
 """Blocks with at most this many integer columns skip HiGHS's feasibility jump heuristic."""
+SMALL_COLUMNS = 5_000
+"""Blocks with at most this many columns and :data:`SMALL_MIP` integers run in the calling
+thread (no stop polling inside them)."""
 SMALL_MIP_OPTIONS: dict[str, Any] = {"mip_heuristic_run_feasibility_jump": False}
 
 # Worst first: the status of a combination of blocks is its worst block's.
@@ -235,7 +240,10 @@ def _solve_block(block: Block, settings: dict[str, Any]) -> tuple[_Stored, Highs
         # jump heuristic's set-up alone took 5 of 8 ms on such a block (benchmarks/README.md,
         # "Blocks"). The caller's own options still apply over this.
         settings = {**settings, "options": {**SMALL_MIP_OPTIONS, **(settings["options"] or {})}}
-    answer = run(h, is_mip=is_mip, time_limit=None, **settings)
+    # A small block solves in milliseconds: in this thread (a stop request is checked between
+    # blocks); a large one in HiGHS's own thread, where a stop request interrupts it.
+    small = n_int <= SMALL_MIP and len(block.cols) <= SMALL_COLUMNS
+    answer = run(h, is_mip=is_mip, time_limit=None, direct=small, **settings)
     # A block stopped early is used once and never stored (its gap counts as unknown).
     gap = np.inf if answer.stopped_by else (float(settings["mip_rel_gap"]) if is_mip else 0.0)
     stored = _Stored(
@@ -260,9 +268,10 @@ def solve_blocks(
     options: dict[str, Any] | None = None,
     stop: Callable[[], bool] | None = None,
     deadline: float | None = None,
-) -> tuple[HighsAnswer, dict[str, float]]:
+) -> tuple[HighsAnswer, dict[str, float]] | None:
     """Solve ``md`` block by block, reusing what ``reuse`` holds; one answer for the whole
-    model (as :func:`trustsource.solve.highs.run` gives) and counts for the plan's timings."""
+    model (as :func:`trustsource.solve.highs.run` gives) and counts for the plan's timings.
+    None under a ``deadline`` when some block is not in the store: solve the model whole."""
     t0 = time.perf_counter()
     blocks = split(md)
     t_split = time.perf_counter() - t0
@@ -275,41 +284,56 @@ def solve_blocks(
         "deadline": deadline,
     }
     col = np.zeros(md.n_cols)
-    parts: list[_Stored] = []
-    solved = reused = 0
+    parts: list[_Stored | None] = [None] * len(blocks)
+    keys = [b.digests() for b in blocks]
+    todo: list[int] = []
+    reused = 0
+    for k, (block, (same, shape)) in enumerate(zip(blocks, keys)):
+        found = reuse.same.get(same)
+        if found is not None and found.gap <= mip_rel_gap:
+            parts[k] = found
+        elif reuse.chain and _still_optimal(reuse.tighter.get(shape), block, mip_rel_gap):
+            parts[k] = reuse.tighter[shape]
+        elif not len(block.rows) or not len(block.cols):
+            parts[k] = _trivial(block)
+            continue
+        else:
+            todo.append(k)
+            continue
+        reused += 1
+    if todo and deadline is not None:
+        # Under a time limit a block must find its own plan within its slice of the time, and
+        # one hard block can leave the whole without a plan where a whole solve finds one (seen
+        # at 1 s on a 1,000-offer instance on a busy machine): solve whole instead.
+        return None
+    solved = 0
     run_seconds = 0.0
     stopped_by: str | None = None
     abandoned = False
-    for block in blocks:
-        same, shape = block.digests()
-        found = reuse.same.get(same)
-        if found is not None and found.gap <= mip_rel_gap:
-            part = found
-            reused += 1
-        elif reuse.chain and _still_optimal(reuse.tighter.get(shape), block, mip_rel_gap):
-            part = reuse.tighter[shape]
-            reused += 1
-        elif not len(block.rows) or not len(block.cols):
-            part = _trivial(block)
-        else:
-            t1 = time.perf_counter()
-            part, answer = _solve_block(block, settings)
-            run_seconds += time.perf_counter() - t1
-            solved += 1
-            if answer.stopped_by is not None:
-                stopped_by, abandoned = answer.stopped_by, answer.abandoned
-            elif part.status in (Status.OPTIMAL, Status.INFEASIBLE):
-                reuse.same[same] = part
-                if part.status is Status.OPTIMAL:
-                    reuse.tighter[shape] = part
-        parts.append(part)
-        if part.values is not None:
-            col[block.cols] = part.values
-        if stopped_by is not None or part.values is None:
-            break  # no plan for the whole (or out of time): the other blocks need not run
+    for k in todo:
+        now = time.perf_counter()
+        if stop is not None and stop():
+            stopped_by = "interrupt"
+            break
+        part, answer = _solve_block(blocks[k], settings)
+        run_seconds += time.perf_counter() - now
+        solved += 1
+        parts[k] = part
+        if answer.stopped_by is not None:
+            stopped_by, abandoned = answer.stopped_by, abandoned or answer.abandoned
+        elif part.status in (Status.OPTIMAL, Status.INFEASIBLE):
+            reuse.same[keys[k][0]] = part
+            if part.status is Status.OPTIMAL:
+                reuse.tighter[keys[k][1]] = part
+        if part.values is None:
+            break  # no plan for this block, so none for the whole: the others need not run
+    for k, part in enumerate(parts):
+        if part is not None and part.values is not None:
+            col[blocks[k].cols] = part.values
     reuse.solved += solved
     reuse.reused += reused
-    answer = _combine(parts, len(blocks), col, mip_rel_gap, run_seconds, stopped_by, abandoned)
+    done = [p for p in parts if p is not None]
+    answer = _combine(done, len(blocks), col, mip_rel_gap, run_seconds, stopped_by, abandoned)
     counts = {
         "split": t_split,
         "blocks": float(len(blocks)),
@@ -343,8 +367,12 @@ def _combine(
     worst = min(parts, key=lambda p: _ORDER.index(p.status)) if parts else None
     nodes = sum(p.nodes for p in parts)
     complete = len(parts) == n_blocks and all(p.values is not None for p in parts)
-    if worst is None:  # an empty model
+    if worst is None and n_blocks == 0:  # an empty model
         return HighsAnswer(Status.OPTIMAL, "Optimal", col, 0.0, 0.0, 0.0, seconds, 0)
+    if worst is None:  # stopped before the first block
+        return HighsAnswer(
+            Status.NO_SOLUTION, "Interrupt", None, None, None, None, seconds, 0, stopped_by
+        )
     if not complete or worst.status in (Status.INFEASIBLE, Status.UNBOUNDED, Status.ERROR):
         status = worst.status if worst.status is not Status.FEASIBLE else Status.NO_SOLUTION
         if status is Status.OPTIMAL:

@@ -177,8 +177,14 @@ def run(
     progress: Progress | None = None,
     stop: Callable[[], bool] | None = None,
     deadline: float | None = None,
+    direct: bool = False,
 ) -> HighsAnswer:
     """Run HiGHS with our options and map its answer through the status table.
+
+    ``direct``: run HiGHS in this thread, for models solved in milliseconds (the blocks of
+    :mod:`trustsource.solve.blocks`): the deadline still reaches HiGHS as its time limit, but a
+    ``stop`` request is seen only before the run (a thread's start and join cost more than such
+    a solve).
 
     HiGHS runs in a worker thread (it releases the GIL) while this thread waits, so a stop
     request is seen within ``_POLL`` seconds even when HiGHS is deep in its own code:
@@ -209,14 +215,24 @@ def run(
     if progress is not None and is_mip:
         _watch(h, progress)
     watch = _Watch()
-    _subscribe(h, watch, is_mip)
     t0 = time.perf_counter()
-    worker = threading.Thread(target=h.run, name="highs", daemon=True)
-    worker.start()
-    reason = _wait(worker, watch, stop, deadline)
+    reason: str | None = None
+    if direct:
+        if stop is not None and stop():
+            watch.requested.set()
+            reason = "interrupt"
+            _subscribe(h, watch, is_mip)
+        h.run()
+        if reason is None and h.getModelStatus() == _MS.kTimeLimit and deadline is not None:
+            reason = "time limit"
+    else:
+        _subscribe(h, watch, is_mip)
+        worker = threading.Thread(target=h.run, name="highs", daemon=True)
+        worker.start()
+        reason = _wait(worker, watch, stop, deadline)
+        if worker.is_alive():
+            return _abandoned(watch, reason or "interrupt", time.perf_counter() - t0)
     seconds = time.perf_counter() - t0
-    if worker.is_alive():
-        return _abandoned(watch, reason or "interrupt", seconds)
     ms = h.getModelStatus()
     info = h.getInfo()
     has_sol = info.primal_solution_status == _FEASIBLE_SOLUTION
