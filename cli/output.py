@@ -201,6 +201,12 @@ def progress_line(flag: bool | None, solver_log: bool) -> Any:
             inc = f"best {obj:,.2f}" if obj is not None and math.isfinite(obj) else "no plan yet"
             gap_text = f", gap {gap:.3%}" if gap is not None and math.isfinite(gap) else ""
             text = f"solving {event['time']:6.1f} s: {inc}{gap_text}"
+        elif stage == "blocks":
+            reused = f", {event['reused']} reused" if event.get("reused") else ""
+            text = (
+                f"solving {event['time']:6.1f} s: block {event['done']} of {event['total']} "
+                f"done{reused}"
+            )
         elif stage == "hhi":
             text = (
                 f"HHI cut {event['iteration']}: {event['item']} at {event['hhi']:,.0f}, re-solving"

@@ -62,12 +62,13 @@ def test_two_independent_items_are_two_blocks_and_reuse_the_untouched_one() -> N
     assert plan.timings["blocks_solved"] == 2
     assert plan.violations == []
     # a's cap 1 pp tighter: only a's block goes to HiGHS; 59 + 41 * 3 = 182, b unchanged.
+    # (A solve without a store splits too, but keeps nothing for the next one.)
     tight = trustsource.solve(_with_caps(0.59, 0.8), reuse=store, mip_rel_gap=0)
     assert tight.objective == pytest.approx(312)
     assert (tight.timings["blocks_solved"], tight.timings["blocks_reused"]) == (1, 1)
     assert store.counts() == {"blocks_solved": 3, "blocks_reused": 1}
     # The same plan as a whole solve, supplier by supplier.
-    whole = trustsource.solve(_with_caps(0.59, 0.8), mip_rel_gap=0)
+    whole = trustsource.solve(_with_caps(0.59, 0.8), mip_rel_gap=0, backend="pyomo")
     assert whole.objective == pytest.approx(tight.objective)
     assert dict(zip(tight.allocations["supplier"], tight.allocations["quantity"])) == (
         pytest.approx(dict(zip(whole.allocations["supplier"], whole.allocations["quantity"])))
@@ -117,7 +118,8 @@ def test_chain_reuses_a_stored_optimum_the_tighter_rows_still_admit() -> None:
 @given(doc=instances())
 def test_block_solves_match_whole_solves_on_random_instances(doc: dict[str, Any]) -> None:
     inst = trustsource.Instance.from_dict(doc)
-    whole = trustsource.solve(inst, mip_rel_gap=0, max_hhi_iterations=500)
+    # The pyomo route always hands HiGHS the whole model.
+    whole = trustsource.solve(inst, mip_rel_gap=0, max_hhi_iterations=500, backend="pyomo")
     store = Reuse()
     by_blocks = trustsource.solve(inst, mip_rel_gap=0, max_hhi_iterations=500, reuse=store)
     assert by_blocks.status == whole.status, (by_blocks.message, whole.message)
@@ -141,7 +143,7 @@ def test_a_chain_of_tightening_caps_gives_each_points_own_optimum(doc: dict[str,
     for cap in (1.0, 0.8, 0.7, 0.5, 0.4):  # loosest first, as sweep orders them
         doc["rules"][-1]["max_share"] = cap
         inst = trustsource.Instance.from_dict(doc)
-        own = trustsource.solve(inst, mip_rel_gap=0)
+        own = trustsource.solve(inst, mip_rel_gap=0, backend="pyomo")  # whole, on its own
         chained = trustsource.solve(inst, mip_rel_gap=0, reuse=store)
         assert chained.status == own.status, cap
         if own.status == "optimal":

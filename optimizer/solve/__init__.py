@@ -104,9 +104,11 @@ def solve(
             stops like at a time limit (``plan.stopped_by == "interrupt"``). The CLI passes
             its SIGINT/SIGTERM flag; a thread or a UI's cancel button can do the same.
         reuse: a :class:`trustsource.solve.blocks.Reuse` store kept across related solves
-            (an analysis's re-solves): the model is solved one independent block at a time and
-            blocks solved before are answered from the store (one-year instances on the
-            ``highspy`` backend without ``hhi_cap`` rules; others solve whole, as without it).
+            (an analysis's re-solves): blocks solved before are answered from it. Without a
+            store a model of several independent blocks (items that share no site, budget, bill
+            of materials or rule row) is still solved block by block. Either way only one-year
+            instances on the ``highspy`` backend without ``hhi_cap`` rules, and, under a
+            ``time_limit``, only when the store answers every block; others solve whole.
         tables: build the plan's tables (True); False leaves them empty (status, cost, bound
             and gap only, for analyses that need just the cost); a collection of names builds
             ``allocations`` and ``sites`` and those named of ``items``, ``rules`` and
@@ -239,16 +241,21 @@ def solve_detailed(
     model = build_model(instance, exit_form=exit_form)
     timings = {"check": t_checked - t_start, **model.timings}
     by_blocks = None
-    if reuse is not None and backend == "highspy" and not model.data.info.get("hhi"):
+    if backend == "highspy" and not model.data.info.get("hhi") and model.data.start is None:
+        # Independent blocks are solved one at a time (blocks.py): much quicker on instances
+        # of many unlinked items, and the unit of reuse across related solves. A model of one
+        # block, without a store to fill, goes to HiGHS whole, exactly as before.
         by_blocks = solve_blocks(
             model.data,
-            reuse,
+            Reuse() if reuse is None else reuse,
             mip_rel_gap=mip_rel_gap,
             threads=threads,
             log=log,
             options=highs_options,
             stop=stop,
             deadline=deadline,
+            progress=progress,
+            at_least=2 if reuse is None else 1,
         )
     if by_blocks is not None:
         answer, counts = by_blocks

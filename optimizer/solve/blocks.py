@@ -268,13 +268,18 @@ def solve_blocks(
     options: dict[str, Any] | None = None,
     stop: Callable[[], bool] | None = None,
     deadline: float | None = None,
+    progress: Callable[[dict[str, Any]], None] | None = None,
+    at_least: int = 1,
 ) -> tuple[HighsAnswer, dict[str, float]] | None:
     """Solve ``md`` block by block, reusing what ``reuse`` holds; one answer for the whole
     model (as :func:`trustsource.solve.highs.run` gives) and counts for the plan's timings.
-    None under a ``deadline`` when some block is not in the store: solve the model whole."""
+    None under a ``deadline`` when some block is not in the store, and for models of fewer than
+    ``at_least`` blocks: solve the model whole. ``progress`` hears of each block solved."""
     t0 = time.perf_counter()
     blocks = split(md)
     t_split = time.perf_counter() - t0
+    if len(blocks) < at_least:
+        return None
     settings: dict[str, Any] = {
         "mip_rel_gap": mip_rel_gap,
         "threads": threads,
@@ -318,6 +323,16 @@ def solve_blocks(
         part, answer = _solve_block(blocks[k], settings)
         run_seconds += time.perf_counter() - now
         solved += 1
+        if progress is not None:
+            progress(
+                {
+                    "stage": "blocks",
+                    "done": solved,
+                    "total": len(todo),
+                    "reused": reused,
+                    "time": time.perf_counter() - t0,
+                }
+            )
         parts[k] = part
         if answer.stopped_by is not None:
             stopped_by, abandoned = answer.stopped_by, abandoned or answer.abandoned
