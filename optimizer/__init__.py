@@ -81,6 +81,7 @@ _EXPORTS = {
     "NoOptimalPlanError": ".results.plan",
     "Plan": ".results.plan",
     "solve": ".solve",
+    "Reuse": ".solve.blocks",
     "Status": ".status",
 }
 
@@ -129,6 +130,7 @@ __all__ = [
     "NoOptimalPlanError",
     "Pack",
     "Plan",
+    "Reuse",
     "RiskResult",
     "Status",
     "StressResult",

@@ -346,8 +346,6 @@ def sweep(
         except InstanceError as exc:
             raise _bad(f"sweep {param}={v:g}", f"the value is not valid: {exc}") from None
     options: dict[str, Any] = {"time_limit": time_limit, "mip_rel_gap": mip_rel_gap}
-    if workers != 1 or scheduler is not None:
-        options["threads"] = 1  # several processes already share the cores
     t0 = time.perf_counter()
     outcomes = _run_points(
         values,
@@ -401,8 +399,11 @@ def _run_points(
     :func:`trustsource.analysis.runner.run_many`, whether worker processes repay the rest (they
     then solve whole documents).
     """
+    # Worker processes run one HiGHS thread each (several processes already share the cores);
+    # in this process HiGHS keeps the thread count it started with (it cannot change it).
+    apart = {**options, "threads": 1}
     if scheduler is not None or (workers is not None and workers > 1):
-        payloads = [(d, options, covered) for d in docs]
+        payloads = [(d, apart, covered) for d in docs]
         return list(
             run_many(
                 solve_point,
@@ -433,7 +434,7 @@ def _run_points(
     if n <= 1:
         payloads = [(insts[k], here, covered) for k in rest]
     else:
-        payloads = [(docs[k], {**options, "threads": 1}, covered) for k in rest]
+        payloads = [(docs[k], apart, covered) for k in rest]
     batch = run_many(
         solve_point,
         payloads,

@@ -91,18 +91,21 @@ class _Stored:
 
 @dataclass
 class Reuse:
-    """Block answers kept across the related solves of one analysis.
+    """Block answers kept across related solves (``trustsource.solve(..., reuse=store)``).
 
-    Create one per analysis call and pass it to each solve (``solve(..., reuse=store)``); it is
-    plain data of this call, never shared between calls or processes. ``chain=True`` promises
-    that each solve is a restriction of every one before it (see the module docstring).
+    Keep one per group of related solves (an analysis keeps its own); it is plain data of its
+    owner, never global and never shared between processes. ``chain=True`` promises that each
+    solve given the store is a restriction of every one before it, so that a block whose stored
+    optimum still meets the tighter rows keeps it (see :mod:`trustsource.solve.blocks`).
+    Answers are kept only for blocks proven optimal or infeasible to a gap no larger than the
+    one asked for.
     """
 
     chain: bool = False
-    same: dict[bytes, _Stored] = field(default_factory=dict)
-    tighter: dict[bytes, _Stored] = field(default_factory=dict)
-    solved: int = 0  # blocks sent to HiGHS
-    reused: int = 0  # blocks answered from the store
+    same: dict[bytes, _Stored] = field(default_factory=dict, init=False, repr=False)
+    tighter: dict[bytes, _Stored] = field(default_factory=dict, init=False, repr=False)
+    solved: int = field(default=0, init=False)  # blocks sent to HiGHS
+    reused: int = field(default=0, init=False)  # blocks answered from the store
 
     def counts(self) -> dict[str, int]:
         """Blocks solved by HiGHS and blocks answered from the store so far."""
