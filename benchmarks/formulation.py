@@ -78,7 +78,9 @@ def instance_doc(case: str) -> tuple[dict[str, Any], float]:
     return to_instance_doc(load_named(case)), 0.0
 
 
-def measure(case: str, tag: str, options: dict[str, Any], time_limit: float, root: bool) -> dict:
+def measure(
+    case: str, tag: str, options: dict[str, Any], time_limit: float, root: bool
+) -> dict[str, Any]:
     """One end-to-end solve of ``case``; returns a result row."""
     import trustsource
     from trustsource.model.build import build_model
@@ -103,7 +105,7 @@ def measure(case: str, tag: str, options: dict[str, Any], time_limit: float, roo
     plan = trustsource.solve(
         inst,
         mip_rel_gap=gap,
-        time_limit=time_limit,
+        time_limit=time_limit or None,  # 0: no limit (block-by-block solves need none)
         highs_options=options or None,
         progress=progress,
     )
@@ -140,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--cases", required=True, help="comma-separated case names")
     p.add_argument("--tag", default="run", help="label of this run in the CSV (base, new, ...)")
     p.add_argument("--options", default=None, help="HiGHS options key=value,...")
-    p.add_argument("--time-limit", type=float, default=300.0)
+    p.add_argument("--time-limit", type=float, default=300.0, help="seconds; 0: no limit")
     p.add_argument("--root", action="store_true", help="also solve the LP relaxation")
     p.add_argument("--out", default=str(Path(__file__).parent / "results" / "formulation.csv"))
     args = p.parse_args(argv)
