@@ -431,13 +431,14 @@ def _run_points(
     tick(1, total)
     rest = order[1:]
     n = plan_workers(workers, len(rest), first[0].seconds) if rest else 1
+    later: list[tuple[dict[str, Any] | Instance, dict[str, Any], list[str]]]
     if n <= 1:
-        payloads = [(insts[k], here, covered) for k in rest]
+        later = [(insts[k], here, covered) for k in rest]
     else:
-        payloads = [(docs[k], apart, covered) for k in rest]
+        later = [(docs[k], apart, covered) for k in rest]
     batch = run_many(
         solve_point,
-        payloads,
+        later,
         workers=n,
         timeout=timeout,
         progress=lambda d, _t: tick(d + 1, total),

@@ -345,9 +345,9 @@ def solve_blocks(
                 reuse.tighter[keys[k][1]] = part
         if part.values is None:
             break  # no plan for this block, so none for the whole: the others need not run
-    for k, part in enumerate(parts):
-        if part is not None and part.values is not None:
-            col[blocks[k].cols] = part.values
+    for k, got in enumerate(parts):
+        if got is not None and got.values is not None:
+            col[blocks[k].cols] = got.values
     reuse.solved += solved
     reuse.reused += reused
     done = [p for p in parts if p is not None]
@@ -392,11 +392,12 @@ def _combine(
             Status.NO_SOLUTION, "Interrupt", None, None, None, None, seconds, 0, stopped_by
         )
     if not complete or worst.status in (Status.INFEASIBLE, Status.UNBOUNDED, Status.ERROR):
-        status = worst.status if worst.status is not Status.FEASIBLE else Status.NO_SOLUTION
-        if status is Status.OPTIMAL:
-            status = Status.NO_SOLUTION
+        # Incomplete (stopped, or a block without a plan): no plan for the whole.
+        failed = worst.status
+        if failed in (Status.FEASIBLE, Status.OPTIMAL):
+            failed = Status.NO_SOLUTION
         return HighsAnswer(
-            status,
+            failed,
             worst.highs_status,
             None,
             None,
