@@ -126,7 +126,11 @@ def test_block_solves_match_whole_solves_on_random_instances(doc: dict[str, Any]
     if whole.status == "optimal":
         assert by_blocks.objective == pytest.approx(whole.objective, rel=1e-6, abs=1e-6)
         assert by_blocks.violations == []
-        assert by_blocks.costs["cost"].sum() == pytest.approx(by_blocks.objective, abs=1e-6)
+        # Equal up to HiGHS tolerances (integrality noise under a closed gate), as in
+        # tests/test_properties.py::check_plan.
+        assert by_blocks.costs["cost"].sum() == pytest.approx(
+            by_blocks.objective, rel=1e-7, abs=1e-6
+        )
         again = trustsource.solve(inst, mip_rel_gap=0, max_hhi_iterations=500, reuse=store)
         assert again.objective == pytest.approx(by_blocks.objective, rel=1e-9, abs=1e-9)
         if "blocks" in again.timings:  # not for hhi_cap instances (their cut loop runs whole)

@@ -37,7 +37,7 @@ from catalogue import three
 from trustsource.analysis import explain as explain_module
 from trustsource.analysis import runner
 from trustsource.analysis.explain import explain
-from trustsource.analysis.explain_common import difference
+from trustsource.analysis.explain_common import difference, gap_of
 from trustsource.cli.explain_cmd import render_explanation
 from trustsource.results.plan import Plan
 from trustsource.status import Status
@@ -48,7 +48,9 @@ CAP50 = three([{"kind": "country_cap", "max_share": 0.5}])
 # the pyomo hand-off spends about a second building, so there a limit of one improving solution
 # (deterministic) stops every solve at the same kind of gap.
 UNPROVEN: dict[str, dict[str, Any]] = {
-    "highspy": {"time_limit": 1},
+    # 2 s: unproven on a quiet machine (gap ~20 % at 2 s), yet a plan is found even on a busy
+    # CI machine (at 1 s a loaded run once found none, or no dual bound yet).
+    "highspy": {"time_limit": 2},
     "pyomo": {"highs_options": {"mip_max_improving_sols": 1}},
 }
 
@@ -223,7 +225,7 @@ def _check_unproven(exp: Any) -> None:
         assert math.isnan(r["price"]), r  # never a plain (possibly negative) number
         assert 0 <= r["price_low"] <= r["price_high"] <= r["cost_with"], r
         assert r["status_with"] == "feasible"
-        assert r["gap_with"] == pytest.approx(exp.base.mip_gap)
+        assert r["gap_with"] == pytest.approx(gap_of(exp.base))
         assert r["status_without"] in ("feasible", "optimal", "no_solution")
     assert exp.cost_of_trust is None
     assert 0 <= exp.cost_of_trust_low <= exp.cost_of_trust_high
@@ -248,7 +250,7 @@ def test_time_limited_explain_api(thousand: Path, backend: str) -> None:
 
 
 def test_time_limited_explain_cli_table(thousand: Path) -> None:
-    proc = run_cli("explain", thousand, "--time-limit", "1", "--workers", "1", "--no-marginals")
+    proc = run_cli("explain", thousand, "--time-limit", "2", "--workers", "1", "--no-marginals")
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout
     assert "not proven optimal: the solve stopped at a" in out
@@ -332,7 +334,7 @@ def test_report_gives_unproven_prices_as_intervals_in_words() -> None:
 
 def test_time_limited_report_cli(thousand: Path, tmp_path: Path) -> None:
     out = tmp_path / "report.html"
-    proc = run_cli("report", thousand, "--time-limit", "1", "--out", out)
+    proc = run_cli("report", thousand, "--time-limit", "2", "--out", out)
     assert proc.returncode == 0, proc.stderr
     assert "feasible (not proven optimal: the solve stopped at a" in proc.stdout
     assert "cost of trust not proven" in proc.stdout
