@@ -202,3 +202,27 @@ def test_time_limit_solves_whole_and_stop_gives_no_plan() -> None:
     stopped = trustsource.solve(inst, reuse=Reuse(), stop=lambda: True)
     assert stopped.status == "no_solution"
     assert stopped.objective is None
+
+
+def test_console_progress_counts_blocks_and_stdout_stays_json() -> None:
+    """The installed console script, as a user's program runs it: the progress line on stderr
+    counts the blocks, stdout stays one JSON object."""
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    exe = Path(sys.executable).with_name("trustsource")
+    cm = Path(__file__).resolve().parent.parent / "instances" / "critical-minerals.yaml"
+    proc = subprocess.run(
+        [str(exe), "solve", str(cm), "--progress", "--format", "json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    plan = json.loads(proc.stdout)
+    assert plan["status"] == "optimal"
+    assert plan["timings"]["blocks"] == 8
+    assert "block 8 of 8 done" in proc.stderr
